@@ -1,0 +1,26 @@
+//! # carewire-hl7
+//!
+//! HL7 v2.x (ER7, "pipe and hat") zero-copy parser and writer.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod charset;
+mod config;
+mod delim;
+mod error;
+mod escape;
+mod message;
+mod parse;
+mod path;
+
+pub use charset::Charset;
+pub use config::ParseConfig;
+pub use delim::Delimiters;
+pub use error::{Diagnostic, DiagnosticKind, Error, ErrorKind, Location, Result};
+pub use escape::{escape, escape_into, unescape, DecodeOptions, Formatting, Highlight};
+pub use message::{
+    Component, Field, Header, Message, MessageBuf, Repetition, Segment, Segments, SubComponent,
+    Value, ValueState,
+};
+pub use parse::{Index, Parser};
+pub use path::Path;

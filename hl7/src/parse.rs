@@ -1,0 +1,412 @@
+//! The scanner: one pass over the bytes builds a flat index of segment and field spans.
+//!
+//! Only field boundaries are indexed. Repetitions, components and subcomponents are split
+//! lazily from the field span when asked for, so the common case (read a few dozen fields
+//! of a large message) never pays for the rest.
+
+use crate::charset::Charset;
+use crate::config::ParseConfig;
+use crate::delim::Delimiters;
+use crate::error::{Diagnostic, DiagnosticKind, Error, ErrorKind, Location, Result};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// One segment in the index: offsets are u32 into the message bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SegEntry {
+    /// First byte of the segment identifier.
+    pub(crate) start: u32,
+    /// One past the last content byte (the terminator is not included).
+    pub(crate) end: u32,
+    /// Start of the next segment: `end..next` holds the terminator and any blank lines.
+    pub(crate) next: u32,
+    /// Index into `Index::fields` of this segment's first entry (the identifier).
+    pub(crate) first_field: u32,
+    /// Number of entries in `Index::fields` (identifier included).
+    pub(crate) n_fields: u32,
+}
+
+/// The flat index of one message: segment spans and field starts.
+///
+/// An `Index` can be reused across messages with [`Parser::parse_into`] so a hot loop
+/// parses with no allocation once the vectors have grown to the largest message seen.
+#[derive(Clone)]
+pub struct Index {
+    pub(crate) delims: Delimiters,
+    pub(crate) charset: Charset,
+    /// Bytes before `MSH` (BOM, whitespace), kept for byte-exact writing.
+    pub(crate) prefix: u32,
+    pub(crate) segs: Vec<SegEntry>,
+    pub(crate) fields: Vec<u32>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+impl Default for Index {
+    fn default() -> Index {
+        Index {
+            delims: Delimiters::default(),
+            charset: Charset::Utf8,
+            prefix: 0,
+            segs: Vec::new(),
+            fields: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+}
+
+impl Index {
+    /// An empty index.
+    pub fn new() -> Index {
+        Index::default()
+    }
+
+    /// Number of segments indexed.
+    pub fn segment_count(&self) -> usize {
+        self.segs.len()
+    }
+
+    fn clear(&mut self) {
+        self.segs.clear();
+        self.fields.clear();
+        self.diagnostics.clear();
+        self.prefix = 0;
+    }
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("delimiters", &self.delims)
+            .field("charset", &self.charset)
+            .field("segments", &self.segs.len())
+            .field("fields", &self.fields.len())
+            .field("diagnostics", &self.diagnostics)
+            .finish()
+    }
+}
+
+/// A parser holding a configuration; cheap to create and to clone.
+///
+/// # Examples
+/// ```
+/// use carewire_hl7::{Index, ParseConfig, Parser};
+/// let parser = Parser::new(ParseConfig::default());
+/// let mut index = Index::new();
+/// for input in [&b"MSH|^~\\&|A|B\rPID|1||42"[..], b"MSH|^~\\&|C|D\rPID|2||43"] {
+///     let msg = parser.parse_into(input, &mut index)?;
+///     assert_eq!(msg.segment_count(), 2);
+/// }
+/// # Ok::<(), carewire_hl7::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Parser {
+    config: ParseConfig,
+}
+
+impl Parser {
+    /// A parser with the given configuration.
+    pub fn new(config: ParseConfig) -> Parser {
+        Parser { config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ParseConfig {
+        &self.config
+    }
+
+    /// Parses `input` into a message that owns its index.
+    ///
+    /// # Errors
+    /// See [`Message::parse`](crate::Message::parse).
+    pub fn parse<'a>(&self, input: &'a [u8]) -> Result<crate::Message<'a>> {
+        let mut index = Index::new();
+        scan(input, &self.config, &mut index)?;
+        Ok(crate::Message::from_parts(input, std::borrow::Cow::Owned(index)))
+    }
+
+    /// Parses `input` into a caller-provided index, reusing its allocations.
+    ///
+    /// # Errors
+    /// See [`Message::parse`](crate::Message::parse).
+    pub fn parse_into<'a>(&self, input: &'a [u8], index: &'a mut Index) -> Result<crate::Message<'a>> {
+        scan(input, &self.config, index)?;
+        Ok(crate::Message::from_parts(input, std::borrow::Cow::Borrowed(index)))
+    }
+}
+
+/// Is this a segment that carries its own field separator as field 1 (MSH, FHS, BHS)?
+#[inline]
+pub(crate) fn is_header_id(id: &[u8]) -> bool {
+    matches!(id, b"MSH" | b"FHS" | b"BHS")
+}
+
+/// Where HL7 field `n` (1-based) of a segment lives.
+///
+/// This is the one place that owns the MSH rule: in MSH, FHS and BHS, field 1 *is* the
+/// field separator (HL7 v2.x ch. 2.14.9.1) and field 2 holds the encoding characters,
+/// which must never be split or unescaped. Stored entry `k` of a header segment is
+/// therefore field `k + 1`; in every other segment stored entry `k` is field `k`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// The field separator byte itself (MSH-1).
+    Separator,
+    /// A stored entry that must be treated as opaque (MSH-2).
+    Opaque(usize),
+    /// A stored entry split and decoded as usual.
+    Stored(usize),
+}
+
+#[inline]
+pub(crate) fn field_slot(is_header: bool, n: usize) -> Option<Slot> {
+    match (is_header, n) {
+        (_, 0) => None,
+        (true, 1) => Some(Slot::Separator),
+        (true, 2) => Some(Slot::Opaque(1)),
+        (true, n) => Some(Slot::Stored(n - 1)),
+        (false, n) => Some(Slot::Stored(n)),
+    }
+}
+
+/// The inverse of [`field_slot`]: the HL7 field number of stored entry `k` (k ≥ 1).
+#[inline]
+pub(crate) fn stored_to_field(is_header: bool, k: usize) -> usize {
+    if is_header {
+        k + 1
+    } else {
+        k
+    }
+}
+
+/// True for a well-formed segment identifier: an upper-case letter then two upper-case
+/// letters or digits.
+pub(crate) fn valid_segment_id(id: &[u8]) -> bool {
+    matches!(id, [a, b, c] if a.is_ascii_uppercase()
+        && (b.is_ascii_uppercase() || b.is_ascii_digit())
+        && (c.is_ascii_uppercase() || c.is_ascii_digit()))
+}
+
+fn diag(index: &mut Index, kind: DiagnosticKind, offset: usize) {
+    index.diagnostics.push(Diagnostic { kind, offset });
+}
+
+/// Reads the delimiters from the header starting at `pos` (which holds `MSH`, `FHS` or `BHS`).
+pub(crate) fn read_delimiters(
+    input: &[u8],
+    pos: usize,
+    mut report: impl FnMut(DiagnosticKind, usize),
+) -> Result<Delimiters> {
+    let field = match input.get(pos + 3) {
+        Some(&b) => b,
+        None => return Err(Error::new(ErrorKind::TruncatedHeader, input.len())),
+    };
+    let enc_start = pos + 4;
+    let rest = input.get(enc_start..).unwrap_or(&[]);
+    let enc_len = rest
+        .iter()
+        .position(|&b| b == field || b == b'\r' || b == b'\n')
+        .unwrap_or(rest.len());
+    let enc = &rest[..enc_len];
+    if enc.len() > 5 {
+        report(DiagnosticKind::ExtraEncodingCharacters, enc_start + 5);
+    } else if enc.len() < 4 {
+        report(DiagnosticKind::MissingEncodingCharacters, enc_start + enc.len());
+    }
+    Delimiters::new(field, &enc[..enc.len().min(5)])
+        .map_err(|e| Error::new(ErrorKind::InvalidDelimiters, pos + e.offset()))
+}
+
+/// Scans one message into `index`.
+pub(crate) fn scan(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result<()> {
+    index.clear();
+    let max_len = cfg.max_message_len.min(u32::MAX as usize - 1);
+    if input.len() > max_len {
+        return Err(Error::new(ErrorKind::MessageTooLong { max: max_len }, max_len));
+    }
+    let len = input.len();
+
+    // Prefix: BOM and whitespace before MSH are kept (for byte-exact writing) and reported.
+    let mut pos = 0;
+    if input.starts_with(BOM) {
+        diag(index, DiagnosticKind::LeadingBom, 0);
+        pos = BOM.len();
+    }
+    let ws_start = pos;
+    while pos < len && matches!(input[pos], b'\r' | b'\n' | b' ' | b'\t') {
+        pos += 1;
+    }
+    if pos == len {
+        return Err(Error::new(ErrorKind::Empty, pos));
+    }
+    if pos > ws_start {
+        diag(index, DiagnosticKind::LeadingWhitespace, ws_start);
+    }
+    if pos > 0 && !cfg.allow_stray_bytes {
+        return Err(Error::new(ErrorKind::StrayBytes, 0));
+    }
+    if !input[pos..].starts_with(b"MSH") {
+        return Err(Error::new(ErrorKind::MissingHeader, pos));
+    }
+    index.prefix = pos as u32;
+    let mut pending = Vec::new();
+    let delims = read_delimiters(input, pos, |k, o| pending.push(Diagnostic { kind: k, offset: o }))?;
+    index.diagnostics.extend(pending);
+    index.delims = delims;
+
+    // The terminator of MSH decides the message's terminator: CR (standard) or LF. In CR
+    // mode a bare LF is data (multi-line text in an OBX), and CR LF counts as CR.
+    let cr_mode = match memchr::memchr2(b'\r', b'\n', &input[pos..]) {
+        Some(i) => input[pos + i] == b'\r',
+        None => true,
+    };
+    let term = if cr_mode { b'\r' } else { b'\n' };
+
+    // Byte classes: 0 data, 1 field separator, 2 segment terminator.
+    let mut class = [0u8; 256];
+    class[delims.field as usize] = 1;
+    class[term as usize] = 2;
+
+    let mut seg_start = pos;
+    let mut crlf_reported = false;
+    let mut lf_reported = false;
+    loop {
+        if index.segs.len() >= cfg.max_segments {
+            return Err(Error::new(ErrorKind::TooManySegments { max: cfg.max_segments }, seg_start));
+        }
+        let first_field = index.fields.len();
+        index.fields.push(seg_start as u32);
+        let rest = &input[seg_start..];
+        let mut end = len;
+        for (j, &b) in rest.iter().enumerate() {
+            match class[b as usize] {
+                0 => {}
+                1 => index.fields.push((seg_start + j + 1) as u32),
+                _ => {
+                    end = seg_start + j;
+                    break;
+                }
+            }
+        }
+        let n_fields = index.fields.len() - first_field;
+
+        // Terminator, then any blank lines, belong to this segment's trailer.
+        let mut next = end;
+        if next < len {
+            next += 1;
+            if cr_mode {
+                if input.get(next) == Some(&b'\n') {
+                    next += 1;
+                    if !crlf_reported {
+                        crlf_reported = true;
+                        if !cfg.allow_lf_terminators {
+                            return Err(Error::new(ErrorKind::NonStandardTerminator, end));
+                        }
+                        diag(index, DiagnosticKind::CrLfTerminators, end);
+                    }
+                }
+            } else if !lf_reported {
+                lf_reported = true;
+                if !cfg.allow_lf_terminators {
+                    return Err(Error::new(ErrorKind::NonStandardTerminator, end));
+                }
+                diag(index, DiagnosticKind::LfTerminators, end);
+            }
+            let blank_start = next;
+            while next < len && matches!(input[next], b'\r' | b'\n') {
+                next += 1;
+            }
+            // Trailing whitespace-only remainder (spaces, tabs, NUL, SUB) is trailer too.
+            if next < len
+                && input[next..]
+                    .iter()
+                    .all(|&b| matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0 | 0x1A))
+            {
+                next = len;
+            }
+            if next > blank_start {
+                if !cfg.allow_stray_bytes {
+                    return Err(Error::new(ErrorKind::StrayBytes, blank_start));
+                }
+                diag(index, DiagnosticKind::BlankLine, blank_start);
+            }
+        }
+
+        let id_end = if n_fields > 1 {
+            index.fields[first_field + 1] as usize - 1
+        } else {
+            end
+        };
+        if !valid_segment_id(&input[seg_start..id_end]) {
+            if !cfg.allow_invalid_segment_ids {
+                return Err(Error::new(ErrorKind::InvalidSegmentId, seg_start)
+                    .at(Location::segment(&input[seg_start..id_end], index.segs.len())));
+            }
+            diag(index, DiagnosticKind::InvalidSegmentId, seg_start);
+        }
+
+        index.segs.push(SegEntry {
+            start: seg_start as u32,
+            end: end as u32,
+            next: next as u32,
+            first_field: first_field as u32,
+            n_fields: n_fields as u32,
+        });
+        if next >= len {
+            break;
+        }
+        seg_start = next;
+    }
+
+    // Character set: an override wins, then MSH-18 (first repetition, first component).
+    index.charset = match cfg.charset_override {
+        Some(c) => c,
+        None => {
+            let msh = index.segs[0];
+            match field_span(index, &msh, 17) {
+                Some((s, e)) => {
+                    let raw = &input[s..e];
+                    let first = raw
+                        .split(|&b| b == delims.repetition || b == delims.component)
+                        .next()
+                        .unwrap_or(&[]);
+                    let label = trim_spaces(first);
+                    if label.is_empty() {
+                        cfg.default_charset
+                    } else {
+                        match Charset::from_label(label) {
+                            Some(c) => c,
+                            None => {
+                                diag(index, DiagnosticKind::UnknownCharset, s);
+                                cfg.default_charset
+                            }
+                        }
+                    }
+                }
+                None => cfg.default_charset,
+            }
+        }
+    };
+    Ok(())
+}
+
+fn trim_spaces(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|&c| c != b' ').unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| c != b' ').map_or(start, |e| e + 1);
+    &b[start..end]
+}
+
+/// Byte span of stored entry `k` of a segment (k = 0 is the identifier).
+#[inline]
+pub(crate) fn field_span(index: &Index, seg: &SegEntry, k: usize) -> Option<(usize, usize)> {
+    let n = seg.n_fields as usize;
+    if k >= n {
+        return None;
+    }
+    let base = seg.first_field as usize;
+    let start = *index.fields.get(base + k)? as usize;
+    let end = if k + 1 < n {
+        *index.fields.get(base + k + 1)? as usize - 1
+    } else {
+        seg.end as usize
+    };
+    Some((start, end))
+}
