@@ -4,14 +4,21 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod ack;
+pub mod batch;
 mod charset;
 mod config;
+pub mod datatypes;
 mod delim;
 mod error;
 mod escape;
+#[cfg(feature = "serde")]
+mod json;
 mod message;
 mod parse;
 mod path;
+pub mod validate;
+mod write;
 
 pub use charset::Charset;
 pub use config::ParseConfig;
@@ -24,3 +31,4 @@ pub use message::{
 };
 pub use parse::{Index, Parser};
 pub use path::Path;
+pub use write::MessageBuilder;

@@ -167,16 +167,6 @@ pub(crate) fn field_slot(is_header: bool, n: usize) -> Option<Slot> {
     }
 }
 
-/// The inverse of [`field_slot`]: the HL7 field number of stored entry `k` (k ≥ 1).
-#[inline]
-pub(crate) fn stored_to_field(is_header: bool, k: usize) -> usize {
-    if is_header {
-        k + 1
-    } else {
-        k
-    }
-}
-
 /// True for a well-formed segment identifier: an upper-case letter then two upper-case
 /// letters or digits.
 pub(crate) fn valid_segment_id(id: &[u8]) -> bool {
