@@ -1,1 +1,2 @@
+//! The `carewire` command line.
 fn main() {}

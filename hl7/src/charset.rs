@@ -34,9 +34,15 @@ impl Charset {
         match self {
             Charset::Latin1 => {
                 if bytes.is_ascii() {
-                    (Cow::Borrowed(std::str::from_utf8(bytes).unwrap_or("")), false)
+                    (
+                        Cow::Borrowed(std::str::from_utf8(bytes).unwrap_or("")),
+                        false,
+                    )
                 } else {
-                    (Cow::Owned(bytes.iter().map(|&b| b as char).collect()), false)
+                    (
+                        Cow::Owned(bytes.iter().map(|&b| b as char).collect()),
+                        false,
+                    )
                 }
             }
             _ => match String::from_utf8_lossy(bytes) {

@@ -28,7 +28,11 @@ impl Location {
         let mut segment = [0u8; 3];
         for (dst, src) in segment.iter_mut().zip(id.iter()) {
             // Only keep printable ASCII so Display can never emit control bytes.
-            *dst = if src.is_ascii_alphanumeric() { *src } else { b'?' };
+            *dst = if src.is_ascii_alphanumeric() {
+                *src
+            } else {
+                b'?'
+            };
         }
         Location {
             segment,

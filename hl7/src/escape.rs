@@ -252,7 +252,14 @@ mod tests {
     use super::*;
 
     fn dec(raw: &[u8]) -> Vec<u8> {
-        unescape(raw, &Delimiters::default(), &DecodeOptions::default(), None, 0).into_owned()
+        unescape(
+            raw,
+            &Delimiters::default(),
+            &DecodeOptions::default(),
+            None,
+            0,
+        )
+        .into_owned()
     }
 
     #[test]
@@ -262,7 +269,13 @@ mod tests {
 
     #[test]
     fn borrowed_without_escape() {
-        let r = unescape(b"plain", &Delimiters::default(), &DecodeOptions::default(), None, 0);
+        let r = unescape(
+            b"plain",
+            &Delimiters::default(),
+            &DecodeOptions::default(),
+            None,
+            0,
+        );
         assert!(matches!(r, Cow::Borrowed(_)));
     }
 
@@ -275,15 +288,33 @@ mod tests {
     #[test]
     fn invalid_hex_is_kept_and_reported() {
         let mut d = Vec::new();
-        let r = unescape(b"a\\XZZ\\", &Delimiters::default(), &DecodeOptions::default(), Some(&mut d), 10);
+        let r = unescape(
+            b"a\\XZZ\\",
+            &Delimiters::default(),
+            &DecodeOptions::default(),
+            Some(&mut d),
+            10,
+        );
         assert_eq!(&*r, b"a\\XZZ\\");
-        assert_eq!(d, vec![Diagnostic { kind: DiagnosticKind::InvalidEscape, offset: 11 }]);
+        assert_eq!(
+            d,
+            vec![Diagnostic {
+                kind: DiagnosticKind::InvalidEscape,
+                offset: 11
+            }]
+        );
     }
 
     #[test]
     fn unterminated_escape_is_kept() {
         let mut d = Vec::new();
-        let r = unescape(b"a\\Fb", &Delimiters::default(), &DecodeOptions::default(), Some(&mut d), 0);
+        let r = unescape(
+            b"a\\Fb",
+            &Delimiters::default(),
+            &DecodeOptions::default(),
+            Some(&mut d),
+            0,
+        );
         assert_eq!(&*r, b"a\\Fb");
         assert_eq!(d.len(), 1);
     }
@@ -293,19 +324,36 @@ mod tests {
         let d = Delimiters::default();
         let keep = unescape(b"a\\.br\\b", &d, &DecodeOptions::default(), None, 0);
         assert_eq!(&*keep, b"a\\.br\\b");
-        let r = unescape(b"a\\.br\\b\\.sp 2\\c\\.sk3\\d\\.ce\\", &d, &DecodeOptions::render(), None, 0);
+        let r = unescape(
+            b"a\\.br\\b\\.sp 2\\c\\.sk3\\d\\.ce\\",
+            &d,
+            &DecodeOptions::render(),
+            None,
+            0,
+        );
         assert_eq!(&*r, b"a\nb\n\nc   d");
-        let strip = DecodeOptions { formatting: Formatting::Strip, highlight: Highlight::Strip };
+        let strip = DecodeOptions {
+            formatting: Formatting::Strip,
+            highlight: Highlight::Strip,
+        };
         assert_eq!(&*unescape(b"\\H\\x\\N\\\\.br\\", &d, &strip, None, 0), b"x");
     }
 
     #[test]
     fn charset_escapes_pass_through_with_diagnostic() {
         let mut diags = Vec::new();
-        let r = unescape(b"\\C2842\\x\\M2442\\\\Z99\\", &Delimiters::default(), &DecodeOptions::default(), Some(&mut diags), 0);
+        let r = unescape(
+            b"\\C2842\\x\\M2442\\\\Z99\\",
+            &Delimiters::default(),
+            &DecodeOptions::default(),
+            Some(&mut diags),
+            0,
+        );
         assert_eq!(&*r, b"\\C2842\\x\\M2442\\\\Z99\\");
         assert_eq!(diags.len(), 3);
-        assert!(diags.iter().all(|d| d.kind == DiagnosticKind::UnsupportedEscape));
+        assert!(diags
+            .iter()
+            .all(|d| d.kind == DiagnosticKind::UnsupportedEscape));
     }
 
     #[test]
@@ -313,7 +361,13 @@ mod tests {
         let d = Delimiters::new(b'|', b"^~\\&#").unwrap_or_default();
         let text = b"a|b^c~d\\e&f#g\rh\ni";
         let e = escape(text, &d);
-        assert_eq!(&*e, b"a\\F\\b\\S\\c\\R\\d\\E\\e\\T\\f\\P\\g\\X0D\\h\\X0A\\i");
-        assert_eq!(&*unescape(&e, &d, &DecodeOptions::default(), None, 0), &text[..]);
+        assert_eq!(
+            &*e,
+            b"a\\F\\b\\S\\c\\R\\d\\E\\e\\T\\f\\P\\g\\X0D\\h\\X0A\\i"
+        );
+        assert_eq!(
+            &*unescape(&e, &d, &DecodeOptions::default(), None, 0),
+            &text[..]
+        );
     }
 }

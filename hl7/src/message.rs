@@ -172,7 +172,9 @@ impl<'a> Message<'a> {
             let s = entry.start as usize;
             let idb = self.input.get(s..s + id.len())?;
             let after = self.input.get(s + id.len()).copied();
-            let ends = after.is_none() || after == Some(self.index.delims.field) || s + id.len() == entry.end as usize;
+            let ends = after.is_none()
+                || after == Some(self.index.delims.field)
+                || s + id.len() == entry.end as usize;
             if idb == id && ends {
                 seen += 1;
                 if seen == occurrence {
@@ -465,7 +467,13 @@ impl<'m> Value<'m> {
     /// The bytes after escape decoding (still in the message's character set);
     /// borrowed when there was nothing to decode.
     pub fn unescaped(&self) -> Cow<'m, [u8]> {
-        unescape(self.raw, &self.ctx.delims, &DecodeOptions::default(), None, self.offset())
+        unescape(
+            self.raw,
+            &self.ctx.delims,
+            &DecodeOptions::default(),
+            None,
+            self.offset(),
+        )
     }
 
     /// The text after escape decoding and character-set decoding; borrowed when
@@ -531,7 +539,11 @@ impl<'m> Value<'m> {
     fn pieces(&self, sep: u8) -> Pieces<'m> {
         Pieces {
             raw: self.raw,
-            sep: if sep == self.ctx.delims.field { None } else { Some(sep) },
+            sep: if sep == self.ctx.delims.field {
+                None
+            } else {
+                Some(sep)
+            },
             pos: 0,
             done: false,
             ctx: self.ctx,
@@ -653,7 +665,9 @@ level!(
 impl<'m> Field<'m> {
     /// Repetition `n` (1-based); `None` when absent.
     pub fn repetition(&self, n: usize) -> Option<Repetition<'m>> {
-        self.0.piece(self.0.ctx.delims.repetition, n).map(Repetition)
+        self.0
+            .piece(self.0.ctx.delims.repetition, n)
+            .map(Repetition)
     }
 
     /// All repetitions (one, possibly empty, when the field has no `~`).
@@ -692,12 +706,16 @@ impl<'m> Repetition<'m> {
 impl<'m> Component<'m> {
     /// Subcomponent `n` (1-based); `None` when absent.
     pub fn subcomponent(&self, n: usize) -> Option<SubComponent<'m>> {
-        self.0.piece(self.0.ctx.delims.subcomponent, n).map(SubComponent)
+        self.0
+            .piece(self.0.ctx.delims.subcomponent, n)
+            .map(SubComponent)
     }
 
     /// All subcomponents.
     pub fn subcomponents(&self) -> impl Iterator<Item = SubComponent<'m>> + 'm {
-        self.0.pieces(self.0.ctx.delims.subcomponent).map(SubComponent)
+        self.0
+            .pieces(self.0.ctx.delims.subcomponent)
+            .map(SubComponent)
     }
 }
 
@@ -843,4 +861,3 @@ impl fmt::Debug for MessageBuf {
         fmt::Debug::fmt(&self.view(), f)
     }
 }
-

@@ -121,16 +121,26 @@ impl Parser {
     pub fn parse<'a>(&self, input: &'a [u8]) -> Result<crate::Message<'a>> {
         let mut index = Index::new();
         scan(input, &self.config, &mut index)?;
-        Ok(crate::Message::from_parts(input, std::borrow::Cow::Owned(index)))
+        Ok(crate::Message::from_parts(
+            input,
+            std::borrow::Cow::Owned(index),
+        ))
     }
 
     /// Parses `input` into a caller-provided index, reusing its allocations.
     ///
     /// # Errors
     /// See [`Message::parse`](crate::Message::parse).
-    pub fn parse_into<'a>(&self, input: &'a [u8], index: &'a mut Index) -> Result<crate::Message<'a>> {
+    pub fn parse_into<'a>(
+        &self,
+        input: &'a [u8],
+        index: &'a mut Index,
+    ) -> Result<crate::Message<'a>> {
         scan(input, &self.config, index)?;
-        Ok(crate::Message::from_parts(input, std::borrow::Cow::Borrowed(index)))
+        Ok(crate::Message::from_parts(
+            input,
+            std::borrow::Cow::Borrowed(index),
+        ))
     }
 }
 
@@ -199,7 +209,10 @@ pub(crate) fn read_delimiters(
     if enc.len() > 5 {
         report(DiagnosticKind::ExtraEncodingCharacters, enc_start + 5);
     } else if enc.len() < 4 {
-        report(DiagnosticKind::MissingEncodingCharacters, enc_start + enc.len());
+        report(
+            DiagnosticKind::MissingEncodingCharacters,
+            enc_start + enc.len(),
+        );
     }
     Delimiters::new(field, &enc[..enc.len().min(5)])
         .map_err(|e| Error::new(ErrorKind::InvalidDelimiters, pos + e.offset()))
@@ -210,7 +223,10 @@ pub(crate) fn scan(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result
     index.clear();
     let max_len = cfg.max_message_len.min(u32::MAX as usize - 1);
     if input.len() > max_len {
-        return Err(Error::new(ErrorKind::MessageTooLong { max: max_len }, max_len));
+        return Err(Error::new(
+            ErrorKind::MessageTooLong { max: max_len },
+            max_len,
+        ));
     }
     let len = input.len();
 
@@ -238,7 +254,9 @@ pub(crate) fn scan(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result
     }
     index.prefix = pos as u32;
     let mut pending = Vec::new();
-    let delims = read_delimiters(input, pos, |k, o| pending.push(Diagnostic { kind: k, offset: o }))?;
+    let delims = read_delimiters(input, pos, |k, o| {
+        pending.push(Diagnostic { kind: k, offset: o })
+    })?;
     index.diagnostics.extend(pending);
     index.delims = delims;
 
@@ -260,7 +278,12 @@ pub(crate) fn scan(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result
     let mut lf_reported = false;
     loop {
         if index.segs.len() >= cfg.max_segments {
-            return Err(Error::new(ErrorKind::TooManySegments { max: cfg.max_segments }, seg_start));
+            return Err(Error::new(
+                ErrorKind::TooManySegments {
+                    max: cfg.max_segments,
+                },
+                seg_start,
+            ));
         }
         let first_field = index.fields.len();
         index.fields.push(seg_start as u32);
@@ -327,8 +350,9 @@ pub(crate) fn scan(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result
         };
         if !valid_segment_id(&input[seg_start..id_end]) {
             if !cfg.allow_invalid_segment_ids {
-                return Err(Error::new(ErrorKind::InvalidSegmentId, seg_start)
-                    .at(Location::segment(&input[seg_start..id_end], index.segs.len())));
+                return Err(Error::new(ErrorKind::InvalidSegmentId, seg_start).at(
+                    Location::segment(&input[seg_start..id_end], index.segs.len()),
+                ));
             }
             diag(index, DiagnosticKind::InvalidSegmentId, seg_start);
         }

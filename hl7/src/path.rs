@@ -204,22 +204,41 @@ mod tests {
     #[test]
     fn forms() -> Result<()> {
         let p = Path::parse("PID-5")?;
-        assert_eq!((p.segment(), p.occurrence(), p.field()), (&b"PID"[..], 1, 5));
-        assert_eq!((p.repetition(), p.component(), p.subcomponent()), (None, None, None));
+        assert_eq!(
+            (p.segment(), p.occurrence(), p.field()),
+            (&b"PID"[..], 1, 5)
+        );
+        assert_eq!(
+            (p.repetition(), p.component(), p.subcomponent()),
+            (None, None, None)
+        );
         let p = Path::parse("PID-5.1.2")?;
         assert_eq!((p.component(), p.subcomponent()), (Some(1), Some(2)));
         let p = Path::parse("PID-3[2].1")?;
         assert_eq!((p.repetition(), p.component()), (Some(2), Some(1)));
         let p = Path::parse("OBX[3]-5")?;
         assert_eq!((p.occurrence(), p.field()), (3, 5));
-        assert_eq!(Path::parse("PID[1]-3[2].1.1")?, Path::parse("PID-3[2].1.1")?);
+        assert_eq!(
+            Path::parse("PID[1]-3[2].1.1")?,
+            Path::parse("PID-3[2].1.1")?
+        );
         assert_eq!(Path::parse("msh.9.2")?, Path::parse("MSH-9.2")?);
         Ok(())
     }
 
     #[test]
     fn rejects() {
-        for (bad, at) in [("", 0), ("PI", 0), ("PID", 3), ("PID-0", 4), ("PID-5.", 6), ("PID-5[2", 7), ("PID-5x", 5), ("P!D-1", 0), ("PID-99999999999", 4)] {
+        for (bad, at) in [
+            ("", 0),
+            ("PI", 0),
+            ("PID", 3),
+            ("PID-0", 4),
+            ("PID-5.", 6),
+            ("PID-5[2", 7),
+            ("PID-5x", 5),
+            ("P!D-1", 0),
+            ("PID-99999999999", 4),
+        ] {
             let e = Path::parse(bad).err().map(|e| (e.kind(), e.offset()));
             assert_eq!(e.map(|e| e.0), Some(ErrorKind::InvalidPath), "{bad}");
             assert_eq!(e.map(|e| e.1), Some(at), "{bad}");

@@ -256,7 +256,8 @@ impl MessageBuilder {
             }
         }
         if seen + 1 == occurrence {
-            let id = std::str::from_utf8(id).map_err(|_| Error::new(ErrorKind::InvalidSegmentId, 0))?;
+            let id =
+                std::str::from_utf8(id).map_err(|_| Error::new(ErrorKind::InvalidSegmentId, 0))?;
             return self.add_segment(id);
         }
         Err(Error::new(ErrorKind::InvalidEdit, 0))
@@ -461,8 +462,14 @@ mod tests {
     #[test]
     fn msh_1_and_2_cannot_be_set() {
         let mut b = MessageBuilder::new();
-        assert_eq!(b.set("MSH-1", "#").err().map(|e| e.kind()), Some(ErrorKind::InvalidEdit));
-        assert_eq!(b.set("MSH-2", "#").err().map(|e| e.kind()), Some(ErrorKind::InvalidEdit));
+        assert_eq!(
+            b.set("MSH-1", "#").err().map(|e| e.kind()),
+            Some(ErrorKind::InvalidEdit)
+        );
+        assert_eq!(
+            b.set("MSH-2", "#").err().map(|e| e.kind()),
+            Some(ErrorKind::InvalidEdit)
+        );
     }
 
     #[test]
@@ -479,7 +486,10 @@ mod tests {
     fn raw_values_are_not_reescaped() -> Result<()> {
         let msg = Message::parse(b"MSH|^~\\&\rNTE|1||a\\T\\b")?;
         let mut b = MessageBuilder::from_message(&msg);
-        let raw = msg.get(&Path::parse("NTE-3")?).map(|v| v.raw().to_vec()).unwrap_or_default();
+        let raw = msg
+            .get(&Path::parse("NTE-3")?)
+            .map(|v| v.raw().to_vec())
+            .unwrap_or_default();
         b.set_raw("NTE-4", &raw)?;
         assert_eq!(b.to_bytes(), b"MSH|^~\\&\rNTE|1||a\\T\\b|a\\T\\b");
         Ok(())
