@@ -20,6 +20,7 @@ mod path;
 pub mod validate;
 mod write;
 
+pub use ack::{AckBuilder, AckCode, AckError, ErrorCode, Severity};
 pub use charset::Charset;
 pub use config::ParseConfig;
 pub use delim::Delimiters;
