@@ -206,9 +206,23 @@ pub(crate) fn read_delimiters(
         .position(|&b| b == field || b == b'\r' || b == b'\n')
         .unwrap_or(rest.len());
     let enc = &rest[..enc_len];
-    if enc.len() > 5 {
+    // `^~\\&`: the escape character written twice, a common slip when MSH-2 was typed
+    // into a source-code string literal. Read strictly it declares one character as both
+    // escape and subcomponent separator (invalid); every reader that accepts it means
+    // `^~\&`. Drop the second copy and report it (never silent).
+    let mut repaired = [0u8; 6];
+    let (enc, declared) = if enc.len() >= 5 && enc[2] == enc[3] && !enc[4..].contains(&enc[2]) {
+        report(DiagnosticKind::ExtraEncodingCharacters, enc_start + 3);
+        let keep = (enc.len() - 1).min(repaired.len());
+        repaired[..3].copy_from_slice(&enc[..3]);
+        repaired[3..keep].copy_from_slice(&enc[4..=keep]);
+        (&repaired[..keep], enc.len() - 1)
+    } else {
+        (enc, enc.len())
+    };
+    if declared > 5 {
         report(DiagnosticKind::ExtraEncodingCharacters, enc_start + 5);
-    } else if enc.len() < 4 {
+    } else if declared < 4 {
         report(
             DiagnosticKind::MissingEncodingCharacters,
             enc_start + enc.len(),
@@ -268,11 +282,6 @@ pub(crate) fn scan(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result
     };
     let term = if cr_mode { b'\r' } else { b'\n' };
 
-    // Byte classes: 0 data, 1 field separator, 2 segment terminator.
-    let mut class = [0u8; 256];
-    class[delims.field as usize] = 1;
-    class[term as usize] = 2;
-
     let mut seg_start = pos;
     let mut crlf_reported = false;
     let mut lf_reported = false;
@@ -287,18 +296,7 @@ pub(crate) fn scan(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result
         }
         let first_field = index.fields.len();
         index.fields.push(seg_start as u32);
-        let rest = &input[seg_start..];
-        let mut end = len;
-        for (j, &b) in rest.iter().enumerate() {
-            match class[b as usize] {
-                0 => {}
-                1 => index.fields.push((seg_start + j + 1) as u32),
-                _ => {
-                    end = seg_start + j;
-                    break;
-                }
-            }
-        }
+        let end = scan_segment(input, seg_start, delims.field, term, &mut index.fields);
         let n_fields = index.fields.len() - first_field;
 
         // Terminator, then any blank lines, belong to this segment's trailer.
@@ -402,6 +400,58 @@ pub(crate) fn scan(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result
     Ok(())
 }
 
+const LO: u64 = 0x0101_0101_0101_0101;
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+
+/// High bit set in every byte of `x` that is zero (exact: no false positives).
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
+/// Scans one segment from `start`: pushes the start of every field after a field
+/// separator and returns the position of the terminator (or the input length).
+///
+/// HL7 puts a delimiter every few bytes, so instead of one `memchr` call per field this
+/// tests eight bytes at a time for both bytes (SWAR) and walks the matches' bits.
+#[inline]
+fn scan_segment(input: &[u8], start: usize, field: u8, term: u8, fields: &mut Vec<u32>) -> usize {
+    let fm = LO * u64::from(field);
+    let tm = LO * u64::from(term);
+    let rest = input.get(start..).unwrap_or(&[]);
+    let mut chunks = rest.chunks_exact(8);
+    let mut base = start;
+    for chunk in &mut chunks {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let mf = zero_bytes(w ^ fm);
+        let mt = zero_bytes(w ^ tm);
+        if mt != 0 {
+            let tbit = mt.trailing_zeros();
+            let mut m = mf & ((1u64 << tbit) - 1);
+            while m != 0 {
+                fields.push((base + (m.trailing_zeros() / 8) as usize + 1) as u32);
+                m &= m - 1;
+            }
+            return base + (tbit / 8) as usize;
+        }
+        let mut m = mf;
+        while m != 0 {
+            fields.push((base + (m.trailing_zeros() / 8) as usize + 1) as u32);
+            m &= m - 1;
+        }
+        base += 8;
+    }
+    for (j, &b) in chunks.remainder().iter().enumerate() {
+        if b == term {
+            return base + j;
+        }
+        if b == field {
+            fields.push((base + j + 1) as u32);
+        }
+    }
+    input.len()
+}
+
 fn trim_spaces(b: &[u8]) -> &[u8] {
     let start = b.iter().position(|&c| c != b' ').unwrap_or(b.len());
     let end = b.iter().rposition(|&c| c != b' ').map_or(start, |e| e + 1);
@@ -423,4 +473,61 @@ pub(crate) fn field_span(index: &Index, seg: &SegEntry, k: usize) -> Option<(usi
         seg.end as usize
     };
     Some((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The naive oracle: one byte at a time.
+    fn naive(input: &[u8], start: usize, field: u8, term: u8, fields: &mut Vec<u32>) -> usize {
+        for (i, &b) in input.iter().enumerate().skip(start) {
+            if b == term {
+                return i;
+            }
+            if b == field {
+                fields.push(i as u32 + 1);
+            }
+        }
+        input.len()
+    }
+
+    #[test]
+    fn swar_scan_matches_naive_oracle() {
+        // Deterministic pseudo-random bytes biased towards delimiters and the values
+        // that trip naive SWAR zero-byte tests (0x00, 0x01, 0x80, 0x81, 0xFF).
+        let alphabet = [
+            b'|',
+            b'\r',
+            b'a',
+            0x00,
+            0x01,
+            0x7C ^ 0x80,
+            0x80,
+            0x81,
+            0xFF,
+            b'^',
+            b'\n',
+            0x0D ^ 0x80,
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        for len in 0..200 {
+            for _ in 0..20 {
+                let input: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1);
+                        alphabet[(state >> 33) as usize % alphabet.len()]
+                    })
+                    .collect();
+                for start in [0, 1, 3, 7].into_iter().filter(|&s| s <= len) {
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    let ea = scan_segment(&input, start, b'|', b'\r', &mut a);
+                    let eb = naive(&input, start, b'|', b'\r', &mut b);
+                    assert_eq!((ea, &a), (eb, &b), "len {len} start {start}");
+                }
+            }
+        }
+    }
 }
