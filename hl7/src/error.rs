@@ -281,7 +281,8 @@ pub enum DiagnosticKind {
     BlankLine,
     /// A segment identifier is not three upper-case letters or digits.
     InvalidSegmentId,
-    /// MSH-2 has more than five encoding characters; the extra ones are ignored.
+    /// MSH-2 has more than five encoding characters, or the escape character twice
+    /// (`^~\\&`); the extra ones are ignored.
     ExtraEncodingCharacters,
     /// MSH-2 has fewer than four encoding characters; the missing delimiters are unavailable.
     MissingEncodingCharacters,
