@@ -1,2 +1,144 @@
 //! The `carewire` command line.
-fn main() {}
+//!
+//! ```text
+//! carewire hl7 inspect FILE            segment/field tree with diagnostics
+//! carewire hl7 json FILE               the JSON view, pretty-printed
+//! carewire hl7 get FILE PATH...        decoded value at each path, one line each
+//! carewire hl7 ack FILE [--code AA]    the acknowledgment of the message
+//! carewire hl7 validate FILE           conformance findings
+//! ```
+//!
+//! `FILE` may be `-` for standard input. Segments may end in CR, CR LF or LF.
+//!
+//! Human-readable output separates segments with `\n`; `ack --raw` writes the ACK as on
+//! the wire, with CR segment terminators.
+//!
+//! Exit codes: 0 success; 1 the input cannot be read or parsed, or validation found an
+//! error; 2 usage errors (bad arguments, an invalid path).
+//!
+//! Errors go to standard error as `carewire: <error>`; they name positions and kinds,
+//! never message content. Only the commands that exist to show content (`inspect`,
+//! `json`, `get`, `ack`, `validate`) print values, and only to standard output.
+
+mod hl7;
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// carewire: inspect, convert, acknowledge and validate HL7 v2 messages.
+#[derive(Debug, Parser)]
+#[command(name = "carewire", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// HL7 v2.x (ER7, pipe-delimited) messages.
+    #[command(subcommand)]
+    Hl7(hl7::Hl7Command),
+}
+
+/// A command failure, with the exit code it maps to.
+#[derive(Debug)]
+enum CliError {
+    /// The input could not be read.
+    Read { file: PathBuf, error: io::Error },
+    /// The message could not be parsed or built (exit 1).
+    Hl7(carewire_hl7::Error),
+    /// A path argument is malformed (exit 2).
+    InvalidPath {
+        path: String,
+        error: carewire_hl7::Error,
+    },
+    /// Writing to standard output failed.
+    Write(io::Error),
+}
+
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            CliError::InvalidPath { .. } => 2,
+            _ => 1,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Read { file, error } => {
+                write!(f, "cannot read {}: {error}", file.display())
+            }
+            CliError::Hl7(e) => write!(f, "{e}"),
+            CliError::InvalidPath { path, error } => write!(f, "{error} in {path:?}"),
+            CliError::Write(e) => write!(f, "cannot write output: {e}"),
+        }
+    }
+}
+
+impl From<carewire_hl7::Error> for CliError {
+    fn from(e: carewire_hl7::Error) -> CliError {
+        CliError::Hl7(e)
+    }
+}
+
+impl From<io::Error> for CliError {
+    fn from(e: io::Error) -> CliError {
+        CliError::Write(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = match cli.command {
+        Command::Hl7(cmd) => hl7::run(cmd, &mut out),
+    };
+    let result = result.and_then(|()| out.flush().map_err(CliError::Write));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // `carewire hl7 inspect big.hl7 | head` is not an error.
+        Err(CliError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            // Flush what was printed before the error (e.g. validation findings).
+            let _ = out.flush();
+            eprintln!("carewire: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Reads `file` (`-` is standard input) into memory.
+fn read_input(file: &PathBuf) -> Result<Vec<u8>, CliError> {
+    let read = || -> io::Result<Vec<u8>> {
+        if file.as_os_str() == "-" {
+            let mut buf = Vec::new();
+            io::Read::read_to_end(&mut io::stdin().lock(), &mut buf)?;
+            Ok(buf)
+        } else {
+            std::fs::read(file)
+        }
+    };
+    read().map_err(|error| CliError::Read {
+        file: file.clone(),
+        error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

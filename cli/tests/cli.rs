@@ -1,0 +1,320 @@
+//! Runs the built `carewire` binary on synthetic messages.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const BIN: &str = env!("CARGO_BIN_EXE_carewire");
+
+/// A small synthetic message with repetitions, components, subcomponents, escapes and
+/// the HL7 null, CR-terminated.
+const MSG: &str = "MSH|^~\\&|EMR|HOSP|LIS|LAB|20240101120000||ADT^A01^ADT_A01|MSG1|P|2.5.1\r\
+PID|1||42^^^MRN&1.2.3&ISO~43^^^SSN||Doe^Jane|\"\"|19700101|F|||1 Main St^^Town\r\
+OBX|1|ST|TXT||O\\F\\Brien \\T\\ Co\r\
+OBX|2|NM|HR||72\r";
+
+/// A file in a fresh temp directory, removed on drop.
+struct TempFile {
+    dir: PathBuf,
+    path: PathBuf,
+}
+
+impl TempFile {
+    fn to_str(&self) -> Option<&str> {
+        self.path.to_str()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A fresh file in the temp dir holding `content`.
+fn temp_file(name: &str, content: &[u8]) -> TempFile {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("carewire-cli-test-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, content).expect("write temp file");
+    TempFile { dir, path }
+}
+
+fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn carewire");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin");
+        pipe.write_all(input).expect("write stdin");
+    }
+    child.wait_with_output().expect("wait for carewire")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8 stderr")
+}
+
+fn sample() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/adt_a01.hl7")
+}
+
+#[test]
+fn get_prints_one_line_per_path_and_empty_when_absent() {
+    let f = temp_file("msg.hl7", MSG.as_bytes());
+    let o = run(
+        &[
+            "hl7",
+            "get",
+            f.to_str().expect("path"),
+            "PID-5.1",
+            "PID-3[2].1",
+            "PID-3[1].4.2",
+            "PID-99",
+            "OBX[2]-5",
+            "OBX-5",
+            "PID-6",
+            "MSH-9.2",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "Doe\n43\n1.2.3\n\n72\nO|Brien & Co\n\"\"\nA01\n"
+    );
+}
+
+#[test]
+fn get_reads_stdin_with_lf_line_ends() {
+    let lf = MSG.replace('\r', "\n");
+    let o = run(
+        &["hl7", "get", "-", "PID-5.2", "PID-7"],
+        Some(lf.as_bytes()),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "Jane\n19700101\n");
+}
+
+#[test]
+fn get_reads_crlf_input() {
+    let crlf = MSG.replace('\r', "\r\n");
+    let f = temp_file("crlf.hl7", crlf.as_bytes());
+    let o = run(&["hl7", "get", f.to_str().expect("path"), "OBX[2]-3"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "HR\n");
+}
+
+#[test]
+fn invalid_path_exits_2_before_printing() {
+    let f = temp_file("msg.hl7", MSG.as_bytes());
+    let o = run(
+        &["hl7", "get", f.to_str().expect("path"), "PID-5", "PID-0"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o),
+        "carewire: invalid path at byte 4 in \"PID-0\"\n"
+    );
+}
+
+#[test]
+fn unparsable_input_fails_without_echoing_content() {
+    let f = temp_file("bad.hl7", b"PID|1||SECRET-ID||Doe^Jane\r");
+    for cmd in ["inspect", "json", "ack"] {
+        let o = run(&["hl7", cmd, f.to_str().expect("path")], None);
+        assert_eq!(o.status.code(), Some(1), "{cmd}");
+        assert_eq!(stdout(&o), "", "{cmd}");
+        let err = stderr(&o);
+        assert_eq!(
+            err, "carewire: message does not start with an MSH segment at byte 0\n",
+            "{cmd}"
+        );
+        assert!(!err.contains("SECRET") && !err.contains("Doe"));
+    }
+    let o = run(&["hl7", "get", f.to_str().expect("path"), "PID-3"], None);
+    assert_eq!(o.status.code(), Some(1));
+
+    let o = run(&["hl7", "get", "-", "PID-3"], Some(b""));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stderr(&o), "carewire: empty input at byte 0\n");
+}
+
+#[test]
+fn missing_file_fails() {
+    let missing = std::env::temp_dir().join("carewire-cli-test-no-such-file.hl7");
+    let o = run(&["hl7", "inspect", missing.to_str().expect("path")], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("carewire: cannot read "),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn inspect_shows_tree_and_diagnostics() {
+    let lf = MSG.replace('\r', "\n");
+    let f = temp_file("lf.hl7", lf.as_bytes());
+    let o = run(&["hl7", "inspect", f.to_str().expect("path")], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let expected_pid = "\
+[2] PID  (byte 71)
+  PID-1               1
+  PID-3               42^^^MRN&1.2.3&ISO~43^^^SSN
+    PID-3[1]          42^^^MRN&1.2.3&ISO
+      PID-3[1].1      42
+      PID-3[1].4      MRN&1.2.3&ISO
+        PID-3[1].4.1  MRN
+        PID-3[1].4.2  1.2.3
+        PID-3[1].4.3  ISO
+    PID-3[2]          43^^^SSN
+      PID-3[2].1      43
+      PID-3[2].4      SSN
+  PID-5               Doe^Jane
+    PID-5.1           Doe
+    PID-5.2           Jane
+  PID-6               \"\"
+  PID-7               19700101
+  PID-8               F
+  PID-11              1 Main St^^Town
+    PID-11.1          1 Main St
+    PID-11.3          Town
+[3] OBX  (byte 148)
+";
+    assert!(text.contains(expected_pid), "{text}");
+    assert!(text.starts_with("ADT^A01^ADT_A01  v2.5.1  UNICODE UTF-8  4 segments  "));
+    // A leaf is shown decoded.
+    assert!(text.contains("  OBX-5  O|Brien & Co\n"), "{text}");
+    assert!(text.contains("[4] OBX  (byte "), "{text}");
+    assert!(text.contains("  OBX[2]-5  72\n"), "{text}");
+    assert!(
+        text.ends_with("diagnostics: 1\n  segments terminated by LF at byte 70\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn inspect_reports_escape_diagnostics_and_hides_control_characters() {
+    let f = temp_file("esc.hl7", b"MSH|^~\\&|A\rNTE|1||a\\X1B\\b\\Zq\\\r");
+    let o = run(&["hl7", "inspect", f.to_str().expect("path")], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(!text.contains('\u{1b}'));
+    assert!(text.contains("  NTE-3  a\\u{1b}b\\Zq\\\n"), "{text}");
+    assert!(
+        text.ends_with("diagnostics: 1\n  unsupported escape sequence kept verbatim at byte 25\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn inspect_bundled_sample() {
+    let o = run(&["hl7", "inspect", sample().to_str().expect("path")], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("ADT^A01^ADT_A01  v2.5.1  UNICODE UTF-8  17 segments"));
+    assert!(text.contains("\n[3] PID  (byte "));
+    assert!(text.contains("\n    PV1-3.9   3 West Med&Surg\n"), "{text}");
+    assert!(text.ends_with("diagnostics: none\n"));
+    let raw = std::fs::read(sample()).expect("sample");
+    assert!(!raw.contains(&b'\n'), "the sample uses CR terminators");
+    assert_eq!(raw.iter().filter(|&&b| b == b'\r').count(), 17);
+}
+
+#[test]
+fn json_is_positional_and_pretty() {
+    let f = temp_file("msg.hl7", MSG.as_bytes());
+    let o = run(&["hl7", "json", f.to_str().expect("path")], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    assert_eq!(
+        v["segments"][1]["fields"],
+        serde_json::json!([
+            "1",
+            "",
+            {"repetitions": [["42", "", "", ["MRN", "1.2.3", "ISO"]], ["43", "", "", "SSN"]]},
+            "",
+            ["Doe", "Jane"],
+            null,
+            "19700101",
+            "F",
+            "",
+            "",
+            ["1 Main St", "", "Town"]
+        ])
+    );
+    assert_eq!(v["segments"][2]["fields"][4], "O|Brien & Co");
+    assert_eq!(v["diagnostics"], serde_json::json!([]));
+    assert!(text.starts_with("{\n  \"delimiters\": \"|^~\\\\&\",\n  \"charset\": "));
+    // Each field is on one line.
+    assert!(text.contains("\n        [\"Doe\", \"Jane\"],\n"), "{text}");
+
+    let o = run(&["hl7", "json", "--compact", "-"], Some(MSG.as_bytes()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let compact = stdout(&o);
+    assert_eq!(compact.lines().count(), 1);
+    let w: serde_json::Value = serde_json::from_str(&compact).expect("valid JSON");
+    assert_eq!(v, w);
+}
+
+#[test]
+fn ack_prints_lines_or_raw_wire_format() {
+    let f = temp_file("msg.hl7", MSG.as_bytes());
+    let path = f.to_str().expect("path");
+    let fixed = ["--control-id", "ACK1", "--timestamp", "20240101120001"];
+    let mut args = vec!["hl7", "ack", path];
+    args.extend(fixed);
+    let o = run(&args, None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "MSH|^~\\&|LIS|LAB|EMR|HOSP|20240101120001||ACK^A01^ACK|ACK1|P|2.5.1\n\
+         MSA|AA|MSG1\n"
+    );
+
+    args.extend(["--code", "ar", "--raw", "--text", "no thanks"]);
+    let o = run(&args, None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "MSH|^~\\&|LIS|LAB|EMR|HOSP|20240101120001||ACK^A01^ACK|ACK1|P|2.5.1\r\
+         MSA|AR|MSG1|no thanks\r"
+    );
+
+    let o = run(&["hl7", "ack", "-", "--code", "CE"], Some(MSG.as_bytes()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).ends_with("\nMSA|CE|MSG1\n"), "{}", stdout(&o));
+
+    let o = run(&["hl7", "ack", path, "--code", "XX"], None);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&["hl7", "get", "-"], None).status.code(), Some(2));
+    assert_eq!(run(&["hl7", "frobnicate"], None).status.code(), Some(2));
+    let help = run(&["hl7", "--help"], None);
+    assert!(help.status.success());
+    for cmd in ["inspect", "json", "get", "ack"] {
+        assert!(stdout(&help).contains(cmd), "{cmd}");
+    }
+}
