@@ -11,7 +11,9 @@ use crate::config::ParseConfig;
 use crate::delim::Delimiters;
 use crate::error::{Diagnostic, DiagnosticKind, Location, Result};
 use crate::escape::{unescape, DecodeOptions};
-use crate::parse::{field_slot, field_span, is_header_id, scan, Index, SegEntry, Slot};
+use crate::parse::{
+    field_slot, field_span, is_header_id, redacted_id, scan, Index, SegEntry, Slot,
+};
 use crate::path::Path;
 
 /// Delimiters and character set a value needs to split and decode itself.
@@ -219,10 +221,7 @@ impl<'a> Message<'a> {
 impl fmt::Debug for Message<'_> {
     /// Structure only: segment identifiers and counts, never values.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ids: Vec<String> = self
-            .segments()
-            .map(|s| String::from_utf8_lossy(s.id()).into_owned())
-            .collect();
+        let ids: Vec<&str> = self.segments().map(|s| redacted_id(s.id())).collect();
         f.debug_struct("Message")
             .field("len", &self.input.len())
             .field("segments", &ids)
@@ -323,13 +322,15 @@ impl<'m> Segment<'m> {
 
     /// A location naming this segment, for errors and findings.
     pub fn location(&self) -> Location {
-        Location::segment(self.id(), self.position)
+        Location::segment(redacted_id(self.id()).as_bytes(), self.position)
     }
 
     /// Highest field number present (HL7 numbering; MSH counts MSH-1).
     pub fn field_count(&self) -> usize {
         let stored = self.entry.n_fields as usize - 1;
-        if self.header {
+        // A header segment's MSH-1 exists only if the separator does: a bare `MSH`
+        // (no separator at all) has no fields.
+        if self.header && stored > 0 {
             stored + 1
         } else {
             stored
@@ -341,6 +342,9 @@ impl<'m> Segment<'m> {
     pub fn field(&self, n: usize) -> Option<Field<'m>> {
         let (start, end, ctx) = match field_slot(self.header, n)? {
             Slot::Separator => {
+                if self.entry.n_fields < 2 {
+                    return None;
+                }
                 let s = self.entry.start as usize + 3;
                 (s, s + 1, self.opaque_ctx())
             }
@@ -396,7 +400,7 @@ impl<'m> Segment<'m> {
 impl fmt::Debug for Segment<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Segment")
-            .field("id", &String::from_utf8_lossy(self.id()))
+            .field("id", &redacted_id(self.id()))
             .field("position", &self.position)
             .field("offset", &self.offset())
             .field("fields", &self.field_count())

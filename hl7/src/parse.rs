@@ -185,6 +185,17 @@ pub(crate) fn valid_segment_id(id: &[u8]) -> bool {
         && (c.is_ascii_uppercase() || c.is_ascii_digit()))
 }
 
+/// A segment identifier fit for `Debug` and errors: the identifier when well-formed,
+/// `"?"` otherwise. A malformed "identifier" is often the start of a line of free text
+/// (a field split by a stray terminator), so it may be payload and is never shown.
+pub(crate) fn redacted_id(id: &[u8]) -> &str {
+    if valid_segment_id(id) {
+        std::str::from_utf8(id).unwrap_or("?")
+    } else {
+        "?"
+    }
+}
+
 fn diag(index: &mut Index, kind: DiagnosticKind, offset: usize) {
     index.diagnostics.push(Diagnostic { kind, offset });
 }
@@ -348,9 +359,9 @@ pub(crate) fn scan(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result
         };
         if !valid_segment_id(&input[seg_start..id_end]) {
             if !cfg.allow_invalid_segment_ids {
-                return Err(Error::new(ErrorKind::InvalidSegmentId, seg_start).at(
-                    Location::segment(&input[seg_start..id_end], index.segs.len()),
-                ));
+                // The identifier is invalid, so it may be payload: locate by position only.
+                return Err(Error::new(ErrorKind::InvalidSegmentId, seg_start)
+                    .at(Location::segment(b"?", index.segs.len())));
             }
             diag(index, DiagnosticKind::InvalidSegmentId, seg_start);
         }

@@ -16,7 +16,7 @@ use crate::delim::Delimiters;
 use crate::error::{Error, ErrorKind, Result};
 use crate::escape::escape_into;
 use crate::message::{Message, MessageBuf};
-use crate::parse::{field_slot, is_header_id, valid_segment_id, Slot};
+use crate::parse::{field_slot, is_header_id, redacted_id, valid_segment_id, Slot};
 use crate::path::Path;
 
 /// One segment: untouched (`orig` holds its bytes) or edited (`fields` holds the stored
@@ -429,7 +429,7 @@ impl fmt::Debug for MessageBuilder {
         let ids: Vec<String> = self
             .segments
             .iter()
-            .map(|s| String::from_utf8_lossy(s.id(self.delims.field)).into_owned())
+            .map(|s| redacted_id(s.id(self.delims.field)).to_string())
             .collect();
         f.debug_struct("MessageBuilder")
             .field("segments", &ids)
