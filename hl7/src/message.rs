@@ -432,6 +432,16 @@ pub struct Value<'m> {
 }
 
 impl<'m> Value<'m> {
+    /// A value over `raw` at byte `offset`, split and decoded with `ctx` (used by views
+    /// outside this module, e.g. batch header segments).
+    pub(crate) fn from_raw(raw: &'m [u8], ctx: Ctx, offset: usize) -> Value<'m> {
+        Value {
+            raw,
+            ctx,
+            offset: u32::try_from(offset).unwrap_or(u32::MAX),
+        }
+    }
+
     /// The bytes as on the wire (still escaped, in the message's character set).
     pub fn raw(&self) -> &'m [u8] {
         self.raw
