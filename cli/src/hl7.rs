@@ -4,7 +4,10 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use carewire_hl7::{AckCode, Charset, DecodeOptions, Diagnostic, Message, Path, Repetition, Value};
+use carewire_hl7::{
+    validate, AckCode, Charset, DecodeOptions, Diagnostic, Message, Path, Repetition, Severity,
+    Value,
+};
 use clap::Subcommand;
 
 use crate::{read_input, CliError};
@@ -74,6 +77,14 @@ pub enum Hl7Command {
         /// trailing newline).
         #[arg(long)]
         raw: bool,
+    },
+    /// Check the message against the structure and required fields of its version;
+    /// print every finding (severity, what, byte offset, location, table 0357 code).
+    ///
+    /// Exits with 1 when any finding is an error. Findings name positions, never values.
+    Validate {
+        /// The message file (`-` for standard input).
+        file: PathBuf,
     },
 }
 
@@ -146,8 +157,42 @@ pub fn run(cmd: Hl7Command, out: &mut impl Write) -> Result<(), CliError> {
                 }
             }
         }
+        Hl7Command::Validate { file } => {
+            let input = read_input(&file)?;
+            let msg = Message::parse(&input)?;
+            let report = validate::validate(&msg);
+            let (mut errors, mut warnings, mut infos) = (0, 0, 0);
+            for finding in report.findings() {
+                match finding.severity {
+                    Severity::Error => errors += 1,
+                    Severity::Warning => warnings += 1,
+                    Severity::Information => infos += 1,
+                }
+                writeln!(out, "{finding}")?;
+            }
+            writeln!(
+                out,
+                "{}: {}, {}, {}",
+                report.structure().unwrap_or("unknown structure"),
+                plural(errors, "error"),
+                plural(warnings, "warning"),
+                plural(infos, "info"),
+            )?;
+            if errors > 0 {
+                return Err(CliError::Invalid { errors });
+            }
+        }
     }
     Ok(())
+}
+
+/// `1 error`, `2 errors`; `info` stays singular.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 || word == "info" {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// Writes the JSON view indented, but with each field on one line: containers nested

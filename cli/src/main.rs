@@ -56,6 +56,8 @@ enum CliError {
         path: String,
         error: carewire_hl7::Error,
     },
+    /// Validation reported errors (exit 1); the findings were already printed.
+    Invalid { errors: usize },
     /// Writing to standard output failed.
     Write(io::Error),
 }
@@ -77,6 +79,10 @@ impl fmt::Display for CliError {
             }
             CliError::Hl7(e) => write!(f, "{e}"),
             CliError::InvalidPath { path, error } => write!(f, "{error} in {path:?}"),
+            CliError::Invalid { errors } => {
+                let s = if *errors == 1 { "" } else { "s" };
+                write!(f, "validation found {errors} error{s}")
+            }
             CliError::Write(e) => write!(f, "cannot write output: {e}"),
         }
     }

@@ -318,3 +318,42 @@ fn usage_errors_exit_2() {
         assert!(stdout(&help).contains(cmd), "{cmd}");
     }
 }
+
+#[test]
+fn validate_accepts_the_sample() {
+    let o = run(&["hl7", "validate", sample().to_str().expect("path")], None);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).ends_with("ADT_A01: 0 errors, 0 warnings, 0 info\n"),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn validate_exits_1_on_errors_without_printing_values() {
+    // ADT^A01 without PID; PV1-2 (patient class) empty.
+    let msg = b"MSH|^~\\&|EMR|HOSP|LIS|LAB|20240101120000||ADT^A01^ADT_A01|MSG1|P|2.5.1\r\
+EVN|A01|20240101120000\r\
+PV1|1||SECRET-ROOM\r";
+    let o = run(&["hl7", "validate", "-"], Some(msg));
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let text = stdout(&o);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("error: required segment PID missing")),
+        "{text}"
+    );
+    assert!(!text.contains("SECRET"), "{text}");
+    assert!(text
+        .lines()
+        .last()
+        .is_some_and(|l| l.starts_with("ADT_A01: ")));
+    let err = stderr(&o);
+    assert!(err.starts_with("carewire: validation found "), "{err}");
+    assert!(
+        err.ends_with(" error\n") || err.ends_with(" errors\n"),
+        "{err}"
+    );
+}
