@@ -20,6 +20,9 @@ pub struct ParseConfig {
     pub allow_stray_bytes: bool,
     /// Accept segment identifiers that are not three upper-case letters or digits (default true).
     pub allow_invalid_segment_ids: bool,
+    /// Accept an MSH-2 with fewer than four or more than five encoding characters, or
+    /// with the escape character doubled (`^~\\&`, read as `^~\&`) (default true).
+    pub allow_encoding_character_repairs: bool,
     /// Character set used instead of MSH-18, for senders that declare the wrong one.
     pub charset_override: Option<Charset>,
     /// Character set used when MSH-18 is empty or unknown (default UTF-8, a superset of
@@ -35,6 +38,7 @@ impl Default for ParseConfig {
             allow_lf_terminators: true,
             allow_stray_bytes: true,
             allow_invalid_segment_ids: true,
+            allow_encoding_character_repairs: true,
             charset_override: None,
             default_charset: Charset::Utf8,
         }
@@ -53,6 +57,7 @@ impl ParseConfig {
             allow_lf_terminators: false,
             allow_stray_bytes: false,
             allow_invalid_segment_ids: false,
+            allow_encoding_character_repairs: false,
             ..ParseConfig::default()
         }
     }

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use crate::delim::Delimiters;
 use crate::error::{Diagnostic, DiagnosticKind};
+use crate::mb::{find, Mb, SingleBytes};
 
 /// What to do with formatting escapes (`\.br\`, `\.sp\`, `\.in\`, `\.ti\`, `\.sk\`,
 /// `\.ce\`, `\.fi\`, `\.nf\`; HL7 v2.x ch. 2.7.6, used in FT fields).
@@ -91,14 +92,27 @@ pub fn unescape<'a>(
     raw: &'a [u8],
     delims: &Delimiters,
     options: &DecodeOptions,
+    diagnostics: Option<&mut Vec<Diagnostic>>,
+    base: usize,
+) -> Cow<'a, [u8]> {
+    unescape_mb(raw, delims, options, diagnostics, base, Mb::Transparent)
+}
+
+/// [`unescape`] in a character set whose multi-byte characters may contain the escape
+/// byte (Big5, GB 18030, ISO 2022): only whole single-byte characters count.
+pub(crate) fn unescape_mb<'a>(
+    raw: &'a [u8],
+    delims: &Delimiters,
+    options: &DecodeOptions,
     mut diagnostics: Option<&mut Vec<Diagnostic>>,
     base: usize,
+    mb: Mb,
 ) -> Cow<'a, [u8]> {
     let esc = delims.escape;
     if esc == delims.field {
         return Cow::Borrowed(raw);
     }
-    let Some(first) = memchr::memchr(esc, raw) else {
+    let Some(first) = find(raw, esc, mb) else {
         return Cow::Borrowed(raw);
     };
     let mut out = Vec::with_capacity(raw.len());
@@ -114,6 +128,7 @@ pub fn unescape<'a>(
     };
     while let Some(i) = next {
         out.extend_from_slice(&raw[pos..i]);
+        // The sequence's content is ASCII, so its closing escape is found byte-wise.
         let Some(len) = memchr::memchr(esc, &raw[i + 1..]) else {
             // Unterminated: keep the rest verbatim.
             report(DiagnosticKind::InvalidEscape, i);
@@ -185,7 +200,7 @@ pub fn unescape<'a>(
             }
         }
         pos = j + 1;
-        next = memchr::memchr(esc, &raw[pos..]).map(|k| pos + k);
+        next = find(&raw[pos..], esc, mb).map(|k| pos + k);
     }
     out.extend_from_slice(&raw[pos..]);
     Cow::Owned(out)
@@ -194,6 +209,24 @@ pub fn unescape<'a>(
 /// Appends `text` to `out`, escaping every delimiter character and CR/LF
 /// (`\F\ \S\ \R\ \E\ \T\ \P\ \X0D\ \X0A\`), so the value survives any parser.
 pub fn escape_into(text: &[u8], delims: &Delimiters, out: &mut Vec<u8>) {
+    escape_into_mb(text, delims, out, Mb::Transparent);
+}
+
+/// [`escape_into`] for text in a multi-byte character set: bytes inside multi-byte
+/// characters are copied as they are, only whole single-byte characters are escaped.
+pub(crate) fn escape_into_mb(text: &[u8], delims: &Delimiters, out: &mut Vec<u8>, mb: Mb) {
+    if mb != Mb::Transparent {
+        let mut pos = 0;
+        for (i, b) in SingleBytes::new(text, mb) {
+            if delims.is_delimiter(b) || b == b'\r' || b == b'\n' {
+                out.extend_from_slice(&text[pos..i]);
+                escape_into_mb(&text[i..=i], delims, out, Mb::Transparent);
+                pos = i + 1;
+            }
+        }
+        out.extend_from_slice(&text[pos..]);
+        return;
+    }
     let esc = if delims.escape == delims.field {
         b'\\'
     } else {

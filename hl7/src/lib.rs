@@ -96,6 +96,7 @@ mod error;
 mod escape;
 #[cfg(feature = "serde")]
 mod json;
+mod mb;
 mod message;
 mod parse;
 mod path;

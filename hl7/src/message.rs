@@ -10,7 +10,8 @@ use crate::charset::Charset;
 use crate::config::ParseConfig;
 use crate::delim::Delimiters;
 use crate::error::{Diagnostic, DiagnosticKind, Location, Result};
-use crate::escape::{unescape, DecodeOptions};
+use crate::escape::{unescape_mb, DecodeOptions};
+use crate::mb::{find, Mb, SingleBytes};
 use crate::parse::{
     field_slot, field_span, is_header_id, redacted_id, scan, Index, SegEntry, Slot,
 };
@@ -481,12 +482,13 @@ impl<'m> Value<'m> {
     /// The bytes after escape decoding (still in the message's character set);
     /// borrowed when there was nothing to decode.
     pub fn unescaped(&self) -> Cow<'m, [u8]> {
-        unescape(
+        unescape_mb(
             self.raw,
             &self.ctx.delims,
             &DecodeOptions::default(),
             None,
             self.offset(),
+            Mb::of(self.ctx.charset),
         )
     }
 
@@ -510,12 +512,13 @@ impl<'m> Value<'m> {
         options: &DecodeOptions,
         mut diagnostics: Option<&mut Vec<Diagnostic>>,
     ) -> Cow<'m, str> {
-        let bytes = unescape(
+        let bytes = unescape_mb(
             self.raw,
             &self.ctx.delims,
             options,
             diagnostics.as_deref_mut(),
             self.offset(),
+            Mb::of(self.ctx.charset),
         );
         let charset = self.ctx.charset;
         let (text, bad) = match bytes {
@@ -542,7 +545,8 @@ impl<'m> Value<'m> {
     }
 
     fn piece(&self, sep: u8, n: usize) -> Option<Value<'m>> {
-        let (s, e) = nth_piece(self.raw, sep, self.ctx.delims.field, n)?;
+        let mb = Mb::of(self.ctx.charset);
+        let (s, e) = nth_piece(self.raw, sep, self.ctx.delims.field, n, mb)?;
         Some(Value {
             raw: &self.raw[s..e],
             ctx: self.ctx,
@@ -562,6 +566,7 @@ impl<'m> Value<'m> {
             done: false,
             ctx: self.ctx,
             base: self.offset,
+            mb: Mb::of(self.ctx.charset),
         }
     }
 }
@@ -577,20 +582,30 @@ impl fmt::Debug for Value<'_> {
 }
 
 /// Span of the n-th (1-based) piece of `raw` split on `sep` (no split when `sep == none`).
-fn nth_piece(raw: &[u8], sep: u8, none: u8, n: usize) -> Option<(usize, usize)> {
+fn nth_piece(raw: &[u8], sep: u8, none: u8, n: usize, mb: Mb) -> Option<(usize, usize)> {
     if n == 0 {
         return None;
     }
     if sep == none {
         return (n == 1).then_some((0, raw.len()));
     }
-    let mut start = 0;
-    let mut it = memchr::memchr_iter(sep, raw);
-    for _ in 1..n {
-        start = it.next()? + 1;
+    fn walk(mut it: impl Iterator<Item = usize>, n: usize, len: usize) -> Option<(usize, usize)> {
+        let mut start = 0;
+        for _ in 1..n {
+            start = it.next()? + 1;
+        }
+        Some((start, it.next().unwrap_or(len)))
     }
-    let end = it.next().unwrap_or(raw.len());
-    Some((start, end))
+    match mb {
+        Mb::Transparent => walk(memchr::memchr_iter(sep, raw), n, raw.len()),
+        _ => walk(
+            SingleBytes::new(raw, mb)
+                .filter(|&(_, b)| b == sep)
+                .map(|(p, _)| p),
+            n,
+            raw.len(),
+        ),
+    }
 }
 
 /// Iterator over the pieces of a value split on one delimiter.
@@ -602,6 +617,7 @@ struct Pieces<'m> {
     done: bool,
     ctx: Ctx,
     base: u32,
+    mb: Mb,
 }
 
 impl<'m> Iterator for Pieces<'m> {
@@ -611,7 +627,7 @@ impl<'m> Iterator for Pieces<'m> {
             return None;
         }
         let rest = &self.raw[self.pos..];
-        let len = match self.sep.and_then(|s| memchr::memchr(s, rest)) {
+        let len = match self.sep.and_then(|s| find(rest, s, self.mb)) {
             Some(i) => i,
             None => {
                 self.done = true;
@@ -695,7 +711,15 @@ impl<'m> Field<'m> {
         if d.repetition == d.field {
             1
         } else {
-            memchr::memchr_iter(d.repetition, self.0.raw).count() + 1
+            match Mb::of(self.0.ctx.charset) {
+                Mb::Transparent => memchr::memchr_iter(d.repetition, self.0.raw).count() + 1,
+                mb => {
+                    SingleBytes::new(self.0.raw, mb)
+                        .filter(|&(_, b)| b == d.repetition)
+                        .count()
+                        + 1
+                }
+            }
         }
     }
 

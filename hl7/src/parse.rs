@@ -8,6 +8,7 @@ use crate::charset::Charset;
 use crate::config::ParseConfig;
 use crate::delim::Delimiters;
 use crate::error::{Diagnostic, DiagnosticKind, Error, ErrorKind, Location, Result};
+use crate::mb::{Mb, SingleBytes};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -282,6 +283,9 @@ pub(crate) fn scan(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result
     let delims = read_delimiters(input, pos, |k, o| {
         pending.push(Diagnostic { kind: k, offset: o })
     })?;
+    if let (false, Some(first)) = (cfg.allow_encoding_character_repairs, pending.first()) {
+        return Err(Error::new(ErrorKind::InvalidDelimiters, first.offset));
+    }
     index.diagnostics.extend(pending);
     index.delims = delims;
 
@@ -293,6 +297,9 @@ pub(crate) fn scan(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result
     };
     let term = if cr_mode { b'\r' } else { b'\n' };
 
+    // MSH itself is scanned byte-wise; its MSH-18 then decides how the rest is walked.
+    index.charset = cfg.default_charset;
+    let mut mb = Mb::Transparent;
     let mut seg_start = pos;
     let mut crlf_reported = false;
     let mut lf_reported = false;
@@ -307,7 +314,12 @@ pub(crate) fn scan(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result
         }
         let first_field = index.fields.len();
         index.fields.push(seg_start as u32);
-        let end = scan_segment(input, seg_start, delims.field, term, &mut index.fields);
+        let end = match mb {
+            Mb::Transparent => {
+                scan_segment(input, seg_start, delims.field, term, &mut index.fields)
+            }
+            _ => scan_segment_mb(input, seg_start, delims.field, term, &mut index.fields, mb),
+        };
         let n_fields = index.fields.len() - first_field;
 
         // Terminator, then any blank lines, belong to this segment's trailer.
@@ -373,41 +385,16 @@ pub(crate) fn scan(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result
             first_field: first_field as u32,
             n_fields: n_fields as u32,
         });
+        if index.segs.len() == 1 {
+            index.charset = resolve_charset(input, cfg, index);
+            mb = Mb::of(index.charset);
+        }
         if next >= len {
             break;
         }
         seg_start = next;
     }
 
-    // Character set: an override wins, then MSH-18 (first repetition, first component).
-    index.charset = match cfg.charset_override {
-        Some(c) => c,
-        None => {
-            let msh = index.segs[0];
-            match field_span(index, &msh, 17) {
-                Some((s, e)) => {
-                    let raw = &input[s..e];
-                    let first = raw
-                        .split(|&b| b == delims.repetition || b == delims.component)
-                        .next()
-                        .unwrap_or(&[]);
-                    let label = trim_spaces(first);
-                    if label.is_empty() {
-                        cfg.default_charset
-                    } else {
-                        match Charset::from_label(label) {
-                            Some(c) => c,
-                            None => {
-                                diag(index, DiagnosticKind::UnknownCharset, s);
-                                cfg.default_charset
-                            }
-                        }
-                    }
-                }
-                None => cfg.default_charset,
-            }
-        }
-    };
     Ok(())
 }
 
@@ -458,6 +445,59 @@ fn scan_segment(input: &[u8], start: usize, field: u8, term: u8, fields: &mut Ve
         }
         if b == field {
             fields.push((base + j + 1) as u32);
+        }
+    }
+    input.len()
+}
+
+/// The character set: an override wins, then MSH-18 (first repetition, first component),
+/// then the configured default.
+fn resolve_charset(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Charset {
+    if let Some(c) = cfg.charset_override {
+        return c;
+    }
+    let delims = index.delims;
+    let Some(msh) = index.segs.first().copied() else {
+        return cfg.default_charset;
+    };
+    let Some((s, e)) = field_span(index, &msh, 17) else {
+        return cfg.default_charset;
+    };
+    let raw = &input[s..e];
+    let first = raw
+        .split(|&b| b == delims.repetition || b == delims.component)
+        .next()
+        .unwrap_or(&[]);
+    let label = trim_spaces(first);
+    if label.is_empty() {
+        return cfg.default_charset;
+    }
+    match Charset::from_label(label) {
+        Some(c) => c,
+        None => {
+            diag(index, DiagnosticKind::UnknownCharset, s);
+            cfg.default_charset
+        }
+    }
+}
+
+/// [`scan_segment`] for character sets whose multi-byte characters may contain bytes
+/// that look like delimiters (see [`crate::mb`]).
+fn scan_segment_mb(
+    input: &[u8],
+    start: usize,
+    field: u8,
+    term: u8,
+    fields: &mut Vec<u32>,
+    mb: Mb,
+) -> usize {
+    let rest = input.get(start..).unwrap_or(&[]);
+    for (j, b) in SingleBytes::new(rest, mb) {
+        if b == term {
+            return start + j;
+        }
+        if b == field {
+            fields.push((start + j + 1) as u32);
         }
     }
     input.len()

@@ -14,7 +14,8 @@ use bytes::Bytes;
 use crate::charset::Charset;
 use crate::delim::Delimiters;
 use crate::error::{Error, ErrorKind, Result};
-use crate::escape::escape_into;
+use crate::escape::escape_into_mb;
+use crate::mb::{Mb, SingleBytes};
 use crate::message::{Message, MessageBuf};
 use crate::parse::{field_slot, is_header_id, redacted_id, valid_segment_id, Slot};
 use crate::path::Path;
@@ -39,9 +40,12 @@ impl SegMut {
         }
     }
 
-    fn fields_mut(&mut self, field_sep: u8) -> &mut Vec<Vec<u8>> {
+    fn fields_mut(&mut self, field_sep: u8, mb: Mb) -> &mut Vec<Vec<u8>> {
         if let Some(b) = self.orig.take() {
-            self.fields = b.split(|&c| c == field_sep).map(<[u8]>::to_vec).collect();
+            self.fields = split_mb(&b, field_sep, mb)
+                .into_iter()
+                .map(<[u8]>::to_vec)
+                .collect();
         }
         &mut self.fields
     }
@@ -201,8 +205,7 @@ impl MessageBuilder {
     /// is a header segment (MSH, BHS, FHS).
     pub fn add_segment(&mut self, id: &str) -> Result<usize> {
         let seg = self.new_segment(id)?;
-        self.ensure_last_terminated();
-        self.segments.push(seg);
+        self.push_last(seg);
         Ok(self.segments.len() - 1)
     }
 
@@ -217,9 +220,10 @@ impl MessageBuilder {
         }
         let seg = self.new_segment(id)?;
         if pos == self.segments.len() {
-            self.ensure_last_terminated();
+            self.push_last(seg);
+        } else {
+            self.segments.insert(pos, seg);
         }
-        self.segments.insert(pos, seg);
         Ok(())
     }
 
@@ -235,12 +239,35 @@ impl MessageBuilder {
         Ok(())
     }
 
-    fn ensure_last_terminated(&mut self) {
-        if let Some(last) = self.segments.last_mut() {
-            if last.trailer.is_empty() {
-                last.trailer = self.terminator.clone();
-            }
+    /// Makes sure the last segment ends in a line break before one is appended, and
+    /// returns what followed its last line break (trailing spaces, tabs, NUL or an
+    /// end-of-file SUB, kept for byte-exact writing). Left in place, those bytes would
+    /// start the new segment's identifier; the caller writes them after the new segment.
+    fn ensure_last_terminated(&mut self) -> Bytes {
+        let Some(last) = self.segments.last_mut() else {
+            return Bytes::new();
+        };
+        let keep = last
+            .trailer
+            .iter()
+            .rposition(|&b| b == b'\r' || b == b'\n')
+            .map_or(0, |i| i + 1);
+        let rest = last.trailer.slice(keep..);
+        last.trailer = if keep == 0 {
+            self.terminator.clone()
+        } else {
+            last.trailer.slice(..keep)
+        };
+        rest
+    }
+
+    /// Appends `seg` after the last segment, moving trailing bytes after it.
+    fn push_last(&mut self, mut seg: SegMut) {
+        let rest = self.ensure_last_terminated();
+        if !rest.is_empty() {
+            seg.trailer = Bytes::from([&seg.trailer[..], &rest[..]].concat());
         }
+        self.segments.push(seg);
     }
 
     /// Position of the `occurrence`-th (1-based) segment `id`; when there are exactly
@@ -269,7 +296,9 @@ impl MessageBuilder {
     ///
     /// # Errors
     /// [`ErrorKind::InvalidPath`], [`ErrorKind::InvalidEdit`] (MSH-1/MSH-2, or a segment
-    /// occurrence more than one past the last), [`ErrorKind::Unencodable`].
+    /// occurrence more than one past the last), [`ErrorKind::Unencodable`] (not in the
+    /// character set, or a delimiter, CR or LF in a message that declares no escape
+    /// character).
     pub fn set(&mut self, path: &str, text: &str) -> Result<&mut MessageBuilder> {
         let path = Path::parse(path)?;
         self.set_path(&path, text)
@@ -284,8 +313,19 @@ impl MessageBuilder {
             .charset
             .encode(text)
             .map_err(|at| Error::new(ErrorKind::Unencodable, at))?;
+        if self.delims.escape().is_none() {
+            // MSH-2 declares no escape character: a delimiter, CR or LF in the text
+            // cannot be written so that it reads back (never write it corrupted).
+            let d = self.delims;
+            if let Some(at) = encoded
+                .iter()
+                .position(|&b| d.is_delimiter(b) || b == b'\r' || b == b'\n')
+            {
+                return Err(Error::new(ErrorKind::Unencodable, at));
+            }
+        }
         let mut raw = Vec::with_capacity(encoded.len());
-        escape_into(&encoded, &self.delims, &mut raw);
+        escape_into_mb(&encoded, &self.delims, &mut raw, Mb::of(self.charset));
         self.set_raw_path(path, &raw)
     }
 
@@ -311,7 +351,7 @@ impl MessageBuilder {
             Some(Slot::Stored(k)) => k,
             _ => return Err(Error::new(ErrorKind::InvalidEdit, 0)),
         };
-        let fields = self.segments[pos].fields_mut(d.field);
+        let fields = self.segments[pos].fields_mut(d.field, Mb::of(self.charset));
         if fields.len() <= k {
             fields.resize(k + 1, Vec::new());
         }
@@ -328,7 +368,7 @@ impl MessageBuilder {
                 .into_iter()
                 .flatten()
                 .collect();
-                *field = replace_nested(field, &levels, raw, d.field)?;
+                *field = replace_nested(field, &levels, raw, d.field, Mb::of(self.charset))?;
             }
         }
         Ok(self)
@@ -394,7 +434,13 @@ impl MessageBuilder {
 
 /// Replaces the piece addressed by `levels` (separator, 1-based index) inside `value`,
 /// creating empty pieces as needed.
-fn replace_nested(value: &[u8], levels: &[(u8, usize)], raw: &[u8], none: u8) -> Result<Vec<u8>> {
+fn replace_nested(
+    value: &[u8],
+    levels: &[(u8, usize)],
+    raw: &[u8],
+    none: u8,
+    mb: Mb,
+) -> Result<Vec<u8>> {
     let Some(&(sep, n)) = levels.first() else {
         return Ok(raw.to_vec());
     };
@@ -403,13 +449,13 @@ fn replace_nested(value: &[u8], levels: &[(u8, usize)], raw: &[u8], none: u8) ->
         if n != 1 {
             return Err(Error::new(ErrorKind::InvalidEdit, 0));
         }
-        return replace_nested(value, &levels[1..], raw, none);
+        return replace_nested(value, &levels[1..], raw, none, mb);
     }
-    let mut pieces: Vec<&[u8]> = value.split(|&b| b == sep).collect();
+    let mut pieces: Vec<&[u8]> = split_mb(value, sep, mb);
     if pieces.len() < n {
         pieces.resize(n, &[]);
     }
-    let inner = replace_nested(pieces[n - 1], &levels[1..], raw, none)?;
+    let inner = replace_nested(pieces[n - 1], &levels[1..], raw, none, mb)?;
     let mut out = Vec::with_capacity(value.len() + raw.len() + n);
     for (i, p) in pieces.iter().enumerate() {
         if i > 0 {
@@ -422,6 +468,25 @@ fn replace_nested(value: &[u8], levels: &[(u8, usize)], raw: &[u8], none: u8) ->
         }
     }
     Ok(out)
+}
+
+/// Splits on whole single-byte `sep` characters (see [`crate::mb`]).
+fn split_mb(value: &[u8], sep: u8, mb: Mb) -> Vec<&[u8]> {
+    match mb {
+        Mb::Transparent => value.split(|&b| b == sep).collect(),
+        _ => {
+            let mut out = Vec::new();
+            let mut start = 0;
+            for (i, b) in SingleBytes::new(value, mb) {
+                if b == sep {
+                    out.push(&value[start..i]);
+                    start = i + 1;
+                }
+            }
+            out.push(&value[start..]);
+            out
+        }
+    }
 }
 
 impl fmt::Debug for MessageBuilder {

@@ -736,7 +736,7 @@ fn blank_lines_and_trailing_whitespace_kept() -> TestResult {
 #[test]
 fn strict_config_rejects_repairs() {
     let strict = ParseConfig::strict();
-    let cases: [(&[u8], ErrorKind); 7] = [
+    let cases: [(&[u8], ErrorKind); 10] = [
         (b"MSH|^~\\&|A\nPID|1", ErrorKind::NonStandardTerminator),
         (b"MSH|^~\\&|A\r\nPID|1", ErrorKind::NonStandardTerminator),
         (b"\xEF\xBB\xBFMSH|^~\\&|A\rPID|1", ErrorKind::StrayBytes),
@@ -744,6 +744,9 @@ fn strict_config_rejects_repairs() {
         (b"MSH|^~\\&|A\r\rPID|1", ErrorKind::StrayBytes),
         (b"MSH|^~\\&|A\rpid|1", ErrorKind::InvalidSegmentId),
         (b"MSH|^~\\&|A\rPIDX|1", ErrorKind::InvalidSegmentId),
+        (b"MSH|^~\\\\&|A\rPID|1", ErrorKind::InvalidDelimiters),
+        (b"MSH|^~|A\rPID|1", ErrorKind::InvalidDelimiters),
+        (b"MSH|^~\\&#$|A\rPID|1", ErrorKind::InvalidDelimiters),
     ];
     for (input, kind) in cases {
         // Lenient: accepted with at least one diagnostic.
@@ -1113,4 +1116,55 @@ PV1|1|I|W^1^2";
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[test]
+fn append_after_trailing_whitespace_keeps_segment_id() -> TestResult {
+    // Bytes after the last terminator (spaces, NUL, an end-of-file SUB) are kept for
+    // byte-exact writing; a segment appended later must not start with them.
+    for input in [
+        &b"MSH|^~\\&|A\rPID|1\r  \x1a"[..],
+        b"MSH|^~\\&|A\nPID|1\n\n\t\x00",
+        b"MSH|^~\\&|A\r\nPID|1\r\n ",
+    ] {
+        let msg = Message::parse(input)?;
+        let mut b = MessageBuilder::from_message(&msg);
+        assert_eq!(b.to_bytes(), input);
+        b.set("ZAP-1", "x")?;
+        b.insert_segment(b.segment_count(), "ZAQ")?;
+        let out = b.to_bytes();
+        let again = Message::parse(&out)?;
+        let ids: Vec<&str> = again.segments().map(|s| s.id_str()).collect();
+        assert_eq!(ids, ["MSH", "PID", "ZAP", "ZAQ"], "{out:?}");
+        assert_eq!(s(&again, "ZAP-1").as_deref(), Some("x"));
+        assert!(!again
+            .diagnostics()
+            .iter()
+            .any(|d| d.kind == DiagnosticKind::InvalidSegmentId));
+        // The trailing bytes are still there, at the end.
+        let tail = &input[input.len() - 1..];
+        assert!(out.ends_with(tail));
+    }
+    Ok(())
+}
+
+#[test]
+fn builder_without_escape_character_refuses_unwritable_text() -> TestResult {
+    // MSH-2 declares only `^`: there is no escape character, so a `|` or `^` in a value
+    // cannot be written to read back; that is an error, never a corrupted value.
+    let msg = Message::parse(b"MSH|^|A\rPID|1")?;
+    let mut b = MessageBuilder::from_message(&msg);
+    for text in ["a|b", "a^b", "a\rb", "a\nb"] {
+        let e = b.set("PID-2", text).err().map(|e| (e.kind(), e.offset()));
+        assert_eq!(e, Some((ErrorKind::Unencodable, 1)), "{text:?}");
+    }
+    // Anything else is data, `\` and `~` included.
+    b.set("PID-2", "a\\F\\~&b")?;
+    let out = b.to_bytes();
+    assert_eq!(out, b"MSH|^|A\rPID|1|a\\F\\~&b");
+    assert_eq!(
+        s(&Message::parse(&out)?, "PID-2").as_deref(),
+        Some("a\\F\\~&b")
+    );
+    Ok(())
 }
