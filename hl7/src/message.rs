@@ -56,8 +56,8 @@ impl<'a> Message<'a> {
     /// terminator may be missing.
     ///
     /// # Errors
-    /// [`ErrorKind::Empty`], [`ErrorKind::MissingHeader`], [`ErrorKind::TruncatedHeader`],
-    /// [`ErrorKind::InvalidDelimiters`], and the limits of [`ParseConfig`].
+    /// [`ErrorKind::Empty`](crate::ErrorKind::Empty), [`ErrorKind::MissingHeader`](crate::ErrorKind::MissingHeader), [`ErrorKind::TruncatedHeader`](crate::ErrorKind::TruncatedHeader),
+    /// [`ErrorKind::InvalidDelimiters`](crate::ErrorKind::InvalidDelimiters), and the limits of [`ParseConfig`].
     pub fn parse(input: &'a [u8]) -> Result<Message<'a>> {
         Message::parse_with(input, &ParseConfig::default())
     }
@@ -199,7 +199,7 @@ impl<'a> Message<'a> {
     /// Parses `path` and returns the decoded text there (`None` when absent).
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidPath`] when `path` does not parse.
+    /// [`ErrorKind::InvalidPath`](crate::ErrorKind::InvalidPath) when `path` does not parse.
     pub fn get_str(&self, path: &str) -> Result<Option<Cow<'_, str>>> {
         let p = Path::parse(path)?;
         Ok(self.get(&p).map(|v| v.decoded()))
