@@ -240,9 +240,10 @@ impl MessageBuilder {
     }
 
     /// Makes sure the last segment ends in a line break before one is appended, and
-    /// returns what followed its last line break (trailing spaces, tabs, NUL or an
-    /// end-of-file SUB, kept for byte-exact writing). Left in place, those bytes would
-    /// start the new segment's identifier; the caller writes them after the new segment.
+    /// returns what its trailer holds after the terminator and blank lines: the
+    /// whitespace-only remainder of the input (spaces, tabs, NUL, an end-of-file SUB,
+    /// possibly more line breaks), kept for byte-exact writing. Left in place, those
+    /// bytes would start the new segment; the caller writes them after it instead.
     fn ensure_last_terminated(&mut self) -> Bytes {
         let Some(last) = self.segments.last_mut() else {
             return Bytes::new();
@@ -250,8 +251,8 @@ impl MessageBuilder {
         let keep = last
             .trailer
             .iter()
-            .rposition(|&b| b == b'\r' || b == b'\n')
-            .map_or(0, |i| i + 1);
+            .position(|&b| b != b'\r' && b != b'\n')
+            .unwrap_or(last.trailer.len());
         let rest = last.trailer.slice(keep..);
         last.trailer = if keep == 0 {
             self.terminator.clone()

@@ -1126,6 +1126,8 @@ fn append_after_trailing_whitespace_keeps_segment_id() -> TestResult {
         &b"MSH|^~\\&|A\rPID|1\r  \x1a"[..],
         b"MSH|^~\\&|A\nPID|1\n\n\t\x00",
         b"MSH|^~\\&|A\r\nPID|1\r\n ",
+        b"MSH|^~\\&|A\rPID|1\r\x00\r",
+        b"MSH|^~\\&|A\rPID|1\r\r \r\n\t",
     ] {
         let msg = Message::parse(input)?;
         let mut b = MessageBuilder::from_message(&msg);
