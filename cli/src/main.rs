@@ -1,4 +1,5 @@
 //! The `carewire` command line.
+#![forbid(unsafe_code)]
 //!
 //! ```text
 //! carewire hl7 inspect FILE            segment/field tree with diagnostics
