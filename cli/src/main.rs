@@ -1,5 +1,4 @@
 //! The `carewire` command line.
-#![forbid(unsafe_code)]
 //!
 //! ```text
 //! carewire hl7 inspect FILE            segment/field tree with diagnostics
@@ -20,6 +19,7 @@
 //! Errors go to standard error as `carewire: <error>`; they name positions and kinds,
 //! never message content. Only the commands that exist to show content (`inspect`,
 //! `json`, `get`, `ack`, `validate`) print values, and only to standard output.
+#![forbid(unsafe_code)]
 
 mod hl7;
 
