@@ -299,7 +299,7 @@ impl MessageBuilder {
     /// [`ErrorKind::InvalidPath`], [`ErrorKind::InvalidEdit`] (MSH-1/MSH-2, or a segment
     /// occurrence more than one past the last), [`ErrorKind::Unencodable`] (not in the
     /// character set, or a delimiter, CR or LF in a message that declares no escape
-    /// character).
+    /// character, or a GB 18030/Big5 message whose delimiters are not ASCII).
     pub fn set(&mut self, path: &str, text: &str) -> Result<&mut MessageBuilder> {
         let path = Path::parse(path)?;
         self.set_path(&path, text)
@@ -345,8 +345,26 @@ impl MessageBuilder {
     /// # Errors
     /// As [`MessageBuilder::set`].
     pub fn set_raw_path(&mut self, path: &Path, raw: &[u8]) -> Result<&mut MessageBuilder> {
-        let pos = self.locate(path.segment(), path.occurrence())?;
         let d = self.delims;
+        // In GB 18030 and Big5 a byte 0x81-0xFE always begins a two-byte character, so a
+        // delimiter declared as such a byte is never read as a delimiter (HL7 v2.x ch. 2.5.4
+        // wants printable ASCII delimiters). Refuse the edit rather than write a message that
+        // reads back differently (found by fuzzing: `builder_refuses_delimiters_...`).
+        if Mb::of(self.charset) == Mb::LeadByte
+            && [
+                d.field,
+                d.component,
+                d.repetition,
+                d.escape,
+                d.subcomponent,
+                d.truncation,
+            ]
+            .iter()
+            .any(|b| (0x81..=0xFE).contains(b))
+        {
+            return Err(Error::new(ErrorKind::Unencodable, 0));
+        }
+        let pos = self.locate(path.segment(), path.occurrence())?;
         let header = pos == 0 || is_header_id(path.segment());
         let k = match field_slot(header, path.field()) {
             Some(Slot::Stored(k)) => k,
