@@ -370,13 +370,13 @@ impl MessageBuilder {
             Some(Slot::Stored(k)) => k,
             _ => return Err(Error::new(ErrorKind::InvalidEdit, 0)),
         };
-        let fields = self.segments[pos].fields_mut(d.field, Mb::of(self.charset));
-        if fields.len() <= k {
-            fields.resize(k + 1, Vec::new());
-        }
-        let field = &mut fields[k];
-        match (path.repetition(), path.component()) {
-            (None, None) => *field = raw.to_vec(),
+        let mb = Mb::of(self.charset);
+        let fields = self.segments[pos].fields_mut(d.field, mb);
+        // The new value is computed before anything changes, so a refused edit leaves the
+        // message as it was.
+        let current = fields.get(k).map_or(&[][..], Vec::as_slice);
+        let value = match (path.repetition(), path.component()) {
+            (None, None) => raw.to_vec(),
             (rep, comp) => {
                 let r = rep.unwrap_or(1);
                 let levels: Vec<(u8, usize)> = [
@@ -387,7 +387,29 @@ impl MessageBuilder {
                 .into_iter()
                 .flatten()
                 .collect();
-                *field = replace_nested(field, &levels, raw, d.field, Mb::of(self.charset))?;
+                replace_nested(current, &levels, raw, d.field, mb)?
+            }
+        };
+        let old_len = fields.len();
+        if fields.len() <= k {
+            fields.resize(k + 1, Vec::new());
+        }
+        let old = std::mem::replace(&mut fields[k], value);
+        // In a multi-byte set a field ending inside a character (a dangling GB 18030 lead
+        // byte, an ISO 2022 two-byte mode left on) would swallow the separator written after
+        // it. Check that the segment splits back into the same fields; if not, undo.
+        if mb != Mb::Transparent {
+            let mut joined = Vec::new();
+            for (i, f) in fields.iter().enumerate() {
+                if i > 0 {
+                    joined.push(d.field);
+                }
+                joined.extend_from_slice(f);
+            }
+            if split_mb(&joined, d.field, mb) != *fields {
+                fields[k] = old;
+                fields.truncate(old_len);
+                return Err(Error::new(ErrorKind::Unencodable, 0));
             }
         }
         Ok(self)
@@ -475,16 +497,18 @@ fn replace_nested(
         pieces.resize(n, &[]);
     }
     let inner = replace_nested(pieces[n - 1], &levels[1..], raw, none, mb)?;
+    pieces[n - 1] = &inner;
     let mut out = Vec::with_capacity(value.len() + raw.len() + n);
     for (i, p) in pieces.iter().enumerate() {
         if i > 0 {
             out.push(sep);
         }
-        if i == n - 1 {
-            out.extend_from_slice(&inner);
-        } else {
-            out.extend_from_slice(p);
-        }
+        out.extend_from_slice(p);
+    }
+    // As in `set_raw_path`: in a multi-byte set a piece ending inside a character would
+    // swallow the separator after it; refuse rather than write what reads back differently.
+    if mb != Mb::Transparent && split_mb(&out, sep, mb) != pieces {
+        return Err(Error::new(ErrorKind::Unencodable, 0));
     }
     Ok(out)
 }

@@ -68,3 +68,44 @@ fn builder_addresses_lowercase_ids_in_upper_case() -> TestResult {
     assert_eq!(b.to_bytes(), b"MSH|^~\\&\rZw1\rZW1||||^^x\r");
     Ok(())
 }
+
+/// `hl7_roundtrip`, crash-d89e5c4a (minimised): in a GB 18030 message a field ending in a
+/// lone lead byte (0x8B) swallows the `|` the builder wrote after it (0x8B 0x7C is one
+/// character), so a value set in a later field did not read back. The builder now checks
+/// that an edited segment splits back into the fields it wrote, and refuses (and undoes) the
+/// edit otherwise; the same holds for an ISO 2022 value left in two-byte mode.
+#[test]
+fn builder_refuses_to_write_after_a_field_ending_inside_a_character() -> TestResult {
+    for input in [
+        &b"MSH|^~\\&||||||||||||||||GB 18030\rPID|1|x\x8b"[..],
+        b"MSH|^~\\&||||||||||||||||ISO IR87\rPID|1|\x1b$B\x30\x21\r",
+    ] {
+        let msg = Message::parse(input)?;
+        let mut b = MessageBuilder::from_message(&msg);
+        let e = b.set("PID-8.2", "a").err().map(|e| e.kind());
+        assert_eq!(e, Some(ErrorKind::Unencodable), "{input:?}");
+        assert_eq!(b.to_bytes(), input, "a refused edit changes nothing");
+        // An edit that writes no separator after the broken field is fine.
+        b.set("PID-2", "y")?;
+        let out = b.to_bytes();
+        assert_eq!(
+            Message::parse(&out)?.get_str("PID-2")?.as_deref(),
+            Some("y")
+        );
+    }
+    Ok(())
+}
+
+/// Found while fixing the above: an edit refused by the nested-value check
+/// (`InvalidEdit` for a repetition the message cannot express) used to leave the segment
+/// padded with the empty fields created on the way.
+#[test]
+fn refused_edit_leaves_the_message_unchanged() -> TestResult {
+    let input: &[u8] = b"MSH|^\rPID|1\r"; // no repetition separator declared
+    let msg = Message::parse(input)?;
+    let mut b = MessageBuilder::from_message(&msg);
+    let e = b.set("PID-9[2]", "x").err().map(|e| e.kind());
+    assert_eq!(e, Some(ErrorKind::InvalidEdit));
+    assert_eq!(b.to_bytes(), input);
+    Ok(())
+}
