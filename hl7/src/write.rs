@@ -371,7 +371,10 @@ impl MessageBuilder {
             _ => return Err(Error::new(ErrorKind::InvalidEdit, 0)),
         };
         let mb = Mb::of(self.charset);
-        let fields = self.segments[pos].fields_mut(d.field, mb);
+        // Fields are split as the scanner splits them: MSH byte-wise (its MSH-18 is not known
+        // until it has been scanned), every other segment in the message's character set.
+        let field_mb = if pos == 0 { Mb::Transparent } else { mb };
+        let fields = self.segments[pos].fields_mut(d.field, field_mb);
         // The new value is computed before anything changes, so a refused edit leaves the
         // message as it was.
         let current = fields.get(k).map_or(&[][..], Vec::as_slice);
@@ -398,7 +401,7 @@ impl MessageBuilder {
         // In a multi-byte set a field ending inside a character (a dangling GB 18030 lead
         // byte, an ISO 2022 two-byte mode left on) would swallow the separator written after
         // it. Check that the segment splits back into the same fields; if not, undo.
-        if mb != Mb::Transparent {
+        if field_mb != Mb::Transparent {
             let mut joined = Vec::new();
             for (i, f) in fields.iter().enumerate() {
                 if i > 0 {
@@ -406,7 +409,7 @@ impl MessageBuilder {
                 }
                 joined.extend_from_slice(f);
             }
-            if split_mb(&joined, d.field, mb) != *fields {
+            if split_mb(&joined, d.field, field_mb) != *fields {
                 fields[k] = old;
                 fields.truncate(old_len);
                 return Err(Error::new(ErrorKind::Unencodable, 0));

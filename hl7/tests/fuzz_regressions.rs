@@ -109,3 +109,23 @@ fn refused_edit_leaves_the_message_unchanged() -> TestResult {
     assert_eq!(b.to_bytes(), input);
     Ok(())
 }
+
+/// `hl7_roundtrip`, crash-8bea51aa (minimised): MSH-2 of a GB 18030 message ends in a lead
+/// byte (0x86, an ignored sixth encoding character). The scanner splits MSH byte-wise (its
+/// MSH-18 is not known yet), but the builder split it as GB 18030, where 0x86 swallowed the
+/// next `|`; setting MSH-3.1 then changed what a reader sees as MSH-4. The builder now
+/// splits MSH byte-wise too.
+#[test]
+fn builder_splits_msh_byte_wise_like_the_scanner() -> TestResult {
+    let input: &[u8] = b"MSH|^~\\&#\x86|A|B||||||||||||||GB 18030\rPID|1\r";
+    let msg = Message::parse(input)?;
+    assert_eq!(msg.charset(), carewire_hl7::Charset::Gb18030);
+    assert_eq!(msg.get_str("MSH-4")?.as_deref(), Some("B"));
+    let mut b = MessageBuilder::from_message(&msg);
+    b.set("MSH-3.1", "X")?;
+    let out = b.to_bytes();
+    let again = Message::parse(&out)?;
+    assert_eq!(again.get_str("MSH-3.1")?.as_deref(), Some("X"));
+    assert_eq!(again.get_str("MSH-4")?.as_deref(), Some("B"));
+    Ok(())
+}
