@@ -727,7 +727,12 @@ impl BatchItem {
 ///
 /// The reader is an iterator of `Result<BatchItem>`. After an error in one message (it does
 /// not parse, or it is too long) reading goes on with the next; after an I/O error the
-/// iterator ends. Error offsets are byte offsets in the stream.
+/// iterator ends (a message cut off by it is not returned). Error offsets are byte offsets
+/// in the stream.
+///
+/// A message is returned once the line after it (the next `MSH` or batch segment) or the
+/// end of the input has been read, so the reader suits files and pipes; a live connection
+/// that sends one message and waits for an answer needs framing (MLLP) instead.
 ///
 /// # Examples
 /// Count the messages of a file without holding it in memory:
