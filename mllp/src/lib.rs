@@ -1,0 +1,2 @@
+//! (work in progress: see the crate issue)
+#![forbid(unsafe_code)]
