@@ -346,21 +346,26 @@ impl MessageBuilder {
     /// As [`MessageBuilder::set`].
     pub fn set_raw_path(&mut self, path: &Path, raw: &[u8]) -> Result<&mut MessageBuilder> {
         let d = self.delims;
-        // In GB 18030 and Big5 a byte 0x81-0xFE always begins a two-byte character, so a
-        // delimiter declared as such a byte is never read as a delimiter (HL7 v2.x ch. 2.5.4
-        // wants printable ASCII delimiters). Refuse the edit rather than write a message that
-        // reads back differently (found by fuzzing: `builder_refuses_delimiters_...`).
-        if Mb::of(self.charset) == Mb::LeadByte
-            && [
-                d.field,
-                d.component,
-                d.repetition,
-                d.escape,
-                d.subcomponent,
-                d.truncation,
-            ]
-            .iter()
-            .any(|b| (0x81..=0xFE).contains(b))
+        // A delimiter the character set never reads as a single byte is never read as a
+        // delimiter: in GB 18030 and Big5 a byte 0x81-0xFE always begins a two-byte
+        // character, and in the ISO 2022 sets ESC always begins an escape sequence (HL7 v2.x
+        // ch. 2.5.4 wants printable ASCII delimiters). Refuse the edit rather than write a
+        // message that reads back differently (found by fuzzing; see fuzz_regressions.rs).
+        let unusable = |b: &u8| match Mb::of(self.charset) {
+            Mb::Transparent => false,
+            Mb::LeadByte => (0x81..=0xFE).contains(b),
+            Mb::Iso2022 => *b == 0x1B,
+        };
+        if [
+            d.field,
+            d.component,
+            d.repetition,
+            d.escape,
+            d.subcomponent,
+            d.truncation,
+        ]
+        .iter()
+        .any(unusable)
         {
             return Err(Error::new(ErrorKind::Unencodable, 0));
         }

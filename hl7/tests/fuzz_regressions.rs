@@ -129,3 +129,19 @@ fn builder_splits_msh_byte_wise_like_the_scanner() -> TestResult {
     assert_eq!(again.get_str("MSH-4")?.as_deref(), Some("B"));
     Ok(())
 }
+
+/// `hl7_roundtrip`, crash-e62d5a22 (minimised): MSH-2 declares ESC (0x1B) as the escape
+/// character and MSH-18 is ISO IR87 (ISO 2022). There ESC always begins an escape sequence,
+/// so the reader never sees it as the HL7 escape character and the builder's `\F\`-style
+/// escapes (written with ESC) did not decode. Such edits are now refused, as for GB 18030.
+#[test]
+fn builder_refuses_esc_as_a_delimiter_in_iso2022() -> TestResult {
+    let input: &[u8] = b"MSH|~\\\x1b/|A|||||||||||||||ISO IR87\rPID|1\r";
+    let msg = Message::parse(input)?;
+    assert_eq!(msg.delimiters().escape(), Some(0x1b));
+    let mut b = MessageBuilder::from_message(&msg);
+    let e = b.set("PID-3", "a|b").err().map(|e| e.kind());
+    assert_eq!(e, Some(ErrorKind::Unencodable));
+    assert_eq!(b.to_bytes(), input);
+    Ok(())
+}
