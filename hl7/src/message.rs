@@ -105,13 +105,6 @@ impl<'a> Message<'a> {
         &self.input[..self.index.prefix as usize]
     }
 
-    pub(crate) fn ctx(&self) -> Ctx {
-        Ctx {
-            delims: self.index.delims,
-            charset: self.index.charset,
-        }
-    }
-
     /// Number of segments.
     pub fn segment_count(&self) -> usize {
         self.index.segs.len()
@@ -124,19 +117,7 @@ impl<'a> Message<'a> {
     }
 
     fn make_segment(&self, i: usize, entry: SegEntry) -> Segment<'_> {
-        let id_end = match field_span(&self.index, &entry, 1) {
-            Some((s, _)) => s - 1,
-            None => entry.end as usize,
-        };
-        Segment {
-            input: self.input,
-            index: &self.index,
-            entry,
-            position: i,
-            header: is_header_id(&self.input[entry.start as usize..id_end]),
-            id_end: id_end as u32,
-            ctx: self.ctx(),
-        }
+        self.view().segment_at(i, entry)
     }
 
     /// The MSH segment.
@@ -239,6 +220,28 @@ struct MessageRef<'m> {
     index: &'m Index,
 }
 
+impl<'m> MessageRef<'m> {
+    /// The view of segment `i` (0-based) whose index entry is `entry`.
+    fn segment_at(self, i: usize, entry: SegEntry) -> Segment<'m> {
+        let id_end = match field_span(self.index, &entry, 1) {
+            Some((s, _)) => s - 1,
+            None => entry.end as usize,
+        };
+        Segment {
+            input: self.input,
+            index: self.index,
+            entry,
+            position: i,
+            header: is_header_id(&self.input[entry.start as usize..id_end]),
+            id_end: id_end as u32,
+            ctx: Ctx {
+                delims: self.index.delims,
+                charset: self.index.charset,
+            },
+        }
+    }
+}
+
 /// Iterator over the segments of a message.
 #[derive(Clone)]
 pub struct Segments<'m> {
@@ -252,22 +255,7 @@ impl<'m> Iterator for Segments<'m> {
         let i = self.next;
         let entry = *self.msg.index.segs.get(i)?;
         self.next += 1;
-        let id_end = match field_span(self.msg.index, &entry, 1) {
-            Some((s, _)) => s - 1,
-            None => entry.end as usize,
-        };
-        Some(Segment {
-            input: self.msg.input,
-            index: self.msg.index,
-            entry,
-            position: i,
-            header: is_header_id(&self.msg.input[entry.start as usize..id_end]),
-            id_end: id_end as u32,
-            ctx: Ctx {
-                delims: self.msg.index.delims,
-                charset: self.msg.index.charset,
-            },
-        })
+        Some(self.msg.segment_at(i, entry))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
