@@ -50,6 +50,7 @@ mod error;
 mod finding;
 mod scan;
 mod view;
+mod write;
 
 pub use config::ParseConfig;
 pub use delim::Delimiters;
@@ -59,4 +60,8 @@ pub use scan::{Index, Parser};
 pub use view::{
     Component, Document, Element, FunctionalGroup, Interchange, Repetition, Segment, Segments,
     TransactionSet,
+};
+pub use write::{
+    write_verbatim, write_with, ControlNumbers, Field, GroupHeader, InterchangeHeader, LineEnding,
+    SequentialControlNumbers, Writer,
 };
