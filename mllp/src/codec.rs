@@ -127,7 +127,7 @@ pub enum Frame {
 }
 
 impl Frame {
-    fn classify(content: Bytes) -> Frame {
+    pub(crate) fn classify(content: Bytes) -> Frame {
         match content.as_ref() {
             [COMMIT_ACK] => Frame::CommitAck,
             [COMMIT_NAK] => Frame::CommitNak,

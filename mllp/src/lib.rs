@@ -24,8 +24,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod blocking;
 mod codec;
 mod error;
+pub mod store;
 
 pub use codec::{
     DecoderStats, Frame, FrameConfig, FrameDecoder, FrameEncoder, CARRIAGE_RETURN, COMMIT_ACK,

@@ -1,0 +1,625 @@
+//! Blocking (`std::net`) client and server on the sans-IO core: one thread per connection.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+
+use crate::codec::{Frame, FrameConfig, FrameDecoder, FrameEncoder};
+use crate::error::{Error, ErrorKind, Phase, Result};
+
+/// Bytes read from a socket at a time (a connection holds at most `max_frame` plus this).
+const READ_CHUNK: usize = 64 * 1024;
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+fn timeout_or_io(e: io::Error, phase: Phase) -> Error {
+    if is_timeout(&e) {
+        Error::new(ErrorKind::Timeout(phase))
+    } else {
+        Error::from(e)
+    }
+}
+
+/// A zero timeout means "no timeout" to `std::net`, and is refused by it.
+fn nonzero(d: Duration) -> Duration {
+    d.max(Duration::from_millis(1))
+}
+
+/// Client timeouts and framing.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use carewire_mllp::blocking::ClientConfig;
+/// let mut config = ClientConfig::default();
+/// config.response_timeout = Duration::from_secs(5);
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ClientConfig {
+    /// Framing (default: standard MLLP, 16 MiB limit).
+    pub frame: FrameConfig,
+    /// Limit for opening the TCP connection (default 10 s).
+    pub connect_timeout: Duration,
+    /// Limit for writing one frame (default 30 s).
+    pub send_timeout: Duration,
+    /// Limit for the response to arrive after the frame was written (default 30 s).
+    pub response_timeout: Duration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            frame: FrameConfig::default(),
+            connect_timeout: Duration::from_secs(10),
+            send_timeout: Duration::from_secs(30),
+            response_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+struct Connection {
+    stream: TcpStream,
+    buf: BytesMut,
+    decoder: FrameDecoder,
+}
+
+/// A stop-and-wait MLLP client over one persistent TCP connection.
+///
+/// Each request writes one frame and waits for one response frame. Any failure —
+/// a timeout, an I/O error, a garbled or unacceptable response — closes the connection,
+/// so a response that arrives late can never be read as the answer to a later request.
+/// The next request opens a new connection. Before a request is written on a reused
+/// connection, the client checks that the peer has neither closed it nor sent anything
+/// unasked; either way it reconnects.
+///
+/// With the `hl7` feature, `Client::send_message` also checks that the response is
+/// the HL7 acknowledgment of the message sent (MSA-2 equals MSH-10).
+///
+/// # Examples
+/// ```
+/// use carewire_mllp::blocking::{Client, ClientConfig, Reply, Server, ServerConfig};
+/// use carewire_mllp::Frame;
+///
+/// let server = Server::bind("127.0.0.1:0", ServerConfig::default(), |frame: Frame, _peer| {
+///     Reply::Frame(Frame::CommitAck) // acknowledge every frame (MLLP release 2)
+/// })?;
+/// let mut client = Client::connect(server.local_addr(), ClientConfig::default())?;
+/// assert_eq!(client.request(b"MSH|^~\\&|A\r")?, Frame::CommitAck);
+/// server.shutdown();
+/// # Ok::<(), carewire_mllp::Error>(())
+/// ```
+pub struct Client {
+    addrs: Vec<SocketAddr>,
+    config: ClientConfig,
+    encoder: FrameEncoder,
+    conn: Option<Connection>,
+    out: BytesMut,
+    connects: u64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("addrs", &self.addrs)
+            .field("connected", &self.conn.is_some())
+            .finish()
+    }
+}
+
+impl Client {
+    /// Resolves `addr` and connects.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidConfig`] for a bad framing configuration or an address that
+    /// resolves to nothing; [`ErrorKind::Timeout`] (`Connect`) or an I/O error when no
+    /// address accepts the connection.
+    pub fn connect(addr: impl ToSocketAddrs, config: ClientConfig) -> Result<Client> {
+        let encoder = FrameEncoder::with_config(config.frame.clone())?;
+        let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
+        if addrs.is_empty() {
+            return Err(Error::new(ErrorKind::InvalidConfig));
+        }
+        let mut client = Client {
+            addrs,
+            config,
+            encoder,
+            conn: None,
+            out: BytesMut::new(),
+            connects: 0,
+        };
+        client.ensure_connected()?;
+        Ok(client)
+    }
+
+    /// True while a connection is open.
+    pub fn is_connected(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    /// Connections opened so far (the first one included).
+    pub fn connects(&self) -> u64 {
+        self.connects
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Closes the connection (the next request opens a new one).
+    pub fn close(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let _ = conn.stream.shutdown(Shutdown::Both);
+        }
+    }
+
+    fn open(&self) -> Result<Connection> {
+        let mut last = Error::new(ErrorKind::InvalidConfig);
+        for addr in &self.addrs {
+            match TcpStream::connect_timeout(addr, nonzero(self.config.connect_timeout)) {
+                Ok(stream) => {
+                    stream.set_nodelay(true)?;
+                    stream.set_write_timeout(Some(nonzero(self.config.send_timeout)))?;
+                    return Ok(Connection {
+                        stream,
+                        buf: BytesMut::with_capacity(READ_CHUNK),
+                        decoder: FrameDecoder::with_config(self.config.frame.clone())?,
+                    });
+                }
+                Err(e) => last = timeout_or_io(e, Phase::Connect),
+            }
+        }
+        Err(last)
+    }
+
+    /// True when the open connection is still usable: not closed by the peer, nothing
+    /// unread (a late or unasked frame means the stream is out of step).
+    fn connection_is_clean(conn: &mut Connection) -> bool {
+        if !conn.buf.is_empty() || conn.decoder.in_frame() {
+            return false;
+        }
+        if conn.stream.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let mut probe = [0u8; 1];
+        let clean = match conn.stream.peek(&mut probe) {
+            Ok(_) => false, // 0: closed by the peer; 1+: bytes nobody asked for
+            Err(e) => e.kind() == io::ErrorKind::WouldBlock,
+        };
+        conn.stream.set_nonblocking(false).is_ok() && clean
+    }
+
+    fn ensure_connected(&mut self) -> Result<()> {
+        if let Some(conn) = self.conn.as_mut() {
+            if Client::connection_is_clean(conn) {
+                return Ok(());
+            }
+            self.close();
+        }
+        let conn = self.open()?;
+        self.connects += 1;
+        self.conn = Some(conn);
+        Ok(())
+    }
+
+    /// Sends `payload` as one frame and waits for the next frame from the peer.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidPayload`] (nothing sent, connection kept);
+    /// [`ErrorKind::Timeout`] for connect, send or response; [`ErrorKind::ConnectionClosed`];
+    /// framing errors in the response; I/O errors. After any error but `InvalidPayload`
+    /// the connection is closed.
+    pub fn request(&mut self, payload: &[u8]) -> Result<Frame> {
+        self.request_with(payload, |_| true)
+    }
+
+    /// Like [`Client::request`], and the response must satisfy `accept`.
+    ///
+    /// # Errors
+    /// As `request`, and [`ErrorKind::AckMismatch`] (connection closed) when `accept`
+    /// refuses the response.
+    pub fn request_with(
+        &mut self,
+        payload: &[u8],
+        accept: impl FnOnce(&Frame) -> bool,
+    ) -> Result<Frame> {
+        self.out.clear();
+        self.encoder.encode(payload, &mut self.out)?;
+        let result = self.exchange().and_then(|frame| {
+            if accept(&frame) {
+                Ok(frame)
+            } else {
+                Err(Error::new(ErrorKind::AckMismatch))
+            }
+        });
+        if result.is_err() {
+            self.close();
+        }
+        result
+    }
+
+    fn exchange(&mut self) -> Result<Frame> {
+        self.ensure_connected()?;
+        let response_timeout = self.config.response_timeout;
+        let Some(conn) = self.conn.as_mut() else {
+            return Err(Error::new(ErrorKind::ConnectionClosed));
+        };
+        conn.stream
+            .write_all(&self.out)
+            .and_then(|()| conn.stream.flush())
+            .map_err(|e| timeout_or_io(e, Phase::Send))?;
+        let deadline = Instant::now() + response_timeout;
+        let mut chunk = vec![0u8; READ_CHUNK];
+        loop {
+            if let Some(frame) = conn.decoder.decode(&mut conn.buf)? {
+                return Ok(frame);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Error::new(ErrorKind::Timeout(Phase::Response)));
+            }
+            conn.stream
+                .set_read_timeout(Some(nonzero(deadline - now)))?;
+            match conn.stream.read(&mut chunk) {
+                Ok(0) => {
+                    return match conn.decoder.decode_eof(&mut conn.buf)? {
+                        Some(frame) => Ok(frame),
+                        None => Err(Error::new(ErrorKind::ConnectionClosed)),
+                    }
+                }
+                Ok(n) => conn.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(timeout_or_io(e, Phase::Response)),
+            }
+        }
+    }
+}
+
+/// What a server handler answers to a frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// Send this frame back.
+    Frame(Frame),
+    /// Send nothing.
+    Nothing,
+    /// Send nothing and close the connection (e.g. the store failed: the peer must not
+    /// get an acknowledgment, and will resend).
+    Close,
+}
+
+impl Reply {
+    /// A reply with a data frame.
+    pub fn data(payload: impl Into<Bytes>) -> Reply {
+        Reply::Frame(Frame::Data(payload.into()))
+    }
+}
+
+/// Who sent a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Peer {
+    /// The peer's address.
+    pub addr: SocketAddr,
+    /// 0-based number of the connection on this server.
+    pub connection: u64,
+}
+
+/// Answers each frame a server receives. Called on the connection's thread, one frame
+/// at a time per connection (concurrently across connections).
+///
+/// Closures `Fn(Frame, Peer) -> Reply` are handlers.
+pub trait Handler: Send + Sync + 'static {
+    /// The reply to `frame`.
+    fn handle(&self, frame: Frame, peer: Peer) -> Reply;
+}
+
+impl<F> Handler for F
+where
+    F: Fn(Frame, Peer) -> Reply + Send + Sync + 'static,
+{
+    fn handle(&self, frame: Frame, peer: Peer) -> Reply {
+        self(frame, peer)
+    }
+}
+
+/// Server limits and framing.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use carewire_mllp::blocking::ServerConfig;
+/// let mut config = ServerConfig::default();
+/// config.max_connections = 8;
+/// config.idle_timeout = Duration::from_secs(60);
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// Framing (default: standard MLLP, 16 MiB limit).
+    pub frame: FrameConfig,
+    /// Connections served at once; more are closed as soon as they are accepted
+    /// (default 64).
+    pub max_connections: usize,
+    /// A connection that sends nothing for this long is closed (default 5 min).
+    pub idle_timeout: Duration,
+    /// Limit for writing one reply (default 30 s).
+    pub write_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            frame: FrameConfig::default(),
+            max_connections: 64,
+            idle_timeout: Duration::from_secs(300),
+            write_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Counters of a running server (no identifiers, no content).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServerStats {
+    /// Connections accepted and served.
+    pub connections: u64,
+    /// Connections refused because `max_connections` were open.
+    pub refused: u64,
+    /// Connections open now.
+    pub active: usize,
+    /// Frames received and handed to the handler.
+    pub frames: u64,
+    /// Frames discarded by the decoder (too large, unterminated, missing trailer).
+    pub framing_errors: u64,
+    /// Connections closed for being idle.
+    pub idle_closed: u64,
+}
+
+#[derive(Default)]
+struct Shared {
+    stop: AtomicBool,
+    connections: AtomicU64,
+    refused: AtomicU64,
+    active: AtomicUsize,
+    frames: AtomicU64,
+    framing_errors: AtomicU64,
+    idle_closed: AtomicU64,
+}
+
+/// A blocking MLLP server: an accept thread and one thread per connection.
+///
+/// See [`Client`] for an example.
+pub struct Server;
+
+impl Server {
+    /// Binds `addr` and starts serving with `handler` on background threads.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidConfig`] for a bad framing configuration or
+    /// `max_connections == 0`; I/O errors from binding.
+    pub fn bind(
+        addr: impl ToSocketAddrs,
+        config: ServerConfig,
+        handler: impl Handler,
+    ) -> Result<ServerHandle> {
+        config.frame.validate()?;
+        if config.max_connections == 0 {
+            return Err(Error::new(ErrorKind::InvalidConfig));
+        }
+        let listener = TcpListener::bind(addr)?;
+        let local_addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::default());
+        let handler: Arc<dyn Handler> = Arc::new(handler);
+        let accept = {
+            let shared = Arc::clone(&shared);
+            thread::Builder::new()
+                .name("mllp-accept".into())
+                .spawn(move || accept_loop(listener, config, handler, shared))?
+        };
+        Ok(ServerHandle {
+            local_addr,
+            shared,
+            accept: Some(accept),
+        })
+    }
+}
+
+/// A running server. Dropping it shuts the server down as [`ServerHandle::shutdown`] does.
+pub struct ServerHandle {
+    local_addr: SocketAddr,
+    shared: Arc<Shared>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("local_addr", &self.local_addr)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl ServerHandle {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> ServerStats {
+        let s = &self.shared;
+        ServerStats {
+            connections: s.connections.load(Ordering::Relaxed),
+            refused: s.refused.load(Ordering::Relaxed),
+            active: s.active.load(Ordering::Relaxed),
+            frames: s.frames.load(Ordering::Relaxed),
+            framing_errors: s.framing_errors.load(Ordering::Relaxed),
+            idle_closed: s.idle_closed.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Stops accepting, lets each connection finish the frame it is handling, closes
+    /// them all and waits for every server thread to end.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        let Some(accept) = self.accept.take() else {
+            return;
+        };
+        // Wake the accept call with a connection of our own.
+        let mut wake = self.local_addr;
+        if wake.ip().is_unspecified() {
+            let loopback: std::net::IpAddr = if wake.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            };
+            wake.set_ip(loopback);
+        }
+        let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
+        let _ = accept.join();
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// How often a connection thread looks at the stop flag and the idle clock.
+const POLL: Duration = Duration::from_millis(50);
+
+fn accept_loop(
+    listener: TcpListener,
+    config: ServerConfig,
+    handler: Arc<dyn Handler>,
+    shared: Arc<Shared>,
+) {
+    let mut workers: Vec<JoinHandle<()>> = Vec::new();
+    let mut next_id = 0u64;
+    for incoming in listener.incoming() {
+        if shared.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        workers.retain(|w| !w.is_finished());
+        let Ok(stream) = incoming else {
+            // Accept errors (e.g. out of file descriptors) are transient: back off a little.
+            thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        if shared.active.load(Ordering::SeqCst) >= config.max_connections {
+            shared.refused.fetch_add(1, Ordering::Relaxed);
+            let _ = stream.shutdown(Shutdown::Both);
+            continue;
+        }
+        let Ok(addr) = stream.peer_addr() else {
+            continue;
+        };
+        let peer = Peer {
+            addr,
+            connection: next_id,
+        };
+        next_id += 1;
+        shared.active.fetch_add(1, Ordering::SeqCst);
+        shared.connections.fetch_add(1, Ordering::Relaxed);
+        let (config, handler, worker_shared) =
+            (config.clone(), Arc::clone(&handler), Arc::clone(&shared));
+        let spawned = thread::Builder::new()
+            .name("mllp-conn".into())
+            .spawn(move || {
+                let _ = serve_connection(stream, peer, &config, &*handler, &worker_shared);
+                worker_shared.active.fetch_sub(1, Ordering::SeqCst);
+            });
+        match spawned {
+            Ok(worker) => workers.push(worker),
+            Err(_) => {
+                shared.active.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+    }
+    for worker in workers {
+        let _ = worker.join();
+    }
+}
+
+fn serve_connection(
+    mut stream: TcpStream,
+    peer: Peer,
+    config: &ServerConfig,
+    handler: &dyn Handler,
+    shared: &Shared,
+) -> Result<()> {
+    stream.set_nodelay(true)?;
+    stream.set_write_timeout(Some(nonzero(config.write_timeout)))?;
+    stream.set_read_timeout(Some(nonzero(POLL.min(config.idle_timeout))))?;
+    let mut decoder = FrameDecoder::with_config(config.frame.clone())?;
+    let encoder = FrameEncoder::with_config(config.frame.clone())?;
+    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    let mut out = BytesMut::new();
+    let mut chunk = vec![0u8; READ_CHUNK];
+    let mut last_activity = Instant::now();
+    let result = loop {
+        // Answer every complete frame already buffered.
+        loop {
+            match decoder.decode(&mut buf) {
+                Ok(Some(frame)) => {
+                    shared.frames.fetch_add(1, Ordering::Relaxed);
+                    match handler.handle(frame, peer) {
+                        Reply::Frame(reply) => {
+                            out.clear();
+                            encoder.encode_frame(&reply, &mut out)?;
+                            stream.write_all(&out)?;
+                        }
+                        Reply::Nothing => {}
+                        Reply::Close => return Ok(()),
+                    }
+                }
+                Ok(None) => break,
+                Err(e) if e.is_recoverable() => {
+                    shared.framing_errors.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if shared.stop.load(Ordering::SeqCst) {
+            break Ok(());
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) => {
+                if decoder.decode_eof(&mut buf).is_err() {
+                    shared.framing_errors.fetch_add(1, Ordering::Relaxed);
+                }
+                break Ok(());
+            }
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                last_activity = Instant::now();
+            }
+            Err(e) if is_timeout(&e) => {
+                if last_activity.elapsed() >= config.idle_timeout {
+                    shared.idle_closed.fetch_add(1, Ordering::Relaxed);
+                    break Ok(());
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(Error::from(e)),
+        }
+    };
+    let _ = stream.shutdown(Shutdown::Both);
+    result
+}
