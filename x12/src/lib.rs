@@ -49,6 +49,7 @@ mod envelope;
 mod error;
 mod finding;
 mod scan;
+mod stream;
 mod view;
 mod write;
 
@@ -57,6 +58,7 @@ pub use delim::Delimiters;
 pub use error::{Diagnostic, DiagnosticKind, Error, ErrorKind, Location, Result};
 pub use finding::{AckCode, Finding, FindingKind, Severity};
 pub use scan::{Index, Parser};
+pub use stream::{SegmentBuf, SegmentReader};
 pub use view::{
     Component, Document, Element, FunctionalGroup, Interchange, Repetition, Segment, Segments,
     TransactionSet,

@@ -619,6 +619,14 @@ pub struct Element<'d> {
 }
 
 impl<'d> Element<'d> {
+    pub(crate) fn new(raw: &'d [u8], delims: Delimiters, opaque: bool) -> Element<'d> {
+        Element {
+            raw,
+            delims,
+            opaque,
+        }
+    }
+
     /// The bytes as on the wire (separators inside it included).
     pub fn raw(&self) -> &'d [u8] {
         self.raw
