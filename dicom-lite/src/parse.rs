@@ -1,0 +1,1039 @@
+//! The scanner: one pass over the bytes builds a flat table of element spans.
+//!
+//! No allocation per element: the table, the container stack and the diagnostics are
+//! vectors in a reusable [`Index`]. Sequences and items are tracked with an explicit
+//! stack (never recursion), so hostile nesting costs memory bounded by `max_depth`.
+//! Every declared length is checked against the bytes present before it is used.
+
+use std::io::Read;
+
+use crate::config::ParseConfig;
+use crate::dict;
+use crate::error::{Diagnostic, DiagnosticKind, Error, ErrorKind, Result};
+use crate::tag::{Tag, Vr};
+use crate::ts::{trim_uid, TransferSyntax};
+
+/// The undefined length (PS3.5 §7.1.1): a sequence, item or encapsulated pixel data
+/// ended by a delimitation item.
+pub const UNDEFINED_LENGTH: u32 = 0xFFFF_FFFF;
+
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// What an entry in the element table is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ElementKind {
+    /// A data element with a value.
+    Element,
+    /// A sequence (SQ, or UN / implicit of undefined length read as one): its items follow.
+    Sequence,
+    /// Pixel data of undefined length: its fragments follow (the first is the Basic
+    /// Offset Table, PS3.5 §A.4).
+    EncapsulatedPixelData,
+    /// An item of a sequence (FFFE,E000): its data elements follow.
+    Item,
+    /// An item of encapsulated pixel data: a fragment (or the Basic Offset Table).
+    Fragment,
+    /// Item Delimitation Item (FFFE,E00D).
+    ItemDelimitation,
+    /// Sequence Delimitation Item (FFFE,E0DD).
+    SequenceDelimitation,
+}
+
+/// How an entry's header was encoded (the writer reproduces it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// Tag + 32-bit length (implicit VR elements, items and delimiters).
+    Implicit,
+    /// Tag + VR + 16-bit length.
+    Short,
+    /// Tag + VR + 2 reserved bytes + 32-bit length.
+    Long,
+}
+
+/// One entry in the element table. Offsets are u32 into the (logical) input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub(crate) tag: Tag,
+    /// First byte of the header.
+    pub(crate) start: u32,
+    /// First byte of the value (after the header).
+    pub(crate) value_start: u32,
+    /// One past the value; for containers, the start of the closing delimiter (or the
+    /// defined end).
+    pub(crate) value_end: u32,
+    /// The length field as read (may be [`UNDEFINED_LENGTH`]).
+    pub(crate) len: u32,
+    /// Index of the enclosing item (for elements) or sequence (for items), or `NONE`.
+    pub(crate) parent: u32,
+    /// Index one past this entry's last descendant (its closing delimiter included).
+    pub(crate) next: u32,
+    /// Number of enclosing sequences.
+    pub(crate) depth: u16,
+    /// Reserved bytes of a long explicit header, as read.
+    pub(crate) reserved: u16,
+    pub(crate) vr: Vr,
+    /// VR bytes as read (explicit VR only).
+    pub(crate) vr_raw: [u8; 2],
+    pub(crate) kind: ElementKind,
+    pub(crate) form: Form,
+    pub(crate) big_endian: bool,
+}
+
+/// Why reading stopped before the end of the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// Before Pixel Data (or Float / Double Float Pixel Data).
+    PixelData,
+    /// After the tag given in [`ParseConfig::stop_after`].
+    AfterTag,
+    /// At the header size limit [`ParseConfig::max_header_len`].
+    HeaderLimit,
+}
+
+/// Where and why reading stopped early. The bytes from `offset` on were not read; the
+/// writer copies them unchanged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Stop {
+    /// Why.
+    pub reason: StopReason,
+    /// Byte offset of the first element not read.
+    pub offset: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Mode {
+    explicit: bool,
+    big_endian: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Open {
+    entry: u32,
+    /// Defined end (local offset), `None` for undefined length.
+    end: Option<usize>,
+    is_item: bool,
+    encapsulated: bool,
+    /// Encoding of what is inside.
+    mode: Mode,
+    last_tag: u32,
+}
+
+/// The flat element table of one data set, plus what was learnt about the file.
+///
+/// An `Index` can be reused with [`Parser::parse_into`] so a hot loop reads files with
+/// no allocation once its vectors have grown to the largest file seen.
+#[derive(Clone, Default)]
+pub struct Index {
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    stack: Vec<Open>,
+    /// The inflated data set of a deflated file.
+    pub(crate) inflated: Vec<u8>,
+    pub(crate) deflated: bool,
+    /// Offset of the file meta group (132 with a preamble, 0 without).
+    pub(crate) meta_start: u32,
+    /// Offset of the data set (after the meta group).
+    pub(crate) data_start: u32,
+    /// Length of the logical input (the inflated length for deflated files).
+    pub(crate) logical_len: u32,
+    /// Number of entries that belong to the file meta group.
+    pub(crate) meta_entries: u32,
+    pub(crate) preamble: bool,
+    pub(crate) has_meta: bool,
+    pub(crate) declared_ts: Option<TransferSyntax>,
+    pub(crate) ts: Option<TransferSyntax>,
+    pub(crate) stop: Option<Stop>,
+}
+
+impl Index {
+    /// An empty index.
+    pub fn new() -> Index {
+        Index::default()
+    }
+
+    /// Number of entries in the element table (items and delimiters included).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.diagnostics.clear();
+        self.stack.clear();
+        self.inflated.clear();
+        self.deflated = false;
+        self.meta_start = 0;
+        self.data_start = 0;
+        self.logical_len = 0;
+        self.meta_entries = 0;
+        self.preamble = false;
+        self.has_meta = false;
+        self.declared_ts = None;
+        self.ts = None;
+        self.stop = None;
+    }
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("entries", &self.entries.len())
+            .field("transfer_syntax", &self.ts)
+            .field("deflated", &self.deflated)
+            .field("stop", &self.stop)
+            .field("diagnostics", &self.diagnostics)
+            .finish()
+    }
+}
+
+/// A reader holding a configuration; cheap to create and clone.
+///
+/// # Examples
+/// ```
+/// use carewire_dicom_lite::{Encoder, Index, ParseConfig, Parser, Tag, TransferSyntax, Vr};
+/// let mut enc = Encoder::new(TransferSyntax::ExplicitVrLittleEndian);
+/// enc.element(Tag::new(0x0010, 0x0020), Vr::Lo, b"ID42")?;
+/// let bytes = enc.finish()?;
+///
+/// let parser = Parser::new(ParseConfig::default());
+/// let mut index = Index::new();
+/// for _ in 0..3 {
+///     let ds = parser.parse_into(&bytes, &mut index)?;
+///     assert_eq!(ds.get_str(Tag::new(0x0010, 0x0020)).as_deref(), Some("ID42"));
+/// }
+/// # Ok::<(), carewire_dicom_lite::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Parser {
+    config: ParseConfig,
+}
+
+impl Parser {
+    /// A reader with the given configuration.
+    pub fn new(config: ParseConfig) -> Parser {
+        Parser { config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ParseConfig {
+        &self.config
+    }
+
+    /// Reads `input` into a data set that owns its index.
+    ///
+    /// # Errors
+    /// See [`DataSet::parse`](crate::DataSet::parse).
+    pub fn parse<'a>(&self, input: &'a [u8]) -> Result<crate::DataSet<'a>> {
+        let mut index = Index::new();
+        scan(input, &self.config, &mut index)?;
+        Ok(crate::DataSet::from_parts(
+            input,
+            std::borrow::Cow::Owned(index),
+        ))
+    }
+
+    /// Reads `input` into a caller-provided index, reusing its allocations.
+    ///
+    /// # Errors
+    /// See [`DataSet::parse`](crate::DataSet::parse).
+    pub fn parse_into<'a>(
+        &self,
+        input: &'a [u8],
+        index: &'a mut Index,
+    ) -> Result<crate::DataSet<'a>> {
+        scan(input, &self.config, index)?;
+        Ok(crate::DataSet::from_parts(
+            input,
+            std::borrow::Cow::Borrowed(index),
+        ))
+    }
+}
+
+#[inline]
+fn u16_at(data: &[u8], pos: usize, be: bool) -> Option<u16> {
+    let b: [u8; 2] = data.get(pos..pos.checked_add(2)?)?.try_into().ok()?;
+    Some(if be {
+        u16::from_be_bytes(b)
+    } else {
+        u16::from_le_bytes(b)
+    })
+}
+
+#[inline]
+fn u32_at(data: &[u8], pos: usize, be: bool) -> Option<u32> {
+    let b: [u8; 4] = data.get(pos..pos.checked_add(4)?)?.try_into().ok()?;
+    Some(if be {
+        u32::from_be_bytes(b)
+    } else {
+        u32::from_le_bytes(b)
+    })
+}
+
+#[inline]
+fn tag_at(data: &[u8], pos: usize, be: bool) -> Option<Tag> {
+    Some(Tag::new(u16_at(data, pos, be)?, u16_at(data, pos + 2, be)?))
+}
+
+fn off(base: usize, local: usize) -> u32 {
+    // Inputs are limited to u32::MAX bytes (checked in `scan`), so this never saturates
+    // for valid offsets.
+    u32::try_from(base.saturating_add(local)).unwrap_or(u32::MAX)
+}
+
+/// Reports a repair, or refuses it in strict mode.
+fn repair(
+    index: &mut Index,
+    config: &ParseConfig,
+    kind: DiagnosticKind,
+    offset: usize,
+    tag: Option<Tag>,
+) -> Result<()> {
+    if !config.allow_repairs {
+        let e = Error::new(ErrorKind::Strict(kind), offset);
+        return Err(match tag {
+            Some(t) => e.with_tag(t),
+            None => e,
+        });
+    }
+    index.diagnostics.push(Diagnostic { kind, offset, tag });
+    Ok(())
+}
+
+const PREAMBLE_LEN: usize = 128;
+
+/// Does an explicit VR LE group-0002 element start at `pos`?
+fn looks_like_meta(input: &[u8], pos: usize) -> bool {
+    let group = u16_at(input, pos, false);
+    let vr = input
+        .get(pos + 4..pos + 6)
+        .and_then(|b| <[u8; 2]>::try_from(b).ok())
+        .and_then(Vr::from_bytes);
+    group == Some(0x0002) && vr.is_some()
+}
+
+/// Guesses the encoding of a bare data set from its first element (PS3.5 has no marker).
+fn detect(data: &[u8]) -> TransferSyntax {
+    let vr_ok = data
+        .get(4..6)
+        .and_then(|b| <[u8; 2]>::try_from(b).ok())
+        .and_then(Vr::from_bytes)
+        .is_some();
+    if !vr_ok {
+        return TransferSyntax::ImplicitVrLittleEndian;
+    }
+    let le = u16_at(data, 0, false).unwrap_or(0);
+    let be = u16_at(data, 0, true).unwrap_or(0);
+    // A big-endian group such as 0008 reads as 0800 little-endian: prefer the reading
+    // that gives the smaller (more plausible, even) group number.
+    if be < le && be % 2 == 0 {
+        TransferSyntax::ExplicitVrBigEndian
+    } else {
+        TransferSyntax::ExplicitVrLittleEndian
+    }
+}
+
+/// Checks that the first element of `data` reads sensibly in `ts`; when it does not and
+/// another uncompressed encoding does, returns that one.
+fn check_declared(data: &[u8], ts: TransferSyntax) -> Option<TransferSyntax> {
+    if data.len() < 8 {
+        return None;
+    }
+    let vr_ok = data
+        .get(4..6)
+        .and_then(|b| <[u8; 2]>::try_from(b).ok())
+        .and_then(Vr::from_bytes)
+        .is_some();
+    if ts.is_explicit_vr() && !vr_ok {
+        // Declared explicit, but the VR bytes are not a VR: implicit, if its length fits.
+        let len = u32_at(data, 4, false)? as usize;
+        if len == UNDEFINED_LENGTH as usize || len <= data.len() - 8 {
+            return Some(TransferSyntax::ImplicitVrLittleEndian);
+        }
+    } else if !ts.is_explicit_vr() && vr_ok {
+        let len = u32_at(data, 4, false)? as usize;
+        if len != UNDEFINED_LENGTH as usize && len > data.len() - 8 {
+            return Some(detect(data));
+        }
+    }
+    None
+}
+
+pub(crate) fn scan(input: &[u8], config: &ParseConfig, index: &mut Index) -> Result<()> {
+    index.clear();
+    if input.is_empty() {
+        return Err(Error::new(ErrorKind::Empty, 0));
+    }
+    let max = config.max_input_len.min(u32::MAX as usize);
+    if input.len() > max {
+        return Err(Error::new(ErrorKind::InputTooLong { max }, max));
+    }
+
+    // Part 10: 128-byte preamble + "DICM" + an explicit VR LE group-0002 element. Checking
+    // the element too avoids the trap of "DICM" bytes inside a value of a bare data set.
+    let meta_start = if input.get(PREAMBLE_LEN..PREAMBLE_LEN + 4) == Some(b"DICM")
+        && looks_like_meta(input, PREAMBLE_LEN + 4)
+    {
+        index.preamble = true;
+        PREAMBLE_LEN + 4
+    } else if input.get(..4) == Some(b"DICM") && looks_like_meta(input, 4) {
+        repair(index, config, DiagnosticKind::MissingPreamble, 0, None)?;
+        4
+    } else if looks_like_meta(input, 0) {
+        repair(index, config, DiagnosticKind::MissingPreamble, 0, None)?;
+        0
+    } else {
+        usize::MAX
+    };
+
+    let mut data_start = 0;
+    if meta_start != usize::MAX {
+        index.has_meta = true;
+        index.meta_start = off(0, meta_start);
+        let meta = input.get(meta_start..).unwrap_or_default();
+        let mode = Mode {
+            explicit: true,
+            big_endian: false,
+        };
+        let end = scan_stream(meta, meta_start, mode, true, config, index)?;
+        data_start = meta_start + end;
+        index.meta_entries = off(0, index.entries.len());
+        check_meta_length(input, meta_start, data_start, config, index)?;
+        let declared = index
+            .entries
+            .iter()
+            .find(|e| e.tag == Tag::TRANSFER_SYNTAX_UID && e.depth == 0)
+            .and_then(|e| input.get(e.value_start as usize..e.value_end as usize))
+            .map(|uid| TransferSyntax::from_uid(trim_uid(uid)));
+        index.declared_ts = declared;
+        if declared.is_none() {
+            repair(
+                index,
+                config,
+                DiagnosticKind::NoFileMeta,
+                meta_start,
+                Some(Tag::TRANSFER_SYNTAX_UID),
+            )?;
+        }
+    } else {
+        repair(index, config, DiagnosticKind::NoFileMeta, 0, None)?;
+    }
+    index.data_start = off(0, data_start);
+    let raw_data = input.get(data_start..).unwrap_or_default();
+
+    let mut ts = match (config.transfer_syntax, index.declared_ts) {
+        (Some(ts), _) => ts,
+        (None, Some(ts)) => ts,
+        (None, None) => detect(raw_data),
+    };
+
+    if ts.is_deflated() {
+        inflate(raw_data, data_start, config, &mut index.inflated)?;
+        index.deflated = true;
+    }
+    let (mismatch, data_len) = {
+        let data: &[u8] = if index.deflated {
+            &index.inflated
+        } else {
+            raw_data
+        };
+        let check = config.transfer_syntax.is_none() && index.declared_ts.is_some();
+        (
+            check.then(|| check_declared(data, ts)).flatten(),
+            data.len(),
+        )
+    };
+    if let Some(actual) = mismatch {
+        repair(
+            index,
+            config,
+            DiagnosticKind::TransferSyntaxMismatch,
+            data_start,
+            None,
+        )?;
+        ts = actual;
+    }
+    index.ts = Some(ts);
+    index.logical_len = off(data_start, data_len);
+    let mode = Mode {
+        explicit: ts.is_explicit_vr(),
+        big_endian: ts.is_big_endian(),
+    };
+    // Borrow juggling: the inflated buffer lives in the index we also write entries to.
+    if index.deflated {
+        let inflated = std::mem::take(&mut index.inflated);
+        let r = scan_stream(&inflated, data_start, mode, false, config, index);
+        index.inflated = inflated;
+        r?;
+    } else {
+        scan_stream(raw_data, data_start, mode, false, config, index)?;
+    }
+    Ok(())
+}
+
+fn check_meta_length(
+    input: &[u8],
+    meta_start: usize,
+    data_start: usize,
+    config: &ParseConfig,
+    index: &mut Index,
+) -> Result<()> {
+    let Some(first) = index.entries.first().copied() else {
+        return Ok(());
+    };
+    if first.tag != Tag::FILE_META_GROUP_LENGTH || first.value_end - first.value_start != 4 {
+        return Ok(());
+    }
+    let declared = u32_at(input, first.value_start as usize, false).unwrap_or(0) as usize;
+    if first.value_end as usize + declared != data_start {
+        repair(
+            index,
+            config,
+            DiagnosticKind::MetaGroupLengthMismatch,
+            meta_start,
+            Some(Tag::FILE_META_GROUP_LENGTH),
+        )?;
+    }
+    Ok(())
+}
+
+fn inflate(raw: &[u8], at: usize, config: &ParseConfig, out: &mut Vec<u8>) -> Result<()> {
+    let max = config
+        .max_inflated_len
+        .min((u32::MAX as usize).saturating_sub(at));
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    let mut decoder = flate2::read::DeflateDecoder::new(raw).take(limit);
+    out.clear();
+    decoder
+        .read_to_end(out)
+        .map_err(|_| Error::new(ErrorKind::InvalidDeflate, at))?;
+    if out.len() > max {
+        return Err(Error::new(ErrorKind::InflatedTooLong { max }, at));
+    }
+    Ok(())
+}
+
+/// Scans elements from `data` (whose first byte is at logical offset `base`) until the
+/// end, a stop condition, or (for the meta group) the first element of another group.
+/// Returns the local offset where scanning ended.
+fn scan_stream(
+    data: &[u8],
+    base: usize,
+    root: Mode,
+    meta: bool,
+    config: &ParseConfig,
+    index: &mut Index,
+) -> Result<usize> {
+    let mut pos = 0usize;
+    let mut root_last_tag = 0u32;
+    index.stack.clear();
+    let mut seq_depth = 0usize;
+    loop {
+        // Close defined-length containers that end here.
+        while let Some(top) = index.stack.last().copied() {
+            match top.end {
+                Some(end) if pos >= end => {
+                    if pos > end {
+                        let tag = index.entries.get(top.entry as usize).map(|e| e.tag);
+                        repair(
+                            index,
+                            config,
+                            DiagnosticKind::ContainerOverrun,
+                            base + end,
+                            tag,
+                        )?;
+                    }
+                    close(index, top.entry);
+                    index.stack.pop();
+                    if !top.is_item {
+                        seq_depth = seq_depth.saturating_sub(1);
+                    }
+                }
+                _ => break,
+            }
+        }
+        if pos >= data.len() {
+            break;
+        }
+        let top = index.stack.last().copied();
+        let mode = top.map_or(root, |t| t.mode);
+        let rem = data.len() - pos;
+        if rem < 8 {
+            if meta && top.is_none() {
+                break;
+            }
+            if top.is_none() && data.get(pos..).is_some_and(|b| b.iter().all(|&x| x == 0)) {
+                // Zero padding after the last element.
+                repair(
+                    index,
+                    config,
+                    DiagnosticKind::TrailingBytes,
+                    base + pos,
+                    None,
+                )?;
+                break;
+            }
+            if top.is_none() || config.allow_repairs {
+                repair(
+                    index,
+                    config,
+                    DiagnosticKind::TrailingBytes,
+                    base + pos,
+                    None,
+                )?;
+                break;
+            }
+            return Err(Error::new(ErrorKind::TruncatedHeader, base + pos));
+        }
+        let Some(tag) = tag_at(data, pos, mode.big_endian) else {
+            return Err(Error::new(ErrorKind::TruncatedHeader, base + pos));
+        };
+        if index.entries.len() >= config.max_elements {
+            return Err(Error::new(
+                ErrorKind::TooManyElements {
+                    max: config.max_elements,
+                },
+                base + pos,
+            ));
+        }
+        if meta && top.is_none() && tag.group() != 0x0002 {
+            break;
+        }
+        let parent = top.map_or(NONE, |t| t.entry);
+
+        if tag.is_delimiter_group() {
+            let len = u32_at(data, pos + 4, mode.big_endian).unwrap_or(0);
+            let mut entry = Entry {
+                tag,
+                start: off(base, pos),
+                value_start: off(base, pos + 8),
+                value_end: off(base, pos + 8),
+                len,
+                parent,
+                next: off(0, index.entries.len() + 1),
+                depth: u16::try_from(seq_depth).unwrap_or(u16::MAX),
+                reserved: 0,
+                vr: Vr::Un,
+                vr_raw: [0, 0],
+                kind: ElementKind::Item,
+                form: Form::Implicit,
+                big_endian: mode.big_endian,
+            };
+            match tag {
+                Tag::ITEM => {
+                    let Some(t) = top.filter(|t| !t.is_item) else {
+                        return Err(
+                            Error::new(ErrorKind::UnexpectedDelimiter, base + pos).with_tag(tag)
+                        );
+                    };
+                    if t.encapsulated {
+                        if len == UNDEFINED_LENGTH {
+                            return Err(Error::new(ErrorKind::UnexpectedDelimiter, base + pos)
+                                .with_tag(tag));
+                        }
+                        let end = value_end(data, pos + 8, len, base, pos, tag)?;
+                        entry.kind = ElementKind::Fragment;
+                        entry.value_end = off(base, end);
+                        if len % 2 == 1 {
+                            repair(
+                                index,
+                                config,
+                                DiagnosticKind::OddLength,
+                                base + pos,
+                                Some(tag),
+                            )?;
+                        }
+                        check_within(index, config, t, end, base)?;
+                        index.entries.push(entry);
+                        pos = end;
+                    } else {
+                        let end = if len == UNDEFINED_LENGTH {
+                            None
+                        } else {
+                            let end = value_end(data, pos + 8, len, base, pos, tag)?;
+                            entry.value_end = off(base, end);
+                            check_within(index, config, t, end, base)?;
+                            Some(end)
+                        };
+                        let at = off(0, index.entries.len());
+                        index.entries.push(entry);
+                        index.stack.push(Open {
+                            entry: at,
+                            end,
+                            is_item: true,
+                            encapsulated: false,
+                            mode: t.mode,
+                            last_tag: 0,
+                        });
+                        pos += 8;
+                    }
+                }
+                Tag::ITEM_DELIMITATION => {
+                    entry.kind = ElementKind::ItemDelimitation;
+                    if len != 0 {
+                        repair(
+                            index,
+                            config,
+                            DiagnosticKind::NonZeroDelimiterLength,
+                            base + pos,
+                            Some(tag),
+                        )?;
+                    }
+                    match top {
+                        Some(t) if t.is_item && t.end.is_none() => {
+                            set_value_end(index, t.entry, off(base, pos));
+                            index.entries.push(entry);
+                            close(index, t.entry);
+                            index.stack.pop();
+                        }
+                        _ => {
+                            repair(
+                                index,
+                                config,
+                                DiagnosticKind::StrayDelimiter,
+                                base + pos,
+                                Some(tag),
+                            )?;
+                            index.entries.push(entry);
+                        }
+                    }
+                    pos += 8;
+                }
+                Tag::SEQUENCE_DELIMITATION => {
+                    entry.kind = ElementKind::SequenceDelimitation;
+                    if len != 0 {
+                        repair(
+                            index,
+                            config,
+                            DiagnosticKind::NonZeroDelimiterLength,
+                            base + pos,
+                            Some(tag),
+                        )?;
+                    }
+                    // An undefined-length item left open: its delimiter is missing.
+                    while let Some(t) = index.stack.last().copied() {
+                        if !(t.is_item && t.end.is_none()) {
+                            break;
+                        }
+                        let tag = index.entries.get(t.entry as usize).map(|e| e.tag);
+                        repair(
+                            index,
+                            config,
+                            DiagnosticKind::MissingItemDelimiter,
+                            base + pos,
+                            tag,
+                        )?;
+                        set_value_end(index, t.entry, off(base, pos));
+                        close(index, t.entry);
+                        index.stack.pop();
+                    }
+                    match index.stack.last().copied() {
+                        Some(t) if !t.is_item && t.end.is_none() => {
+                            entry.parent = t.entry;
+                            set_value_end(index, t.entry, off(base, pos));
+                            index.entries.push(entry);
+                            close(index, t.entry);
+                            index.stack.pop();
+                            seq_depth = seq_depth.saturating_sub(1);
+                        }
+                        t => {
+                            repair(
+                                index,
+                                config,
+                                DiagnosticKind::StrayDelimiter,
+                                base + pos,
+                                Some(tag),
+                            )?;
+                            entry.parent = t.map_or(NONE, |t| t.entry);
+                            index.entries.push(entry);
+                        }
+                    }
+                    pos += 8;
+                }
+                _ => {
+                    return Err(
+                        Error::new(ErrorKind::UnexpectedDelimiter, base + pos).with_tag(tag)
+                    );
+                }
+            }
+            continue;
+        }
+
+        // A data element. Inside a sequence it must be inside an item.
+        if let Some(t) = top.filter(|t| !t.is_item) {
+            if t.encapsulated || t.end.is_none() {
+                // The sequence delimiter is missing: the sequence ended before this element.
+                let kind = DiagnosticKind::MissingSequenceDelimiter;
+                let seq_tag = index.entries.get(t.entry as usize).map(|e| e.tag);
+                repair(index, config, kind, base + pos, seq_tag)?;
+                set_value_end(index, t.entry, off(base, pos));
+                close(index, t.entry);
+                index.stack.pop();
+                seq_depth = seq_depth.saturating_sub(1);
+                continue;
+            }
+            repair(
+                index,
+                config,
+                DiagnosticKind::ElementOutsideItem,
+                base + pos,
+                Some(tag),
+            )?;
+        }
+
+        // Stop conditions apply to the top level only.
+        if top.is_none() && !meta {
+            let pixel = matches!(
+                tag,
+                Tag::PIXEL_DATA | Tag::FLOAT_PIXEL_DATA | Tag::DOUBLE_FLOAT_PIXEL_DATA
+            );
+            let reason = if config.stop_before_pixel_data && pixel {
+                Some(StopReason::PixelData)
+            } else if config.stop_after.is_some_and(|s| tag > s) {
+                Some(StopReason::AfterTag)
+            } else if config.max_header_len.is_some_and(|m| base + pos >= m) {
+                Some(StopReason::HeaderLimit)
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                index.stop = Some(Stop {
+                    reason,
+                    offset: base + pos,
+                });
+                return Ok(pos);
+            }
+        }
+
+        // Header.
+        let (vr, vr_raw, form, len, header, reserved) = if mode.explicit {
+            let vr_raw = [
+                data.get(pos + 4).copied().unwrap_or(0),
+                data.get(pos + 5).copied().unwrap_or(0),
+            ];
+            match Vr::from_bytes(vr_raw) {
+                Some(vr) if vr.has_long_header() => {
+                    let (Some(reserved), Some(len)) = (
+                        u16_at(data, pos + 6, mode.big_endian),
+                        u32_at(data, pos + 8, mode.big_endian),
+                    ) else {
+                        return Err(
+                            Error::new(ErrorKind::TruncatedHeader, base + pos).with_tag(tag)
+                        );
+                    };
+                    (vr, vr_raw, Form::Long, len, 12, reserved)
+                }
+                Some(vr) => {
+                    let len = u16_at(data, pos + 6, mode.big_endian).unwrap_or(0);
+                    (vr, vr_raw, Form::Short, u32::from(len), 8, 0)
+                }
+                None => {
+                    return Err(Error::new(ErrorKind::InvalidVr, base + pos).with_tag(tag));
+                }
+            }
+        } else {
+            let len = u32_at(data, pos + 4, mode.big_endian).unwrap_or(0);
+            (dict::implicit_vr(tag), [0, 0], Form::Implicit, len, 8, 0)
+        };
+
+        // Ordering within the current level (PS3.5 §7.1: ascending tags).
+        let last = top.map_or(root_last_tag, |t| t.last_tag);
+        if tag.0 < last && config.allow_repairs {
+            repair(
+                index,
+                config,
+                DiagnosticKind::TagsOutOfOrder,
+                base + pos,
+                Some(tag),
+            )?;
+        }
+        match index.stack.last_mut() {
+            Some(t) => t.last_tag = tag.0,
+            None => root_last_tag = tag.0,
+        }
+
+        let value_start = pos + header;
+        let mut entry = Entry {
+            tag,
+            start: off(base, pos),
+            value_start: off(base, value_start),
+            value_end: off(base, value_start),
+            len,
+            parent,
+            next: off(0, index.entries.len() + 1),
+            depth: u16::try_from(seq_depth).unwrap_or(u16::MAX),
+            reserved,
+            vr,
+            vr_raw,
+            kind: ElementKind::Element,
+            form,
+            big_endian: mode.big_endian,
+        };
+
+        let container = if len == UNDEFINED_LENGTH {
+            if tag == Tag::PIXEL_DATA && vr != Vr::Sq && vr != Vr::Un {
+                Some((ElementKind::EncapsulatedPixelData, mode, true))
+            } else if vr == Vr::Sq {
+                Some((ElementKind::Sequence, mode, false))
+            } else if vr == Vr::Un {
+                // CP-246: UN of undefined length is a sequence encoded Implicit VR LE.
+                let inner = Mode {
+                    explicit: false,
+                    big_endian: false,
+                };
+                if !mode.explicit {
+                    entry.vr = Vr::Sq;
+                }
+                Some((ElementKind::Sequence, inner, false))
+            } else {
+                repair(
+                    index,
+                    config,
+                    DiagnosticKind::UndefinedLengthNotSequence,
+                    base + pos,
+                    Some(tag),
+                )?;
+                if !mode.explicit {
+                    entry.vr = Vr::Sq;
+                }
+                Some((ElementKind::Sequence, mode, false))
+            }
+        } else if vr == Vr::Sq {
+            Some((ElementKind::Sequence, mode, false))
+        } else {
+            None
+        };
+
+        match container {
+            Some((kind, inner, encapsulated)) => {
+                if seq_depth + 1 > config.max_depth {
+                    return Err(Error::new(
+                        ErrorKind::TooDeep {
+                            max: config.max_depth,
+                        },
+                        base + pos,
+                    )
+                    .with_tag(tag));
+                }
+                let end = if len == UNDEFINED_LENGTH {
+                    None
+                } else {
+                    let end = value_end(data, value_start, len, base, pos, tag)?;
+                    entry.value_end = off(base, end);
+                    if let Some(t) = top {
+                        check_within(index, config, t, end, base)?;
+                    }
+                    Some(end)
+                };
+                entry.kind = kind;
+                let at = off(0, index.entries.len());
+                index.entries.push(entry);
+                index.stack.push(Open {
+                    entry: at,
+                    end,
+                    is_item: false,
+                    encapsulated,
+                    mode: inner,
+                    last_tag: 0,
+                });
+                seq_depth += 1;
+                pos = value_start;
+            }
+            None => {
+                let end = value_end(data, value_start, len, base, pos, tag)?;
+                if len % 2 == 1 {
+                    repair(
+                        index,
+                        config,
+                        DiagnosticKind::OddLength,
+                        base + pos,
+                        Some(tag),
+                    )?;
+                }
+                if let Some(t) = top {
+                    check_within(index, config, t, end, base)?;
+                }
+                entry.value_end = off(base, end);
+                index.entries.push(entry);
+                pos = end;
+            }
+        }
+    }
+
+    // End of input with containers still open: their delimiters are missing.
+    while let Some(t) = index.stack.pop() {
+        if t.end.is_none() {
+            let kind = if t.is_item {
+                DiagnosticKind::MissingItemDelimiter
+            } else {
+                DiagnosticKind::MissingSequenceDelimiter
+            };
+            let tag = index.entries.get(t.entry as usize).map(|e| e.tag);
+            repair(index, config, kind, base + pos, tag)?;
+            set_value_end(index, t.entry, off(base, pos.min(data.len())));
+        }
+        close(index, t.entry);
+    }
+    Ok(pos)
+}
+
+/// The end of a value of `len` bytes starting at `start`, checked against the input.
+fn value_end(
+    data: &[u8],
+    start: usize,
+    len: u32,
+    base: usize,
+    header_at: usize,
+    tag: Tag,
+) -> Result<usize> {
+    match start.checked_add(len as usize) {
+        Some(end) if end <= data.len() => Ok(end),
+        _ => Err(Error::new(
+            ErrorKind::ValueExceedsInput { declared: len },
+            base + header_at,
+        )
+        .with_tag(tag)),
+    }
+}
+
+/// Reports a value that runs past the defined end of its enclosing container.
+fn check_within(
+    index: &mut Index,
+    config: &ParseConfig,
+    container: Open,
+    end: usize,
+    base: usize,
+) -> Result<()> {
+    match container.end {
+        Some(limit) if end > limit => {
+            let tag = index.entries.get(container.entry as usize).map(|e| e.tag);
+            repair(
+                index,
+                config,
+                DiagnosticKind::ContainerOverrun,
+                base + limit,
+                tag,
+            )
+        }
+        _ => Ok(()),
+    }
+}
+
+fn set_value_end(index: &mut Index, entry: u32, value_end: u32) {
+    if let Some(e) = index.entries.get_mut(entry as usize) {
+        e.value_end = value_end;
+    }
+}
+
+fn close(index: &mut Index, entry: u32) {
+    let next = off(0, index.entries.len());
+    if let Some(e) = index.entries.get_mut(entry as usize) {
+        e.next = next;
+    }
+}
