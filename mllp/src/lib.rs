@@ -27,6 +27,8 @@
 pub mod blocking;
 mod codec;
 mod error;
+#[cfg(feature = "hl7")]
+pub mod hl7;
 pub mod store;
 
 pub use codec::{

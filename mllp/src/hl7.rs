@@ -1,0 +1,254 @@
+//! HL7 glue (feature `hl7`): acknowledgments built by `carewire-hl7`, keys for duplicate
+//! detection, and strict ACK correlation for the client.
+//!
+//! This module reads only the header fields needed to route and acknowledge (MSH-3,
+//! MSH-4, MSH-10, MSA-1, MSA-2); MLLP itself stays ignorant of HL7 content.
+
+use std::fmt;
+
+use bytes::Bytes;
+use carewire_hl7::{AckCode, Message, MessageBuf, MessageBuilder};
+
+use crate::blocking::{Client, Handler, Peer, Reply};
+use crate::codec::Frame;
+use crate::error::{Error, ErrorKind, Result};
+use crate::store::MessageKey;
+
+fn field(msg: &Message<'_>, path: &str) -> Option<String> {
+    msg.get_str(path)
+        .ok()
+        .flatten()
+        .map(|v| v.into_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// MSH-10, the message control id, as decoded text (`None` when the message does not
+/// parse or has none).
+///
+/// # Examples
+/// ```
+/// let msg = b"MSH|^~\\&|EMR|HOSP|LIS|LAB|20240101||ADT^A01|MSG1|P|2.5\r";
+/// assert_eq!(carewire_mllp::hl7::control_id(msg).as_deref(), Some("MSG1"));
+/// ```
+pub fn control_id(message: &[u8]) -> Option<String> {
+    let msg = Message::parse(message).ok()?;
+    field(&msg, "MSH-10")
+}
+
+/// The duplicate-detection key of a message: sender MSH-3 and MSH-4 (as sent, joined by
+/// `|`) and control id MSH-10. `None` when the message does not parse or has no MSH-10.
+///
+/// # Examples
+/// ```
+/// let msg = b"MSH|^~\\&|EMR|HOSP|LIS|LAB|20240101||ADT^A01|MSG1|P|2.5\r";
+/// let key = carewire_mllp::hl7::message_key(msg).ok_or("no key")?;
+/// assert_eq!(key.sender(), b"EMR|HOSP");
+/// assert_eq!(key.control_id(), b"MSG1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn message_key(message: &[u8]) -> Option<MessageKey> {
+    let msg = Message::parse(message).ok()?;
+    let msh = msg.msh();
+    let control_id = msh.field(10).map(|f| f.raw()).filter(|r| !r.is_empty())?;
+    let mut sender = Vec::new();
+    sender.extend_from_slice(msh.field(3).map(|f| f.raw()).unwrap_or_default());
+    sender.push(b'|');
+    sender.extend_from_slice(msh.field(4).map(|f| f.raw()).unwrap_or_default());
+    Some(MessageKey::new(sender, Bytes::copy_from_slice(control_id)))
+}
+
+/// An acknowledgment received by [`Client::send_message`].
+#[derive(Clone)]
+pub struct Ack {
+    code: AckCode,
+    message: Option<MessageBuf>,
+}
+
+impl Ack {
+    /// MSA-1 of the HL7 ACK, or [`AckCode::Ca`] for an MLLP release 2 commit ACK block.
+    pub fn code(&self) -> AckCode {
+        self.code
+    }
+
+    /// True for AA and CA.
+    pub fn is_accept(&self) -> bool {
+        self.code.is_accept()
+    }
+
+    /// The HL7 ACK message (`None` for a commit ACK block).
+    pub fn message(&self) -> Option<&MessageBuf> {
+        self.message.as_ref()
+    }
+}
+
+impl fmt::Debug for Ack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ack")
+            .field("code", &self.code)
+            .field("message", &self.message.as_ref().map(|m| m.bytes().len()))
+            .finish()
+    }
+}
+
+impl Client {
+    /// Sends an HL7 message and waits for its acknowledgment: an HL7 ACK whose MSA-2
+    /// equals the message's MSH-10, or an MLLP release 2 commit ACK block.
+    ///
+    /// The code is returned as received; AE, AR, CE and CR are not errors here.
+    ///
+    /// # Errors
+    /// [`ErrorKind::MissingControlId`] when the message does not parse or has no MSH-10
+    /// (nothing is sent); [`ErrorKind::AckMismatch`] when the response is not the ACK of
+    /// this message (connection closed); [`ErrorKind::Nak`] for a commit NAK block;
+    /// everything [`Client::request`] returns.
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_hl7::AckCode;
+    /// use carewire_mllp::blocking::{Client, ClientConfig, Server, ServerConfig};
+    /// use carewire_mllp::hl7::AckHandler;
+    ///
+    /// let server = Server::bind(
+    ///     "127.0.0.1:0",
+    ///     ServerConfig::default(),
+    ///     AckHandler::new(|_msg, _peer| AckCode::Aa),
+    /// )?;
+    /// let mut client = Client::connect(server.local_addr(), ClientConfig::default())?;
+    /// let ack = client.send_message(b"MSH|^~\\&|EMR|HOSP|LIS|LAB|20240101||ADT^A01|MSG1|P|2.5\r")?;
+    /// assert_eq!(ack.code(), AckCode::Aa);
+    /// # Ok::<(), carewire_mllp::Error>(())
+    /// ```
+    pub fn send_message(&mut self, message: &[u8]) -> Result<Ack> {
+        let id = control_id(message).ok_or(Error::new(ErrorKind::MissingControlId))?;
+        let mut parsed: Option<(AckCode, MessageBuf)> = None;
+        let frame = self.request_with(message, |frame| match frame {
+            Frame::CommitAck | Frame::CommitNak => true,
+            Frame::Data(bytes) => {
+                let Ok(ack) = MessageBuf::parse(bytes.clone()) else {
+                    return false;
+                };
+                let view = ack.view();
+                let matches = field(&view, "MSA-2").as_deref() == Some(id.as_str());
+                let code = field(&view, "MSA-1").and_then(|c| AckCode::parse(&c));
+                match (matches, code) {
+                    (true, Some(code)) => {
+                        parsed = Some((code, ack.clone()));
+                        true
+                    }
+                    _ => false,
+                }
+            }
+        })?;
+        match (frame, parsed) {
+            (Frame::CommitAck, _) => Ok(Ack {
+                code: AckCode::Ca,
+                message: None,
+            }),
+            (Frame::CommitNak, _) => Err(Error::new(ErrorKind::Nak)),
+            (Frame::Data(_), Some((code, message))) => Ok(Ack {
+                code,
+                message: Some(message),
+            }),
+            (Frame::Data(_), None) => Err(Error::new(ErrorKind::AckMismatch)),
+        }
+    }
+}
+
+/// A reject ACK (MSA-1 `AR`) for input that does not parse as HL7, so its sender is
+/// still answered. MSA-2 is empty: there is no control id to echo.
+///
+/// # Errors
+/// Never in practice (only fixed ASCII values are set); the `carewire_hl7` builder's
+/// error type is mapped to [`ErrorKind::InvalidPayload`].
+pub fn reject_unparsable() -> Result<Bytes> {
+    let mut b = MessageBuilder::new();
+    let fields = [
+        ("MSH-9.1", "ACK"),
+        ("MSH-11", "P"),
+        ("MSH-12", "2.5"),
+        ("MSA-1", "AR"),
+        ("MSA-3", "Message could not be parsed"),
+    ];
+    for (path, value) in fields {
+        b.set(path, value)
+            .map_err(|_| Error::new(ErrorKind::InvalidPayload))?;
+    }
+    Ok(Bytes::from(b.to_bytes()))
+}
+
+/// A server [`Handler`] that parses each frame as HL7 (without a copy) and answers with
+/// the HL7 ACK for the code the callback returns. Input that does not parse is answered
+/// with [`reject_unparsable`]; commit blocks get no reply.
+///
+/// Wrap it in a [`StoreHandler`](crate::store::StoreHandler) with [`message_key`] for
+/// store-before-ACK with duplicate detection.
+///
+/// # Examples
+/// See [`Client::send_message`].
+pub struct AckHandler<F> {
+    callback: F,
+}
+
+impl<F> fmt::Debug for AckHandler<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AckHandler").finish_non_exhaustive()
+    }
+}
+
+impl<F> AckHandler<F>
+where
+    F: Fn(&MessageBuf, Peer) -> AckCode + Send + Sync + 'static,
+{
+    /// A handler answering each parsed message with `callback`'s code.
+    pub fn new(callback: F) -> AckHandler<F> {
+        AckHandler { callback }
+    }
+}
+
+impl<F> Handler for AckHandler<F>
+where
+    F: Fn(&MessageBuf, Peer) -> AckCode + Send + Sync + 'static,
+{
+    fn handle(&self, frame: Frame, peer: Peer) -> Reply {
+        let Frame::Data(bytes) = frame else {
+            return Reply::Nothing;
+        };
+        let Ok(msg) = MessageBuf::parse(bytes) else {
+            return match reject_unparsable() {
+                Ok(ack) => Reply::data(ack),
+                Err(_) => Reply::Close,
+            };
+        };
+        let code = (self.callback)(&msg, peer);
+        let view = msg.view();
+        let built = view.ack(code).build();
+        match built {
+            Ok(ack) => Reply::data(ack.into_bytes()),
+            Err(_) => Reply::Close,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_ids() {
+        let m = b"MSH|^~\\&|A^1|F||||||X\\F\\1|P|2.5\r";
+        assert_eq!(control_id(m).as_deref(), Some("X|1"));
+        let k = message_key(m).unwrap();
+        assert_eq!(k.sender(), b"A^1|F");
+        assert_eq!(k.control_id(), b"X\\F\\1");
+        assert!(message_key(b"MSH|^~\\&|A|F\r").is_none());
+        assert!(message_key(b"not hl7").is_none());
+    }
+
+    #[test]
+    fn reject_is_a_parsable_ack() {
+        let r = reject_unparsable().unwrap();
+        let m = Message::parse(&r).unwrap();
+        assert_eq!(m.get_str("MSA-1").unwrap().as_deref(), Some("AR"));
+        assert_eq!(m.get_str("MSH-9").unwrap().as_deref(), Some("ACK"));
+    }
+}
