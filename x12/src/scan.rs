@@ -195,11 +195,15 @@ pub(crate) fn looks_utf16(input: &[u8]) -> bool {
 
 /// Is there an `ISA` header at `pos`: the letters then a byte that can be an element
 /// separator? Only ever asked at a segment start, so "ISA" inside element data is data.
+///
+/// ISA01 is always two characters, so the separator must also follow them (`ISA*00*`):
+/// a segment `ISA~` made by a terminator inside data is not a header.
 #[inline]
 pub(crate) fn is_isa_at(input: &[u8], pos: usize) -> bool {
     match input.get(pos..pos + 4) {
         Some([b'I', b'S', b'A', sep]) => {
             !(sep.is_ascii_alphanumeric() || matches!(sep, b' ' | b'\r' | b'\n'))
+                && input.get(pos + 6).map_or(true, |b| b == sep)
         }
         _ => false,
     }
@@ -267,8 +271,18 @@ pub(crate) fn scan(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result
         let first_elem = index.elems.len();
         index.elems.push(seg_start as u32);
         let (end, term_pos);
-        if is_isa_at(input, seg_start) {
-            let isa = read_isa(input, seg_start)?;
+        // The first ISA must read; a later one that does not is kept as an ordinary
+        // segment (the envelope pass reports it) rather than aborting the parse.
+        let isa = if is_isa_at(input, seg_start) {
+            match read_isa(input, seg_start) {
+                Ok(isa) => Some(isa),
+                Err(e) if index.interchanges.is_empty() => return Err(e),
+                Err(_) => None,
+            }
+        } else {
+            None
+        };
+        if let Some(isa) = isa {
             if isa.nonstandard {
                 if !cfg.allow_nonstandard_isa {
                     return Err(Error::new(ErrorKind::NonStandardIsa, seg_start)

@@ -260,9 +260,18 @@ impl<R: BufRead> SegmentReader<R> {
         }
         let mut elems = Vec::new();
         let (content_len, term_pos, delims);
-        if is_isa_at(&self.buf, 0) {
+        let isa = if is_isa_at(&self.buf, 0) {
             self.fill(4 * ISA_LEN)?;
-            let isa = read_isa(&self.buf, 0).map_err(|e| self.shift(e))?;
+            match read_isa(&self.buf, 0) {
+                Ok(isa) => Some(isa),
+                Err(e) if self.delims.is_none() => return Err(self.shift(e)),
+                // As in the slice parser: a later ISA that does not read is a segment.
+                Err(_) => None,
+            }
+        } else {
+            None
+        };
+        if let Some(isa) = isa {
             if isa.nonstandard && !self.config.allow_nonstandard_isa {
                 return Err(Error::new(ErrorKind::NonStandardIsa, self.base as usize));
             }
