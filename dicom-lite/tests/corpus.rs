@@ -179,7 +179,7 @@ fn malformed_files_fail_cleanly_or_report_diagnostics() {
 }
 
 fn read(root: &Path, file: &str) -> Vec<u8> {
-    std::fs::read(root.join("dicom").join(file)).unwrap()
+    std::fs::read(root.join("dicom").join(file)).expect("corpus file is readable")
 }
 
 #[test]

@@ -32,11 +32,14 @@ fn implicit_le(tag: Tag, len: u32, value: &[u8]) -> Vec<u8> {
 }
 
 fn sample(ts: TransferSyntax, defined: bool) -> Vec<u8> {
+    try_sample(ts, defined).expect("the sample encodes")
+}
+
+fn try_sample(ts: TransferSyntax, defined: bool) -> Result<Vec<u8>, carewire_dicom_lite::Error> {
     let mut enc = Encoder::new(ts);
-    enc.element(Tag::new(0x0008, 0x0060), Vr::Cs, b"MR")
-        .unwrap();
-    enc.element(PATIENT_NAME, Vr::Pn, b"Doe^Jane").unwrap();
-    enc.element(PATIENT_ID, Vr::Lo, b"P-1").unwrap();
+    enc.element(Tag::new(0x0008, 0x0060), Vr::Cs, b"MR")?;
+    enc.element(PATIENT_NAME, Vr::Pn, b"Doe^Jane")?;
+    enc.element(PATIENT_ID, Vr::Lo, b"P-1")?;
     enc.element(
         Tag::new(0x0028, 0x0010),
         Vr::Us,
@@ -45,23 +48,20 @@ fn sample(ts: TransferSyntax, defined: bool) -> Vec<u8> {
         } else {
             256u16.to_le_bytes()
         },
-    )
-    .unwrap();
-    enc.begin_sequence(SPS, defined).unwrap();
+    )?;
+    enc.begin_sequence(SPS, defined)?;
     for id in [&b"A1"[..], b"B2"] {
-        enc.begin_item(defined).unwrap();
-        enc.element(SPS_ID, Vr::Sh, id).unwrap();
-        enc.begin_sequence(Tag::new(0x0040, 0x0260), !defined)
-            .unwrap();
-        enc.begin_item(!defined).unwrap();
-        enc.element(Tag::new(0x0008, 0x0100), Vr::Sh, b"CODE")
-            .unwrap();
-        enc.end_item().unwrap();
-        enc.end_sequence().unwrap();
-        enc.end_item().unwrap();
+        enc.begin_item(defined)?;
+        enc.element(SPS_ID, Vr::Sh, id)?;
+        enc.begin_sequence(Tag::new(0x0040, 0x0260), !defined)?;
+        enc.begin_item(!defined)?;
+        enc.element(Tag::new(0x0008, 0x0100), Vr::Sh, b"CODE")?;
+        enc.end_item()?;
+        enc.end_sequence()?;
+        enc.end_item()?;
     }
-    enc.end_sequence().unwrap();
-    enc.finish().unwrap()
+    enc.end_sequence()?;
+    enc.finish()
 }
 
 #[test]
