@@ -1,22 +1,82 @@
 //! # carewire-mllp
 //!
-//! MLLP framing without I/O, and blocking clients and servers on top of it.
+//! MLLP (Minimal Lower Layer Protocol), the framing every HL7 v2 feed runs over TCP:
+//! a sans-IO decoder and encoder, blocking client and server on `std::net`, a tokio-util
+//! codec, and store-before-ACK delivery with duplicate detection that survives restarts.
 //!
 //! ## Quick start
 //!
 //! ```
 //! use bytes::BytesMut;
+//! use carewire_mllp::blocking::{Client, ClientConfig, Reply, Server, ServerConfig};
 //! use carewire_mllp::{Frame, FrameDecoder, FrameEncoder};
 //!
-//! let encoder = FrameEncoder::new();
+//! // The sans-IO core: bytes in, frames out, however the bytes were cut into reads.
 //! let mut wire = BytesMut::new();
-//! encoder.encode(b"MSH|^~\\&|EMR|HOSP|LIS|LAB|20240101||ADT^A01|MSG1|P|2.5\r", &mut wire)?;
-//!
+//! FrameEncoder::new().encode(b"MSH|^~\\&|EMR|HOSP|LIS|LAB|20240101||ADT^A01|MSG1|P|2.5\r", &mut wire)?;
 //! let mut decoder = FrameDecoder::new();
 //! let frame = decoder.decode(&mut wire)?;
 //! assert!(matches!(frame, Some(Frame::Data(ref m)) if m.starts_with(b"MSH|")));
+//!
+//! // A server that answers every frame, and a client (127.0.0.1 only).
+//! let server = Server::bind("127.0.0.1:0", ServerConfig::default(), |frame: Frame, _peer| {
+//!     Reply::Frame(Frame::CommitAck) // MLLP release 2 commit acknowledgment
+//! })?;
+//! let mut client = Client::connect(server.local_addr(), ClientConfig::default())?;
+//! assert_eq!(client.request(b"MSH|^~\\&|EMR|HOSP\r")?, Frame::CommitAck);
+//! server.shutdown();
 //! # Ok::<(), carewire_mllp::Error>(())
 //! ```
+//!
+//! With the `hl7` feature, `hl7::AckHandler` answers with real HL7 ACKs built by
+//! `carewire-hl7`, `Client::send_message` accepts only the ACK whose MSA-2 equals the
+//! MSH-10 sent, and [`store::StoreHandler`] with [`store::FileStore`] and
+//! `hl7::message_key` commits each message to disk before it is acknowledged.
+//!
+//! ## Ownership
+//!
+//! The decoder works on a caller-owned [`bytes::BytesMut`]; each frame is split off it as
+//! [`bytes::Bytes`] without a copy (with `hl7`, a frame becomes a `MessageBuf` without a
+//! copy either). The decoder keeps how far it scanned, so a 16 MiB frame arriving in
+//! 16 KiB reads is scanned once: linear in the stream length.
+//!
+//! ## Leniency and limits
+//!
+//! Lenient by default ([`FrameConfig::default`]): noise between frames is skipped, a
+//! missing CR after the end byte and an LF after it are accepted; all of it is counted in
+//! [`DecoderStats`]. [`FrameConfig::strict`] requires the CR. Start, end and trailer
+//! bytes are configurable. `max_frame` (default 16 MiB) bounds what one frame may
+//! buffer: a longer frame is refused as soon as it passes the limit, before its end
+//! arrives, and the decoder resynchronises on the next start byte. Servers bound
+//! connections (`max_connections`, default 64) and idle time (default 5 min); clients
+//! bound connect, send and response time.
+//!
+//! ## Delivery guarantees
+//!
+//! A client closes its connection on any timeout or error, and checks a reused
+//! connection for unasked bytes before sending, so a late acknowledgment can never be
+//! taken for the acknowledgment of the next message. A [`store::StoreHandler`] commits
+//! (fsync, for [`store::FileStore`]) before the reply is sent, and answers a duplicate
+//! (same sender and control id, also after a restart) with the stored reply instead of
+//! processing it again.
+//!
+//! ## Errors and privacy
+//!
+//! One [`Error`] type: an [`ErrorKind`] and, for framing, the stream offset of the frame
+//! concerned. No error, `Debug` output or counter carries message content: a [`Frame`]
+//! prints as `Data(<812 bytes>)`.
+//!
+//! ## Cargo features
+//!
+//! - `hl7`: HL7 ACKs, ACK correlation and duplicate keys through `carewire-hl7`.
+//! - `tokio`: `MllpCodec`, a `tokio_util::codec` `Decoder`/`Encoder`.
+//!
+//! ## Specifications
+//!
+//! HL7 Version 2 Implementation Guide, Appendix C: Minimal Lower Layer Protocol,
+//! release 1 (block format `<SB> data <EB><CR>`, SB = 0x0B, EB = 0x1C, CR = 0x0D) and
+//! release 2 (commit acknowledgment blocks `<SB><ACK><EB><CR>` and `<SB><NAK><EB><CR>`).
+//! HL7 v2.x chapter 2.9 for acknowledgments (MSA-1, MSA-2).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -30,9 +90,13 @@ mod error;
 #[cfg(feature = "hl7")]
 pub mod hl7;
 pub mod store;
+#[cfg(feature = "tokio")]
+mod tokio_codec;
 
 pub use codec::{
     DecoderStats, Frame, FrameConfig, FrameDecoder, FrameEncoder, CARRIAGE_RETURN, COMMIT_ACK,
     COMMIT_NAK, DEFAULT_MAX_FRAME, END_BLOCK, LINE_FEED, START_BLOCK,
 };
 pub use error::{Error, ErrorKind, Phase, Result};
+#[cfg(feature = "tokio")]
+pub use tokio_codec::MllpCodec;
