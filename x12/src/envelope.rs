@@ -348,6 +348,23 @@ fn sets_of(gs01: &[u8]) -> Option<&'static [&'static [u8]]> {
     })
 }
 
+/// The functional identifier (GS01) a HIPAA transaction set must be grouped under.
+fn group_of(st01: &[u8]) -> Option<&'static [u8]> {
+    Some(match st01 {
+        b"837" => b"HC",
+        b"835" => b"HP",
+        b"270" => b"HS",
+        b"271" => b"HB",
+        b"276" => b"HR",
+        b"277" => b"HN",
+        b"278" => b"HI",
+        b"834" => b"BE",
+        b"820" => b"RA",
+        b"997" | b"999" => b"FA",
+        _ => return None,
+    })
+}
+
 fn check_groups(ctx: &mut Ctx<'_>, index: &Index, first_group: usize) {
     let input = ctx.input;
     let mut seen_gs06: Vec<&[u8]> = Vec::new();
@@ -372,7 +389,8 @@ fn check_groups(ctx: &mut Ctx<'_>, index: &Index, first_group: usize) {
                 ctx.report(index, FindingKind::GroupControlNumberMismatch, ge, Some(2));
             }
         }
-        let allowed = sets_of(raw(input, index, gs, 1));
+        let gs01 = raw(input, index, gs, 1);
+        let allowed = sets_of(gs01);
         let mut seen_st02: Vec<&[u8]> = Vec::new();
         let sets = index
             .sets
@@ -383,7 +401,9 @@ fn check_groups(ctx: &mut Ctx<'_>, index: &Index, first_group: usize) {
             let st01 = raw(input, index, st, 1);
             let st02 = raw(input, index, st, 2);
             let id_ok = st01.len() == 3 && digits(st01);
-            if !id_ok || allowed.is_some_and(|a| !a.contains(&st01)) {
+            let misgrouped = allowed.is_some_and(|a| !a.contains(&st01))
+                || group_of(st01).is_some_and(|g| g != gs01);
+            if !id_ok || misgrouped {
                 ctx.report(index, FindingKind::InvalidSetIdentifier, st, Some(1));
             }
             if !(4..=9).contains(&st02.len()) {

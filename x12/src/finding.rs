@@ -105,7 +105,7 @@ pub enum FindingKind {
     /// SE01 differs from the number of segments from ST to SE inclusive.
     SegmentCountMismatch,
     /// ST01 is not three digits, or names a transaction set that GS01 does not group
-    /// (a 271 inside an `HS` group).
+    /// (a 271 inside an `HS` group, or a HIPAA set under an unknown GS01 such as `XX`).
     InvalidSetIdentifier,
     /// ST02 is not 4–9 characters.
     InvalidSetControlNumber,
@@ -152,13 +152,11 @@ impl FindingKind {
         }
     }
 
-    /// How serious the finding is: everything is an error except an ST03 that differs
-    /// from GS08 (many senders put the base guide in one and the errata in the other).
+    /// How serious the finding is. Every envelope finding is currently an error (the
+    /// HIPAA guides require ST03 to equal GS08, so even that one is); warnings are kept
+    /// for checks that later validation passes add.
     pub fn severity(&self) -> Severity {
-        match self {
-            FindingKind::ImplementationReferenceMismatch => Severity::Warning,
-            _ => Severity::Error,
-        }
+        Severity::Error
     }
 }
 
