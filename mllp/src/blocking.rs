@@ -249,6 +249,25 @@ impl Client {
         result
     }
 
+    /// Like [`Client::request`], trying again under `policy`: after a retryable error
+    /// (see [`RetryPolicy::is_retryable`]) or, if enabled, a commit NAK block, the
+    /// frame is sent again on a new connection after the backoff.
+    ///
+    /// # Errors
+    /// The last attempt's error once `max_attempts` are used, or the first error that
+    /// is not retryable. A NAK after the last attempt is returned as
+    /// [`ErrorKind::Nak`]. The message is then undelivered: it is the caller's to keep
+    /// (dead letter) or to send later.
+    pub fn request_with_retry(&mut self, payload: &[u8], policy: &RetryPolicy) -> Result<Frame> {
+        policy.run(
+            || match self.request(payload)? {
+                Frame::CommitNak => Err(Error::new(ErrorKind::Nak)),
+                frame => Ok(frame),
+            },
+            |_| false,
+        )
+    }
+
     fn exchange(&mut self) -> Result<Frame> {
         self.ensure_connected()?;
         let response_timeout = self.config.response_timeout;
@@ -284,6 +303,142 @@ impl Client {
             }
         }
     }
+}
+
+/// When and how often a client tries again: exponential backoff with jitter.
+///
+/// Resending is safe against a receiver that detects duplicates (as
+/// [`StoreHandler`](crate::store::StoreHandler) does); it answers a resent message with
+/// the stored reply instead of processing it twice.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use carewire_mllp::blocking::RetryPolicy;
+/// let mut policy = RetryPolicy::default();
+/// policy.jitter = false;
+/// assert_eq!(policy.backoff(0), Duration::from_millis(200));
+/// assert_eq!(policy.backoff(3), Duration::from_millis(1600));
+/// assert_eq!(policy.backoff(30), policy.max_backoff);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (default 5; at least 1 is made).
+    pub max_attempts: u32,
+    /// Wait before the first retry (default 200 ms); doubled for each further retry.
+    pub initial_backoff: Duration,
+    /// Longest wait between attempts (default 30 s).
+    pub max_backoff: Duration,
+    /// Wait a random time between half and all of the backoff, so that many clients
+    /// cut off at once do not come back at once (default true).
+    pub jitter: bool,
+    /// Resend after a negative commit acknowledgment block (default true).
+    pub retry_on_nak: bool,
+    /// Resend after an application error (AE) or commit error (CE) acknowledgment
+    /// (default false).
+    pub retry_on_error: bool,
+    /// Resend after an application reject (AR) or commit reject (CR) acknowledgment
+    /// (default false).
+    pub retry_on_reject: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(30),
+            jitter: true,
+            retry_on_nak: true,
+            retry_on_error: false,
+            retry_on_reject: false,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `retry` (0 for the first retry), before jitter:
+    /// `initial_backoff * 2^retry`, at most `max_backoff`.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let factor = 1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX);
+        self.initial_backoff
+            .checked_mul(factor)
+            .unwrap_or(self.max_backoff)
+            .min(self.max_backoff)
+    }
+
+    /// The wait before retry number `retry`, with jitter if enabled.
+    fn wait(&self, retry: u32) -> Duration {
+        let full = self.backoff(retry);
+        if !self.jitter {
+            return full;
+        }
+        let half = full / 2;
+        let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
+        if nanos == 0 {
+            return full;
+        }
+        half + Duration::from_nanos(random_u64() % nanos)
+    }
+
+    /// True when an error is worth another attempt: the connection failed or timed out,
+    /// the response was not the expected one, or (if enabled) the peer sent a NAK.
+    pub fn is_retryable(&self, error: &Error) -> bool {
+        match error.kind() {
+            ErrorKind::Timeout(_)
+            | ErrorKind::ConnectionClosed
+            | ErrorKind::AckMismatch
+            | ErrorKind::Io(_)
+            | ErrorKind::FrameTooLarge { .. }
+            | ErrorKind::UnterminatedFrame
+            | ErrorKind::MissingTrailer
+            | ErrorKind::TruncatedFrame => true,
+            ErrorKind::Nak => self.retry_on_nak,
+            _ => false,
+        }
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or `max_attempts` are used,
+    /// sleeping between attempts. `again` decides whether a success still calls for a
+    /// retry (e.g. an AE acknowledgment); the last result is returned either way.
+    pub(crate) fn run<T>(
+        &self,
+        mut attempt: impl FnMut() -> Result<T>,
+        again: impl Fn(&T) -> bool,
+    ) -> Result<T> {
+        let attempts = self.max_attempts.max(1);
+        let mut n = 0;
+        loop {
+            let result = attempt();
+            n += 1;
+            let retry = match &result {
+                Ok(v) => again(v),
+                Err(e) => self.is_retryable(e),
+            };
+            if !retry || n >= attempts {
+                return result;
+            }
+            thread::sleep(self.wait(n - 1));
+        }
+    }
+}
+
+/// A pseudo-random number for jitter (SplitMix64 over the clock and a counter; not for
+/// anything that needs unpredictability).
+fn random_u64() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mut z = clock
+        ^ COUNTER
+            .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+            .rotate_left(17);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// What a server handler answers to a frame.
@@ -501,6 +656,22 @@ impl Drop for ServerHandle {
     }
 }
 
+/// One open connection in [`Shared::active`], released when dropped.
+struct ActiveSlot(Arc<Shared>);
+
+impl ActiveSlot {
+    fn take(shared: Arc<Shared>) -> ActiveSlot {
+        shared.active.fetch_add(1, Ordering::SeqCst);
+        ActiveSlot(shared)
+    }
+}
+
+impl Drop for ActiveSlot {
+    fn drop(&mut self) {
+        self.0.active.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// How often a connection thread looks at the stop flag and the idle clock.
 const POLL: Duration = Duration::from_millis(50);
 
@@ -535,21 +706,17 @@ fn accept_loop(
             connection: next_id,
         };
         next_id += 1;
-        shared.active.fetch_add(1, Ordering::SeqCst);
         shared.connections.fetch_add(1, Ordering::Relaxed);
-        let (config, handler, worker_shared) =
-            (config.clone(), Arc::clone(&handler), Arc::clone(&shared));
+        // Counted until dropped, even if the handler panics and unwinds the thread.
+        let slot = ActiveSlot::take(Arc::clone(&shared));
+        let (config, handler) = (config.clone(), Arc::clone(&handler));
         let spawned = thread::Builder::new()
             .name("mllp-conn".into())
             .spawn(move || {
-                let _ = serve_connection(stream, peer, &config, &*handler, &worker_shared);
-                worker_shared.active.fetch_sub(1, Ordering::SeqCst);
+                let _ = serve_connection(stream, peer, &config, &*handler, &slot.0);
             });
-        match spawned {
-            Ok(worker) => workers.push(worker),
-            Err(_) => {
-                shared.active.fetch_sub(1, Ordering::SeqCst);
-            }
+        if let Ok(worker) = spawned {
+            workers.push(worker);
         }
     }
     for worker in workers {

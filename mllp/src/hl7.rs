@@ -154,6 +154,32 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Like [`Client::send_message`], trying again under `policy` after a timeout, a
+    /// broken connection, a wrong ACK, a commit NAK (if enabled), or an AE/CE or AR/CR
+    /// acknowledgment (if enabled).
+    ///
+    /// # Errors
+    /// The last attempt's error once `max_attempts` are used, or the first error that
+    /// is not retryable (e.g. [`ErrorKind::MissingControlId`]). An AE or AR after the
+    /// last attempt is returned as `Ok` with that code. The message is then
+    /// undelivered: it is the caller's to keep (dead letter) or to send later.
+    pub fn send_message_with_retry(
+        &mut self,
+        message: &[u8],
+        policy: &crate::blocking::RetryPolicy,
+    ) -> Result<Ack> {
+        policy.run(
+            || self.send_message(message),
+            |ack| match ack.code() {
+                AckCode::Ae | AckCode::Ce => policy.retry_on_error,
+                AckCode::Ar | AckCode::Cr => policy.retry_on_reject,
+                _ => false,
+            },
+        )
+    }
+}
+
 /// A reject ACK (MSA-1 `AR`) for input that does not parse as HL7, so its sender is
 /// still answered. MSA-2 is empty: there is no control id to echo.
 ///

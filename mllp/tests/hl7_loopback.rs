@@ -12,7 +12,7 @@ use std::thread;
 use std::time::Duration;
 
 use carewire_hl7::{AckCode, Message, MessageBuf};
-use carewire_mllp::blocking::{Client, ClientConfig, Peer, Server, ServerConfig};
+use carewire_mllp::blocking::{Client, ClientConfig, Peer, RetryPolicy, Server, ServerConfig};
 use carewire_mllp::hl7::{message_key, AckHandler};
 use carewire_mllp::store::{FileStore, StoreHandler};
 use carewire_mllp::{ErrorKind, Phase};
@@ -217,5 +217,33 @@ fn concurrent_duplicates_are_processed_once() {
         acks.iter().all(|a| a == &acks[0]),
         "every sender gets the same ACK"
     );
+    server.shutdown();
+}
+
+#[test]
+fn application_errors_are_retried_when_the_policy_says_so() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let handler = {
+        let calls = Arc::clone(&calls);
+        AckHandler::new(move |_m: &MessageBuf, _p: Peer| {
+            if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                AckCode::Ae
+            } else {
+                AckCode::Aa
+            }
+        })
+    };
+    let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler).unwrap();
+    let mut client = Client::connect(server.local_addr(), config(Duration::from_secs(5))).unwrap();
+    let mut policy = RetryPolicy::default();
+    policy.initial_backoff = Duration::from_millis(5);
+    // By default an AE is an answer, not a failure: no retry.
+    let ack = client.send_message_with_retry(&adt("E1"), &policy).unwrap();
+    assert_eq!(ack.code(), AckCode::Ae);
+    calls.store(0, Ordering::SeqCst);
+    policy.retry_on_error = true;
+    let ack = client.send_message_with_retry(&adt("E2"), &policy).unwrap();
+    assert_eq!(ack.code(), AckCode::Aa);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
     server.shutdown();
 }

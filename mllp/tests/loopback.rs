@@ -5,12 +5,15 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use carewire_mllp::blocking::{Client, ClientConfig, Peer, Reply, Server, ServerConfig};
+use carewire_mllp::blocking::{
+    Client, ClientConfig, Peer, Reply, RetryPolicy, Server, ServerConfig,
+};
 use carewire_mllp::store::{FileStore, MessageKey, MessageStore, StoreHandler};
 use carewire_mllp::{ErrorKind, Frame, FrameConfig, Phase};
 
@@ -349,4 +352,98 @@ fn server_restart_with_file_store_loses_nothing_and_processes_nothing_twice() {
             "acked {i} is stored"
         );
     }
+}
+
+#[test]
+fn panicking_handler_frees_its_connection_slot() {
+    let mut config = ServerConfig::default();
+    config.max_connections = 1;
+    let handler = |frame: Frame, peer: Peer| {
+        if frame.raw() == b"boom" {
+            panic!("handler bug (expected by this test)");
+        }
+        echo(frame, peer)
+    };
+    let server = Server::bind("127.0.0.1:0", config, handler).unwrap();
+    let mut client = Client::connect(server.local_addr(), client_config()).unwrap();
+    assert!(client.request(b"boom").is_err());
+    assert!(wait_until(Duration::from_secs(2), || server.stats().active == 0));
+    // The only slot is free again.
+    let mut client = Client::connect(server.local_addr(), client_config()).unwrap();
+    assert_eq!(ack_of(&client.request(b"fine").unwrap()), b"fine");
+    server.shutdown();
+}
+
+fn quick_retries(max_attempts: u32) -> RetryPolicy {
+    let mut p = RetryPolicy::default();
+    p.max_attempts = max_attempts;
+    p.initial_backoff = Duration::from_millis(10);
+    p.max_backoff = Duration::from_millis(50);
+    p
+}
+
+#[test]
+fn nak_is_retried_up_to_the_limit() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let handler = {
+        let calls = Arc::clone(&calls);
+        move |frame: Frame, _p: Peer| {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            match (frame.raw(), n) {
+                (b"flaky", 0 | 1) => Reply::Frame(Frame::CommitNak),
+                (b"flaky", _) => Reply::Frame(Frame::CommitAck),
+                _ => Reply::Frame(Frame::CommitNak),
+            }
+        }
+    };
+    let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler).unwrap();
+    let mut client = Client::connect(server.local_addr(), client_config()).unwrap();
+    let reply = client
+        .request_with_retry(b"flaky", &quick_retries(5))
+        .unwrap();
+    assert_eq!(reply, Frame::CommitAck);
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    calls.store(100, Ordering::SeqCst);
+    let err = client
+        .request_with_retry(b"always refused", &quick_retries(3))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Nak);
+    assert_eq!(calls.load(Ordering::SeqCst), 103);
+    server.shutdown();
+}
+
+#[test]
+fn timeout_is_retried_on_a_new_connection() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let handler = {
+        let calls = Arc::clone(&calls);
+        move |frame: Frame, peer: Peer| {
+            if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                thread::sleep(Duration::from_millis(400));
+            }
+            echo(frame, peer)
+        }
+    };
+    let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler).unwrap();
+    let mut config = client_config();
+    config.response_timeout = Duration::from_millis(150);
+    let mut client = Client::connect(server.local_addr(), config).unwrap();
+    let reply = client.request_with_retry(b"m", &quick_retries(3)).unwrap();
+    assert_eq!(ack_of(&reply), b"m");
+    assert_eq!(client.connects(), 2);
+    // Not retryable: nothing is sent at all.
+    let err = client
+        .request_with_retry(b"bad\x1cpayload", &quick_retries(3))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidPayload);
+    server.shutdown();
+}
+
+#[test]
+fn backoff_doubles_up_to_the_cap() {
+    let mut p = RetryPolicy::default();
+    p.jitter = false;
+    assert_eq!(p.backoff(0), Duration::from_millis(200));
+    assert_eq!(p.backoff(1), Duration::from_millis(400));
+    assert_eq!(p.backoff(200), p.max_backoff);
 }
