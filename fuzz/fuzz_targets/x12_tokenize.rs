@@ -1,0 +1,49 @@
+//! X12 tokenizer over any bytes: no panic (lenient and strict); whatever parses walks,
+//! writes back byte for byte, streams to the same segments through a tiny buffer, and
+//! re-delimited output parses to the same segment count.
+#![no_main]
+
+use std::io::BufReader;
+
+use carewire_x12::{
+    write_verbatim, write_with, Delimiters, Document, LineEnding, ParseConfig, SegmentReader,
+};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = Document::parse_with(data, &ParseConfig::strict());
+    let Ok(doc) = Document::parse(data) else {
+        return;
+    };
+    for seg in doc.segments() {
+        let _ = format!("{seg:?}");
+        for el in seg.elements() {
+            for rep in el.repetitions() {
+                for c in rep.components() {
+                    let _ = c.decoded();
+                }
+            }
+        }
+    }
+    for f in doc.findings() {
+        let _ = f.to_string();
+    }
+    let mut out = Vec::new();
+    write_verbatim(&doc, &mut out).expect("write to Vec");
+    assert_eq!(out, data, "verbatim round trip");
+
+    let mut reader = SegmentReader::new(BufReader::with_capacity(3, data));
+    for (seg, slice) in (&mut reader).zip(doc.segments()) {
+        match seg {
+            Ok(seg) => assert_eq!(seg.raw(), slice.raw(), "stream disagrees"),
+            Err(_) => break,
+        }
+    }
+
+    let delims = Delimiters::new(b'|', b'>', Some(b'!'), b'\n').expect("valid set");
+    let mut out = Vec::new();
+    if write_with(&doc, delims, LineEnding::None, &mut out).is_ok() {
+        let back = Document::parse(&out).expect("re-delimited output parses");
+        assert_eq!(back.segment_count(), doc.segment_count());
+    }
+});
