@@ -36,6 +36,70 @@
 //! assert_eq!(doc.as_bytes(), &input[..]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## Ownership
+//!
+//! Three tiers, one index:
+//! 1. the tokenizer builds a flat [`Index`] of segment spans and element starts (u32
+//!    offsets) in one pass over `&[u8]`, re-reading the delimiters at every `ISA`;
+//!    [`Parser::parse_into`] reuses an index so a hot loop allocates nothing per input;
+//! 2. [`Document`] is the borrowed view: [`Interchange`] → [`FunctionalGroup`] →
+//!    [`TransactionSet`] → [`Segment`] → [`Element`] → [`Repetition`] → [`Component`],
+//!    each split lazily from its parent's span, each giving `raw()` bytes or `decoded()`
+//!    text (`Cow`: borrowed unless the bytes were not UTF-8);
+//! 3. [`SegmentReader`] streams [`SegmentBuf`]s from any `BufRead` in memory bounded by
+//!    the largest segment, for files too large to hold.
+//!
+//! Numbering follows the implementation guides: elements, repetitions and components
+//! are 1-based (`NM103` is `element(3)`, `CLM05-2` is `element(5)?.component(2)`).
+//! ISA elements are never split: ISA11 and ISA16 *are* delimiters.
+//!
+//! ## Leniency and limits
+//!
+//! Lenient by default, because real files are: a UTF-8 BOM or whitespace before `ISA`,
+//! CR/LF/CR LF after terminators, LF or CR *as* the terminator, indented segments, a
+//! space between ISA16 and the terminator, an ISA whose elements lost their fixed
+//! widths (delimiters are then found by counting separators), empty segments, a
+//! missing final terminator. Each repair is a [`Diagnostic`] (kind and byte offset);
+//! [`ParseConfig::strict`] turns them into errors. "ISA" inside element data is data:
+//! only a segment that starts `ISA` plus a separator repeated after ISA01 opens an
+//! interchange. UTF-16 input is rejected ([`ErrorKind::Utf16`]). Limits:
+//! `max_interchange_len` (256 MiB), `max_segments` per interchange (4,000,000) and, for
+//! streaming, `max_segment_len` (1 MiB).
+//!
+//! ## Envelopes and findings
+//!
+//! ISA/IEA, GS/GE and ST/SE are matched into a tree and checked (ISA13 = IEA02,
+//! GS06 = GE02, ST02 = SE02, IEA01/GE01/SE01 counts, ISA widths, date, time and codes,
+//! duplicate control numbers, GS01/ST01 and GS08/ST03 agreement). A failed check never
+//! aborts the parse: it is a [`Finding`] with its byte offset, [`Location`] and the
+//! acknowledgment code that reports it ([`AckCode`]: TA1 note code, 999 IK5 or AK9
+//! code). Unexpected segments are kept where they are and reported.
+//!
+//! ## Writing
+//!
+//! [`write_verbatim`] writes parsed input back byte for byte; [`write_with`] re-serialises
+//! it with other delimiters and line endings; [`Writer`] builds interchanges, padding the
+//! ISA, numbering envelopes from a [`ControlNumbers`] allocator and computing SE01,
+//! GE01 and IEA01.
+//!
+//! ## Errors and privacy
+//!
+//! One [`Error`] type: an [`ErrorKind`], a byte offset and, where known, a [`Location`]
+//! such as `SE01 (segment 36)`. Neither `Display` nor `Debug` of any type in this crate
+//! prints element values; a malformed segment identifier (possibly payload) shows as
+//! `?`. Values are only reachable through explicit accessors.
+//!
+//! ## Cargo features
+//!
+//! None yet.
+//!
+//! ## Specifications
+//!
+//! ASC X12.5 / X12.6 (interchange control structure: ISA/IEA, GS/GE, ST/SE, TA1);
+//! HIPAA 5010 implementation guides 005010X222A1 (837P), X223A2 (837I), X224A2 (837D),
+//! X221A1 (835), X279A1 (270/271) and X231A1 (999: IK5 element 718, AK9 element 716);
+//! TA1 interchange note codes (element I18).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
