@@ -55,6 +55,9 @@ pub struct ClientConfig {
     pub send_timeout: Duration,
     /// Limit for the response to arrive after the frame was written (default 30 s).
     pub response_timeout: Duration,
+    /// A connection unused for this long is replaced before the next request (default
+    /// 5 min), since firewalls often drop idle connections without telling either end.
+    pub idle_timeout: Duration,
 }
 
 impl Default for ClientConfig {
@@ -64,6 +67,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(10),
             send_timeout: Duration::from_secs(30),
             response_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(300),
         }
     }
 }
@@ -71,7 +75,9 @@ impl Default for ClientConfig {
 struct Connection {
     stream: TcpStream,
     buf: BytesMut,
+    chunk: Vec<u8>,
     decoder: FrameDecoder,
+    last_used: Instant,
 }
 
 /// A stop-and-wait MLLP client over one persistent TCP connection.
@@ -174,7 +180,9 @@ impl Client {
                     return Ok(Connection {
                         stream,
                         buf: BytesMut::with_capacity(READ_CHUNK),
+                        chunk: vec![0u8; READ_CHUNK],
                         decoder: FrameDecoder::with_config(self.config.frame.clone())?,
+                        last_used: Instant::now(),
                     });
                 }
                 Err(e) => last = timeout_or_io(e, Phase::Connect),
@@ -185,8 +193,11 @@ impl Client {
 
     /// True when the open connection is still usable: not closed by the peer, nothing
     /// unread (a late or unasked frame means the stream is out of step).
-    fn connection_is_clean(conn: &mut Connection) -> bool {
-        if !conn.buf.is_empty() || conn.decoder.in_frame() {
+    fn connection_is_clean(conn: &mut Connection, idle_timeout: Duration) -> bool {
+        if !conn.buf.is_empty()
+            || conn.decoder.in_frame()
+            || conn.last_used.elapsed() >= idle_timeout
+        {
             return false;
         }
         if conn.stream.set_nonblocking(true).is_err() {
@@ -202,7 +213,7 @@ impl Client {
 
     fn ensure_connected(&mut self) -> Result<()> {
         if let Some(conn) = self.conn.as_mut() {
-            if Client::connection_is_clean(conn) {
+            if Client::connection_is_clean(conn, self.config.idle_timeout) {
                 return Ok(());
             }
             self.close();
@@ -279,9 +290,9 @@ impl Client {
             .and_then(|()| conn.stream.flush())
             .map_err(|e| timeout_or_io(e, Phase::Send))?;
         let deadline = Instant::now() + response_timeout;
-        let mut chunk = vec![0u8; READ_CHUNK];
         loop {
             if let Some(frame) = conn.decoder.decode(&mut conn.buf)? {
+                conn.last_used = Instant::now();
                 return Ok(frame);
             }
             let now = Instant::now();
@@ -290,14 +301,14 @@ impl Client {
             }
             conn.stream
                 .set_read_timeout(Some(nonzero(deadline - now)))?;
-            match conn.stream.read(&mut chunk) {
+            match conn.stream.read(&mut conn.chunk) {
                 Ok(0) => {
                     return match conn.decoder.decode_eof(&mut conn.buf)? {
                         Some(frame) => Ok(frame),
                         None => Err(Error::new(ErrorKind::ConnectionClosed)),
                     }
                 }
-                Ok(n) => conn.buf.extend_from_slice(&chunk[..n]),
+                Ok(n) => conn.buf.extend_from_slice(&conn.chunk[..n]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(timeout_or_io(e, Phase::Response)),
             }

@@ -273,44 +273,125 @@ struct Record {
     end: u64,
 }
 
-/// Reads the record at `offset` of `data`; `None` when it is torn or damaged.
-fn parse_record(data: &[u8], offset: usize) -> Option<Record> {
-    let head = data.get(offset..offset.checked_add(HEADER_LEN)?)?;
-    if le32(head, 0) != RECORD_MAGIC {
-        return None;
+/// Fills `buf`; `false` at the end of the input (also mid-way: a torn record).
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<bool> {
+    match r.read_exact(buf) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e),
     }
-    let flags = le32(head, 4);
+}
+
+/// Why a log scan stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    /// At the end of the log.
+    End,
+    /// At a record cut short by a crash during its append: the last thing in the log.
+    Torn,
+    /// At a damaged record with more data after it: not something a crash leaves.
+    Damaged,
+}
+
+/// Reads the record at `offset` (of a log `file_len` bytes long) from `r`, holding one
+/// record in memory at a time.
+fn read_record(
+    r: &mut impl Read,
+    offset: u64,
+    file_len: u64,
+) -> io::Result<std::result::Result<Record, Stop>> {
+    if offset >= file_len {
+        return Ok(Err(Stop::End));
+    }
+    let mut head = [0u8; HEADER_LEN];
+    if !read_full(r, &mut head)? {
+        return Ok(Err(Stop::Torn));
+    }
+    if le32(&head, 0) != RECORD_MAGIC {
+        // Zeros to the end are an append whose length reached the disk before its data.
+        let rest_is_zero = head.iter().all(|&b| b == 0) && {
+            let mut zero = true;
+            let mut buf = [0u8; 8192];
+            loop {
+                let n = r.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                if buf[..n].iter().any(|&b| b != 0) {
+                    zero = false;
+                    break;
+                }
+            }
+            zero
+        };
+        return Ok(Err(if rest_is_zero {
+            Stop::Torn
+        } else {
+            Stop::Damaged
+        }));
+    }
+    let flags = le32(&head, 4);
     let lens = [
-        le32(head, 8) as usize,
-        le32(head, 12) as usize,
-        le32(head, 16) as usize,
-        le32(head, 20) as usize,
+        le32(&head, 8) as usize,
+        le32(&head, 12) as usize,
+        le32(&head, 16) as usize,
+        le32(&head, 20) as usize,
     ];
-    let body_len = lens.iter().try_fold(0usize, |a, &l| a.checked_add(l))?;
-    let body_start = offset + HEADER_LEN;
-    let crc_at = body_start.checked_add(body_len)?;
-    let stored_crc = le32(data.get(crc_at..crc_at.checked_add(4)?)?, 0);
-    if crc32(0, &data[offset..crc_at]) != stored_crc {
-        return None;
+    let body_len: u64 = lens.iter().map(|&l| l as u64).sum();
+    let end = offset + HEADER_LEN as u64 + body_len + 4;
+    if end > file_len {
+        // Lengths beyond the file: never allocate from them.
+        return Ok(Err(Stop::Torn));
     }
-    let mut at = body_start;
+    let mut body = vec![0u8; body_len as usize + 4];
+    if !read_full(r, &mut body)? {
+        return Ok(Err(Stop::Torn));
+    }
+    let (data, crc) = body.split_at(body_len as usize);
+    if crc32(crc32(0, &head), data) != le32(crc, 0) {
+        return Ok(Err(if end == file_len {
+            Stop::Torn
+        } else {
+            Stop::Damaged
+        }));
+    }
+    let body = Bytes::from(body);
+    let mut at = 0;
     let mut part = |len: usize| {
-        let b = Bytes::copy_from_slice(&data[at..at + len]);
+        let b = body.slice(at..at + len);
         at += len;
         b
     };
     let sender = part(lens[0]);
     let control_id = part(lens[1]);
     let message = part(lens[2]);
-    let response_at = (body_start + lens[0] + lens[1] + lens[2]) as u64;
     let response = part(lens[3]);
-    Some(Record {
+    let response_at = offset + (HEADER_LEN + lens[0] + lens[1] + lens[2]) as u64;
+    Ok(Ok(Record {
         key: (flags & 1 != 0).then(|| MessageKey::new(sender, control_id)),
         message,
         response,
         response_at,
-        end: (crc_at + 4) as u64,
-    })
+        end,
+    }))
+}
+
+/// Calls `each` for every intact record of the log, in order; returns where the intact
+/// part ends and why the scan stopped there.
+fn scan_log(file: &mut File, mut each: impl FnMut(Record)) -> io::Result<(u64, Stop)> {
+    let file_len = file.metadata()?.len();
+    file.seek(SeekFrom::Start(FILE_MAGIC.len() as u64))?;
+    let mut reader = io::BufReader::with_capacity(256 * 1024, &*file);
+    let mut offset = FILE_MAGIC.len() as u64;
+    loop {
+        match read_record(&mut reader, offset, file_len)? {
+            Ok(rec) => {
+                offset = rec.end;
+                each(rec);
+            }
+            Err(stop) => return Ok((offset, stop)),
+        }
+    }
 }
 
 impl FileStore {
@@ -318,7 +399,9 @@ impl FileStore {
     /// and cutting off a torn last record.
     ///
     /// # Errors
-    /// I/O errors; [`ErrorKind::Store`] when the file is not a store log.
+    /// I/O errors; [`ErrorKind::Store`] when the file is not a store log, or holds a
+    /// damaged record that a crash cannot explain (followed by more data; the offset
+    /// says where). Such a log is left untouched.
     pub fn open(dir: impl AsRef<Path>) -> Result<FileStore> {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir)?;
@@ -329,45 +412,48 @@ impl FileStore {
             .create(true)
             .truncate(false)
             .open(&path)?;
-        let mut data = Vec::new();
-        file.read_to_end(&mut data)?;
-        if data.is_empty() {
+        let mut magic = [0u8; FILE_MAGIC.len()];
+        let file_len = file.metadata()?.len();
+        if file_len == 0 {
             file.write_all(FILE_MAGIC)?;
             file.sync_all()?;
             // Make the new file's directory entry durable too.
             if let Ok(d) = File::open(dir) {
                 let _ = d.sync_all();
             }
-            data.extend_from_slice(FILE_MAGIC);
-        } else if !data.starts_with(FILE_MAGIC) {
+        } else if !read_full(&mut file, &mut magic)? || &magic != FILE_MAGIC {
             return Err(Error::new(ErrorKind::Store));
         }
         let mut index = HashMap::new();
-        let mut offset = FILE_MAGIC.len();
         let mut count = 0;
-        while let Some(rec) = parse_record(&data, offset) {
+        let (offset, stop) = scan_log(&mut file, |rec| {
             if let Some(key) = rec.key {
+                let len = rec.response.len() as u32;
                 index.insert(
                     key,
                     Span {
                         offset: rec.response_at,
-                        len: rec.response.len() as u32,
+                        len,
                     },
                 );
             }
-            offset = rec.end as usize;
             count += 1;
-        }
-        if offset < data.len() {
-            // A torn record from a crash: it was never acknowledged, so drop it.
-            file.set_len(offset as u64)?;
-            file.sync_all()?;
+        })?;
+        match stop {
+            Stop::End => {}
+            Stop::Torn => {
+                // A record torn by a crash was never acknowledged: drop it.
+                file.set_len(offset)?;
+                file.sync_all()?;
+            }
+            // Refuse rather than cut off acknowledged messages after the damage.
+            Stop::Damaged => return Err(Error::at(ErrorKind::Store, offset)),
         }
         Ok(FileStore {
             path,
             inner: Mutex::new(FileInner {
                 file,
-                end: offset as u64,
+                end: offset,
                 index,
                 count,
             }),
@@ -389,25 +475,23 @@ impl FileStore {
         self.len() == 0
     }
 
-    /// Every stored message in arrival order (reads the whole log).
+    /// Every stored message in arrival order (reads the whole log, one record at a time,
+    /// into the returned vector).
     ///
     /// # Errors
-    /// I/O errors.
+    /// I/O errors; [`ErrorKind::Store`] for a damaged record.
     pub fn messages(&self) -> Result<Vec<StoredMessage>> {
         let mut inner = lock(&self.inner);
-        let len = inner.end;
-        let mut data = Vec::new();
-        inner.file.seek(SeekFrom::Start(0))?;
-        (&mut inner.file).take(len).read_to_end(&mut data)?;
         let mut out = Vec::new();
-        let mut offset = FILE_MAGIC.len();
-        while let Some(rec) = parse_record(&data, offset) {
-            offset = rec.end as usize;
+        let (offset, stop) = scan_log(&mut inner.file, |rec| {
             out.push(StoredMessage {
                 key: rec.key,
                 message: rec.message,
                 response: Frame::classify(rec.response),
             });
+        })?;
+        if stop != Stop::End {
+            return Err(Error::at(ErrorKind::Store, offset));
         }
         Ok(out)
     }
@@ -645,6 +729,49 @@ mod tests {
         assert_eq!(all[2].response, Frame::CommitNak);
         assert_eq!(all[1].key, None);
         assert!(!format!("{:?}", all[0]).contains("first"));
+        Ok(())
+    }
+
+    #[test]
+    fn damage_before_the_end_is_refused_not_cut_off() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = FileStore::open(dir.path())?;
+        store.commit(
+            Some(&MessageKey::new("S", "1")),
+            b"first",
+            &Frame::CommitAck,
+        )?;
+        store.commit(
+            Some(&MessageKey::new("S", "2")),
+            b"second",
+            &Frame::CommitAck,
+        )?;
+        let path = store.path().to_owned();
+        drop(store);
+        let mut bytes = std::fs::read(&path)?;
+        let at = bytes.windows(5).position(|w| w == b"first").unwrap_or(0);
+        bytes[at] ^= 0x20; // flip a bit inside the first record
+        std::fs::write(&path, &bytes)?;
+        let err = FileStore::open(dir.path()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Store);
+        assert_eq!(err.offset(), Some(FILE_MAGIC.len() as u64));
+        assert_eq!(std::fs::read(&path)?, bytes, "the log is left untouched");
+        Ok(())
+    }
+
+    #[test]
+    fn zeros_after_the_last_record_are_a_torn_append() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = FileStore::open(dir.path())?;
+        store.commit(None, b"kept", &Frame::CommitAck)?;
+        let path = store.path().to_owned();
+        drop(store);
+        let mut f = OpenOptions::new().append(true).open(&path)?;
+        f.write_all(&[0u8; 100])?;
+        drop(f);
+        let store = FileStore::open(dir.path())?;
+        assert_eq!(store.len(), 1);
+        assert_eq!(&store.messages()?[0].message[..], b"kept");
         Ok(())
     }
 

@@ -447,3 +447,18 @@ fn backoff_doubles_up_to_the_cap() {
     assert_eq!(p.backoff(1), Duration::from_millis(400));
     assert_eq!(p.backoff(200), p.max_backoff);
 }
+
+#[test]
+fn client_replaces_a_connection_idle_too_long() {
+    let server = Server::bind("127.0.0.1:0", ServerConfig::default(), echo).unwrap();
+    let mut config = client_config();
+    config.idle_timeout = Duration::from_millis(100);
+    let mut client = Client::connect(server.local_addr(), config).unwrap();
+    assert_eq!(ack_of(&client.request(b"a").unwrap()), b"a");
+    assert_eq!(ack_of(&client.request(b"b").unwrap()), b"b");
+    assert_eq!(client.connects(), 1);
+    thread::sleep(Duration::from_millis(150));
+    assert_eq!(ack_of(&client.request(b"c").unwrap()), b"c");
+    assert_eq!(client.connects(), 2);
+    server.shutdown();
+}
