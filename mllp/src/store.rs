@@ -74,8 +74,8 @@ pub trait MessageStore: Send + Sync + 'static {
     /// [`ErrorKind::Store`] or I/O errors when the store cannot be read.
     fn response_for(&self, key: &MessageKey) -> Result<Option<Frame>>;
 
-    /// Durably stores `message` and the `response` that will acknowledge it. A message
-    /// without a key is always stored. When the key is already present nothing is stored
+    /// Durably stores `message` and the `response` that will acknowledge it (an empty
+    /// data frame when no response is sent). A message without a key is always stored. When the key is already present nothing is stored
     /// and the earlier response is returned.
     ///
     /// # Errors
@@ -664,6 +664,15 @@ impl<S: MessageStore, H: Handler> StoreHandler<S, H> {
     }
 }
 
+/// The reply to a duplicate: what was sent the first time (an empty data frame records
+/// that nothing was sent).
+fn replay(stored: Frame) -> Reply {
+    match stored {
+        Frame::Data(b) if b.is_empty() => Reply::Nothing,
+        frame => Reply::Frame(frame),
+    }
+}
+
 impl<S: MessageStore, H: Handler> Handler for StoreHandler<S, H> {
     fn handle(&self, frame: Frame, peer: Peer) -> Reply {
         let Frame::Data(message) = frame else {
@@ -674,7 +683,7 @@ impl<S: MessageStore, H: Handler> Handler for StoreHandler<S, H> {
         let _claim = key.as_ref().map(|k| self.claim(k));
         if let Some(k) = &key {
             match self.store.response_for(k) {
-                Ok(Some(stored)) => return Reply::Frame(stored),
+                Ok(Some(stored)) => return replay(stored),
                 Ok(None) => {}
                 Err(_) => return Reply::Close,
             }
@@ -687,7 +696,7 @@ impl<S: MessageStore, H: Handler> Handler for StoreHandler<S, H> {
         };
         match self.store.commit(key.as_ref(), &message, &response) {
             Ok(Commit::Stored) => reply,
-            Ok(Commit::Duplicate(stored)) => Reply::Frame(stored),
+            Ok(Commit::Duplicate(stored)) => replay(stored),
             Err(_) => Reply::Close,
         }
     }
@@ -696,6 +705,23 @@ impl<S: MessageStore, H: Handler> Handler for StoreHandler<S, H> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicate_of_an_unanswered_message_is_not_answered() {
+        let handler = StoreHandler::new(
+            MemoryStore::new(),
+            |m: &[u8]| Some(MessageKey::new("s", Bytes::copy_from_slice(m))),
+            |_f: Frame, _p: Peer| Reply::Nothing,
+        );
+        let peer = Peer {
+            addr: std::net::SocketAddr::from(([127, 0, 0, 1], 1)),
+            connection: 0,
+        };
+        let frame = Frame::Data("m".into());
+        assert_eq!(handler.handle(frame.clone(), peer), Reply::Nothing);
+        assert_eq!(handler.handle(frame, peer), Reply::Nothing);
+        assert_eq!(handler.store().messages().len(), 1);
+    }
 
     #[test]
     fn crc32_check_value() {
