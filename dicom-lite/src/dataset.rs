@@ -283,6 +283,11 @@ impl<'d> Element<'d> {
         self.e().len == UNDEFINED_LENGTH
     }
 
+    /// True when the element was read in big-endian byte order (Explicit VR BE).
+    pub fn is_big_endian(&self) -> bool {
+        self.e().big_endian
+    }
+
     /// Number of enclosing sequences (0 at the top level).
     pub fn depth(&self) -> usize {
         usize::from(self.e().depth)

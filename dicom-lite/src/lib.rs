@@ -59,8 +59,9 @@
 //! 2. [`DataSet`] is the borrowed view: [`Element`]s give `raw()` bytes as stored or
 //!    decoded values (`to_str()` as `Cow<str>`, borrowed unless transcoding was needed;
 //!    dates, times, person names, numbers, tags).
-//! 3. An owned, editable data set is future work; [`Encoder`] writes new data sets in the
-//!    uncompressed transfer syntaxes.
+//! 3. [`DataSetBuf`] is the owned, editable data set (insert, replace, remove, nested
+//!    items), written in any uncompressed transfer syntax with group lengths recomputed;
+//!    [`Encoder`] writes new data sets element by element.
 //!
 //! ## Input
 //!
@@ -126,6 +127,7 @@ mod dataset;
 pub mod dict;
 mod dict_data;
 mod error;
+mod owned;
 mod parse;
 mod tag;
 mod ts;
@@ -136,6 +138,7 @@ pub use charset::CharacterSet;
 pub use config::ParseConfig;
 pub use dataset::{DataSet, Element, Fragments, PixelData, Siblings};
 pub use error::{Diagnostic, DiagnosticKind, Error, ErrorKind, Result};
+pub use owned::{DataSetBuf, ElementBuf, ItemBuf, ValueBuf};
 pub use parse::{ElementKind, Index, Parser, Stop, StopReason, UNDEFINED_LENGTH};
 pub use tag::{Tag, Vr};
 pub use ts::{TransferSyntax, KNOWN_ENCAPSULATED};

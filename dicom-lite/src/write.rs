@@ -346,6 +346,57 @@ impl Encoder {
         self.close(false)
     }
 
+    /// Number of bytes written so far.
+    pub fn position(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Writes encapsulated pixel data (PS3.5 §A.4): an undefined-length header, one item
+    /// per entry of `items` (the Basic Offset Table first, then the fragments), and a
+    /// Sequence Delimitation Item.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Unencodable`] when the transfer syntax is not an encapsulated one or a
+    /// fragment exceeds 4 GiB.
+    pub fn fragments(&mut self, tag: Tag, vr: Vr, items: &[Vec<u8>]) -> Result<()> {
+        if !self.ts.is_encapsulated() {
+            return Err(Error::new(ErrorKind::Unencodable, self.out.len()).with_tag(tag));
+        }
+        self.header(tag, vr, UNDEFINED_LENGTH)?;
+        let be = self.be();
+        for item in items {
+            let len = u32::try_from(item.len() + item.len() % 2)
+                .ok()
+                .filter(|&l| l != UNDEFINED_LENGTH)
+                .ok_or_else(|| Error::new(ErrorKind::Unencodable, self.out.len()).with_tag(tag))?;
+            put_tag(&mut self.out, Tag::ITEM, be);
+            put_u32(&mut self.out, len, be);
+            self.out.extend_from_slice(item);
+            if item.len() % 2 == 1 {
+                self.out.push(0);
+            }
+        }
+        put_tag(&mut self.out, Tag::SEQUENCE_DELIMITATION, be);
+        put_u32(&mut self.out, 0, be);
+        Ok(())
+    }
+
+    /// Sets the 4-byte value that ends at `at` (a group length just written) to the
+    /// number of bytes written since.
+    pub(crate) fn patch_group_length(&mut self, at: usize) -> Result<()> {
+        let len = u32::try_from(self.out.len().saturating_sub(at))
+            .map_err(|_| Error::new(ErrorKind::Unencodable, at))?;
+        let bytes = if self.be() {
+            len.to_be_bytes()
+        } else {
+            len.to_le_bytes()
+        };
+        if let Some(slot) = self.out.get_mut(at.saturating_sub(4)..at) {
+            slot.copy_from_slice(&bytes);
+        }
+        Ok(())
+    }
+
     /// The bytes written.
     ///
     /// # Errors
