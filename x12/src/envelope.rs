@@ -26,6 +26,8 @@ pub(crate) struct SetEntry {
     pub(crate) se: Option<u32>,
     /// One past the set's last segment.
     pub(crate) end_seg: u32,
+    /// Index of the enclosing GS segment.
+    pub(crate) gs: u32,
 }
 
 /// Raw bytes of entry `k` of segment `i` (k = 0 is the identifier).
@@ -129,10 +131,12 @@ fn build_interchange(ctx: &mut Ctx<'_>, index: &mut Index, ich: &mut IchEntry) {
                 if state == State::Set {
                     close_set(ctx, index, i);
                 }
+                let gs = index.groups.last().map_or(0, |g| g.gs);
                 index.sets.push(SetEntry {
                     st: i as u32,
                     se: None,
                     end_seg: i as u32 + 1,
+                    gs,
                 });
                 if let Some(g) = index.groups.last_mut() {
                     g.n_sets += 1;

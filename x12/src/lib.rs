@@ -112,6 +112,7 @@ mod delim;
 mod envelope;
 mod error;
 mod finding;
+mod loops;
 mod scan;
 mod stream;
 mod view;
@@ -121,6 +122,7 @@ pub use config::ParseConfig;
 pub use delim::Delimiters;
 pub use error::{Diagnostic, DiagnosticKind, Error, ErrorKind, Location, Result};
 pub use finding::{AckCode, Finding, FindingKind, Severity};
+pub use loops::{Guide, LoopFinding, LoopFindingKind, LoopNode, LoopTree};
 pub use scan::{Index, Parser};
 pub use stream::{SegmentBuf, SegmentReader};
 pub use view::{

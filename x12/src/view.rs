@@ -415,6 +415,24 @@ impl<'d> TransactionSet<'d> {
         Some(self.raw(3)).filter(|r| !r.is_empty())
     }
 
+    /// GS08 of the enclosing functional group (the version / release / industry
+    /// identifier, e.g. `005010X222A1`).
+    pub fn group_version(&self) -> &'d [u8] {
+        crate::envelope::raw(self.view.input, self.view.index, self.entry.gs as usize, 8)
+    }
+
+    /// The implementation guide of this set (from ST01 and ST03, or GS08 without ST03),
+    /// when this crate has loop tables for it.
+    pub fn guide(&self) -> Option<crate::Guide> {
+        crate::Guide::detect(self, self.group_version())
+    }
+
+    /// The implementation-guide loops of this set, when [`TransactionSet::guide`] knows
+    /// its guide; `None` for other sets (read them as a flat segment list).
+    pub fn loops(&self) -> Option<crate::LoopTree> {
+        Some(crate::LoopTree::build(self, self.guide()?))
+    }
+
     /// The ST segment.
     pub fn st(&self) -> Option<Segment<'d>> {
         self.view.segment(self.entry.st as usize)

@@ -1,0 +1,309 @@
+//! Loop reconstruction for 837P (005010X222A1) and 835 (005010X221A1): qualifiers pick
+//! the loop, HL02 picks the parent, and unexpected segments are kept and reported.
+
+// Helpers outside #[test] functions panic to report a failure, as the tests do.
+#![allow(clippy::unwrap_used)]
+
+use carewire_x12::{Document, Guide, LoopFindingKind, LoopTree};
+
+fn wrap(st: &str, gs01: &str, reference: &str, body: &[&str]) -> String {
+    let mut s = String::from(
+        "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+         *240101*1200*^*00501*000000001*0*T*:~\n",
+    );
+    s.push_str(&format!("GS*{gs01}*S*R*20240101*1200*1*X*{reference}~\n"));
+    s.push_str(&format!("ST*{st}*0001*{reference}~\n"));
+    for b in body {
+        s.push_str(b);
+        s.push_str("~\n");
+    }
+    s.push_str(&format!(
+        "SE*{}*0001~\nGE*1*1~\nIEA*1*000000001~\n",
+        body.len() + 2
+    ));
+    s
+}
+
+/// (segment id, innermost loop) for every segment of the first set.
+fn loops_of(input: &str) -> (Vec<(String, &'static str)>, LoopTree) {
+    let doc = Document::parse(input.as_bytes()).unwrap();
+    assert!(doc.findings().is_empty(), "{:?}", doc.findings());
+    let ich = doc.interchange(0).unwrap();
+    let set = ich
+        .groups()
+        .next()
+        .unwrap()
+        .transaction_sets()
+        .next()
+        .unwrap();
+    let tree = set.loops().expect("a guide with loop tables");
+    let ids = set
+        .segments()
+        .enumerate()
+        .map(|(i, s)| (s.id_str().to_string(), tree.loop_of(i)))
+        .collect();
+    (ids, tree)
+}
+
+const HEADER_837: &[&str] = &[
+    "BHT*0019*00*1*20240101*1200*CH",
+    "NM1*41*2*SUBMITTER*****46*1",
+    "PER*IC*CONTACT*TE*5555551212",
+    "NM1*40*2*RECEIVER*****46*2",
+];
+
+fn p837(body: &[&str]) -> String {
+    let all: Vec<&str> = HEADER_837.iter().chain(body).copied().collect();
+    wrap("837", "HC", "005010X222A1", &all)
+}
+
+#[test]
+fn nm1_qualifiers_pick_2010aa_ab_and_ac() {
+    let input = p837(&[
+        "HL*1**20*1",
+        "NM1*85*2*BILLING*****XX*1",
+        "N3*1 MAIN ST",
+        "N4*CITY*ST*12345",
+        "REF*EI*1",
+        "NM1*87*2",
+        "N3*PO BOX 1",
+        "N4*CITY*ST*12345",
+        "NM1*PE*2*PLAN*****PI*1",
+        "REF*2U*1",
+    ]);
+    let (ids, tree) = loops_of(&input);
+    let got: Vec<&str> = ids.iter().map(|(_, l)| *l).collect();
+    assert_eq!(
+        got,
+        [
+            "header", "header", "1000A", "1000A", "1000B", "2000A", "2010AA", "2010AA", "2010AA",
+            "2010AA", "2010AB", "2010AB", "2010AB", "2010AC", "2010AC", "trailer"
+        ]
+    );
+    assert!(tree.findings().is_empty());
+    assert_eq!(tree.guide(), Guide::Professional837);
+}
+
+const SUBSCRIBER: &[&str] = &[
+    "HL*1**20*1",
+    "NM1*85*2*BILLING*****XX*1",
+    "HL*2*1*22*1",
+    "SBR*P*01",
+    "NM1*IL*1*DOE*JOHN****MI*1",
+    "NM1*PR*2*PAYER*****PI*1",
+];
+
+#[test]
+fn claim_sits_under_2000b_or_2000c_by_hl_hierarchy() {
+    let mut body: Vec<&str> = SUBSCRIBER.to_vec();
+    body.extend([
+        "CLM*A1*100***11:B:1*Y*A*Y*Y",
+        "HI*ABK:J209",
+        "LX*1",
+        "SV1*HC:99213*100*UN*1***1",
+        "HL*3*2*23*0",
+        "PAT*19",
+        "NM1*QC*1*DOE*JANE",
+        "CLM*A2*50***11:B:1*Y*A*Y*Y",
+        "LX*1",
+        "SV1*HC:99212*50*UN*1***1",
+    ]);
+    let input = p837(&body);
+    let doc = Document::parse(input.as_bytes()).unwrap();
+    let set = doc.interchange(0).unwrap().groups().next().unwrap();
+    let set = set.transaction_sets().next().unwrap();
+    let tree = set.loops().unwrap();
+    assert!(tree.findings().is_empty(), "{:?}", tree.findings());
+    let clms: Vec<Vec<&str>> = set
+        .segments()
+        .enumerate()
+        .filter(|(_, s)| s.id() == b"CLM" || s.id() == b"SV1")
+        .map(|(i, _)| tree.path_of(i))
+        .collect();
+    assert_eq!(
+        clms,
+        [
+            vec!["2000A", "2000B", "2300"],
+            vec!["2000A", "2000B", "2300", "2400"],
+            vec!["2000A", "2000B", "2000C", "2300"],
+            vec!["2000A", "2000B", "2000C", "2300", "2400"],
+        ]
+    );
+}
+
+#[test]
+fn hl02_decides_the_parent_not_the_order() {
+    // Two billing providers; the second subscriber names the first provider (HL02 1)
+    // although provider 2 came in between.
+    let input = p837(&[
+        "HL*1**20*1",
+        "NM1*85*2*BILLING ONE*****XX*1",
+        "HL*2**20*1",
+        "NM1*85*2*BILLING TWO*****XX*2",
+        "HL*3*1*22*0",
+        "SBR*P*18",
+        "NM1*IL*1*DOE*JOHN****MI*1",
+    ]);
+    let doc = Document::parse(input.as_bytes()).unwrap();
+    let set = doc.interchange(0).unwrap().groups().next().unwrap();
+    let set = set.transaction_sets().next().unwrap();
+    let tree = set.loops().unwrap();
+    assert!(tree.findings().is_empty(), "{:?}", tree.findings());
+    let hl3 = set
+        .segments()
+        .position(|s| s.raw() == b"HL*3*1*22*0")
+        .unwrap();
+    let node = tree.node_of(hl3).unwrap();
+    let parent = tree.nodes()[node].parent().unwrap();
+    // The parent is the first 2000A (opened at position 5), not the second (7).
+    assert_eq!(tree.nodes()[parent].id(), "2000A");
+    assert_eq!(tree.nodes()[parent].first_segment(), 5);
+}
+
+#[test]
+fn service_line_loops_2410_to_2440() {
+    let mut body: Vec<&str> = SUBSCRIBER.to_vec();
+    body.extend([
+        "CLM*A1*100***11:B:1*Y*A*Y*Y",
+        "NM1*82*1*RENDERING*DOC****XX*3",
+        "PRV*PE*PXC*207Q00000X",
+        "SBR*S*18*******CI",
+        "NM1*IL*1*DOE*JOHN****MI*2",
+        "NM1*PR*2*OTHER PAYER*****PI*9",
+        "LX*1",
+        "SV1*HC:99213*100*UN*1***1",
+        "DTP*472*D8*20240101",
+        "LIN**N4*01234567890",
+        "CTP****1*UN",
+        "NM1*DK*1*ORDERING*DOC",
+        "SVD*9*80*HC:99213**1",
+        "CAS*CO*45*20",
+        "LQ*UT*01.02",
+        "FRM*1*Y",
+    ]);
+    let (ids, tree) = loops_of(&p837(&body));
+    assert!(tree.findings().is_empty(), "{:?}", tree.findings());
+    let tail: Vec<&str> = ids.iter().skip(11).map(|(_, l)| *l).collect();
+    assert_eq!(
+        tail,
+        [
+            "2300", "2310B", "2310B", "2320", "2330A", "2330B", "2400", "2400", "2400", "2410",
+            "2410", "2420E", "2430", "2430", "2440", "2440", "trailer"
+        ]
+    );
+}
+
+#[test]
+fn unexpected_segment_is_kept_in_the_nearest_loop_and_reported() {
+    let mut body: Vec<&str> = SUBSCRIBER.to_vec();
+    body.extend(["DMG*D8*19400101*F", "ZZZ*1", "NM1*XX*1*NOBODY"]);
+    let input = p837(&body);
+    let doc = Document::parse(input.as_bytes()).unwrap();
+    let set = doc.interchange(0).unwrap().groups().next().unwrap();
+    let set = set.transaction_sets().next().unwrap();
+    let tree = set.loops().unwrap();
+    // DMG after 2010BB: 2010BB holds N3/N4/REF, and no open loop above it holds DMG
+    // (2010BA, which does, is closed); ZZZ and NM1*XX fit nowhere either. All three stay
+    // in the innermost open loop.
+    let found: Vec<(LoopFindingKind, &str)> = tree
+        .findings()
+        .iter()
+        .map(|f| (f.kind, tree.loop_of(f.position)))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (LoopFindingKind::UnexpectedSegment, "2010BB"),
+            (LoopFindingKind::UnexpectedSegment, "2010BB"),
+            (LoopFindingKind::UnexpectedSegment, "2010BB"),
+        ]
+    );
+    assert_eq!(tree.findings()[0].kind.ik3_code(), "2");
+    assert_eq!(tree.loop_of(set.segment_count() - 1), "trailer");
+}
+
+#[test]
+fn hl_with_unknown_parent_is_placed_by_level_and_reported() {
+    let input = p837(&[
+        "HL*1**20*1",
+        "NM1*85*2*BILLING*****XX*1",
+        "HL*2*9*22*0",
+        "SBR*P*18",
+        "HL*3*2*99*0",
+    ]);
+    let doc = Document::parse(input.as_bytes()).unwrap();
+    let set = doc.interchange(0).unwrap().groups().next().unwrap();
+    let set = set.transaction_sets().next().unwrap();
+    let tree = set.loops().unwrap();
+    let kinds: Vec<LoopFindingKind> = tree.findings().iter().map(|f| f.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            LoopFindingKind::HlParentNotFound,
+            LoopFindingKind::UnknownHlLevel
+        ]
+    );
+    let hl2 = set
+        .segments()
+        .position(|s| s.raw() == b"HL*2*9*22*0")
+        .unwrap();
+    assert_eq!(tree.path_of(hl2), ["2000A", "2000B"]);
+}
+
+#[test]
+fn remittance_835_loops() {
+    let input = wrap(
+        "835",
+        "HP",
+        "005010X221A1",
+        &[
+            "BPR*I*100*C*CHK************20240101",
+            "TRN*1*12345*1512345678",
+            "DTM*405*20240101",
+            "N1*PR*PAYER",
+            "N3*1 MAIN ST",
+            "N4*CITY*ST*12345",
+            "PER*BL*CONTACT*TE*5555551212",
+            "N1*PE*PROVIDER*XX*1234567893",
+            "REF*TJ*123456789",
+            "LX*1",
+            "CLP*A1*1*150*100**MC*1234",
+            "CAS*CO*45*50",
+            "NM1*QC*1*DOE*JANE",
+            "SVC*HC:99213*150*100**1",
+            "DTM*472*20240101",
+            "CAS*CO*45*50",
+            "AMT*B6*100",
+            "CLP*A2*1*50*0**MC*1235",
+            "PLB*1234567893*20241231*WO:1*-10",
+        ],
+    );
+    let (ids, tree) = loops_of(&input);
+    assert!(tree.findings().is_empty(), "{:?}", tree.findings());
+    assert_eq!(tree.guide(), Guide::Remittance835);
+    let got: Vec<&str> = ids.iter().map(|(_, l)| *l).collect();
+    assert_eq!(
+        got,
+        [
+            "header", "header", "header", "header", "1000A", "1000A", "1000A", "1000A", "1000B",
+            "1000B", "2000", "2100", "2100", "2100", "2110", "2110", "2110", "2110", "2100",
+            "trailer", "trailer"
+        ]
+    );
+}
+
+#[test]
+fn other_sets_have_no_loop_table() {
+    let input = wrap(
+        "270",
+        "HS",
+        "005010X279A1",
+        &["BHT*0022*13*1*20240101*1200"],
+    );
+    let doc = Document::parse(input.as_bytes()).unwrap();
+    let set = doc.interchange(0).unwrap().groups().next().unwrap();
+    let set = set.transaction_sets().next().unwrap();
+    assert_eq!(set.guide(), None);
+    assert!(set.loops().is_none());
+    assert_eq!(set.segments().count(), 3, "read as a flat segment list");
+}
