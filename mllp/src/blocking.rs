@@ -12,6 +12,99 @@ use bytes::{Bytes, BytesMut};
 use crate::codec::{Frame, FrameConfig, FrameDecoder, FrameEncoder};
 use crate::error::{Error, ErrorKind, Phase, Result};
 
+/// A connection: plain TCP, or TLS over TCP.
+enum Stream {
+    Plain(TcpStream),
+    #[cfg(feature = "tls")]
+    TlsClient(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+    #[cfg(feature = "tls")]
+    TlsServer(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
+}
+
+impl Stream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(s) => &s.sock,
+            #[cfg(feature = "tls")]
+            Stream::TlsServer(s) => &s.sock,
+        }
+    }
+
+    /// Ends the connection (with a TLS close_notify where there is TLS).
+    fn close(&mut self) {
+        match self {
+            Stream::Plain(_) => {}
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(s) => {
+                s.conn.send_close_notify();
+                let _ = s.flush();
+            }
+            #[cfg(feature = "tls")]
+            Stream::TlsServer(s) => {
+                s.conn.send_close_notify();
+                let _ = s.flush();
+            }
+        }
+        let _ = self.tcp().shutdown(Shutdown::Both);
+    }
+
+    /// True when nothing is waiting to be read and the peer has not closed: a
+    /// non-blocking look (for TLS, a read, which also consumes session tickets and other
+    /// TLS housekeeping that is not data).
+    fn is_quiet(&mut self) -> bool {
+        if self.tcp().set_nonblocking(true).is_err() {
+            return false;
+        }
+        let mut probe = [0u8; 1];
+        let result = match self {
+            Stream::Plain(s) => s.peek(&mut probe),
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(s) => s.read(&mut probe),
+            #[cfg(feature = "tls")]
+            Stream::TlsServer(s) => s.read(&mut probe),
+        };
+        // Ok(0): closed by the peer; Ok(n): bytes nobody asked for.
+        let quiet = matches!(result, Err(ref e) if e.kind() == io::ErrorKind::WouldBlock);
+        self.tcp().set_nonblocking(false).is_ok() && quiet
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(s) => s.read(buf),
+            #[cfg(feature = "tls")]
+            Stream::TlsServer(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(s) => s.write(buf),
+            #[cfg(feature = "tls")]
+            Stream::TlsServer(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(s) => s.flush(),
+            #[cfg(feature = "tls")]
+            Stream::TlsServer(s) => s.flush(),
+        }
+    }
+}
+
 /// Bytes read from a socket at a time (a connection holds at most `max_frame` plus this).
 const READ_CHUNK: usize = 64 * 1024;
 
@@ -58,6 +151,9 @@ pub struct ClientConfig {
     /// A connection unused for this long is replaced before the next request (default
     /// 5 min), since firewalls often drop idle connections without telling either end.
     pub idle_timeout: Duration,
+    /// TLS (feature `tls`); `None` (the default) is plain TCP.
+    #[cfg(feature = "tls")]
+    pub tls: Option<crate::tls::TlsClientConfig>,
 }
 
 impl Default for ClientConfig {
@@ -68,12 +164,14 @@ impl Default for ClientConfig {
             send_timeout: Duration::from_secs(30),
             response_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(300),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
 
 struct Connection {
-    stream: TcpStream,
+    stream: Stream,
     buf: BytesMut,
     chunk: Vec<u8>,
     decoder: FrameDecoder,
@@ -165,8 +263,8 @@ impl Client {
 
     /// Closes the connection (the next request opens a new one).
     pub fn close(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            let _ = conn.stream.shutdown(Shutdown::Both);
+        if let Some(mut conn) = self.conn.take() {
+            conn.stream.close();
         }
     }
 
@@ -178,7 +276,7 @@ impl Client {
                     stream.set_nodelay(true)?;
                     stream.set_write_timeout(Some(nonzero(self.config.send_timeout)))?;
                     return Ok(Connection {
-                        stream,
+                        stream: self.wrap(stream)?,
                         buf: BytesMut::with_capacity(READ_CHUNK),
                         chunk: vec![0u8; READ_CHUNK],
                         decoder: FrameDecoder::with_config(self.config.frame.clone())?,
@@ -191,6 +289,23 @@ impl Client {
         Err(last)
     }
 
+    #[cfg(not(feature = "tls"))]
+    fn wrap(&self, stream: TcpStream) -> Result<Stream> {
+        Ok(Stream::Plain(stream))
+    }
+
+    #[cfg(feature = "tls")]
+    fn wrap(&self, stream: TcpStream) -> Result<Stream> {
+        let Some(tls) = &self.config.tls else {
+            return Ok(Stream::Plain(stream));
+        };
+        let conn = rustls::ClientConnection::new(Arc::clone(&tls.config), tls.server_name.clone())
+            .map_err(|_| Error::new(ErrorKind::Tls))?;
+        Ok(Stream::TlsClient(Box::new(rustls::StreamOwned::new(
+            conn, stream,
+        ))))
+    }
+
     /// True when the open connection is still usable: not closed by the peer, nothing
     /// unread (a late or unasked frame means the stream is out of step).
     fn connection_is_clean(conn: &mut Connection, idle_timeout: Duration) -> bool {
@@ -200,15 +315,7 @@ impl Client {
         {
             return false;
         }
-        if conn.stream.set_nonblocking(true).is_err() {
-            return false;
-        }
-        let mut probe = [0u8; 1];
-        let clean = match conn.stream.peek(&mut probe) {
-            Ok(_) => false, // 0: closed by the peer; 1+: bytes nobody asked for
-            Err(e) => e.kind() == io::ErrorKind::WouldBlock,
-        };
-        conn.stream.set_nonblocking(false).is_ok() && clean
+        conn.stream.is_quiet()
     }
 
     fn ensure_connected(&mut self) -> Result<()> {
@@ -300,6 +407,7 @@ impl Client {
                 return Err(Error::new(ErrorKind::Timeout(Phase::Response)));
             }
             conn.stream
+                .tcp()
                 .set_read_timeout(Some(nonzero(deadline - now)))?;
             match conn.stream.read(&mut conn.chunk) {
                 Ok(0) => {
@@ -520,6 +628,9 @@ pub struct ServerConfig {
     pub idle_timeout: Duration,
     /// Limit for writing one reply (default 30 s).
     pub write_timeout: Duration,
+    /// TLS (feature `tls`); `None` (the default) is plain TCP.
+    #[cfg(feature = "tls")]
+    pub tls: Option<crate::tls::TlsServerConfig>,
 }
 
 impl Default for ServerConfig {
@@ -529,6 +640,8 @@ impl Default for ServerConfig {
             max_connections: 64,
             idle_timeout: Duration::from_secs(300),
             write_timeout: Duration::from_secs(30),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -735,16 +848,34 @@ fn accept_loop(
     }
 }
 
+#[cfg(not(feature = "tls"))]
+fn wrap_server(stream: TcpStream, _config: &ServerConfig) -> Result<Stream> {
+    Ok(Stream::Plain(stream))
+}
+
+#[cfg(feature = "tls")]
+fn wrap_server(stream: TcpStream, config: &ServerConfig) -> Result<Stream> {
+    let Some(tls) = &config.tls else {
+        return Ok(Stream::Plain(stream));
+    };
+    let conn = rustls::ServerConnection::new(Arc::clone(&tls.config))
+        .map_err(|_| Error::new(ErrorKind::Tls))?;
+    Ok(Stream::TlsServer(Box::new(rustls::StreamOwned::new(
+        conn, stream,
+    ))))
+}
+
 fn serve_connection(
-    mut stream: TcpStream,
+    tcp: TcpStream,
     peer: Peer,
     config: &ServerConfig,
     handler: &dyn Handler,
     shared: &Shared,
 ) -> Result<()> {
-    stream.set_nodelay(true)?;
-    stream.set_write_timeout(Some(nonzero(config.write_timeout)))?;
-    stream.set_read_timeout(Some(nonzero(POLL.min(config.idle_timeout))))?;
+    tcp.set_nodelay(true)?;
+    tcp.set_write_timeout(Some(nonzero(config.write_timeout)))?;
+    tcp.set_read_timeout(Some(nonzero(POLL.min(config.idle_timeout))))?;
+    let mut stream = wrap_server(tcp, config)?;
     let mut decoder = FrameDecoder::with_config(config.frame.clone())?;
     let encoder = FrameEncoder::with_config(config.frame.clone())?;
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
@@ -762,6 +893,7 @@ fn serve_connection(
                             out.clear();
                             encoder.encode_frame(&reply, &mut out)?;
                             stream.write_all(&out)?;
+                            stream.flush()?;
                         }
                         Reply::Nothing => {}
                         Reply::Close => return Ok(()),
@@ -798,6 +930,6 @@ fn serve_connection(
             Err(e) => break Err(Error::from(e)),
         }
     };
-    let _ = stream.shutdown(Shutdown::Both);
+    stream.close();
     result
 }

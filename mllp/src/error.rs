@@ -61,6 +61,8 @@ pub enum ErrorKind {
     MissingControlId,
     /// The message store failed or holds a damaged record.
     Store,
+    /// A TLS certificate, key or configuration is unusable.
+    Tls,
     /// An I/O error.
     Io(std::io::ErrorKind),
 }
@@ -84,6 +86,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Nak => f.write_str("negative commit acknowledgment"),
             ErrorKind::MissingControlId => f.write_str("message has no control id (MSH-10)"),
             ErrorKind::Store => f.write_str("message store failure"),
+            ErrorKind::Tls => f.write_str("unusable tls certificate, key or configuration"),
             ErrorKind::Io(kind) => write!(f, "i/o error ({kind:?})"),
         }
     }

@@ -70,6 +70,8 @@
 //!
 //! - `hl7`: HL7 ACKs, ACK correlation and duplicate keys through `carewire-hl7`.
 //! - `tokio`: `MllpCodec`, a `tokio_util::codec` `Decoder`/`Encoder`.
+//! - `tls`: TLS 1.2/1.3 and mutual TLS for the blocking client and server, through
+//!   rustls (`tls::TlsClientConfig`, `tls::TlsServerConfig`).
 //!
 //! ## Specifications
 //!
@@ -90,6 +92,8 @@ mod error;
 #[cfg(feature = "hl7")]
 pub mod hl7;
 pub mod store;
+#[cfg(feature = "tls")]
+pub mod tls;
 #[cfg(feature = "tokio")]
 mod tokio_codec;
 

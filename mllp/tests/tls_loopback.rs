@@ -1,0 +1,139 @@
+//! TLS and mutual TLS on loopback with certificates generated for the test (rcgen).
+#![cfg(feature = "tls")]
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use carewire_mllp::blocking::{Client, ClientConfig, Peer, Reply, Server, ServerConfig};
+use carewire_mllp::tls::{TlsClientConfig, TlsServerConfig};
+use carewire_mllp::{ErrorKind, Frame};
+use rcgen::{BasicConstraints, Certificate, CertificateParams, DnType, IsCa, KeyPair};
+
+struct Ca {
+    cert: Certificate,
+    key: KeyPair,
+}
+
+impl Ca {
+    fn new(name: &str) -> Ca {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.distinguished_name.push(DnType::CommonName, name);
+        let cert = params.self_signed(&key).unwrap();
+        Ca { cert, key }
+    }
+
+    fn pem(&self) -> Vec<u8> {
+        self.cert.pem().into_bytes()
+    }
+
+    /// A leaf certificate and key (PEM) for `names`.
+    fn issue(&self, names: &[&str]) -> (Vec<u8>, Vec<u8>) {
+        let key = KeyPair::generate().unwrap();
+        let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        let mut params = CertificateParams::new(names).unwrap();
+        params.distinguished_name.push(DnType::CommonName, "leaf");
+        let cert = params.signed_by(&key, &self.cert, &self.key).unwrap();
+        (cert.pem().into_bytes(), key.serialize_pem().into_bytes())
+    }
+}
+
+fn echo(frame: Frame, _p: Peer) -> Reply {
+    let mut out = b"ACK:".to_vec();
+    out.extend_from_slice(frame.raw());
+    Reply::data(out)
+}
+
+fn client_config(tls: Option<TlsClientConfig>) -> ClientConfig {
+    let mut c = ClientConfig::default();
+    c.connect_timeout = Duration::from_secs(5);
+    c.send_timeout = Duration::from_secs(5);
+    c.response_timeout = Duration::from_secs(5);
+    c.tls = tls;
+    c
+}
+
+fn tls_server(tls: TlsServerConfig) -> carewire_mllp::blocking::ServerHandle {
+    let mut config = ServerConfig::default();
+    config.tls = Some(tls);
+    Server::bind("127.0.0.1:0", config, echo).unwrap()
+}
+
+#[test]
+fn tls_round_trip_keeps_one_connection() {
+    let ca = Ca::new("test ca");
+    let (cert, key) = ca.issue(&["localhost"]);
+    let server = tls_server(TlsServerConfig::from_pem(&cert, &key).unwrap());
+    let tls = TlsClientConfig::from_pem(&ca.pem(), "localhost").unwrap();
+    let mut client = Client::connect(server.local_addr(), client_config(Some(tls))).unwrap();
+    for i in 0..200 {
+        let msg = format!("MSH|^~\\&|A|B|||||ADT^A01|{i}|P|2.5\r");
+        let reply = client.request(msg.as_bytes()).unwrap();
+        assert_eq!(&reply.raw()[4..], msg.as_bytes());
+    }
+    // TLS housekeeping (session tickets) is not mistaken for an unasked reply.
+    assert_eq!(client.connects(), 1);
+    server.shutdown();
+}
+
+#[test]
+fn mutual_tls_requires_a_client_certificate_from_the_client_ca() {
+    let server_ca = Ca::new("server ca");
+    let client_ca = Ca::new("client ca");
+    let stranger_ca = Ca::new("stranger ca");
+    let (cert, key) = server_ca.issue(&["localhost"]);
+    let server =
+        tls_server(TlsServerConfig::with_client_ca(&cert, &key, &client_ca.pem()).unwrap());
+    let addr = server.local_addr();
+
+    let (ccert, ckey) = client_ca.issue(&["ward-7-monitor"]);
+    let tls =
+        TlsClientConfig::with_client_cert(&server_ca.pem(), &ccert, &ckey, "localhost").unwrap();
+    let mut client = Client::connect(addr, client_config(Some(tls))).unwrap();
+    assert_eq!(&client.request(b"hello").unwrap().raw()[4..], b"hello");
+
+    // No client certificate.
+    let tls = TlsClientConfig::from_pem(&server_ca.pem(), "localhost").unwrap();
+    let mut client = Client::connect(addr, client_config(Some(tls))).unwrap();
+    assert!(client.request(b"hello").is_err());
+
+    // A certificate from a CA the server does not trust.
+    let (scert, skey) = stranger_ca.issue(&["intruder"]);
+    let tls =
+        TlsClientConfig::with_client_cert(&server_ca.pem(), &scert, &skey, "localhost").unwrap();
+    let mut client = Client::connect(addr, client_config(Some(tls))).unwrap();
+    assert!(client.request(b"hello").is_err());
+    server.shutdown();
+}
+
+#[test]
+fn untrusted_server_and_plaintext_peers_fail() {
+    let ca = Ca::new("real ca");
+    let other = Ca::new("other ca");
+    let (cert, key) = ca.issue(&["localhost"]);
+    let server = tls_server(TlsServerConfig::from_pem(&cert, &key).unwrap());
+    let addr = server.local_addr();
+    // The client trusts another CA.
+    let tls = TlsClientConfig::from_pem(&other.pem(), "localhost").unwrap();
+    let mut client = Client::connect(addr, client_config(Some(tls))).unwrap();
+    assert!(client.request(b"x").is_err());
+    // The certificate is for another name.
+    let tls = TlsClientConfig::from_pem(&ca.pem(), "elsewhere.example").unwrap();
+    let mut client = Client::connect(addr, client_config(Some(tls))).unwrap();
+    assert!(client.request(b"x").is_err());
+    // A plaintext client gets no MLLP reply from a TLS server.
+    let mut cfg = client_config(None);
+    cfg.response_timeout = Duration::from_secs(2);
+    let mut client = Client::connect(addr, cfg).unwrap();
+    assert!(client.request(b"x").is_err());
+    server.shutdown();
+}
+
+#[test]
+fn unusable_pem_is_a_tls_error() {
+    let err = TlsServerConfig::from_pem(b"not pem", b"not pem").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls);
+    let err = TlsClientConfig::from_pem(b"", "localhost").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls);
+}
