@@ -22,6 +22,7 @@ pub struct SegmentBuf {
     delims: Delimiters,
     /// Start of each element (1-based element n at `elems[n - 1]`), relative to `bytes`.
     elems: Vec<u32>,
+    header: bool,
 }
 
 impl SegmentBuf {
@@ -78,7 +79,12 @@ impl SegmentBuf {
             None => self.content_len,
         };
         let raw = self.bytes.get(start..end)?;
-        Some(Element::new(raw, self.delims, self.id() == b"ISA"))
+        Some(Element::new(raw, self.delims, self.header))
+    }
+
+    /// Is this the ISA that opens an interchange?
+    pub fn is_interchange_header(&self) -> bool {
+        self.header
     }
 }
 
@@ -271,6 +277,7 @@ impl<R: BufRead> SegmentReader<R> {
         } else {
             None
         };
+        let header = isa.is_some();
         if let Some(isa) = isa {
             if isa.nonstandard && !self.config.allow_nonstandard_isa {
                 return Err(Error::new(ErrorKind::NonStandardIsa, self.base as usize));
@@ -331,6 +338,7 @@ impl<R: BufRead> SegmentReader<R> {
             offset: self.base,
             delims,
             elems,
+            header,
         };
         self.base += seg.bytes.len() as u64;
         Ok(Some(seg))

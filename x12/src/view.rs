@@ -22,17 +22,22 @@ struct View<'d> {
 }
 
 impl<'d> View<'d> {
-    fn delims_of(&self, seg: usize) -> Delimiters {
+    /// The delimiters of segment `seg`'s interchange, and whether `seg` is that
+    /// interchange's ISA.
+    fn delims_of(&self, seg: usize) -> (Delimiters, bool) {
         let ichs = &self.index.interchanges;
         let n = ichs.partition_point(|i| i.first_seg as usize <= seg);
         n.checked_sub(1)
             .and_then(|k| ichs.get(k))
-            .map_or_else(Delimiters::default, |i| i.delims)
+            .map_or((Delimiters::default(), false), |i| {
+                (i.delims, i.first_seg as usize == seg)
+            })
     }
 
     fn segment(&self, i: usize) -> Option<Segment<'d>> {
         let entry = *self.index.segs.get(i)?;
-        Some(Segment::new(*self, i, entry, self.delims_of(i)))
+        let (delims, header) = self.delims_of(i);
+        Some(Segment::new(*self, i, entry, delims, header))
     }
 
     fn segments(&self, start: usize, end: usize) -> Segments<'d> {
@@ -519,18 +524,29 @@ pub struct Segment<'d> {
 }
 
 impl<'d> Segment<'d> {
-    fn new(view: View<'d>, position: usize, entry: SegEntry, delims: Delimiters) -> Segment<'d> {
-        let mut s = Segment {
+    fn new(
+        view: View<'d>,
+        position: usize,
+        entry: SegEntry,
+        delims: Delimiters,
+        header: bool,
+    ) -> Segment<'d> {
+        // ISA11 and ISA16 *are* the repetition and component separators: never split the
+        // ISA that opens an interchange. (A segment `ISA` that failed to read as a header
+        // is an ordinary, unexpected segment.)
+        Segment {
             input: view.input,
             index: view.index,
             entry,
             position,
             delims,
-            opaque: false,
-        };
-        // ISA11 and ISA16 *are* the repetition and component separators: never split ISA.
-        s.opaque = s.id() == b"ISA";
-        s
+            opaque: header,
+        }
+    }
+
+    /// Is this the ISA that opens its interchange?
+    pub fn is_interchange_header(&self) -> bool {
+        self.opaque
     }
 
     /// The segment identifier, e.g. `b"NM1"`.

@@ -63,7 +63,9 @@ pub fn write_verbatim<W: Write>(doc: &Document<'_>, mut out: W) -> Result<()> {
 ///
 /// # Errors
 /// [`ErrorKind::DelimiterInData`] when a value contains one of the new delimiters (the
-/// result would read differently); [`ErrorKind::Io`] when `out` fails.
+/// result would read differently); [`ErrorKind::InvalidSegmentId`] for a segment `ISA`
+/// that is not an interchange header (it could read as one once re-delimited);
+/// [`ErrorKind::Io`] when `out` fails.
 ///
 /// # Examples
 /// ```
@@ -114,8 +116,14 @@ fn encode_segment(seg: &Segment<'_>, delims: Delimiters, buf: &mut Vec<u8>) -> R
     let base = seg.offset();
     let id = seg.id();
     check(id, delims, base)?;
+    let is_isa = seg.is_interchange_header();
+    if id == b"ISA" && !is_isa {
+        // An `ISA` segment that did not read as a header might read as one once written
+        // with other delimiters, and swallow what follows: refuse rather than change the
+        // structure.
+        return Err(Error::new(ErrorKind::InvalidSegmentId, base));
+    }
     buf.extend_from_slice(id);
-    let is_isa = id == b"ISA";
     let input_start = seg.raw().as_ptr() as usize;
     for (n, el) in seg.elements().enumerate() {
         let n = n + 1;

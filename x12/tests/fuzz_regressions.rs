@@ -1,0 +1,34 @@
+//! Inputs the fuzzer found, named for what broke, with the minimised input inline.
+
+use carewire_x12::{write_with, Delimiters, Document, ErrorKind, LineEnding};
+
+/// A second "ISA" that did not read as a header (kept as an ordinary segment) had its
+/// 11th and 16th elements rewritten as if they were delimiters, and once re-delimited it
+/// read as a header that swallowed the next segment.
+#[test]
+fn non_header_isa_is_not_rewritten_as_a_header() {
+    let input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+*240101*1200*^*00501*000000001*0*T*:~ISA*00*  0001**T*:~ISA*00* 050*1200*^*00501*0*T*:*0~";
+    let doc = Document::parse(input).unwrap();
+    assert_eq!(doc.interchange_count(), 1);
+    let fallback = doc.segment(1).unwrap();
+    assert_eq!(fallback.id(), b"ISA");
+    assert!(!fallback.is_interchange_header());
+    assert!(doc.segment(0).unwrap().is_interchange_header());
+    // Its elements split like any segment's.
+    assert_eq!(fallback.element(5).unwrap().component_count_of_first(), 2);
+    let d = Delimiters::new(b'|', b'>', Some(b'!'), b'\n').unwrap();
+    let err = write_with(&doc, d, LineEnding::None, Vec::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidSegmentId);
+    assert_eq!(err.offset(), fallback.offset());
+}
+
+trait FirstCount {
+    fn component_count_of_first(&self) -> usize;
+}
+
+impl FirstCount for carewire_x12::Element<'_> {
+    fn component_count_of_first(&self) -> usize {
+        self.repetition(1).map_or(0, |r| r.component_count())
+    }
+}
