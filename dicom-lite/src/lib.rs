@@ -102,8 +102,9 @@
 //! ## Character sets
 //!
 //! Specific Character Set (0008,0005), per data set and per item: the single-byte
-//! ISO 8859 sets, UTF-8 (ISO_IR 192), GB18030 and GBK via `encoding_rs`. ISO 2022 code
-//! extensions are recognised but not yet switched (future work).
+//! ISO 8859 sets, UTF-8 (ISO_IR 192), GB18030 and GBK via `encoding_rs`, and ISO 2022
+//! code extensions (Japanese IR 13/87/159, Korean IR 149, Chinese IR 58, ISO 8859 parts
+//! in G1) by following the escape sequences inside each value.
 //!
 //! ## Cargo features
 //!

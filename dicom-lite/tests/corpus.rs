@@ -236,7 +236,7 @@ fn the_same_image_in_three_transfer_syntaxes_reads_the_same_values() {
 }
 
 #[test]
-fn specific_character_sets_decode_gb18030_and_utf8() {
+fn specific_character_sets_decode_gb18030_iso2022_gb2312_and_utf8() {
     let Some(root) = corpus_dir() else {
         eprintln!("corpus not found (set CAREWIRE_CORPUS): skipping");
         return;
@@ -250,6 +250,14 @@ fn specific_character_sets_decode_gb18030_and_utf8() {
         name.with_person_name(|pn| pn.ideographic.given.to_owned())
             .as_deref(),
         Some("小东")
+    );
+    // Multi-valued "\ISO 2022 IR 58": GB 2312 designated into G1 by escape sequences.
+    let bytes = read(&root, "fodicom__chrGB2312_multi_charset.dcm");
+    let ds = DataSet::parse(&bytes).unwrap();
+    assert_eq!(ds.character_set(), CharacterSet::Iso2022);
+    assert_eq!(
+        ds.get_str(Tag::new(0x0010, 0x0010)).as_deref(),
+        Some("Zhang^XiaoDong=张^小东=")
     );
     let bytes = read(&root, "fodicom__GH1146_private_creator_UN.dcm");
     let ds = DataSet::parse(&bytes).unwrap();
