@@ -64,7 +64,8 @@ pub fn write_verbatim<W: Write>(doc: &Document<'_>, mut out: W) -> Result<()> {
 /// # Errors
 /// [`ErrorKind::DelimiterInData`] when a value contains one of the new delimiters (the
 /// result would read differently); [`ErrorKind::InvalidSegmentId`] for a segment `ISA`
-/// that is not an interchange header (it could read as one once re-delimited);
+/// that is not an interchange header (it could read as one once re-delimited) or a
+/// segment of only NUL, SUB or whitespace bytes (it could read as end-of-file padding);
 /// [`ErrorKind::Io`] when `out` fails.
 ///
 /// # Examples
@@ -121,6 +122,15 @@ fn encode_segment(seg: &Segment<'_>, delims: Delimiters, buf: &mut Vec<u8>) -> R
         // An `ISA` segment that did not read as a header might read as one once written
         // with other delimiters, and swallow what follows: refuse rather than change the
         // structure.
+        return Err(Error::new(ErrorKind::InvalidSegmentId, base));
+    }
+    if seg
+        .raw()
+        .iter()
+        .all(|b| matches!(b, 0 | 0x1A | b' ' | b'\t' | b'\r' | b'\n'))
+    {
+        // Only NUL/SUB/whitespace: after the last terminator the reader takes this for
+        // end-of-file padding, so it would vanish.
         return Err(Error::new(ErrorKind::InvalidSegmentId, base));
     }
     buf.extend_from_slice(id);

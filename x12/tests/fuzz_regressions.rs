@@ -23,6 +23,24 @@ fn non_header_isa_is_not_rewritten_as_a_header() {
     assert_eq!(err.offset(), fallback.offset());
 }
 
+/// A segment of two NUL bytes followed by more segments was a segment in the input, but
+/// written last with LF terminators it read as NUL padding at the end of the file.
+#[test]
+fn nul_only_segment_is_not_rewritten_as_padding() {
+    let input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+*240101*1200*^*00501*000000001*0*T*:~IEA*0*000000001~\0\0~\r\n";
+    let doc = Document::parse(input).unwrap();
+    assert_eq!(doc.segment_count(), 3);
+    let d = Delimiters::new(b'|', b'>', Some(b'!'), b'\n').unwrap();
+    let err = write_with(&doc, d, LineEnding::None, Vec::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidSegmentId);
+    assert_eq!(err.offset(), doc.segment(2).unwrap().offset());
+    // At the very end, after the last terminator, NUL padding is a trailer.
+    let padded = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+*240101*1200*^*00501*000000001*0*T*:~IEA*0*000000001~\0\0\x1A";
+    assert_eq!(Document::parse(padded).unwrap().segment_count(), 2);
+}
+
 trait FirstCount {
     fn component_count_of_first(&self) -> usize;
 }
