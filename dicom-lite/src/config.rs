@@ -87,6 +87,16 @@ impl ParseConfig {
         self
     }
 
+    /// Stops once every tag in `wanted` can have been seen: after the largest of them
+    /// (tags are in ascending order at the top level, PS3.5 §7.1), so a directory scan
+    /// reads no further than it needs. An empty list leaves the configuration unchanged.
+    pub fn stop_after_all(mut self, wanted: &[Tag]) -> ParseConfig {
+        if let Some(max) = wanted.iter().max() {
+            self.stop_after = Some(*max);
+        }
+        self
+    }
+
     /// Sets `max_header_len`.
     pub fn max_header_len(mut self, len: usize) -> ParseConfig {
         self.max_header_len = Some(len);

@@ -201,6 +201,28 @@ impl<'a> DataSet<'a> {
         self.elements().find(|e| e.tag() == tag)
     }
 
+    /// The top-level private element `element` (0x00-0xFF) of the block reserved by
+    /// `creator` in private `group` (PS3.5 §7.8.1): the creator is looked up among
+    /// (gggg,0010-00FF), so `(0029, "SIEMENS CSA HEADER", 0x10)` finds (0029,1010) when
+    /// (0029,0010) holds that creator, or (0029,1110) when (0029,0011) does.
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_dicom_lite::{DataSet, Encoder, Tag, TransferSyntax, Vr};
+    /// let mut enc = Encoder::new(TransferSyntax::ExplicitVrLittleEndian);
+    /// enc.element(Tag::new(0x0029, 0x0010), Vr::Lo, b"OTHER")?;
+    /// enc.element(Tag::new(0x0029, 0x0011), Vr::Lo, b"SIEMENS CSA HEADER")?;
+    /// enc.element(Tag::new(0x0029, 0x1110), Vr::Ob, b"CSA!")?;
+    /// let bytes = enc.finish()?;
+    /// let ds = DataSet::parse(&bytes)?;
+    /// let e = ds.get_private(0x0029, "SIEMENS CSA HEADER", 0x10);
+    /// assert_eq!(e.map(|e| e.tag()), Some(Tag::new(0x0029, 0x1110)));
+    /// # Ok::<(), carewire_dicom_lite::Error>(())
+    /// ```
+    pub fn get_private(&self, group: u16, creator: &str, element: u8) -> Option<Element<'_>> {
+        private_in(self.elements(), group, creator, element)
+    }
+
     /// The decoded, trimmed text of the top-level element `tag` (all values, `\` kept).
     pub fn get_str(&self, tag: Tag) -> Option<Cow<'_, str>> {
         self.get(tag).map(|e| e.to_str())
@@ -341,6 +363,12 @@ impl<'d> Element<'d> {
     /// The element with `tag` directly inside this item.
     pub fn get(&self, tag: Tag) -> Option<Element<'d>> {
         self.children().find(|c| c.tag() == tag)
+    }
+
+    /// The private element `element` of the block reserved by `creator` in `group`,
+    /// directly inside this item (see [`DataSet::get_private`]).
+    pub fn get_private(&self, group: u16, creator: &str, element: u8) -> Option<Element<'d>> {
+        private_in(self.children(), group, creator, element)
     }
 
     /// The character set in force for this element: the nearest enclosing item's own
@@ -597,6 +625,29 @@ impl<'d> Element<'d> {
             _ => None,
         }
     }
+}
+
+fn private_in<'d>(
+    level: Siblings<'d>,
+    group: u16,
+    creator: &str,
+    element: u8,
+) -> Option<Element<'d>> {
+    if group % 2 == 0 {
+        return None;
+    }
+    let block = level
+        .clone()
+        .filter(|e| e.tag().group() == group && e.tag().is_private_creator())
+        .find(|e| {
+            let raw = e.raw();
+            let text = trim_value(std::str::from_utf8(raw).unwrap_or(""), false);
+            text == creator.trim()
+        })?
+        .tag()
+        .element();
+    let tag = Tag::new(group, (block << 8) | u16::from(element));
+    level.clone().find(|e| e.tag() == tag)
 }
 
 const EMPTY_ENTRY: Entry = Entry {

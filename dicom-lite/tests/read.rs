@@ -500,3 +500,49 @@ fn empty_and_tiny_inputs_fail_or_report_cleanly() {
         assert_eq!(ds.to_vec(), bytes);
     }
 }
+
+#[test]
+fn stop_after_all_stops_after_the_largest_wanted_tag() {
+    let bytes = sample(TransferSyntax::ExplicitVrLittleEndian, true);
+    let cfg = ParseConfig::default().stop_after_all(&[PATIENT_ID, Tag::new(0x0008, 0x0060)]);
+    let ds = DataSet::parse_with(&bytes, &cfg).unwrap();
+    assert_eq!(ds.stopped().map(|s| s.reason), Some(StopReason::AfterTag));
+    assert_eq!(ds.get_str(PATIENT_ID).as_deref(), Some("P-1"));
+    assert!(ds.get(SPS).is_none());
+    assert_eq!(ds.to_vec(), bytes);
+}
+
+#[test]
+fn private_elements_resolve_through_their_creator_block_in_items_too() {
+    let mut enc = Encoder::new(TransferSyntax::ImplicitVrLittleEndian);
+    enc.begin_sequence(SPS, true).unwrap();
+    enc.begin_item(true).unwrap();
+    enc.element(Tag::new(0x0029, 0x0010), Vr::Lo, b"ACME 1.0")
+        .unwrap();
+    enc.element(Tag::new(0x0029, 0x0012), Vr::Lo, b"SIEMENS CSA HEADER")
+        .unwrap();
+    enc.element(Tag::new(0x0029, 0x1010), Vr::Ob, b"xx")
+        .unwrap();
+    enc.element(Tag::new(0x0029, 0x1210), Vr::Ob, b"CSA!")
+        .unwrap();
+    enc.end_item().unwrap();
+    enc.end_sequence().unwrap();
+    let bytes = enc.finish().unwrap();
+    let ds = DataSet::parse(&bytes).unwrap();
+    let item = ds.get(SPS).unwrap().items().next().unwrap();
+    let csa = item
+        .get_private(0x0029, "SIEMENS CSA HEADER", 0x10)
+        .unwrap();
+    assert_eq!(
+        (csa.tag(), csa.raw()),
+        (Tag::new(0x0029, 0x1210), &b"CSA!"[..])
+    );
+    // Implicit VR: private creators read as LO, their data as UN.
+    assert_eq!(
+        item.get(Tag::new(0x0029, 0x0012)).map(|e| e.vr()),
+        Some(Vr::Lo)
+    );
+    assert_eq!(csa.vr(), Vr::Un);
+    assert!(item.get_private(0x0029, "NOBODY", 0x10).is_none());
+    assert!(ds.get_private(0x0029, "SIEMENS CSA HEADER", 0x10).is_none());
+}
