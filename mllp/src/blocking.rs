@@ -11,6 +11,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::codec::{Frame, FrameConfig, FrameDecoder, FrameEncoder};
 use crate::error::{Error, ErrorKind, Phase, Result};
+use crate::metrics::{Event, Metrics, Timing};
 
 /// A connection: plain TCP, or TLS over TCP.
 enum Stream {
@@ -137,7 +138,7 @@ fn nonzero(d: Duration) -> Duration {
 /// let mut config = ClientConfig::default();
 /// config.response_timeout = Duration::from_secs(5);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ClientConfig {
     /// Framing (default: standard MLLP, 16 MiB limit).
@@ -154,6 +155,22 @@ pub struct ClientConfig {
     /// TLS (feature `tls`); `None` (the default) is plain TCP.
     #[cfg(feature = "tls")]
     pub tls: Option<crate::tls::TlsClientConfig>,
+    /// Where events and round-trip times go (default: nowhere).
+    pub metrics: Option<Arc<dyn Metrics>>,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("ClientConfig");
+        d.field("frame", &self.frame)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("send_timeout", &self.send_timeout)
+            .field("response_timeout", &self.response_timeout)
+            .field("idle_timeout", &self.idle_timeout);
+        #[cfg(feature = "tls")]
+        d.field("tls", &self.tls);
+        d.field("metrics", &self.metrics.is_some()).finish()
+    }
 }
 
 impl Default for ClientConfig {
@@ -166,6 +183,7 @@ impl Default for ClientConfig {
             idle_timeout: Duration::from_secs(300),
             #[cfg(feature = "tls")]
             tls: None,
+            metrics: None,
         }
     }
 }
@@ -261,6 +279,12 @@ impl Client {
         &self.config
     }
 
+    fn record(&self, event: Event) {
+        if let Some(m) = &self.config.metrics {
+            m.record(event);
+        }
+    }
+
     /// Closes the connection (the next request opens a new one).
     pub fn close(&mut self) {
         if let Some(mut conn) = self.conn.take() {
@@ -325,8 +349,17 @@ impl Client {
             }
             self.close();
         }
-        let conn = self.open()?;
+        let conn = self.open().map_err(|e| {
+            if e.is_timeout() {
+                self.record(Event::Timeout(Phase::Connect));
+            }
+            e
+        })?;
         self.connects += 1;
+        self.record(Event::ConnectionOpened);
+        if self.connects > 1 {
+            self.record(Event::Reconnect);
+        }
         self.conn = Some(conn);
         Ok(())
     }
@@ -354,6 +387,7 @@ impl Client {
     ) -> Result<Frame> {
         self.out.clear();
         self.encoder.encode(payload, &mut self.out)?;
+        let started = Instant::now();
         let result = self.exchange().and_then(|frame| {
             if accept(&frame) {
                 Ok(frame)
@@ -361,8 +395,30 @@ impl Client {
                 Err(Error::new(ErrorKind::AckMismatch))
             }
         });
-        if result.is_err() {
-            self.close();
+        match &result {
+            Ok(frame) => {
+                if let Some(m) = &self.config.metrics {
+                    m.record(match frame {
+                        Frame::Data(_) => Event::FrameReceived,
+                        Frame::CommitAck => Event::CommitAckReceived,
+                        Frame::CommitNak => Event::CommitNakReceived,
+                    });
+                    m.observe(Timing::RoundTrip, started.elapsed());
+                }
+            }
+            Err(e) => {
+                match e.kind() {
+                    ErrorKind::Timeout(phase) if phase != Phase::Connect => {
+                        self.record(Event::Timeout(phase));
+                    }
+                    ErrorKind::AckMismatch => self.record(Event::AckMismatch),
+                    _ if e.is_recoverable() || e.kind() == ErrorKind::TruncatedFrame => {
+                        self.record(Event::FramingError);
+                    }
+                    _ => {}
+                }
+                self.close();
+            }
         }
         result
     }
@@ -377,13 +433,22 @@ impl Client {
     /// [`ErrorKind::Nak`]. The message is then undelivered: it is the caller's to keep
     /// (dead letter) or to send later.
     pub fn request_with_retry(&mut self, payload: &[u8], policy: &RetryPolicy) -> Result<Frame> {
+        let mut first = true;
         policy.run(
-            || match self.request(payload)? {
+            || match self.retrying(&mut first).request(payload)? {
                 Frame::CommitNak => Err(Error::new(ErrorKind::Nak)),
                 frame => Ok(frame),
             },
             |_| false,
         )
+    }
+
+    /// `self`, counting a retry unless this is the first attempt.
+    pub(crate) fn retrying(&mut self, first: &mut bool) -> &mut Client {
+        if !std::mem::take(first) {
+            self.record(Event::Retry);
+        }
+        self
     }
 
     fn exchange(&mut self) -> Result<Frame> {
@@ -616,7 +681,7 @@ where
 /// config.max_connections = 8;
 /// config.idle_timeout = Duration::from_secs(60);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ServerConfig {
     /// Framing (default: standard MLLP, 16 MiB limit).
@@ -631,6 +696,21 @@ pub struct ServerConfig {
     /// TLS (feature `tls`); `None` (the default) is plain TCP.
     #[cfg(feature = "tls")]
     pub tls: Option<crate::tls::TlsServerConfig>,
+    /// Where events and handling times go (default: nowhere).
+    pub metrics: Option<Arc<dyn Metrics>>,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("ServerConfig");
+        d.field("frame", &self.frame)
+            .field("max_connections", &self.max_connections)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("write_timeout", &self.write_timeout);
+        #[cfg(feature = "tls")]
+        d.field("tls", &self.tls);
+        d.field("metrics", &self.metrics.is_some()).finish()
+    }
 }
 
 impl Default for ServerConfig {
@@ -642,6 +722,7 @@ impl Default for ServerConfig {
             write_timeout: Duration::from_secs(30),
             #[cfg(feature = "tls")]
             tls: None,
+            metrics: None,
         }
     }
 }
@@ -780,6 +861,12 @@ impl Drop for ServerHandle {
     }
 }
 
+fn record(config: &ServerConfig, event: Event) {
+    if let Some(m) = &config.metrics {
+        m.record(event);
+    }
+}
+
 /// One open connection in [`Shared::active`], released when dropped.
 struct ActiveSlot(Arc<Shared>);
 
@@ -819,6 +906,7 @@ fn accept_loop(
         };
         if shared.active.load(Ordering::SeqCst) >= config.max_connections {
             shared.refused.fetch_add(1, Ordering::Relaxed);
+            record(&config, Event::ConnectionRefused);
             let _ = stream.shutdown(Shutdown::Both);
             continue;
         }
@@ -831,6 +919,7 @@ fn accept_loop(
         };
         next_id += 1;
         shared.connections.fetch_add(1, Ordering::Relaxed);
+        record(&config, Event::ConnectionOpened);
         // Counted until dropped, even if the handler panics and unwinds the thread.
         let slot = ActiveSlot::take(Arc::clone(&shared));
         let (config, handler) = (config.clone(), Arc::clone(&handler));
@@ -887,21 +976,35 @@ fn serve_connection(
         loop {
             match decoder.decode(&mut buf) {
                 Ok(Some(frame)) => {
+                    let received = Instant::now();
                     shared.frames.fetch_add(1, Ordering::Relaxed);
+                    record(
+                        config,
+                        match frame {
+                            Frame::Data(_) => Event::FrameReceived,
+                            Frame::CommitAck => Event::CommitAckReceived,
+                            Frame::CommitNak => Event::CommitNakReceived,
+                        },
+                    );
                     match handler.handle(frame, peer) {
                         Reply::Frame(reply) => {
                             out.clear();
                             encoder.encode_frame(&reply, &mut out)?;
                             stream.write_all(&out)?;
                             stream.flush()?;
+                            record(config, Event::ReplySent);
                         }
                         Reply::Nothing => {}
                         Reply::Close => return Ok(()),
+                    }
+                    if let Some(m) = &config.metrics {
+                        m.observe(Timing::Handling, received.elapsed());
                     }
                 }
                 Ok(None) => break,
                 Err(e) if e.is_recoverable() => {
                     shared.framing_errors.fetch_add(1, Ordering::Relaxed);
+                    record(config, Event::FramingError);
                 }
                 Err(e) => return Err(e),
             }
@@ -913,6 +1016,7 @@ fn serve_connection(
             Ok(0) => {
                 if decoder.decode_eof(&mut buf).is_err() {
                     shared.framing_errors.fetch_add(1, Ordering::Relaxed);
+                    record(config, Event::FramingError);
                 }
                 break Ok(());
             }
@@ -923,6 +1027,7 @@ fn serve_connection(
             Err(e) if is_timeout(&e) => {
                 if last_activity.elapsed() >= config.idle_timeout {
                     shared.idle_closed.fetch_add(1, Ordering::Relaxed);
+                    record(config, Event::IdleClosed);
                     break Ok(());
                 }
             }

@@ -169,8 +169,9 @@ impl Client {
         message: &[u8],
         policy: &crate::blocking::RetryPolicy,
     ) -> Result<Ack> {
+        let mut first = true;
         policy.run(
-            || self.send_message(message),
+            || self.retrying(&mut first).send_message(message),
             |ack| match ack.code() {
                 AckCode::Ae | AckCode::Ce => policy.retry_on_error,
                 AckCode::Ar | AckCode::Cr => policy.retry_on_reject,

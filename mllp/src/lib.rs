@@ -91,6 +91,7 @@ mod codec;
 mod error;
 #[cfg(feature = "hl7")]
 pub mod hl7;
+pub mod metrics;
 pub mod store;
 #[cfg(feature = "tls")]
 pub mod tls;

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use carewire_mllp::blocking::{
     Client, ClientConfig, Peer, Reply, RetryPolicy, Server, ServerConfig,
 };
+use carewire_mllp::metrics::{Event, Metrics, Timing};
 use carewire_mllp::store::{FileStore, MessageKey, MessageStore, StoreHandler};
 use carewire_mllp::{ErrorKind, Frame, FrameConfig, Phase};
 
@@ -461,4 +462,63 @@ fn client_replaces_a_connection_idle_too_long() {
     assert_eq!(ack_of(&client.request(b"c").unwrap()), b"c");
     assert_eq!(client.connects(), 2);
     server.shutdown();
+}
+
+#[derive(Default)]
+struct Counting {
+    events: Mutex<HashMap<Event, u64>>,
+    timings: Mutex<HashMap<Timing, u64>>,
+}
+
+impl Metrics for Counting {
+    fn record(&self, event: Event) {
+        *self.events.lock().unwrap().entry(event).or_default() += 1;
+    }
+    fn observe(&self, timing: Timing, _elapsed: Duration) {
+        *self.timings.lock().unwrap().entry(timing).or_default() += 1;
+    }
+}
+
+impl Counting {
+    fn event(&self, e: Event) -> u64 {
+        self.events.lock().unwrap().get(&e).copied().unwrap_or(0)
+    }
+    fn timing(&self, t: Timing) -> u64 {
+        self.timings.lock().unwrap().get(&t).copied().unwrap_or(0)
+    }
+}
+
+#[test]
+fn metrics_count_events_and_time_them() {
+    let server_metrics = Arc::new(Counting::default());
+    let mut sc = ServerConfig::default();
+    sc.metrics = Some(server_metrics.clone());
+    let handler = |frame: Frame, peer: Peer| {
+        if frame.raw() == b"slow" {
+            thread::sleep(Duration::from_millis(400));
+        }
+        echo(frame, peer)
+    };
+    let server = Server::bind("127.0.0.1:0", sc, handler).unwrap();
+    let client_metrics = Arc::new(Counting::default());
+    let mut cc = client_config();
+    cc.metrics = Some(client_metrics.clone());
+    cc.response_timeout = Duration::from_millis(150);
+    let mut client = Client::connect(server.local_addr(), cc).unwrap();
+    for i in 0..10 {
+        client.request(format!("m{i}").as_bytes()).unwrap();
+    }
+    assert!(client.request(b"slow").is_err());
+    client.request(b"after").unwrap();
+    server.shutdown();
+
+    assert_eq!(client_metrics.event(Event::FrameReceived), 11);
+    assert_eq!(client_metrics.timing(Timing::RoundTrip), 11);
+    assert_eq!(client_metrics.event(Event::ConnectionOpened), 2);
+    assert_eq!(client_metrics.event(Event::Reconnect), 1);
+    assert_eq!(client_metrics.event(Event::Timeout(Phase::Response)), 1);
+    assert_eq!(server_metrics.event(Event::FrameReceived), 12);
+    assert_eq!(server_metrics.event(Event::ConnectionOpened), 2);
+    assert!(server_metrics.event(Event::ReplySent) >= 11);
+    assert!(server_metrics.timing(Timing::Handling) >= 11);
 }

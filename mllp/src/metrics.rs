@@ -1,0 +1,77 @@
+//! Observability without patient data: counts and timings, never content or identifiers.
+
+use std::time::Duration;
+
+use crate::error::Phase;
+
+/// Something that happened on a client or server connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Event {
+    /// A connection was opened (client) or accepted (server).
+    ConnectionOpened,
+    /// A client opened a connection to replace one it had closed.
+    Reconnect,
+    /// A server refused a connection because `max_connections` were open.
+    ConnectionRefused,
+    /// A server closed a connection that had been idle too long.
+    IdleClosed,
+    /// A data frame arrived (a message at a server, a response at a client).
+    FrameReceived,
+    /// An MLLP release 2 commit ACK block arrived.
+    CommitAckReceived,
+    /// An MLLP release 2 commit NAK block arrived.
+    CommitNakReceived,
+    /// A server sent a reply.
+    ReplySent,
+    /// A frame was discarded (too large, unterminated, missing trailer, truncated).
+    FramingError,
+    /// A client request timed out in the given phase.
+    Timeout(Phase),
+    /// A client refused a response that does not acknowledge what it sent.
+    AckMismatch,
+    /// A client tried a request again under its retry policy.
+    Retry,
+}
+
+/// What a duration measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Timing {
+    /// Client: from writing a frame to having its response.
+    RoundTrip,
+    /// Server: from receiving a frame to having written the reply (handler and store
+    /// commit included): receive-to-ACK time.
+    Handling,
+}
+
+/// Receives events and timings from clients and servers (set `metrics` in their
+/// configurations). Calls come from connection threads, so implementations should be
+/// cheap (atomic counters, a `metrics` facade, a histogram). Nothing passed here carries
+/// message content, peer addresses or control ids, so none can leak into labels.
+///
+/// # Examples
+/// ```
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use carewire_mllp::metrics::{Event, Metrics};
+///
+/// #[derive(Default)]
+/// struct Frames(AtomicU64);
+///
+/// impl Metrics for Frames {
+///     fn record(&self, event: Event) {
+///         if event == Event::FrameReceived {
+///             self.0.fetch_add(1, Ordering::Relaxed);
+///         }
+///     }
+/// }
+/// ```
+pub trait Metrics: Send + Sync + 'static {
+    /// Counts one event.
+    fn record(&self, event: Event);
+
+    /// Records a duration (default: ignored).
+    fn observe(&self, timing: Timing, elapsed: Duration) {
+        let _ = (timing, elapsed);
+    }
+}
