@@ -1,5 +1,5 @@
-//! Table-driven reconstruction of implementation-guide loops (005010X222A1 837P and
-//! 005010X221A1 835 so far).
+//! Table-driven reconstruction of implementation-guide loops: 837P (005010X222A1), 837I
+//! (005010X223A2), 835 (005010X221A1) and 999 (005010X231A1) so far.
 //!
 //! Each guide is a static tree of loop specifications: the segment that opens a loop
 //! (with the qualifier values that tell `NM1*85` 2010AA from `NM1*87` 2010AB), the other
@@ -182,6 +182,136 @@ const P837: Spec = lp(
 );
 
 // ---------------------------------------------------------------------------------------
+// 837I, 005010X223A2 (loop layout unchanged from X223A1 and in X223A3)
+// ---------------------------------------------------------------------------------------
+
+const I2330: [Spec; 9] = [
+    lp("2330A", "NM1", &["IL"], &["N3", "N4", "REF"], &[]),
+    lp("2330B", "NM1", &["PR"], &["N3", "N4", "DTP", "REF"], &[]),
+    lp("2330C", "NM1", &["71"], &["REF"], &[]),
+    lp("2330D", "NM1", &["72"], &["REF"], &[]),
+    lp("2330E", "NM1", &["ZZ"], &["REF"], &[]),
+    lp("2330F", "NM1", &["77"], &["REF"], &[]),
+    lp("2330G", "NM1", &["82"], &["REF"], &[]),
+    lp("2330H", "NM1", &["DN"], &["REF"], &[]),
+    lp("2330I", "NM1", &["85"], &["REF"], &[]),
+];
+
+const I2400_CHILDREN: [Spec; 6] = [
+    lp("2410", "LIN", &[], &["CTP", "REF"], &[]),
+    lp("2420A", "NM1", &["72"], &["REF"], &[]),
+    lp("2420B", "NM1", &["ZZ"], &["REF"], &[]),
+    lp("2420C", "NM1", &["82"], &["REF"], &[]),
+    lp("2420D", "NM1", &["DN"], &["REF"], &[]),
+    lp("2430", "SVD", &[], &["CAS", "DTP", "AMT"], &[]),
+];
+
+const I2300_CHILDREN: [Spec; 8] = [
+    lp("2310A", "NM1", &["71"], &["PRV", "REF"], &[]),
+    lp("2310B", "NM1", &["72"], &["REF"], &[]),
+    lp("2310C", "NM1", &["ZZ"], &["REF"], &[]),
+    lp("2310D", "NM1", &["82"], &["REF"], &[]),
+    lp("2310E", "NM1", &["77"], &["N3", "N4", "REF"], &[]),
+    lp("2310F", "NM1", &["DN"], &["REF"], &[]),
+    lp(
+        "2320",
+        "SBR",
+        &[],
+        &["CAS", "AMT", "OI", "MIA", "MOA"],
+        &I2330,
+    ),
+    lp(
+        "2400",
+        "LX",
+        &[],
+        &["SV2", "PWK", "DTP", "REF", "AMT", "NTE", "HCP"],
+        &I2400_CHILDREN,
+    ),
+];
+
+const I2300: Spec = lp(
+    "2300",
+    "CLM",
+    &[],
+    &[
+        "DTP", "CL1", "PWK", "CN1", "AMT", "REF", "K3", "NTE", "CRC", "HI", "HCP",
+    ],
+    &I2300_CHILDREN,
+);
+
+const I2000C: Spec = hl(
+    "2000C",
+    &["23"],
+    &["PAT"],
+    &[
+        lp("2010CA", "NM1", &["QC"], &["N3", "N4", "DMG", "REF"], &[]),
+        I2300,
+    ],
+);
+
+const I2000B: Spec = hl(
+    "2000B",
+    &["22"],
+    &["SBR"],
+    &[
+        lp("2010BA", "NM1", &["IL"], &["N3", "N4", "DMG", "REF"], &[]),
+        lp("2010BB", "NM1", &["PR"], &["N3", "N4", "REF"], &[]),
+        I2300,
+        I2000C,
+    ],
+);
+
+const I2000A: Spec = hl(
+    "2000A",
+    &["20"],
+    &["PRV", "CUR"],
+    &[
+        lp("2010AA", "NM1", &["85"], &["N3", "N4", "REF", "PER"], &[]),
+        lp("2010AB", "NM1", &["87"], &["N3", "N4"], &[]),
+        lp("2010AC", "NM1", &["PE"], &["N3", "N4", "REF"], &[]),
+        I2000B,
+    ],
+);
+
+/// 837I: as 837P in the header, institutional claim and line loops below.
+const I837: Spec = lp(
+    "header",
+    "ST",
+    &[],
+    &["BHT"],
+    &[
+        lp("1000A", "NM1", &["41"], &["PER"], &[]),
+        lp("1000B", "NM1", &["40"], &[], &[]),
+        I2000A,
+    ],
+);
+
+// ---------------------------------------------------------------------------------------
+// 999, 005010X231A1
+// ---------------------------------------------------------------------------------------
+
+/// 999: AK1 header, 2000 (AK2 … IK5) → 2100 (IK3, CTX) → 2110 (IK4, CTX), AK9 trailer.
+const A999: Spec = lp(
+    "header",
+    "ST",
+    &[],
+    &["AK1"],
+    &[lp(
+        "2000",
+        "AK2",
+        &[],
+        &["IK5"],
+        &[lp(
+            "2100",
+            "IK3",
+            &[],
+            &["CTX"],
+            &[lp("2110", "IK4", &[], &["CTX"], &[])],
+        )],
+    )],
+);
+
+// ---------------------------------------------------------------------------------------
 // 835, 005010X221A1
 // ---------------------------------------------------------------------------------------
 
@@ -221,19 +351,26 @@ const R835: Spec = lp(
 pub enum Guide {
     /// 837 Professional, 005010X222A1 (also accepted: X222, X222A2).
     Professional837,
+    /// 837 Institutional, 005010X223A2 (also accepted: X223, X223A1, X223A3).
+    Institutional837,
     /// 835 Health Care Claim Payment/Advice, 005010X221A1.
     Remittance835,
+    /// 999 Implementation Acknowledgment, 005010X231A1.
+    Acknowledgment999,
 }
 
 impl Guide {
     /// The guide for a transaction set, from ST01 and ST03 (or GS08 when ST03 is absent):
-    /// an 837 whose reference names X222 is professional; every 835 is X221.
+    /// an 837 whose reference names X222 is professional, X223 institutional; every 835
+    /// is X221 and every 999 X231.
     pub fn detect(set: &TransactionSet<'_>, gs08: &[u8]) -> Option<Guide> {
         let reference = set.implementation_reference().unwrap_or(gs08);
         let has = |needle: &[u8]| reference.windows(needle.len()).any(|w| w == needle);
         match set.id() {
             b"837" if has(b"X222") => Some(Guide::Professional837),
+            b"837" if has(b"X223") => Some(Guide::Institutional837),
             b"835" => Some(Guide::Remittance835),
+            b"999" => Some(Guide::Acknowledgment999),
             _ => None,
         }
     }
@@ -241,15 +378,18 @@ impl Guide {
     fn root(self) -> &'static Spec {
         match self {
             Guide::Professional837 => &P837,
+            Guide::Institutional837 => &I837,
             Guide::Remittance835 => &R835,
+            Guide::Acknowledgment999 => &A999,
         }
     }
 
     /// Segment identifiers of the trailer (after the last loop).
     fn trailer(self) -> &'static [&'static str] {
         match self {
-            Guide::Professional837 => &["SE"],
+            Guide::Professional837 | Guide::Institutional837 => &["SE"],
             Guide::Remittance835 => &["PLB", "SE"],
+            Guide::Acknowledgment999 => &["AK9", "SE"],
         }
     }
 }

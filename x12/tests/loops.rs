@@ -307,3 +307,65 @@ fn other_sets_have_no_loop_table() {
     assert!(set.loops().is_none());
     assert_eq!(set.segments().count(), 3, "read as a flat segment list");
 }
+
+#[test]
+fn institutional_837_uses_its_own_qualifiers() {
+    let all: Vec<&str> = HEADER_837
+        .iter()
+        .copied()
+        .chain([
+            "HL*1**20*1",
+            "NM1*85*2*HOSPITAL*****XX*1",
+            "HL*2*1*22*0",
+            "SBR*P*18",
+            "NM1*IL*1*DOE*JOHN****MI*1",
+            "NM1*PR*2*PAYER*****PI*1",
+            "CLM*A1*100***11:A:1**A*Y*Y",
+            "CL1*1*7*01",
+            "NM1*71*1*ATTENDING*DOC****XX*2",
+            "NM1*72*1*OPERATING*DOC****XX*3",
+            "LX*1",
+            "SV2*0300*HC:80053*100*UN*1",
+            "NM1*72*1*OPERATING*DOC****XX*3",
+        ])
+        .collect();
+    let input = wrap("837", "HC", "005010X223A2", &all);
+    let (ids, tree) = loops_of(&input);
+    assert_eq!(tree.guide(), Guide::Institutional837);
+    assert!(tree.findings().is_empty(), "{:?}", tree.findings());
+    let tail: Vec<&str> = ids.iter().skip(11).map(|(_, l)| *l).collect();
+    assert_eq!(
+        tail,
+        ["2300", "2300", "2310A", "2310B", "2400", "2400", "2420A", "trailer"]
+    );
+}
+
+#[test]
+fn acknowledgment_999_loops() {
+    let input = wrap(
+        "999",
+        "FA",
+        "005010X231A1",
+        &[
+            "AK1*HC*17456*005010X222A1",
+            "AK2*837*0001*005010X222A1",
+            "IK3*NM1*8*2010*8",
+            "CTX*CLM01:A1",
+            "IK4*3*1035*1",
+            "CTX*SITUATIONAL TRIGGER*NM1*8*2010**3",
+            "IK5*R*5",
+            "AK9*R*1*1*0",
+        ],
+    );
+    let (ids, tree) = loops_of(&input);
+    assert_eq!(tree.guide(), Guide::Acknowledgment999);
+    assert!(tree.findings().is_empty(), "{:?}", tree.findings());
+    let got: Vec<&str> = ids.iter().map(|(_, l)| *l).collect();
+    assert_eq!(
+        got,
+        [
+            "header", "header", "2000", "2100", "2100", "2110", "2110", "2000", "trailer",
+            "trailer"
+        ]
+    );
+}
