@@ -214,6 +214,28 @@ pub fn reject_unparsable() -> Result<Bytes> {
 /// See [`Client::send_message`].
 pub struct AckHandler<F> {
     callback: F,
+    mode: AckMode,
+}
+
+/// Which acknowledgment an [`AckHandler`] sends (HL7 v2.x ch. 2.9).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AckMode {
+    /// Original mode: the callback's code (AA, AE or AR), sent after it ran.
+    #[default]
+    Original,
+    /// Enhanced mode for messages that ask for it (MSH-15 or MSH-16 valued): a commit
+    /// acknowledgment mapped from the callback's code (AA → CA, AE → CE, AR → CR), sent
+    /// as MSH-15 requests — `AL` (or empty) always, `NE` never, `ER` only for CE/CR, `SU`
+    /// only for CA. The application acknowledgment MSH-16 asks for is the application's
+    /// to send later, as a message of its own. Messages with MSH-15 and MSH-16 both
+    /// empty are answered in original mode.
+    Enhanced,
+    /// AA for every message that parses, whatever the callback returns (it still runs
+    /// first; behind a [`StoreHandler`](crate::store::StoreHandler), after the commit):
+    /// for peers that cannot handle AE/AR or two-step acknowledgments. Errors the
+    /// callback reports are then the receiver's to handle.
+    Immediate,
 }
 
 impl<F> fmt::Debug for AckHandler<F> {
@@ -226,9 +248,18 @@ impl<F> AckHandler<F>
 where
     F: Fn(&MessageBuf, Peer) -> AckCode + Send + Sync + 'static,
 {
-    /// A handler answering each parsed message with `callback`'s code.
+    /// A handler answering each parsed message with `callback`'s code, in original mode.
     pub fn new(callback: F) -> AckHandler<F> {
-        AckHandler { callback }
+        AckHandler {
+            callback,
+            mode: AckMode::Original,
+        }
+    }
+
+    /// The same handler with acknowledgment mode `mode`.
+    pub fn mode(mut self, mode: AckMode) -> AckHandler<F> {
+        self.mode = mode;
+        self
     }
 }
 
@@ -248,6 +279,34 @@ where
         };
         let code = (self.callback)(&msg, peer);
         let view = msg.view();
+        let code = match self.mode {
+            AckMode::Original => code,
+            AckMode::Immediate => AckCode::Aa,
+            AckMode::Enhanced => {
+                let header = view.header();
+                let accept = header.accept_ack_type().unwrap_or_default();
+                let application = header.application_ack_type().unwrap_or_default();
+                if accept.trim().is_empty() && application.trim().is_empty() {
+                    code
+                } else {
+                    let commit = match code {
+                        AckCode::Aa | AckCode::Ca => AckCode::Ca,
+                        AckCode::Ae | AckCode::Ce => AckCode::Ce,
+                        AckCode::Ar | AckCode::Cr => AckCode::Cr,
+                    };
+                    let send = match accept.trim().to_ascii_uppercase().as_str() {
+                        "NE" => false,
+                        "ER" => commit != AckCode::Ca,
+                        "SU" => commit == AckCode::Ca,
+                        _ => true, // AL, empty, or unknown: acknowledge
+                    };
+                    if !send {
+                        return Reply::Nothing;
+                    }
+                    commit
+                }
+            }
+        };
         let built = view.ack(code).build();
         match built {
             Ok(ack) => Reply::data(ack.into_bytes()),
@@ -269,6 +328,48 @@ mod tests {
         assert_eq!(k.control_id(), b"X\\F\\1");
         assert!(message_key(b"MSH|^~\\&|A|F\r").is_none());
         assert!(message_key(b"not hl7").is_none());
+    }
+
+    fn answer(mode: AckMode, msh15_16: &str, code: AckCode) -> Option<String> {
+        let handler = AckHandler::new(move |_m: &MessageBuf, _p: Peer| code).mode(mode);
+        let msg = format!("MSH|^~\\&|A|F|R|G|2024||ADT^A01|C1|P|2.5|||{msh15_16}\r");
+        let peer = Peer {
+            addr: std::net::SocketAddr::from(([127, 0, 0, 1], 1)),
+            connection: 0,
+        };
+        match handler.handle(Frame::Data(msg.into()), peer) {
+            Reply::Frame(f) => {
+                let ack = Message::parse(f.raw()).unwrap();
+                assert_eq!(ack.get_str("MSA-2").unwrap().as_deref(), Some("C1"));
+                Some(
+                    ack.get_str("MSA-1")
+                        .unwrap()
+                        .unwrap_or_default()
+                        .into_owned(),
+                )
+            }
+            Reply::Nothing => None,
+            Reply::Close => panic!("closed"),
+        }
+    }
+
+    #[test]
+    fn ack_modes() {
+        use AckCode::*;
+        use AckMode::*;
+        let s = |v: &str| Some(v.to_owned());
+        assert_eq!(answer(Original, "AL|AL", Ae), s("AE"));
+        assert_eq!(answer(Immediate, "", Ar), s("AA"));
+        // Enhanced mode only where the message asks for it.
+        assert_eq!(answer(Enhanced, "", Ae), s("AE"));
+        assert_eq!(answer(Enhanced, "AL|NE", Aa), s("CA"));
+        assert_eq!(answer(Enhanced, "AL|AL", Ar), s("CR"));
+        assert_eq!(answer(Enhanced, "NE|AL", Aa), None);
+        assert_eq!(answer(Enhanced, "ER|AL", Aa), None);
+        assert_eq!(answer(Enhanced, "ER|AL", Ae), s("CE"));
+        assert_eq!(answer(Enhanced, "SU|AL", Aa), s("CA"));
+        assert_eq!(answer(Enhanced, "SU|AL", Ar), None);
+        assert_eq!(answer(Enhanced, "|AL", Aa), s("CA"));
     }
 
     #[test]
