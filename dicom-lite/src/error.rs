@@ -165,7 +165,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum DiagnosticKind {
     /// No 128-byte preamble and `DICM` prefix, but a file meta group at the start.
     MissingPreamble,
-    /// No file meta group: a bare data set whose transfer syntax was detected (or given).
+    /// No file meta group: a bare data set whose transfer syntax was detected (not
+    /// reported when [`ParseConfig::transfer_syntax`](crate::ParseConfig::transfer_syntax)
+    /// gives it).
     NoFileMeta,
     /// (0002,0000) disagrees with the length of the file meta group actually present.
     MetaGroupLengthMismatch,
@@ -182,6 +184,8 @@ pub enum DiagnosticKind {
     MissingSequenceDelimiter,
     /// An item or delimitation tag where none was open; it was kept as read.
     StrayDelimiter,
+    /// An item outside any sequence; it was read as an item of its own.
+    ItemOutsideSequence,
     /// A data element directly inside a sequence (not in an item).
     ElementOutsideItem,
     /// An element, item or sequence runs past the end of its enclosing item or sequence.
@@ -212,6 +216,7 @@ impl fmt::Display for DiagnosticKind {
             DiagnosticKind::MissingItemDelimiter => "missing item delimitation item",
             DiagnosticKind::MissingSequenceDelimiter => "missing sequence delimitation item",
             DiagnosticKind::StrayDelimiter => "stray item or delimitation tag",
+            DiagnosticKind::ItemOutsideSequence => "item outside any sequence",
             DiagnosticKind::ElementOutsideItem => "element inside a sequence but outside any item",
             DiagnosticKind::ContainerOverrun => "value runs past its enclosing item or sequence",
             DiagnosticKind::NonZeroDelimiterLength => "delimitation item with non-zero length",

@@ -421,7 +421,8 @@ pub(crate) fn scan(input: &[u8], config: &ParseConfig, index: &mut Index) -> Res
                 Some(Tag::TRANSFER_SYNTAX_UID),
             )?;
         }
-    } else {
+    } else if config.transfer_syntax.is_none() {
+        // A bare data set: its transfer syntax is guessed, which strict mode refuses.
         repair(index, config, DiagnosticKind::NoFileMeta, 0, None)?;
     }
     index.data_start = off(0, data_start);
@@ -627,10 +628,28 @@ fn scan_stream(
             };
             match tag {
                 Tag::ITEM => {
-                    let Some(t) = top.filter(|t| !t.is_item) else {
-                        return Err(
-                            Error::new(ErrorKind::UnexpectedDelimiter, base + pos).with_tag(tag)
-                        );
+                    let t = match top.filter(|t| !t.is_item) {
+                        Some(t) => t,
+                        None => {
+                            // An item outside any sequence (a writer lost the sequence
+                            // header): read it as an item of its own, so the elements in
+                            // and after it are still found.
+                            repair(
+                                index,
+                                config,
+                                DiagnosticKind::ItemOutsideSequence,
+                                base + pos,
+                                Some(tag),
+                            )?;
+                            Open {
+                                entry: parent,
+                                end: top.and_then(|t| t.end),
+                                is_item: false,
+                                encapsulated: false,
+                                mode,
+                                last_tag: 0,
+                            }
+                        }
                     };
                     if t.encapsulated {
                         if len == UNDEFINED_LENGTH {

@@ -130,10 +130,11 @@ const MALFORMED: &[(&str, &str)] = &[
     ("fodicom__GH177_BigEndian_undefined_length.dcm", "ok []"),
     ("fodicom__GH179A_partial.dcm", "error InvalidVr (0028,0120)"),
     ("fodicom__GH179B_partial.dcm", "error InvalidVr (0028,0120)"),
-    // An item tag at the top level after a defined-length sequence ends early.
+    // Ultrasound regions written as a bare item with no sequence header (and a wrong
+    // file meta group length): read as an item of its own.
     (
         "fodicom__GH364.dcm",
-        "error UnexpectedDelimiter (FFFE,E000)",
+        "ok [MetaGroupLengthMismatch, ItemOutsideSequence, OddLength]",
     ),
     // A private implicit-VR element whose length runs past the end of the file.
     (
@@ -306,6 +307,21 @@ fn truncated_3gb_pixel_data_fails_cleanly_and_header_only_reads_stop_before_it()
         Some(StopReason::PixelData)
     );
     assert_eq!(head.to_vec(), bytes);
+}
+
+#[test]
+fn item_without_sequence_header_keeps_later_elements_reachable() {
+    let Some(root) = corpus_dir() else {
+        eprintln!("corpus not found (set CAREWIRE_CORPUS): skipping");
+        return;
+    };
+    // fo-dicom GH364: tags after (0018,5020) must still be found.
+    let bytes = read(&root, "malformed/fodicom__GH364.dcm");
+    let ds = DataSet::parse(&bytes).unwrap();
+    assert!(ds.get(Tag::new(0x0018, 0x5020)).is_some());
+    assert!(ds.get(Tag::new(0x0028, 0x0010)).is_some());
+    assert!(ds.elements().any(|e| e.kind() == ElementKind::Item));
+    assert!(DataSet::parse_with(&bytes, &ParseConfig::strict()).is_err());
 }
 
 #[test]

@@ -321,15 +321,37 @@ fn stray_delimiters_are_kept_and_reported() {
 }
 
 #[test]
-fn item_at_the_top_level_is_an_error_with_offset_and_tag() {
+fn item_at_the_top_level_is_read_as_an_orphan_item_or_refused_when_strict() {
     let mut bytes = explicit_le(Tag::new(0x0008, 0x0060), b"CS", b"MR");
-    bytes.extend(implicit_le(Tag::ITEM, 0, b""));
-    let err = DataSet::parse(&bytes).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::UnexpectedDelimiter);
+    bytes.extend(implicit_le(Tag::ITEM, 10, b""));
+    bytes.extend(explicit_le(SPS_ID, b"SH", b"S1"));
+    bytes.extend(explicit_le(PATIENT_ID, b"LO", b"42"));
+    let ds = DataSet::parse(&bytes).unwrap();
+    let d = ds.diagnostics()[1]; // [0] is NoFileMeta: a bare data set
+    assert_eq!(
+        (d.kind, d.offset, d.tag),
+        (DiagnosticKind::ItemOutsideSequence, 10, Some(Tag::ITEM))
+    );
+    let item = ds
+        .elements()
+        .find(|e| e.kind() == ElementKind::Item)
+        .unwrap();
+    assert_eq!(
+        item.get(SPS_ID).map(|e| e.to_str().into_owned()).as_deref(),
+        Some("S1")
+    );
+    assert_eq!(ds.get_str(PATIENT_ID).as_deref(), Some("42"));
+    assert_eq!(ds.to_vec(), bytes);
+    let cfg = ParseConfig::strict().transfer_syntax(TransferSyntax::ExplicitVrLittleEndian);
+    let err = DataSet::parse_with(&bytes, &cfg).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Strict(DiagnosticKind::ItemOutsideSequence)
+    );
     assert_eq!((err.offset(), err.tag()), (10, Some(Tag::ITEM)));
     assert_eq!(
         err.to_string(),
-        "unexpected item or delimiter tag at byte 10 (FFFE,E000)"
+        "item outside any sequence (strict mode) at byte 10 (FFFE,E000)"
     );
 }
 

@@ -40,9 +40,16 @@ fuzz_target!(|data: &[u8]| {
     let configs = [
         small.clone(),
         ParseConfig::strict(),
-        small.clone().stop_before_pixel_data(true).max_header_len(256),
-        small.clone().transfer_syntax(TransferSyntax::ImplicitVrLittleEndian),
-        small.clone().transfer_syntax(TransferSyntax::ExplicitVrBigEndian),
+        small
+            .clone()
+            .stop_before_pixel_data(true)
+            .max_header_len(256),
+        small
+            .clone()
+            .transfer_syntax(TransferSyntax::ImplicitVrLittleEndian),
+        small
+            .clone()
+            .transfer_syntax(TransferSyntax::ExplicitVrBigEndian),
         small.clone().max_depth(3),
     ];
     for config in &configs {
@@ -54,7 +61,9 @@ fuzz_target!(|data: &[u8]| {
     // A reused index gives the same result as a fresh one.
     let parser = Parser::new(small.clone());
     let mut index = Index::new();
-    let _ = parser.parse_into(b"\x08\x00\x60\x00CS\x02\x00MR", &mut index).map(|d| d.entry_count());
+    let _ = parser
+        .parse_into(b"\x08\x00\x60\x00CS\x02\x00MR", &mut index)
+        .map(|d| d.entry_count());
     let reused = parser.parse_into(data, &mut index).map(|d| d.to_vec());
     let fresh = DataSet::parse_with(data, &small).map(|d| d.to_vec());
     assert_eq!(reused.is_ok(), fresh.is_ok());
