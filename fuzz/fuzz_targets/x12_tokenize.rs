@@ -35,7 +35,10 @@ fuzz_target!(|data: &[u8]| {
     let mut reader = SegmentReader::new(BufReader::with_capacity(3, data));
     for (seg, slice) in (&mut reader).zip(doc.segments()) {
         match seg {
-            Ok(seg) => assert_eq!(seg.raw(), slice.raw(), "stream disagrees"),
+            Ok(seg) => {
+                assert_eq!(seg.raw(), slice.raw(), "stream disagrees");
+                assert_eq!(seg.is_interchange_header(), slice.is_interchange_header());
+            }
             Err(_) => break,
         }
     }

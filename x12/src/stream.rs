@@ -233,7 +233,8 @@ impl<R: BufRead> SegmentReader<R> {
         }
         let mut pos = 0;
         loop {
-            self.fill(pos + 4)?;
+            // Seven bytes: `is_isa_at` looks at the separator after ISA01 too.
+            self.fill(pos + 7)?;
             match self.buf.get(pos) {
                 None => return Err(Error::new(ErrorKind::Empty, pos)),
                 Some(b'\r' | b'\n' | b' ' | b'\t') => pos += 1,
@@ -260,7 +261,8 @@ impl<R: BufRead> SegmentReader<R> {
             self.started = true;
             self.read_prefix()?;
         }
-        self.fill(4)?;
+        // Seven bytes, as the slice parser sees them: `ISA*00*` decides a header.
+        self.fill(7)?;
         if self.buf.is_empty() {
             return Ok(None);
         }

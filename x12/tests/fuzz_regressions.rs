@@ -1,6 +1,6 @@
 //! Inputs the fuzzer found, named for what broke, with the minimised input inline.
 
-use carewire_x12::{write_with, Delimiters, Document, ErrorKind, LineEnding};
+use carewire_x12::{write_with, Delimiters, Document, ErrorKind, LineEnding, SegmentReader};
 
 /// A second "ISA" that did not read as a header (kept as an ordinary segment) had its
 /// 11th and 16th elements rewritten as if they were delimiters, and once re-delimited it
@@ -39,6 +39,31 @@ fn nul_only_segment_is_not_rewritten_as_padding() {
     let padded = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
 *240101*1200*^*00501*000000001*0*T*:~IEA*0*000000001~\0\0\x1A";
     assert_eq!(Document::parse(padded).unwrap().segment_count(), 2);
+}
+
+/// The streaming reader decided "is this an ISA header?" with only four bytes buffered
+/// when a segment started exactly at the end of its buffer; the slice parser sees the
+/// separator after ISA01 as well (`ISA*000*` is not a header), so they disagreed.
+#[test]
+fn stream_and_slice_agree_on_isa_at_a_buffer_boundary() {
+    let mut input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+*240101*1200*^*00501*000000001*0*T*:~"
+        .to_vec();
+    // The reader's first fill is 424 bytes (four ISA lengths): end a segment exactly there.
+    input.extend_from_slice(b"NTE*");
+    input.extend(std::iter::repeat(b'A').take(424 - input.len() - 1));
+    input.push(b'~');
+    assert_eq!(input.len(), 424);
+    input.extend_from_slice(b"ISA*000*1*2*3*4*5*6*7*8*9*A*B*C*D*E*:~IEA*0*000000001~");
+    let doc = Document::parse(&input).unwrap();
+    let streamed: Vec<_> = SegmentReader::new(&input[..]).collect();
+    assert_eq!(streamed.len(), doc.segment_count());
+    for (s, d) in streamed.iter().zip(doc.segments()) {
+        let s = s.as_ref().unwrap();
+        assert_eq!(s.raw(), d.raw());
+        assert_eq!(s.is_interchange_header(), d.is_interchange_header());
+    }
+    assert!(!doc.segment(2).unwrap().is_interchange_header());
 }
 
 trait FirstCount {
