@@ -376,6 +376,30 @@ fn read_record(
     }))
 }
 
+/// The most one append can write: a frame at the largest `max_frame` anyone should use,
+/// its response and key, with room to spare.
+const MAX_TORN_TAIL: u64 = 80 << 20;
+
+/// True when the bytes from `offset` to the end can be what a crash leaves of a single
+/// append: short enough, and no intact record anywhere in them (an intact record after
+/// damage means the damage is not a torn tail, and cutting would lose that record).
+fn only_torn_append(file: &mut File, offset: u64) -> io::Result<bool> {
+    let file_len = file.metadata()?.len();
+    if file_len.saturating_sub(offset) > MAX_TORN_TAIL {
+        return Ok(false);
+    }
+    let mut rest = Vec::new();
+    file.seek(SeekFrom::Start(offset))?;
+    (&*file).take(file_len - offset).read_to_end(&mut rest)?;
+    for at in memchr::memmem::find_iter(&rest, &RECORD_MAGIC.to_le_bytes()) {
+        let mut tail = &rest[at..];
+        if read_record(&mut tail, offset + at as u64, file_len)?.is_ok() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// Calls `each` for every intact record of the log, in order; returns where the intact
 /// part ends and why the scan stopped there.
 fn scan_log(file: &mut File, mut each: impl FnMut(Record)) -> io::Result<(u64, Stop)> {
@@ -400,8 +424,8 @@ impl FileStore {
     ///
     /// # Errors
     /// I/O errors; [`ErrorKind::Store`] when the file is not a store log, or holds a
-    /// damaged record that a crash cannot explain (followed by more data; the offset
-    /// says where). Such a log is left untouched.
+    /// damaged record that a crash cannot explain (an intact record follows it; the
+    /// offset says where). Such a log is left untouched.
     pub fn open(dir: impl AsRef<Path>) -> Result<FileStore> {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir)?;
@@ -446,8 +470,16 @@ impl FileStore {
                 file.set_len(offset)?;
                 file.sync_all()?;
             }
-            // Refuse rather than cut off acknowledged messages after the damage.
-            Stop::Damaged => return Err(Error::at(ErrorKind::Store, offset)),
+            Stop::Damaged => {
+                if only_torn_append(&mut file, offset)? {
+                    // Parts of one append reached the disk out of order before a crash.
+                    file.set_len(offset)?;
+                    file.sync_all()?;
+                } else {
+                    // Refuse rather than cut off acknowledged messages after the damage.
+                    return Err(Error::at(ErrorKind::Store, offset));
+                }
+            }
         }
         Ok(FileStore {
             path,
