@@ -26,8 +26,10 @@ pub(crate) struct Spec {
     qual_elem: usize,
     /// Qualifier values that select this loop (empty: any).
     quals: &'static [&'static str],
-    /// The other segments the loop holds.
+    /// The other segments the loop holds, in the guide's order (before child loops).
     own: &'static [&'static str],
+    /// Segments of the loop that follow its child loops (999 IK5 after the 2100s).
+    after: &'static [&'static str],
     children: &'static [Spec],
 }
 
@@ -44,8 +46,14 @@ const fn lp(
         qual_elem: 1,
         quals,
         own,
+        after: &[],
         children,
     }
+}
+
+/// `spec` with segments that follow its child loops.
+const fn then(spec: Spec, after: &'static [&'static str]) -> Spec {
+    Spec { after, ..spec }
 }
 
 const fn hl(
@@ -60,6 +68,7 @@ const fn hl(
         qual_elem: 3,
         quals: level,
         own,
+        after: &[],
         children,
     }
 }
@@ -296,18 +305,21 @@ const A999: Spec = lp(
     "ST",
     &[],
     &["AK1"],
-    &[lp(
-        "2000",
-        "AK2",
-        &[],
-        &["IK5"],
-        &[lp(
-            "2100",
-            "IK3",
+    &[then(
+        lp(
+            "2000",
+            "AK2",
             &[],
-            &["CTX"],
-            &[lp("2110", "IK4", &[], &["CTX"], &[])],
-        )],
+            &[],
+            &[lp(
+                "2100",
+                "IK3",
+                &[],
+                &["CTX"],
+                &[lp("2110", "IK4", &[], &["CTX"], &[])],
+            )],
+        ),
+        &["IK5"],
     )],
 );
 
@@ -406,14 +418,20 @@ pub enum LoopFindingKind {
     HlParentNotFound,
     /// HL03 is not a level this guide knows; the HL was kept as an unexpected segment.
     UnknownHlLevel,
+    /// The segment belongs to an open loop but comes after a segment or child loop the
+    /// guide puts after it (N4 before N3; a 2300 DTP after a 2310 loop). It was placed
+    /// in its loop (999 IK304 code 7, segment not in proper sequence).
+    OutOfOrder,
 }
 
 impl LoopFindingKind {
     /// The 999 IK304 segment syntax error code.
     pub fn ik3_code(&self) -> &'static str {
         match self {
-            LoopFindingKind::UnexpectedSegment | LoopFindingKind::UnknownHlLevel => "2",
-            LoopFindingKind::HlParentNotFound => "7",
+            LoopFindingKind::UnexpectedSegment => "2",
+            LoopFindingKind::OutOfOrder => "7",
+            // HL02/HL03 hold a bad value: the segment has data element errors.
+            LoopFindingKind::HlParentNotFound | LoopFindingKind::UnknownHlLevel => "8",
         }
     }
 }
@@ -424,6 +442,7 @@ impl fmt::Display for LoopFindingKind {
             LoopFindingKind::UnexpectedSegment => "segment fits no open loop",
             LoopFindingKind::HlParentNotFound => "HL02 names no possible parent",
             LoopFindingKind::UnknownHlLevel => "unknown HL03 level",
+            LoopFindingKind::OutOfOrder => "segment out of sequence in its loop",
         })
     }
 }
@@ -447,6 +466,10 @@ pub struct LoopNode {
     parent: Option<usize>,
     first: usize,
     end: usize,
+    /// Index in the spec's `own` list of the last own segment placed (sequence check).
+    last_own: usize,
+    /// A child loop has been opened under this instance.
+    had_child: bool,
 }
 
 impl LoopNode {
@@ -527,6 +550,8 @@ impl LoopTree {
             parent: None,
             first: 0,
             end: 1,
+            last_own: 0,
+            had_child: false,
         });
         let mut stack: Vec<Open> = vec![Open {
             node: 0,
@@ -574,7 +599,12 @@ impl LoopTree {
             parent,
             first: pos,
             end: pos + 1,
+            last_own: 0,
+            had_child: false,
         });
+        if let Some(p) = parent.and_then(|p| self.nodes.get_mut(p)) {
+            p.had_child = true;
+        }
         self.nodes.len() - 1
     }
 
@@ -609,7 +639,19 @@ impl LoopTree {
             };
             let spec = open.spec;
             let node = open.node;
-            if spec.own.iter().any(|s| s.as_bytes() == id) {
+            if let Some(k) = spec.own.iter().position(|s| s.as_bytes() == id) {
+                stack.truncate(depth + 1);
+                if let Some(nd) = self.nodes.get_mut(node) {
+                    let out_of_order = nd.had_child || k < nd.last_own;
+                    nd.last_own = k;
+                    if out_of_order {
+                        self.finding(LoopFindingKind::OutOfOrder, pos, seg);
+                    }
+                }
+                self.place(node, pos);
+                return;
+            }
+            if spec.after.iter().any(|s| s.as_bytes() == id) {
                 stack.truncate(depth + 1);
                 self.place(node, pos);
                 return;

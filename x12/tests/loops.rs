@@ -369,3 +369,41 @@ fn acknowledgment_999_loops() {
         ]
     );
 }
+
+#[test]
+fn segments_out_of_sequence_are_placed_and_reported() {
+    let input = p837(&[
+        "HL*1**20*1",
+        "NM1*85*2*BILLING*****XX*1",
+        "N4*CITY*ST*12345",
+        "N3*1 MAIN ST",
+        "HL*2*1*22*0",
+        "SBR*P*18",
+        "NM1*IL*1*DOE*JOHN****MI*1",
+        "NM1*PR*2*PAYER*****PI*1",
+        "CLM*A1*100***11:B:1*Y*A*Y*Y",
+        "NM1*82*1*RENDERING*DOC****XX*3",
+        "DTP*431*D8*20240101",
+    ]);
+    let doc = Document::parse(input.as_bytes()).unwrap();
+    let set = doc.interchange(0).unwrap().groups().next().unwrap();
+    let set = set.transaction_sets().next().unwrap();
+    let tree = set.loops().unwrap();
+    let found: Vec<(LoopFindingKind, &str, &str)> = tree
+        .findings()
+        .iter()
+        .map(|f| {
+            let id = set.segments().nth(f.position).unwrap().id_str();
+            (f.kind, id, tree.loop_of(f.position))
+        })
+        .collect();
+    // N3 after N4 in 2010AA; a 2300 DTP after the 2310B loop closed.
+    assert_eq!(
+        found,
+        [
+            (LoopFindingKind::OutOfOrder, "N3", "2010AA"),
+            (LoopFindingKind::OutOfOrder, "DTP", "2300"),
+        ]
+    );
+    assert_eq!(tree.findings()[0].kind.ik3_code(), "7");
+}
