@@ -184,6 +184,8 @@ pub enum DiagnosticKind {
     MissingSequenceDelimiter,
     /// An item or delimitation tag where none was open; it was kept as read.
     StrayDelimiter,
+    /// An explicitly encoded element in an implicit-VR data set; it was read as explicit.
+    ExplicitVrInImplicit,
     /// An item outside any sequence; it was read as an item of its own.
     ItemOutsideSequence,
     /// A data element directly inside a sequence (not in an item).
@@ -217,6 +219,9 @@ impl fmt::Display for DiagnosticKind {
             DiagnosticKind::MissingSequenceDelimiter => "missing sequence delimitation item",
             DiagnosticKind::StrayDelimiter => "stray item or delimitation tag",
             DiagnosticKind::ItemOutsideSequence => "item outside any sequence",
+            DiagnosticKind::ExplicitVrInImplicit => {
+                "explicit VR element in an implicit VR data set"
+            }
             DiagnosticKind::ElementOutsideItem => "element inside a sequence but outside any item",
             DiagnosticKind::ContainerOverrun => "value runs past its enclosing item or sequence",
             DiagnosticKind::NonZeroDelimiterLength => "delimitation item with non-zero length",

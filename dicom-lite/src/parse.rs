@@ -831,7 +831,20 @@ fn scan_stream(
         }
 
         // Header.
-        let (vr, vr_raw, form, len, header, reserved) = if mode.explicit {
+        let implicit_len = u32_at(data, pos + 4, mode.big_endian).unwrap_or(0);
+        let read_explicit = mode.explicit
+            || (config.allow_repairs && {
+                // Lengths must fit the nearest enclosing defined length, not just the input.
+                let limit = index
+                    .stack
+                    .iter()
+                    .rev()
+                    .find_map(|t| t.end)
+                    .unwrap_or(data.len())
+                    .min(data.len());
+                explicit_in_implicit(data.get(..limit).unwrap_or(data), pos, tag, implicit_len)
+            });
+        let (vr, vr_raw, form, len, header, reserved) = if read_explicit {
             let vr_raw = [
                 data.get(pos + 4).copied().unwrap_or(0),
                 data.get(pos + 5).copied().unwrap_or(0),
@@ -857,8 +870,28 @@ fn scan_stream(
                 }
             }
         } else {
-            let len = u32_at(data, pos + 4, mode.big_endian).unwrap_or(0);
-            (dict::implicit_vr(tag), [0, 0], Form::Implicit, len, 8, 0)
+            (
+                dict::implicit_vr(tag),
+                [0, 0],
+                Form::Implicit,
+                implicit_len,
+                8,
+                0,
+            )
+        };
+        if read_explicit && !mode.explicit {
+            repair(
+                index,
+                config,
+                DiagnosticKind::ExplicitVrInImplicit,
+                base + pos,
+                Some(tag),
+            )?;
+        }
+        // The encoding of what a sequence read here contains.
+        let mode = Mode {
+            explicit: read_explicit,
+            big_endian: mode.big_endian,
         };
 
         // Ordering within the current level (PS3.5 §7.1: ascending tags).
@@ -925,6 +958,21 @@ fn scan_stream(
             }
         } else if vr == Vr::Sq {
             Some((ElementKind::Sequence, mode, false))
+        } else if vr == Vr::Un
+            && len >= 8
+            && data.get(value_start..value_start + 4) == Some(&[0xFE, 0xFF, 0x00, 0xE0][..])
+        {
+            // A defined-length UN (an implicit-VR private element, or CP-246 in explicit
+            // VR) whose value starts with an item tag: a sequence in Implicit VR LE, as
+            // pydicom and fo-dicom read it.
+            if !mode.explicit {
+                entry.vr = Vr::Sq;
+            }
+            let inner = Mode {
+                explicit: false,
+                big_endian: false,
+            };
+            Some((ElementKind::Sequence, inner, false))
         } else {
             None
         };
@@ -1000,6 +1048,32 @@ fn scan_stream(
         close(index, t.entry);
     }
     Ok(pos)
+}
+
+/// In an implicit-VR stream, does the element at `pos` look explicitly encoded (a vendor
+/// error, e.g. Philips private sequences)? Only when the bytes after the tag name a VR,
+/// the explicit reading fits in the input, and either the implicit reading does not fit
+/// or the VR is the one the dictionary gives the tag.
+fn explicit_in_implicit(data: &[u8], pos: usize, tag: Tag, implicit_len: u32) -> bool {
+    let Some(vr) = data
+        .get(pos + 4..pos + 6)
+        .and_then(|b| <[u8; 2]>::try_from(b).ok())
+        .and_then(Vr::from_bytes)
+    else {
+        return false;
+    };
+    let fits = |start: usize, len: u32| {
+        len == UNDEFINED_LENGTH || start.saturating_add(len as usize) <= data.len()
+    };
+    let explicit_fits = if vr.has_long_header() {
+        u32_at(data, pos + 8, false).is_some_and(|l| fits(pos + 12, l))
+    } else {
+        u16_at(data, pos + 6, false).is_some_and(|l| fits(pos + 8, u32::from(l)))
+    };
+    if !explicit_fits {
+        return false;
+    }
+    !fits(pos + 8, implicit_len) || dict::by_tag(tag).is_some_and(|e| e.vr == vr)
 }
 
 /// The end of a value of `len` bytes starting at `start`, checked against the input.

@@ -136,10 +136,14 @@ const MALFORMED: &[(&str, &str)] = &[
         "fodicom__GH364.dcm",
         "ok [MetaGroupLengthMismatch, ItemOutsideSequence, OddLength]",
     ),
-    // A private implicit-VR element whose length runs past the end of the file.
+    // Implicit VR file with a Philips private sequence (2005,140F) whose content is
+    // explicit VR and whose declared length is 4 bytes short: read as a sequence with
+    // explicit elements, the overrun reported, pixel data reached.
     (
         "fodicom__GH626_bad_private_seq.dcm",
-        "error ValueExceedsInput { declared: 337256453 } (0000,0000)",
+        "ok [ExplicitVrInImplicit, ExplicitVrInImplicit, ExplicitVrInImplicit, \
+         ExplicitVrInImplicit, ExplicitVrInImplicit, ExplicitVrInImplicit, \
+         ExplicitVrInImplicit, ContainerOverrun]",
     ),
 ];
 
@@ -321,6 +325,31 @@ fn item_without_sequence_header_keeps_later_elements_reachable() {
     assert!(ds.get(Tag::new(0x0018, 0x5020)).is_some());
     assert!(ds.get(Tag::new(0x0028, 0x0010)).is_some());
     assert!(ds.elements().any(|e| e.kind() == ElementKind::Item));
+    assert!(DataSet::parse_with(&bytes, &ParseConfig::strict()).is_err());
+}
+
+#[test]
+fn private_sequence_with_explicit_content_in_implicit_file_still_reaches_pixel_data() {
+    let Some(root) = corpus_dir() else {
+        eprintln!("corpus not found (set CAREWIRE_CORPUS): skipping");
+        return;
+    };
+    // fo-dicom GH626.
+    let bytes = read(&root, "malformed/fodicom__GH626_bad_private_seq.dcm");
+    let ds = DataSet::parse(&bytes).unwrap();
+    let seq = ds.get(Tag::new(0x2005, 0x140F)).unwrap();
+    assert_eq!(seq.kind(), ElementKind::Sequence);
+    let item = seq.items().next().unwrap();
+    assert_eq!(
+        item.get(Tag::new(0x0040, 0x9210))
+            .map(|e| e.to_str().into_owned())
+            .as_deref(),
+        Some("Philips")
+    );
+    assert!(matches!(
+        ds.pixel_data(),
+        Some(carewire_dicom_lite::PixelData::Native(_))
+    ));
     assert!(DataSet::parse_with(&bytes, &ParseConfig::strict()).is_err());
 }
 

@@ -568,3 +568,50 @@ fn private_elements_resolve_through_their_creator_block_in_items_too() {
     assert!(item.get_private(0x0029, "NOBODY", 0x10).is_none());
     assert!(ds.get_private(0x0029, "SIEMENS CSA HEADER", 0x10).is_none());
 }
+
+#[test]
+fn explicit_elements_in_an_implicit_data_set_are_read_as_explicit_with_a_diagnostic() {
+    let mut bytes = implicit_le(Tag::new(0x0008, 0x0060), 2, b"MR");
+    // (0010,0020) written explicit "LO" in an implicit file: the implicit length would be
+    // 0x00044F4C, far past the end.
+    bytes.extend(explicit_le(PATIENT_ID, b"LO", b"ID42"));
+    bytes.extend(implicit_le(Tag::new(0x0020, 0x0011), 2, b"7 "));
+    let cfg = ParseConfig::default().transfer_syntax(TransferSyntax::ImplicitVrLittleEndian);
+    let ds = DataSet::parse_with(&bytes, &cfg).unwrap();
+    let d = ds.diagnostics()[0];
+    assert_eq!(
+        (d.kind, d.offset),
+        (DiagnosticKind::ExplicitVrInImplicit, 10)
+    );
+    assert_eq!(ds.get_str(PATIENT_ID).as_deref(), Some("ID42"));
+    assert_eq!(
+        ds.get(Tag::new(0x0020, 0x0011)).map(|e| e.integers()),
+        Some(vec![Some(7)])
+    );
+    assert_eq!(ds.to_vec(), bytes);
+}
+
+#[test]
+fn implicit_private_element_holding_items_is_read_as_a_sequence() {
+    let mut inner = implicit_le(Tag::ITEM, 10, b"");
+    inner.extend(implicit_le(PATIENT_ID, 2, b"42"));
+    let mut bytes = implicit_le(Tag::new(0x0029, 0x0010), 4, b"ACME");
+    bytes.extend(implicit_le(
+        Tag::new(0x0029, 0x1001),
+        inner.len() as u32,
+        &inner,
+    ));
+    let cfg = ParseConfig::default().transfer_syntax(TransferSyntax::ImplicitVrLittleEndian);
+    let ds = DataSet::parse_with(&bytes, &cfg).unwrap();
+    let seq = ds.get(Tag::new(0x0029, 0x1001)).unwrap();
+    assert_eq!((seq.kind(), seq.vr()), (ElementKind::Sequence, Vr::Sq));
+    let item = seq.items().next().unwrap();
+    assert_eq!(
+        item.get(PATIENT_ID)
+            .map(|e| e.to_str().into_owned())
+            .as_deref(),
+        Some("42")
+    );
+    assert!(ds.diagnostics().is_empty());
+    assert_eq!(ds.to_vec(), bytes);
+}
