@@ -113,6 +113,9 @@ pub(crate) const ISA_WIDTHS: [usize; 16] = [2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1,
 /// Length of a standard ISA up to and including ISA16 (the terminator follows).
 pub(crate) const ISA_LEN: usize = 106;
 
+/// How far from its start an ISA (terminator included) is looked for.
+pub(crate) const ISA_WINDOW: usize = 4 * ISA_LEN;
+
 /// What reading an ISA found.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct IsaScan {
@@ -133,14 +136,17 @@ pub(crate) struct IsaScan {
 /// offsets on every well-formed ISA and still works on one with a short or long
 /// element (reported through `nonstandard`).
 pub(crate) fn read_isa(input: &[u8], pos: usize) -> Result<IsaScan> {
+    // A real ISA is 106 bytes; allow generous slack for padding mistakes but never look
+    // past this window (the streaming reader buffers exactly this much to decide).
+    let input = input
+        .get(..input.len().min(pos + ISA_WINDOW))
+        .unwrap_or(input);
     let truncated = || Error::new(ErrorKind::TruncatedIsa, input.len());
     let element = *input.get(pos + 3).ok_or_else(truncated)?;
     if !usable(element) || element == b'\r' || element == b'\n' {
         return Err(Error::new(ErrorKind::InvalidDelimiters, pos + 3));
     }
-    // A real ISA is 106 bytes; allow generous slack for padding mistakes but never walk
-    // far into the file looking for separators.
-    let window_end = input.len().min(pos + 4 * ISA_LEN);
+    let window_end = input.len();
     let mut starts = [0usize; 16];
     starts[0] = pos + 4;
     for k in 1..16 {

@@ -5,7 +5,7 @@ use std::fmt;
 use std::io::BufRead;
 
 use crate::config::ParseConfig;
-use crate::delim::{read_isa, Delimiters, ISA_LEN};
+use crate::delim::{read_isa, Delimiters, ISA_WINDOW};
 use crate::error::{Error, ErrorKind, Result};
 use crate::scan::{is_isa_at, looks_utf16, redacted_id, valid_segment_id};
 use crate::view::Element;
@@ -191,7 +191,7 @@ impl<R: BufRead> SegmentReader<R> {
     }
 
     fn limit(&self) -> usize {
-        self.config.max_segment_len.max(4 * ISA_LEN)
+        self.config.max_segment_len.max(ISA_WINDOW)
     }
 
     fn too_long(&self) -> Error {
@@ -269,7 +269,7 @@ impl<R: BufRead> SegmentReader<R> {
         let mut elems = Vec::new();
         let (content_len, term_pos, delims);
         let isa = if is_isa_at(&self.buf, 0) {
-            self.fill(4 * ISA_LEN)?;
+            self.fill(ISA_WINDOW)?;
             match read_isa(&self.buf, 0) {
                 Ok(isa) => Some(isa),
                 Err(e) if self.delims.is_none() => return Err(self.shift(e)),

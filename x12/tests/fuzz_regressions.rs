@@ -66,6 +66,37 @@ fn stream_and_slice_agree_on_isa_at_a_buffer_boundary() {
     assert!(!doc.segment(2).unwrap().is_interchange_header());
 }
 
+/// An "ISA" whose sixteenth element began exactly at the edge of the 424-byte window the
+/// reader looks in: the slice parser read ISA16 and the terminator past the window (and
+/// took a 425-byte header) while the streaming reader, which buffers only the window,
+/// did not. Both now look only inside the window.
+#[test]
+fn isa16_past_the_window_is_not_a_header_in_either_reader() {
+    let mut input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+*240101*1200*^*00501*000000001*0*T*:~"
+        .to_vec();
+    let p = input.len();
+    input.extend_from_slice(b"ISA|00|");
+    for _ in 0..13 {
+        input.extend_from_slice(b"X|");
+    }
+    input.extend(std::iter::repeat(b'Y').take(390));
+    input.push(b'|');
+    assert_eq!(input.len(), p + 424);
+    input.extend_from_slice(b">~IEA*0*000000001~");
+    let doc = Document::parse(&input).unwrap();
+    assert_eq!(doc.interchange_count(), 1);
+    assert!(!doc.segment(1).unwrap().is_interchange_header());
+    let streamed: Vec<_> = SegmentReader::new(std::io::BufReader::with_capacity(3, &input[..]))
+        .map(|s| s.unwrap())
+        .collect();
+    assert_eq!(streamed.len(), doc.segment_count());
+    for (s, d) in streamed.iter().zip(doc.segments()) {
+        assert_eq!(s.raw(), d.raw());
+        assert_eq!(s.is_interchange_header(), d.is_interchange_header());
+    }
+}
+
 trait FirstCount {
     fn component_count_of_first(&self) -> usize;
 }
