@@ -4,6 +4,8 @@
 //! Nothing here aborts: a segment in an unexpected place is kept where it is and reported
 //! as a [`Finding`].
 
+use std::collections::HashSet;
+
 use crate::error::Location;
 use crate::finding::{Finding, FindingKind};
 use crate::scan::{elem_span, IchEntry, Index};
@@ -73,14 +75,15 @@ pub(crate) fn build(input: &[u8], index: &mut Index) {
         findings: Vec::new(),
         interchange: 0,
     };
-    let mut seen_isa13: Vec<&[u8]> = Vec::new();
+    // Hash sets: a file may hold many thousands of interchanges, groups or sets.
+    let mut seen_isa13: HashSet<&[u8]> = HashSet::new();
     for n in 0..index.interchanges.len() {
         ctx.interchange = n;
         let mut ich = index.interchanges[n];
         build_interchange(&mut ctx, index, &mut ich);
         index.interchanges[n] = ich;
         let isa13 = raw(input, index, ich.first_seg as usize, 13);
-        if seen_isa13.contains(&isa13) {
+        if !seen_isa13.insert(isa13) {
             ctx.report(
                 index,
                 FindingKind::DuplicateInterchangeControlNumber,
@@ -88,7 +91,6 @@ pub(crate) fn build(input: &[u8], index: &mut Index) {
                 Some(13),
             );
         }
-        seen_isa13.push(isa13);
     }
     index.findings = ctx.findings;
 }
@@ -371,16 +373,15 @@ fn group_of(st01: &[u8]) -> Option<&'static [u8]> {
 
 fn check_groups(ctx: &mut Ctx<'_>, index: &Index, first_group: usize) {
     let input = ctx.input;
-    let mut seen_gs06: Vec<&[u8]> = Vec::new();
+    let mut seen_gs06: HashSet<&[u8]> = HashSet::new();
     for g in index.groups.iter().skip(first_group) {
         let gs = g.gs as usize;
         let gs06 = raw(input, index, gs, 6);
         if !digits(gs06) || gs06.len() > 9 {
             ctx.report(index, FindingKind::InvalidGroupControlNumber, gs, Some(6));
-        } else if seen_gs06.contains(&gs06) {
+        } else if !seen_gs06.insert(gs06) {
             ctx.report(index, FindingKind::DuplicateGroupControlNumber, gs, Some(6));
         }
-        seen_gs06.push(gs06);
         let gs08 = raw(input, index, gs, 8);
         if gs08.len() < 6 || gs08.len() > 12 || !digits(&gs08[..6.min(gs08.len())]) {
             ctx.report(index, FindingKind::UnsupportedGroupVersion, gs, Some(8));
@@ -395,7 +396,7 @@ fn check_groups(ctx: &mut Ctx<'_>, index: &Index, first_group: usize) {
         }
         let gs01 = raw(input, index, gs, 1);
         let allowed = sets_of(gs01);
-        let mut seen_st02: Vec<&[u8]> = Vec::new();
+        let mut seen_st02: HashSet<&[u8]> = HashSet::new();
         let sets = index
             .sets
             .get(g.first_set as usize..(g.first_set + g.n_sets) as usize)
@@ -412,10 +413,9 @@ fn check_groups(ctx: &mut Ctx<'_>, index: &Index, first_group: usize) {
             }
             if !(4..=9).contains(&st02.len()) {
                 ctx.report(index, FindingKind::InvalidSetControlNumber, st, Some(2));
-            } else if seen_st02.contains(&st02) {
+            } else if !seen_st02.insert(st02) {
                 ctx.report(index, FindingKind::DuplicateSetControlNumber, st, Some(2));
             }
-            seen_st02.push(st02);
             let st03 = raw(input, index, st, 3);
             if !st03.is_empty() && st03 != gs08 {
                 ctx.report(

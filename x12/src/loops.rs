@@ -12,6 +12,7 @@
 //! published in pyx12's maps): only loop ids, trigger segments, qualifiers and segment
 //! ids, no guide text.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use crate::view::{Segment, TransactionSet};
@@ -557,8 +558,8 @@ impl LoopTree {
             node: 0,
             spec: root,
         }];
-        // (HL01, node) of every HL loop so far, for HL02 parent lookups.
-        let mut hls: Vec<(Vec<u8>, usize)> = Vec::new();
+        // HL01 → node of every HL loop so far (the latest wins), for HL02 lookups.
+        let mut hls: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut trailer: Option<usize> = None;
         let count = set.segment_count();
         for (pos, seg) in set.segments().enumerate() {
@@ -678,7 +679,7 @@ impl LoopTree {
         seg: &Segment<'_>,
         pos: usize,
         stack: &mut Vec<Open>,
-        hls: &mut Vec<(Vec<u8>, usize)>,
+        hls: &mut HashMap<Vec<u8>, usize>,
     ) {
         let hl01 = seg.raw_element(1);
         let hl02 = seg.raw_element(2);
@@ -687,7 +688,7 @@ impl LoopTree {
         let parent = if hl02.is_empty() {
             Some(0)
         } else {
-            hls.iter().rev().find(|(k, _)| k == hl02).map(|(_, n)| *n)
+            hls.get(hl02).copied()
         };
         let path = parent.and_then(|p| self.open_path(p));
         let fits = path
@@ -707,7 +708,7 @@ impl LoopTree {
         let before = self.nodes.len();
         self.place_segment(seg, pos, stack);
         if self.nodes.len() > before {
-            hls.push((hl01.to_vec(), self.nodes.len() - 1));
+            hls.insert(hl01.to_vec(), self.nodes.len() - 1);
         }
     }
 

@@ -407,3 +407,28 @@ fn segments_out_of_sequence_are_placed_and_reported() {
     );
     assert_eq!(tree.findings()[0].kind.ik3_code(), "7");
 }
+
+#[test]
+fn many_sets_and_hl_loops_scale_linearly() {
+    // 50,000 transaction sets in one group and 50,000 HL loops in one set: duplicate
+    // control-number and HL02 lookups must not be quadratic.
+    let mut s = String::from(
+        "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+         *240101*1200*^*00501*000000001*0*T*:~GS*HC*S*R*20240101*1200*1*X*005010X222A1~",
+    );
+    for i in 0..50_000 {
+        s.push_str(&format!("ST*837*{i:09}*005010X222A1~BHT*0019~SE*3*{i:09}~"));
+    }
+    s.push_str("ST*837*A0001*005010X222A1~BHT*0019~HL*1**20*1~");
+    for i in 2..50_002 {
+        s.push_str(&format!("HL*{i}*1*22*0~SBR*P*18~"));
+    }
+    s.push_str("SE*100004*A0001~GE*50001*1~IEA*1*000000001~");
+    let doc = Document::parse(s.as_bytes()).unwrap();
+    assert!(doc.findings().is_empty(), "{:?}", &doc.findings()[..1]);
+    let group = doc.interchange(0).unwrap().groups().next().unwrap();
+    let big = group.transaction_sets().last().unwrap();
+    let tree = big.loops().unwrap();
+    assert!(tree.findings().is_empty());
+    assert_eq!(tree.nodes().len(), 50_002);
+}
