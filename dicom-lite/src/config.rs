@@ -38,7 +38,10 @@ pub struct ParseConfig {
     /// Stop before the first top-level element whose tag is greater than this one.
     pub stop_after: Option<Tag>,
     /// Stop before the first top-level element that starts at or ends after this byte
-    /// offset (a header size limit: a scan reading a prefix of each file).
+    /// offset (a header size limit). A scan that reads only the first N bytes of each
+    /// file sets it to N: an element cut by the end of the prefix then stops the read
+    /// ([`StopReason::HeaderLimit`](crate::StopReason::HeaderLimit)) instead of failing,
+    /// and the caller reads more when it needs what follows.
     pub max_header_len: Option<usize>,
     /// Read the data set in this transfer syntax, whatever the file meta group says or
     /// the detection heuristic for a bare data set would choose.

@@ -565,6 +565,16 @@ fn scan_stream(
         let top = index.stack.last().copied();
         let mode = top.map_or(root, |t| t.mode);
         let rem = data.len() - pos;
+        let at_top = top.is_none() && !meta;
+        let limit = config.max_header_len.filter(|_| at_top);
+        if rem < 8 && limit.is_some_and(|m| base + data.len() >= m) {
+            // A header cut by the header size limit: stop here (the caller may refill).
+            index.stop = Some(Stop {
+                reason: StopReason::HeaderLimit,
+                offset: base + pos,
+            });
+            return Ok(pos);
+        }
         if rem < 8 {
             if meta && top.is_none() {
                 break;
@@ -855,6 +865,13 @@ fn scan_stream(
                         u16_at(data, pos + 6, mode.big_endian),
                         u32_at(data, pos + 8, mode.big_endian),
                     ) else {
+                        if limit.is_some_and(|m| base + data.len() >= m) {
+                            index.stop = Some(Stop {
+                                reason: StopReason::HeaderLimit,
+                                offset: base + pos,
+                            });
+                            return Ok(pos);
+                        }
                         return Err(
                             Error::new(ErrorKind::TruncatedHeader, base + pos).with_tag(tag)
                         );
@@ -893,6 +910,22 @@ fn scan_stream(
             explicit: read_explicit,
             big_endian: mode.big_endian,
         };
+
+        // The header size limit also stops before an element whose value it cuts.
+        if let Some(m) = limit {
+            let end = if len == UNDEFINED_LENGTH {
+                pos + header
+            } else {
+                (pos + header).saturating_add(len as usize)
+            };
+            if base.saturating_add(end) > m {
+                index.stop = Some(Stop {
+                    reason: StopReason::HeaderLimit,
+                    offset: base + pos,
+                });
+                return Ok(pos);
+            }
+        }
 
         // Ordering within the current level (PS3.5 §7.1: ascending tags).
         let last = top.map_or(root_last_tag, |t| t.last_tag);

@@ -615,3 +615,28 @@ fn implicit_private_element_holding_items_is_read_as_a_sequence() {
     assert!(ds.diagnostics().is_empty());
     assert_eq!(ds.to_vec(), bytes);
 }
+
+#[test]
+fn a_prefix_cut_inside_an_element_stops_at_the_header_limit_instead_of_failing() {
+    let bytes = sample(TransferSyntax::ExplicitVrLittleEndian, true);
+    // Cut inside the value of (0010,0010) (bytes 18..26), and inside its header. (A cut
+    // between elements cuts nothing: the read simply ends there.)
+    for cut in [22, 13] {
+        let prefix = &bytes[..cut];
+        // Without the limit a cut value is an error (a cut header is trailing bytes).
+        assert_eq!(DataSet::parse(prefix).is_err(), cut == 22);
+        let cfg = ParseConfig::default().max_header_len(cut);
+        let ds = DataSet::parse_with(prefix, &cfg).unwrap();
+        assert_eq!(
+            ds.stopped().map(|s| (s.reason, s.offset)),
+            Some((StopReason::HeaderLimit, 10)),
+            "cut at {cut}"
+        );
+        assert_eq!(ds.get_str(Tag::new(0x0008, 0x0060)).as_deref(), Some("MR"));
+        assert_eq!(ds.to_vec(), prefix);
+    }
+    // A limit beyond the whole input changes nothing.
+    let cfg = ParseConfig::default().max_header_len(bytes.len());
+    let ds = DataSet::parse_with(&bytes, &cfg).unwrap();
+    assert!(ds.stopped().is_none());
+}
