@@ -125,7 +125,7 @@ fn timeout_or_io(e: io::Error, phase: Phase) -> Error {
 }
 
 /// A zero timeout means "no timeout" to `std::net`, and is refused by it.
-fn nonzero(d: Duration) -> Duration {
+pub(crate) fn nonzero(d: Duration) -> Duration {
     d.max(Duration::from_millis(1))
 }
 
@@ -746,14 +746,27 @@ pub struct ServerStats {
 }
 
 #[derive(Default)]
-struct Shared {
-    stop: AtomicBool,
-    connections: AtomicU64,
-    refused: AtomicU64,
-    active: AtomicUsize,
-    frames: AtomicU64,
-    framing_errors: AtomicU64,
-    idle_closed: AtomicU64,
+pub(crate) struct Shared {
+    pub(crate) stop: AtomicBool,
+    pub(crate) connections: AtomicU64,
+    pub(crate) refused: AtomicU64,
+    pub(crate) active: AtomicUsize,
+    pub(crate) frames: AtomicU64,
+    pub(crate) framing_errors: AtomicU64,
+    pub(crate) idle_closed: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn snapshot(&self) -> ServerStats {
+        ServerStats {
+            connections: self.connections.load(Ordering::Relaxed),
+            refused: self.refused.load(Ordering::Relaxed),
+            active: self.active.load(Ordering::Relaxed),
+            frames: self.frames.load(Ordering::Relaxed),
+            framing_errors: self.framing_errors.load(Ordering::Relaxed),
+            idle_closed: self.idle_closed.load(Ordering::Relaxed),
+        }
+    }
 }
 
 /// A blocking MLLP server: an accept thread and one thread per connection.
@@ -818,15 +831,7 @@ impl ServerHandle {
 
     /// Counters so far.
     pub fn stats(&self) -> ServerStats {
-        let s = &self.shared;
-        ServerStats {
-            connections: s.connections.load(Ordering::Relaxed),
-            refused: s.refused.load(Ordering::Relaxed),
-            active: s.active.load(Ordering::Relaxed),
-            frames: s.frames.load(Ordering::Relaxed),
-            framing_errors: s.framing_errors.load(Ordering::Relaxed),
-            idle_closed: s.idle_closed.load(Ordering::Relaxed),
-        }
+        self.shared.snapshot()
     }
 
     /// Stops accepting, lets each connection finish the frame it is handling, closes
@@ -861,17 +866,17 @@ impl Drop for ServerHandle {
     }
 }
 
-fn record(config: &ServerConfig, event: Event) {
+pub(crate) fn record(config: &ServerConfig, event: Event) {
     if let Some(m) = &config.metrics {
         m.record(event);
     }
 }
 
 /// One open connection in [`Shared::active`], released when dropped.
-struct ActiveSlot(Arc<Shared>);
+pub(crate) struct ActiveSlot(pub(crate) Arc<Shared>);
 
 impl ActiveSlot {
-    fn take(shared: Arc<Shared>) -> ActiveSlot {
+    pub(crate) fn take(shared: Arc<Shared>) -> ActiveSlot {
         shared.active.fetch_add(1, Ordering::SeqCst);
         ActiveSlot(shared)
     }

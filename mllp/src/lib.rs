@@ -69,7 +69,8 @@
 //! ## Cargo features
 //!
 //! - `hl7`: HL7 ACKs, ACK correlation and duplicate keys through `carewire-hl7`.
-//! - `tokio`: `MllpCodec`, a `tokio_util::codec` `Decoder`/`Encoder`.
+//! - `tokio`: `MllpCodec`, a `tokio_util::codec` `Decoder`/`Encoder`, and an async
+//!   client and server (`tokio::Client`, `tokio::Server`; plain TCP for now).
 //! - `tls`: TLS 1.2/1.3 and mutual TLS for the blocking client and server, through
 //!   rustls (`tls::TlsClientConfig`, `tls::TlsServerConfig`).
 //!
@@ -95,6 +96,8 @@ pub mod metrics;
 pub mod store;
 #[cfg(feature = "tls")]
 pub mod tls;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 #[cfg(feature = "tokio")]
 mod tokio_codec;
 

@@ -1,0 +1,504 @@
+//! Async client and server on tokio (feature `tokio`), over the same sans-IO core and
+//! with the same configuration, guarantees and handlers as [`blocking`](crate::blocking).
+//!
+//! TLS is not available here yet: a configuration with `tls` set is refused.
+
+use std::mem::MaybeUninit;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::blocking::{
+    nonzero, record, ActiveSlot, ClientConfig, Handler, Peer, Reply, ServerConfig, ServerStats,
+    Shared,
+};
+use crate::codec::{Frame, FrameDecoder, FrameEncoder};
+use crate::error::{Error, ErrorKind, Phase, Result};
+use crate::metrics::{Event, Timing};
+
+/// Bytes reserved for each read (a connection holds at most `max_frame` plus this).
+const READ_CHUNK: usize = 64 * 1024;
+
+#[cfg(feature = "tls")]
+fn refuse_tls(tls: bool) -> Result<()> {
+    if tls {
+        Err(Error::new(ErrorKind::InvalidConfig))
+    } else {
+        Ok(())
+    }
+}
+
+struct Connection {
+    stream: TcpStream,
+    buf: BytesMut,
+    decoder: FrameDecoder,
+    last_used: Instant,
+}
+
+impl Connection {
+    /// True when nothing is waiting to be read and the peer has not closed (a
+    /// non-blocking peek at the socket itself, which does not depend on whether the
+    /// runtime has noticed the socket's readiness yet).
+    fn is_quiet(&self) -> bool {
+        let mut probe = [MaybeUninit::<u8>::new(0); 1];
+        match socket2::SockRef::from(&self.stream).peek(&mut probe) {
+            Ok(_) => false, // 0: closed by the peer; 1: bytes nobody asked for
+            Err(e) => e.kind() == std::io::ErrorKind::WouldBlock,
+        }
+    }
+}
+
+/// The async twin of [`blocking::Client`](crate::blocking::Client): stop-and-wait over a
+/// persistent connection; any failure closes it, so a late response can never answer a
+/// later request.
+///
+/// # Examples
+/// ```
+/// use carewire_mllp::blocking::{ClientConfig, Reply, ServerConfig};
+/// use carewire_mllp::tokio::{Client, Server};
+/// use carewire_mllp::Frame;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+/// let server = Server::bind("127.0.0.1:0", ServerConfig::default(), |_f: Frame, _p| {
+///     Reply::Frame(Frame::CommitAck)
+/// })
+/// .await?;
+/// let mut client = Client::connect(server.local_addr(), ClientConfig::default()).await?;
+/// assert_eq!(client.request(b"MSH|^~\\&|A\r").await?, Frame::CommitAck);
+/// server.shutdown().await;
+/// # Ok::<(), carewire_mllp::Error>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Client {
+    addrs: Vec<SocketAddr>,
+    config: ClientConfig,
+    encoder: FrameEncoder,
+    conn: Option<Connection>,
+    out: BytesMut,
+    connects: u64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("addrs", &self.addrs)
+            .field("connected", &self.conn.is_some())
+            .finish()
+    }
+}
+
+impl Client {
+    /// Resolves `addr` and connects.
+    ///
+    /// # Errors
+    /// As [`blocking::Client::connect`](crate::blocking::Client::connect), and
+    /// [`ErrorKind::InvalidConfig`] when the configuration asks for TLS.
+    pub async fn connect(addr: impl ToSocketAddrs, config: ClientConfig) -> Result<Client> {
+        #[cfg(feature = "tls")]
+        refuse_tls(config.tls.is_some())?;
+        let encoder = FrameEncoder::with_config(config.frame.clone())?;
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host(addr).await?.collect();
+        if addrs.is_empty() {
+            return Err(Error::new(ErrorKind::InvalidConfig));
+        }
+        let mut client = Client {
+            addrs,
+            config,
+            encoder,
+            conn: None,
+            out: BytesMut::new(),
+            connects: 0,
+        };
+        client.ensure_connected().await?;
+        Ok(client)
+    }
+
+    /// True while a connection is open.
+    pub fn is_connected(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    /// Connections opened so far (the first one included).
+    pub fn connects(&self) -> u64 {
+        self.connects
+    }
+
+    /// Closes the connection (the next request opens a new one).
+    pub fn close(&mut self) {
+        self.conn = None;
+    }
+
+    fn record(&self, event: Event) {
+        if let Some(m) = &self.config.metrics {
+            m.record(event);
+        }
+    }
+
+    async fn open(&self) -> Result<Connection> {
+        let mut last = Error::new(ErrorKind::InvalidConfig);
+        for addr in &self.addrs {
+            let attempt = tokio::time::timeout(
+                nonzero(self.config.connect_timeout),
+                TcpStream::connect(addr),
+            )
+            .await;
+            match attempt {
+                Ok(Ok(stream)) => {
+                    stream.set_nodelay(true)?;
+                    return Ok(Connection {
+                        stream,
+                        buf: BytesMut::with_capacity(READ_CHUNK),
+                        decoder: FrameDecoder::with_config(self.config.frame.clone())?,
+                        last_used: Instant::now(),
+                    });
+                }
+                Ok(Err(e)) => last = Error::from(e),
+                Err(_) => last = Error::new(ErrorKind::Timeout(Phase::Connect)),
+            }
+        }
+        Err(last)
+    }
+
+    async fn ensure_connected(&mut self) -> Result<()> {
+        if let Some(conn) = &self.conn {
+            let fresh = conn.buf.is_empty()
+                && !conn.decoder.in_frame()
+                && conn.last_used.elapsed() < self.config.idle_timeout;
+            if fresh && conn.is_quiet() {
+                return Ok(());
+            }
+            self.close();
+        }
+        let conn = match self.open().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                if e.is_timeout() {
+                    self.record(Event::Timeout(Phase::Connect));
+                }
+                return Err(e);
+            }
+        };
+        self.connects += 1;
+        self.record(Event::ConnectionOpened);
+        if self.connects > 1 {
+            self.record(Event::Reconnect);
+        }
+        self.conn = Some(conn);
+        Ok(())
+    }
+
+    /// Sends `payload` as one frame and waits for the next frame from the peer.
+    ///
+    /// # Errors
+    /// As [`blocking::Client::request`](crate::blocking::Client::request).
+    pub async fn request(&mut self, payload: &[u8]) -> Result<Frame> {
+        self.request_with(payload, |_| true).await
+    }
+
+    /// Like [`Client::request`], and the response must satisfy `accept`.
+    ///
+    /// # Errors
+    /// As `request`, and [`ErrorKind::AckMismatch`] (connection closed) when `accept`
+    /// refuses the response.
+    pub async fn request_with(
+        &mut self,
+        payload: &[u8],
+        accept: impl FnOnce(&Frame) -> bool,
+    ) -> Result<Frame> {
+        self.out.clear();
+        self.encoder.encode(payload, &mut self.out)?;
+        let started = Instant::now();
+        let result = self.exchange().await.and_then(|frame| {
+            if accept(&frame) {
+                Ok(frame)
+            } else {
+                Err(Error::new(ErrorKind::AckMismatch))
+            }
+        });
+        match &result {
+            Ok(frame) => {
+                if let Some(m) = &self.config.metrics {
+                    m.record(match frame {
+                        Frame::Data(_) => Event::FrameReceived,
+                        Frame::CommitAck => Event::CommitAckReceived,
+                        Frame::CommitNak => Event::CommitNakReceived,
+                    });
+                    m.observe(Timing::RoundTrip, started.elapsed());
+                }
+            }
+            Err(e) => {
+                match e.kind() {
+                    ErrorKind::Timeout(phase) if phase != Phase::Connect => {
+                        self.record(Event::Timeout(phase));
+                    }
+                    ErrorKind::AckMismatch => self.record(Event::AckMismatch),
+                    _ if e.is_recoverable() || e.kind() == ErrorKind::TruncatedFrame => {
+                        self.record(Event::FramingError);
+                    }
+                    _ => {}
+                }
+                self.close();
+            }
+        }
+        result
+    }
+
+    async fn exchange(&mut self) -> Result<Frame> {
+        self.ensure_connected().await?;
+        let (send_timeout, response_timeout) =
+            (self.config.send_timeout, self.config.response_timeout);
+        let Some(conn) = self.conn.as_mut() else {
+            return Err(Error::new(ErrorKind::ConnectionClosed));
+        };
+        match tokio::time::timeout(nonzero(send_timeout), conn.stream.write_all(&self.out)).await {
+            Ok(written) => written?,
+            Err(_) => return Err(Error::new(ErrorKind::Timeout(Phase::Send))),
+        }
+        let deadline = tokio::time::Instant::now() + response_timeout;
+        loop {
+            if let Some(frame) = conn.decoder.decode(&mut conn.buf)? {
+                conn.last_used = Instant::now();
+                return Ok(frame);
+            }
+            conn.buf.reserve(READ_CHUNK);
+            let read = tokio::time::timeout_at(deadline, conn.stream.read_buf(&mut conn.buf));
+            match read.await {
+                Err(_) => return Err(Error::new(ErrorKind::Timeout(Phase::Response))),
+                Ok(Ok(0)) => {
+                    return match conn.decoder.decode_eof(&mut conn.buf)? {
+                        Some(frame) => Ok(frame),
+                        None => Err(Error::new(ErrorKind::ConnectionClosed)),
+                    }
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+/// The async twin of [`blocking::Server`](crate::blocking::Server): a task per
+/// connection. Handlers are the same synchronous [`Handler`]s; each call runs on
+/// tokio's blocking thread pool, so a handler may block (a store's fsync, a database).
+///
+/// See [`Client`] for an example.
+pub struct Server;
+
+impl Server {
+    /// Binds `addr` and starts serving with `handler` on spawned tasks (must be called
+    /// inside a tokio runtime with I/O and time enabled).
+    ///
+    /// # Errors
+    /// As [`blocking::Server::bind`](crate::blocking::Server::bind), and
+    /// [`ErrorKind::InvalidConfig`] when the configuration asks for TLS.
+    pub async fn bind(
+        addr: impl ToSocketAddrs,
+        config: ServerConfig,
+        handler: impl Handler,
+    ) -> Result<ServerHandle> {
+        config.frame.validate()?;
+        #[cfg(feature = "tls")]
+        refuse_tls(config.tls.is_some())?;
+        if config.max_connections == 0 {
+            return Err(Error::new(ErrorKind::InvalidConfig));
+        }
+        let listener = TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::default());
+        let handler: Arc<dyn Handler> = Arc::new(handler);
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(
+            listener,
+            Arc::new(config),
+            handler,
+            Arc::clone(&shared),
+            stopped,
+        ));
+        Ok(ServerHandle {
+            local_addr,
+            shared,
+            stop,
+            task: Some(task),
+        })
+    }
+}
+
+/// A running async server. Dropping it stops accepting and closes connections between
+/// frames; [`ServerHandle::shutdown`] also waits for that.
+pub struct ServerHandle {
+    local_addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("local_addr", &self.local_addr)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl ServerHandle {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> ServerStats {
+        self.shared.snapshot()
+    }
+
+    /// Stops accepting, lets each connection finish the frame it is handling, closes
+    /// them all and waits until they are closed.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    config: Arc<ServerConfig>,
+    handler: Arc<dyn Handler>,
+    shared: Arc<Shared>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut connections = tokio::task::JoinSet::new();
+    let mut next_id = 0u64;
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stopped.changed() => break,
+        };
+        while connections.try_join_next().is_some() {}
+        let Ok((stream, addr)) = accepted else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        if shared.active.load(Ordering::SeqCst) >= config.max_connections {
+            shared.refused.fetch_add(1, Ordering::Relaxed);
+            record(&config, Event::ConnectionRefused);
+            drop(stream);
+            continue;
+        }
+        shared.connections.fetch_add(1, Ordering::Relaxed);
+        record(&config, Event::ConnectionOpened);
+        let slot = ActiveSlot::take(Arc::clone(&shared));
+        let peer = Peer {
+            addr,
+            connection: next_id,
+        };
+        next_id += 1;
+        let (config, handler, stopped) =
+            (Arc::clone(&config), Arc::clone(&handler), stopped.clone());
+        connections.spawn(async move {
+            let _ = serve_connection(stream, peer, &config, handler, &slot.0, stopped).await;
+            drop(slot);
+        });
+    }
+    while connections.join_next().await.is_some() {}
+}
+
+async fn serve_connection(
+    mut stream: TcpStream,
+    peer: Peer,
+    config: &ServerConfig,
+    handler: Arc<dyn Handler>,
+    shared: &Shared,
+    mut stopped: watch::Receiver<bool>,
+) -> Result<()> {
+    stream.set_nodelay(true)?;
+    let mut decoder = FrameDecoder::with_config(config.frame.clone())?;
+    let encoder = FrameEncoder::with_config(config.frame.clone())?;
+    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    let mut out = BytesMut::new();
+    let mut last_activity = tokio::time::Instant::now();
+    loop {
+        loop {
+            match decoder.decode(&mut buf) {
+                Ok(Some(frame)) => {
+                    let received = Instant::now();
+                    shared.frames.fetch_add(1, Ordering::Relaxed);
+                    record(
+                        config,
+                        match frame {
+                            Frame::Data(_) => Event::FrameReceived,
+                            Frame::CommitAck => Event::CommitAckReceived,
+                            Frame::CommitNak => Event::CommitNakReceived,
+                        },
+                    );
+                    let h = Arc::clone(&handler);
+                    let reply = tokio::task::spawn_blocking(move || h.handle(frame, peer))
+                        .await
+                        .unwrap_or(Reply::Close);
+                    match reply {
+                        Reply::Frame(reply) => {
+                            out.clear();
+                            encoder.encode_frame(&reply, &mut out)?;
+                            let write = stream.write_all(&out);
+                            match tokio::time::timeout(nonzero(config.write_timeout), write).await {
+                                Ok(written) => written?,
+                                Err(_) => return Err(Error::new(ErrorKind::Timeout(Phase::Send))),
+                            }
+                            record(config, Event::ReplySent);
+                        }
+                        Reply::Nothing => {}
+                        Reply::Close => return Ok(()),
+                    }
+                    if let Some(m) = &config.metrics {
+                        m.observe(Timing::Handling, received.elapsed());
+                    }
+                }
+                Ok(None) => break,
+                Err(e) if e.is_recoverable() => {
+                    shared.framing_errors.fetch_add(1, Ordering::Relaxed);
+                    record(config, Event::FramingError);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if *stopped.borrow() {
+            return Ok(());
+        }
+        buf.reserve(READ_CHUNK);
+        let idle_deadline = last_activity + config.idle_timeout;
+        tokio::select! {
+            read = stream.read_buf(&mut buf) => match read? {
+                0 => {
+                    if decoder.decode_eof(&mut buf).is_err() {
+                        shared.framing_errors.fetch_add(1, Ordering::Relaxed);
+                        record(config, Event::FramingError);
+                    }
+                    return Ok(());
+                }
+                _ => last_activity = tokio::time::Instant::now(),
+            },
+            _ = tokio::time::sleep_until(idle_deadline) => {
+                shared.idle_closed.fetch_add(1, Ordering::Relaxed);
+                record(config, Event::IdleClosed);
+                return Ok(());
+            }
+            _ = stopped.changed() => return Ok(()),
+        }
+    }
+}
