@@ -63,8 +63,8 @@ pub fn write_verbatim<W: Write>(doc: &Document<'_>, mut out: W) -> Result<()> {
 ///
 /// # Errors
 /// [`ErrorKind::DelimiterInData`] when a value contains one of the new delimiters (the
-/// result would read differently); [`ErrorKind::InvalidSegmentId`] for a segment `ISA`
-/// that is not an interchange header (it could read as one once re-delimited) or a
+/// result would read differently); [`ErrorKind::InvalidSegmentId`] for a segment that is
+/// not an interchange header but starts like one (it could read as one) or a
 /// segment of only NUL, SUB or whitespace bytes (it could read as end-of-file padding);
 /// [`ErrorKind::Io`] when `out` fails.
 ///
@@ -118,12 +118,7 @@ fn encode_segment(seg: &Segment<'_>, delims: Delimiters, buf: &mut Vec<u8>) -> R
     let id = seg.id();
     check(id, delims, base)?;
     let is_isa = seg.is_interchange_header();
-    if id == b"ISA" && !is_isa {
-        // An `ISA` segment that did not read as a header might read as one once written
-        // with other delimiters, and swallow what follows: refuse rather than change the
-        // structure.
-        return Err(Error::new(ErrorKind::InvalidSegmentId, base));
-    }
+    let start = buf.len();
     if seg
         .raw()
         .iter()
@@ -171,6 +166,12 @@ fn encode_segment(seg: &Segment<'_>, delims: Delimiters, buf: &mut Vec<u8>) -> R
                 buf.extend_from_slice(comp.raw());
             }
         }
+    }
+    // A segment that is not a header but starts like one (`ISA` and a separator) might
+    // read as a header once written with other delimiters, and swallow what follows:
+    // refuse rather than change the structure.
+    if !is_isa && crate::scan::is_isa_at(buf.get(start..).unwrap_or(&[]), 0) {
+        return Err(Error::new(ErrorKind::InvalidSegmentId, base));
     }
     Ok(())
 }
@@ -496,7 +497,9 @@ impl<W: Write> Writer<W> {
 
     fn start(&mut self, id: &str) -> Result<()> {
         self.buf.clear();
-        if !crate::scan::valid_segment_id(id.as_bytes()) {
+        // ISA only through begin_interchange: anywhere else it would open an interchange.
+        let isa_elsewhere = id == "ISA" && self.state != State::Idle;
+        if isa_elsewhere || !crate::scan::valid_segment_id(id.as_bytes()) {
             return Err(Error::new(ErrorKind::InvalidSegmentId, self.written));
         }
         self.buf.extend_from_slice(id.as_bytes());
@@ -647,7 +650,8 @@ impl<W: Write> Writer<W> {
     ///
     /// # Errors
     /// [`ErrorKind::InvalidWriterState`] outside a transaction set;
-    /// [`ErrorKind::InvalidSegmentId`]; [`ErrorKind::DelimiterInData`] when a value holds
+    /// [`ErrorKind::InvalidSegmentId`] for an identifier that is not 2–3 upper-case
+    /// letters or digits, or `ISA`; [`ErrorKind::DelimiterInData`] when a value holds
     /// a delimiter (or a repetition is given and there is no repetition separator);
     /// [`ErrorKind::Io`].
     pub fn segment(&mut self, id: &str, elements: &[Field<'_>]) -> Result<()> {

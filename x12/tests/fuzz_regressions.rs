@@ -97,6 +97,22 @@ fn isa16_past_the_window_is_not_a_header_in_either_reader() {
     }
 }
 
+/// A segment `ISA\xFF...` (identifier longer than `ISA`, so not caught as a non-header
+/// `ISA`) started like a header with 0xFF as separator; re-delimited, the bytes after it
+/// changed and it read as a header.
+#[test]
+fn segment_that_starts_like_a_header_is_not_re_delimited() {
+    let input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+*240101*1200*^*00501*000000001*0*T*:~ISA\xFF00\xFF*1~IEA*0*000000001~";
+    let doc = Document::parse(input).unwrap();
+    let odd = doc.segment(1).unwrap();
+    assert!(!odd.is_interchange_header());
+    let d = Delimiters::new(b'|', b'>', Some(b'!'), b'\n').unwrap();
+    let err = write_with(&doc, d, LineEnding::None, Vec::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidSegmentId);
+    assert_eq!(err.offset(), odd.offset());
+}
+
 trait FirstCount {
     fn component_count_of_first(&self) -> usize;
 }

@@ -644,6 +644,11 @@ fn writer_refuses_out_of_order_calls_and_delimiters_in_data() {
         w.segment("nte", &["A".into()]).unwrap_err().kind(),
         ErrorKind::InvalidSegmentId
     );
+    // An ISA inside a set would open an interchange when read back.
+    assert_eq!(
+        w.segment("ISA", &["00".into()]).unwrap_err().kind(),
+        ErrorKind::InvalidSegmentId
+    );
     assert_eq!(
         w.into_inner().unwrap_err().kind(),
         ErrorKind::InvalidWriterState
