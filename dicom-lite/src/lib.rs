@@ -108,7 +108,7 @@
 //!
 //! ## Cargo features
 //!
-//! None yet.
+//! - `chrono`: convert [`Date`], [`Time`] and [`DateTime`] to `chrono` types.
 //!
 //! ## Specifications
 //!

@@ -268,6 +268,89 @@ impl DateTime {
     }
 }
 
+#[cfg(feature = "chrono")]
+mod chrono_conv {
+    use super::{Date, DateTime, Time};
+
+    impl Date {
+        /// The date as a `chrono::NaiveDate` (feature `chrono`).
+        pub fn to_chrono(&self) -> Option<chrono::NaiveDate> {
+            chrono::NaiveDate::from_ymd_opt(
+                i32::from(self.year),
+                u32::from(self.month),
+                u32::from(self.day),
+            )
+        }
+    }
+
+    impl Time {
+        /// The time as a `chrono::NaiveTime`, absent parts as zero; a leap second (60)
+        /// becomes chrono's leap-second representation (feature `chrono`).
+        pub fn to_chrono(&self) -> Option<chrono::NaiveTime> {
+            let (sec, extra) = match self.second.unwrap_or(0) {
+                60 => (59, 1_000_000),
+                s => (s, 0),
+            };
+            chrono::NaiveTime::from_hms_micro_opt(
+                u32::from(self.hour),
+                u32::from(self.minute.unwrap_or(0)),
+                u32::from(sec),
+                self.micros + extra,
+            )
+        }
+    }
+
+    impl DateTime {
+        /// The date-time as a `chrono::NaiveDateTime`, absent parts as their minimum
+        /// (month and day 1, time 00:00) (feature `chrono`).
+        pub fn to_chrono_naive(&self) -> Option<chrono::NaiveDateTime> {
+            let date = chrono::NaiveDate::from_ymd_opt(
+                i32::from(self.year),
+                u32::from(self.month.unwrap_or(1)),
+                u32::from(self.day.unwrap_or(1)),
+            )?;
+            let time = match self.time {
+                Some(t) => t.to_chrono()?,
+                None => chrono::NaiveTime::MIN,
+            };
+            Some(date.and_time(time))
+        }
+
+        /// The date-time with its UTC offset as a `chrono::DateTime<FixedOffset>`; `None`
+        /// when the value carries no offset (feature `chrono`).
+        pub fn to_chrono(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+            let offset = chrono::FixedOffset::east_opt(i32::from(self.offset_minutes?) * 60)?;
+            self.to_chrono_naive()?.and_local_timezone(offset).single()
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn dates_times_and_offsets_convert_to_chrono() {
+            let d = Date::parse("20240229").and_then(|d| d.to_chrono());
+            assert_eq!(d.map(|d| d.to_string()).as_deref(), Some("2024-02-29"));
+            let t = Time::parse("235960.5").and_then(|t| t.to_chrono());
+            assert!(t.is_some());
+            let dt = DateTime::parse("20240131093000.25+0100").and_then(|d| d.to_chrono());
+            assert_eq!(
+                dt.map(|d| d.to_rfc3339()).as_deref(),
+                Some("2024-01-31T09:30:00.250+01:00")
+            );
+            assert!(DateTime::parse("2024")
+                .and_then(|d| d.to_chrono())
+                .is_none());
+            let naive = DateTime::parse("2024").and_then(|d| d.to_chrono_naive());
+            assert_eq!(
+                naive.map(|d| d.to_string()).as_deref(),
+                Some("2024-01-01 00:00:00")
+            );
+        }
+    }
+}
+
 /// One group of a person name (PS3.5 §6.2.1): up to five `^`-separated components.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct NameComponents<'s> {
