@@ -81,7 +81,7 @@
 //! [`write_verbatim`] writes parsed input back byte for byte; [`write_with`] re-serialises
 //! it with other delimiters and line endings; [`Writer`] builds interchanges, padding the
 //! ISA, numbering envelopes from a [`ControlNumbers`] allocator and computing SE01,
-//! GE01 and IEA01.
+//! GE01 and IEA01. [`Ta1`] turns an interchange's findings into the TA1 that answers it.
 //!
 //! ## Errors and privacy
 //!
@@ -107,6 +107,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod ack;
 mod config;
 mod delim;
 mod envelope;
@@ -118,6 +119,7 @@ mod stream;
 mod view;
 mod write;
 
+pub use ack::{Ta1, Ta1Status};
 pub use config::ParseConfig;
 pub use delim::Delimiters;
 pub use error::{Diagnostic, DiagnosticKind, Error, ErrorKind, Location, Result};

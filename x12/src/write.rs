@@ -587,6 +587,49 @@ impl<W: Write> Writer<W> {
         Ok(isa13)
     }
 
+    /// Writes a TA1 acknowledgment segment; it belongs between the ISA and the first GS.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidWriterState`] outside an interchange or after a group;
+    /// [`ErrorKind::DelimiterInData`]; [`ErrorKind::Io`].
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_x12::{
+    ///     Delimiters, Document, InterchangeHeader, LineEnding, SequentialControlNumbers, Ta1,
+    ///     Writer,
+    /// };
+    /// let inbound = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+    /// *240101*1200*^*00501*000000042*0*T*:~IEA*0*000000042~";
+    /// let doc = Document::parse(inbound)?;
+    /// let ta1 = Ta1::for_interchange(&doc.interchange(0).ok_or("no interchange")?);
+    ///
+    /// let mut numbers = SequentialControlNumbers::default();
+    /// let mut w = Writer::new(Vec::new(), Delimiters::default(), LineEnding::Lf);
+    /// w.begin_interchange(&InterchangeHeader::new("RECEIVER", "SENDER", "240101", "1201"), &mut numbers)?;
+    /// w.ta1(&ta1)?;
+    /// w.end_interchange()?;
+    /// let out = w.into_inner()?;
+    /// assert!(out.ends_with(b"\nTA1*000000042*240101*1200*A*000~\nIEA*0*000000001~\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ta1(&mut self, ta1: &crate::Ta1) -> Result<()> {
+        self.expect(State::Interchange)?;
+        if self.groups > 0 {
+            return Err(Error::new(ErrorKind::InvalidWriterState, self.written));
+        }
+        self.simple(
+            "TA1",
+            &[
+                &ta1.control_number,
+                &ta1.date,
+                &ta1.time,
+                ta1.status.code(),
+                ta1.note,
+            ],
+        )
+    }
+
     /// Writes a GS with GS06 from `numbers`. Returns the control number used.
     ///
     /// # Errors

@@ -508,3 +508,41 @@ fn ambiguous_loop_sample_resolves_2420a() {
         ["2000A", "2000B", "2300", "2400", "2420A"]
     );
 }
+
+#[test]
+fn ta1_for_corpus_interchanges() {
+    use carewire_x12::{Ta1, Ta1Status};
+    let Some(x12) = x12_dir() else { return };
+    for (rel, status, note) in [
+        (
+            "837P/pass/lfh__demo.example1.x12",
+            Ta1Status::Accepted,
+            "000",
+        ),
+        (
+            "837P/fail/imsweb__x12_bad_first_line.x12",
+            Ta1Status::Rejected,
+            "011",
+        ),
+        (
+            "999/pass/imsweb__x12_999_accepted.x12",
+            Ta1Status::AcceptedWithErrors,
+            "001",
+        ),
+        (
+            "TA1/pass/staedi__x12_interchange_ack.x12",
+            Ta1Status::AcceptedWithErrors,
+            "021",
+        ),
+        (
+            "837P/pass/staedi__sample837-HL-nested.x12",
+            Ta1Status::Rejected,
+            "010",
+        ),
+    ] {
+        let bytes = std::fs::read(x12.join(rel)).unwrap();
+        let doc = Document::parse(&bytes).unwrap();
+        let ta1 = Ta1::for_interchange(&doc.interchange(0).unwrap());
+        assert_eq!((ta1.status, ta1.note), (status, note), "{rel}");
+    }
+}

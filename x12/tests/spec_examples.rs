@@ -745,3 +745,50 @@ fn stream_reader_refuses_an_overlong_segment() {
     assert_eq!(err.kind(), ErrorKind::SegmentTooLong { max: 1000 });
     assert_eq!(results.len(), 4, "ISA, GS, ST, then the error");
 }
+
+#[test]
+fn ta1_answers_an_interchange_from_its_findings() {
+    use carewire_x12::{Ta1, Ta1Status};
+    let clean = interchange(STD, "000000007", &["BHT*0019"], "\n");
+    let doc = Document::parse(clean.as_bytes()).unwrap();
+    let ta1 = Ta1::for_interchange(&doc.interchange(0).unwrap());
+    assert_eq!((ta1.status, ta1.note), (Ta1Status::Accepted, "000"));
+    assert_eq!(
+        (
+            ta1.control_number.as_str(),
+            ta1.date.as_str(),
+            ta1.time.as_str()
+        ),
+        ("000000007", "240101", "1200")
+    );
+    // ISA14 "2": an invalid acknowledgment-requested value rejects the interchange.
+    let bad = clean.replacen("*0*T*", "*2*T*", 1);
+    let doc = Document::parse(bad.as_bytes()).unwrap();
+    let ta1 = Ta1::for_interchange(&doc.interchange(0).unwrap());
+    assert_eq!((ta1.status, ta1.note), (Ta1Status::Rejected, "019"));
+    assert!(!format!("{ta1:?}").contains("000000007"));
+    // Set-level findings do not affect the TA1.
+    let set_only = clean.replace("SE*3*0001", "SE*9*0001");
+    let doc = Document::parse(set_only.as_bytes()).unwrap();
+    let ta1 = Ta1::for_interchange(&doc.interchange(0).unwrap());
+    assert_eq!(ta1.status, Ta1Status::Accepted);
+    // Written into a reply interchange, it reads back as a TA1 before any group.
+    let mut numbers = SequentialControlNumbers::default();
+    let mut w = Writer::new(Vec::new(), Delimiters::default(), LineEnding::Lf);
+    w.begin_interchange(&header(), &mut numbers).unwrap();
+    w.ta1(&ta1).unwrap();
+    w.begin_group(&group(), &mut numbers).unwrap();
+    assert_eq!(
+        w.ta1(&ta1).unwrap_err().kind(),
+        ErrorKind::InvalidWriterState
+    );
+    w.end_group().unwrap();
+    w.end_interchange().unwrap();
+    let out = w.into_inner().unwrap();
+    let reply = Document::parse(&out).unwrap();
+    assert!(reply.findings().is_empty(), "{:?}", reply.findings());
+    assert_eq!(
+        reply.segment(1).unwrap().raw(),
+        b"TA1*000000007*240101*1200*A*000"
+    );
+}

@@ -1,0 +1,102 @@
+//! The TA1 interchange acknowledgment, built from an interchange's envelope findings.
+
+use std::fmt;
+
+use crate::finding::{AckCode, Finding};
+use crate::view::Interchange;
+
+/// TA104, the interchange acknowledgment code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Ta1Status {
+    /// `A`: accepted with no errors.
+    Accepted,
+    /// `E`: accepted, errors noted (control numbers or the group count disagree).
+    AcceptedWithErrors,
+    /// `R`: rejected because of errors.
+    Rejected,
+}
+
+impl Ta1Status {
+    /// The code as written in TA104.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Ta1Status::Accepted => "A",
+            Ta1Status::AcceptedWithErrors => "E",
+            Ta1Status::Rejected => "R",
+        }
+    }
+}
+
+/// The content of a TA1 segment answering one interchange.
+///
+/// `Debug` shows status and note code, never the control number, date or time.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Ta1 {
+    /// TA101: the interchange control number (ISA13) being acknowledged.
+    pub control_number: String,
+    /// TA102: the interchange date (ISA09).
+    pub date: String,
+    /// TA103: the interchange time (ISA10).
+    pub time: String,
+    /// TA104.
+    pub status: Ta1Status,
+    /// TA105: the interchange note code (`000` when there is nothing to note).
+    pub note: &'static str,
+}
+
+impl Ta1 {
+    /// The TA1 for an interchange: `A`/`000` without TA1 findings; otherwise the first
+    /// finding's note code, with `E` when every TA1 finding only notes a disagreement
+    /// the receiver can work around (note 001: IEA02 differs from ISA13, the header's
+    /// number is used; 021: IEA01 differs from the group count) and `R` otherwise.
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_x12::{Document, Ta1, Ta1Status};
+    /// let input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+    /// *240101*1200*^*00501*000000042*0*T*:~IEA*0*000000043~";
+    /// let doc = Document::parse(input)?;
+    /// let ta1 = Ta1::for_interchange(&doc.interchange(0).ok_or("no interchange")?);
+    /// assert_eq!((ta1.status, ta1.note), (Ta1Status::AcceptedWithErrors, "001"));
+    /// assert_eq!(ta1.control_number, "000000042");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn for_interchange(ich: &Interchange<'_>) -> Ta1 {
+        let field = |n: usize| {
+            ich.isa()
+                .map(|s| String::from_utf8_lossy(s.raw_element(n)).into_owned())
+                .unwrap_or_default()
+        };
+        let notes: Vec<&'static str> = ich
+            .findings()
+            .filter_map(|f: &Finding| match f.ack_code() {
+                AckCode::Ta1Note(n) => Some(n),
+                _ => None,
+            })
+            .collect();
+        let (status, note) = match notes.first() {
+            None => (Ta1Status::Accepted, "000"),
+            Some(&first) if notes.iter().all(|n| matches!(*n, "001" | "021")) => {
+                (Ta1Status::AcceptedWithErrors, first)
+            }
+            Some(&first) => (Ta1Status::Rejected, first),
+        };
+        Ta1 {
+            control_number: field(13),
+            date: field(9),
+            time: field(10),
+            status,
+            note,
+        }
+    }
+}
+
+impl fmt::Debug for Ta1 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ta1")
+            .field("status", &self.status)
+            .field("note", &self.note)
+            .finish_non_exhaustive()
+    }
+}
