@@ -144,4 +144,4 @@ pub use parse::{ElementKind, Index, Parser, Stop, StopReason, UNDEFINED_LENGTH};
 pub use tag::{Tag, Vr};
 pub use ts::{TransferSyntax, KNOWN_ENCAPSULATED};
 pub use value::{parse_ds, parse_is, trim_value, Date, DateTime, NameComponents, PersonName, Time};
-pub use write::Encoder;
+pub use write::{Encoder, IMPLEMENTATION_CLASS_UID};

@@ -102,6 +102,10 @@ impl DataSet<'_> {
     }
 }
 
+/// The Implementation Class UID (0002,0012) this crate writes: a UUID-derived UID
+/// (`2.25.` + the UUID as a decimal integer, PS3.5 §B.2), fixed for carewire-dicom-lite.
+pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.46636049617659888473339771833051324780";
+
 #[derive(Clone, Copy, Debug)]
 struct OpenContainer {
     /// Where the 32-bit length field is (to patch a defined length), if defined.
@@ -158,7 +162,7 @@ impl Encoder {
 
     /// An encoder that writes a Part 10 file: `preamble` (128 bytes), `DICM`, and a file
     /// meta group holding (0002,0000), (0002,0001), (0002,0002), (0002,0003), (0002,0010)
-    /// and (0002,0012), then the data set in `ts`.
+    /// and (0002,0012) ([`IMPLEMENTATION_CLASS_UID`]), then the data set in `ts`.
     ///
     /// # Errors
     /// [`ErrorKind::Unencodable`] when a UID is longer than 64 bytes.
@@ -168,6 +172,11 @@ impl Encoder {
         sop_class_uid: &str,
         sop_instance_uid: &str,
     ) -> Result<Encoder> {
+        for uid in [sop_class_uid, sop_instance_uid] {
+            if uid.len() > 64 {
+                return Err(Error::new(ErrorKind::Unencodable, 0));
+            }
+        }
         let mut meta = Encoder::new(TransferSyntax::ExplicitVrLittleEndian);
         meta.element(Tag::new(0x0002, 0x0001), Vr::Ob, &[0, 1])?;
         meta.element(Tag::new(0x0002, 0x0002), Vr::Ui, sop_class_uid.as_bytes())?;
@@ -183,11 +192,6 @@ impl Encoder {
             Vr::Ui,
             b"1.2.826.0.1.3680043.10.1546",
         )?;
-        for uid in [sop_class_uid, sop_instance_uid] {
-            if uid.len() > 64 {
-                return Err(Error::new(ErrorKind::Unencodable, 0));
-            }
-        }
         let body = meta.finish()?;
         let mut out = Vec::with_capacity(132 + 12 + body.len());
         out.extend_from_slice(&preamble);
