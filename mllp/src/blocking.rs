@@ -299,6 +299,9 @@ impl Client {
                 Ok(stream) => {
                     stream.set_nodelay(true)?;
                     stream.set_write_timeout(Some(nonzero(self.config.send_timeout)))?;
+                    // Bounds reads before the response phase sets its own deadline,
+                    // such as a TLS handshake's, which happens inside the first write.
+                    stream.set_read_timeout(Some(nonzero(self.config.send_timeout)))?;
                     return Ok(Connection {
                         stream: self.wrap(stream)?,
                         buf: BytesMut::with_capacity(READ_CHUNK),

@@ -137,3 +137,21 @@ fn unusable_pem_is_a_tls_error() {
     let err = TlsClientConfig::from_pem(b"", "localhost").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Tls);
 }
+
+#[test]
+fn silent_tls_peer_times_out_instead_of_hanging() {
+    // Accepts TCP but never answers the TLS handshake.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let ca = Ca::new("ca");
+    let tls = TlsClientConfig::from_pem(&ca.pem(), "localhost").unwrap();
+    let mut config = client_config(Some(tls));
+    config.send_timeout = Duration::from_millis(300);
+    config.response_timeout = Duration::from_millis(300);
+    let mut client = Client::connect(addr, config).unwrap();
+    let _held = listener.accept().unwrap();
+    let started = std::time::Instant::now();
+    let err = client.request(b"x").unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
