@@ -1,6 +1,7 @@
 //! X12 tokenizer over any bytes: no panic (lenient and strict); whatever parses walks,
-//! writes back byte for byte, streams to the same segments through a tiny buffer, and
-//! re-delimited output parses to the same segment count.
+//! places every segment of a known transaction set in a loop, writes back byte for byte,
+//! streams to the same segments through a tiny buffer, and re-delimited output parses to
+//! the same segment count.
 #![no_main]
 
 use std::io::BufReader;
@@ -27,6 +28,19 @@ fuzz_target!(|data: &[u8]| {
     }
     for f in doc.findings() {
         let _ = f.to_string();
+    }
+    // Loops: every segment of every set with a guide lands in a loop.
+    for ich in doc.interchanges() {
+        let _ = carewire_x12::Ta1::for_interchange(&ich);
+        for group in ich.groups() {
+            for set in group.transaction_sets() {
+                if let Some(tree) = set.loops() {
+                    for i in 0..set.segment_count() {
+                        assert!(!tree.loop_of(i).is_empty(), "segment without a loop");
+                    }
+                }
+            }
+        }
     }
     let mut out = Vec::new();
     write_verbatim(&doc, &mut out).expect("write to Vec");
