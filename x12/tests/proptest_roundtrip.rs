@@ -308,3 +308,203 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// (d) generated 837P and 835 documents: envelopes and loops read back as written
+// ---------------------------------------------------------------------------------------
+
+/// An 837P: billing providers → subscribers → (optional patient) → claims → lines.
+#[derive(Clone, Debug)]
+struct Claim {
+    lines: usize,
+    other_payers: usize,
+    rendering: bool,
+}
+
+type Subscriber = (bool, Vec<Claim>); // (claims under a 2000C patient, claims)
+
+fn claim() -> impl Strategy<Value = Claim> {
+    (1..4usize, 0..3usize, any::<bool>()).prop_map(|(lines, other_payers, rendering)| Claim {
+        lines,
+        other_payers,
+        rendering,
+    })
+}
+
+fn p837() -> impl Strategy<Value = Vec<Vec<Subscriber>>> {
+    proptest::collection::vec(
+        proptest::collection::vec(
+            (any::<bool>(), proptest::collection::vec(claim(), 1..3)),
+            1..3,
+        ),
+        1..3,
+    )
+}
+
+fn seg(w: &mut Writer<Vec<u8>>, id: &str, els: &[&str]) {
+    let fields: Vec<Field<'_>> = els.iter().map(|e| Field::Simple(e)).collect();
+    w.segment(id, &fields).unwrap();
+}
+
+fn build_837p(billing: &[Vec<Subscriber>], le: LineEnding) -> Vec<u8> {
+    let mut numbers = SequentialControlNumbers::default();
+    let mut w = Writer::new(Vec::new(), Delimiters::default(), le);
+    let header = InterchangeHeader::new("SENDER", "RECEIVER", "240101", "1200");
+    w.begin_interchange(&header, &mut numbers).unwrap();
+    let gh = GroupHeader::new("HC", "S", "R", "20240101", "1200", "005010X222A1");
+    w.begin_group(&gh, &mut numbers).unwrap();
+    w.begin_transaction_set("837", Some("005010X222A1"), &mut numbers)
+        .unwrap();
+    seg(
+        &mut w,
+        "BHT",
+        &["0019", "00", "1", "20240101", "1200", "CH"],
+    );
+    seg(
+        &mut w,
+        "NM1",
+        &["41", "2", "SUBMITTER", "", "", "", "", "46", "1"],
+    );
+    seg(
+        &mut w,
+        "NM1",
+        &["40", "2", "RECEIVER", "", "", "", "", "46", "2"],
+    );
+    let mut hl = 0;
+    for subscribers in billing {
+        hl += 1;
+        let provider = hl.to_string();
+        seg(&mut w, "HL", &[&provider, "", "20", "1"]);
+        seg(
+            &mut w,
+            "NM1",
+            &["85", "2", "BILLING", "", "", "", "", "XX", "1"],
+        );
+        seg(&mut w, "N3", &["1 MAIN ST"]);
+        seg(&mut w, "N4", &["CITY", "ST", "12345"]);
+        for (patient, claims) in subscribers {
+            hl += 1;
+            let subscriber = hl.to_string();
+            let child = if *patient { "1" } else { "0" };
+            seg(&mut w, "HL", &[&subscriber, &provider, "22", child]);
+            seg(&mut w, "SBR", &["P", "18"]);
+            seg(
+                &mut w,
+                "NM1",
+                &["IL", "1", "DOE", "JOHN", "", "", "", "MI", "1"],
+            );
+            seg(
+                &mut w,
+                "NM1",
+                &["PR", "2", "PAYER", "", "", "", "", "PI", "1"],
+            );
+            if *patient {
+                hl += 1;
+                seg(&mut w, "HL", &[&hl.to_string(), &subscriber, "23", "0"]);
+                seg(&mut w, "PAT", &["19"]);
+                seg(&mut w, "NM1", &["QC", "1", "DOE", "JANE"]);
+            }
+            for c in claims {
+                w.segment(
+                    "CLM",
+                    &[
+                        "A1".into(),
+                        "100".into(),
+                        "".into(),
+                        "".into(),
+                        Field::Composite(&["11", "B", "1"]),
+                        "Y".into(),
+                    ],
+                )
+                .unwrap();
+                w.segment(
+                    "HI",
+                    &[Field::Repeated(&[&["ABK", "J209"], &["ABF", "R05"]])],
+                )
+                .unwrap();
+                if c.rendering {
+                    seg(
+                        &mut w,
+                        "NM1",
+                        &["82", "1", "DOC", "A", "", "", "", "XX", "3"],
+                    );
+                    seg(&mut w, "PRV", &["PE", "PXC", "207Q00000X"]);
+                }
+                for _ in 0..c.other_payers {
+                    seg(&mut w, "SBR", &["S", "18", "", "", "", "", "", "", "CI"]);
+                    seg(&mut w, "CAS", &["CO", "45", "20"]);
+                    seg(
+                        &mut w,
+                        "NM1",
+                        &["IL", "1", "DOE", "JOHN", "", "", "", "MI", "2"],
+                    );
+                    seg(
+                        &mut w,
+                        "NM1",
+                        &["PR", "2", "OTHER", "", "", "", "", "PI", "9"],
+                    );
+                }
+                for n in 0..c.lines {
+                    seg(&mut w, "LX", &[&(n + 1).to_string()]);
+                    w.segment(
+                        "SV1",
+                        &[
+                            Field::Composite(&["HC", "99213"]),
+                            "100".into(),
+                            "UN".into(),
+                        ],
+                    )
+                    .unwrap();
+                    seg(&mut w, "DTP", &["472", "D8", "20240101"]);
+                }
+            }
+        }
+    }
+    w.end_transaction_set().unwrap();
+    w.end_group().unwrap();
+    w.end_interchange().unwrap();
+    w.into_inner().unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn generated_837p_documents_read_back_with_their_loops(
+        billing in p837(),
+        le in 0..3usize,
+    ) {
+        let bytes = build_837p(&billing, line_ending(le));
+        let doc = Document::parse(&bytes).unwrap();
+        prop_assert!(doc.findings().is_empty(), "{:?}", doc.findings());
+        let set = doc.interchange(0).unwrap().groups().next().unwrap();
+        let set = set.transaction_sets().next().unwrap();
+        let tree = set.loops().unwrap();
+        prop_assert!(tree.findings().is_empty(), "{:?}", tree.findings());
+        let claims: usize = billing.iter().flatten().map(|(_, c)| c.len()).sum();
+        let lines: usize = billing.iter().flatten().flat_map(|(_, c)| c).map(|c| c.lines).sum();
+        let others: usize =
+            billing.iter().flatten().flat_map(|(_, c)| c).map(|c| c.other_payers).sum();
+        let mut seen = (0, 0, 0);
+        for (i, s) in set.segments().enumerate() {
+            match (s.id(), tree.loop_of(i)) {
+                (b"CLM", l) => { prop_assert_eq!(l, "2300"); seen.0 += 1; }
+                (b"SV1", l) => { prop_assert_eq!(l, "2400"); seen.1 += 1; }
+                (b"CAS", l) => { prop_assert_eq!(l, "2320"); seen.2 += 1; }
+                (b"PRV", l) => prop_assert_eq!(l, "2310B"),
+                (b"PAT", l) => prop_assert_eq!(l, "2000C"),
+                _ => {}
+            }
+        }
+        prop_assert_eq!(seen, (claims, lines, others));
+        // Patients' claims sit under 2000C, the others under 2000B.
+        for (i, s) in set.segments().enumerate() {
+            if s.id() == b"CLM" {
+                let path = tree.path_of(i);
+                prop_assert!(path == ["2000A", "2000B", "2300"]
+                    || path == ["2000A", "2000B", "2000C", "2300"], "{:?}", path);
+            }
+        }
+        check_parsed(&bytes);
+    }
+}
