@@ -183,12 +183,22 @@ impl ItemBuf {
 /// assert_eq!(back.get(Tag::new(0x0028, 0x0010)).and_then(|e| e.uint()), Some(512));
 /// # Ok::<(), carewire_dicom_lite::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct DataSetBuf {
     /// The 128-byte preamble; `None` writes a bare data set (no preamble, no meta).
     pub preamble: Option<Vec<u8>>,
     meta: Vec<ElementBuf>,
     elements: Vec<ElementBuf>,
+}
+
+impl fmt::Debug for DataSetBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DataSetBuf")
+            .field("preamble", &self.preamble.as_ref().map(Vec::len))
+            .field("meta", &self.meta)
+            .field("elements", &self.elements)
+            .finish()
+    }
 }
 
 fn swap_to_le(vr: Vr, bytes: &mut [u8]) {

@@ -16,7 +16,7 @@ pub fn trim_value(s: &str, keep_leading: bool) -> &str {
 }
 
 /// A calendar date (DA, PS3.5 §6.2: `YYYYMMDD`; the pre-1993 ACR-NEMA form `YYYY.MM.DD`
-/// is also read).
+/// is also read). `Debug` is redacted (birth dates are patient data).
 ///
 /// # Examples
 /// ```
@@ -27,7 +27,7 @@ pub fn trim_value(s: &str, keep_leading: bool) -> &str {
 /// assert!(Date::parse("20240231").is_none());
 /// # Ok::<(), &'static str>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
     /// Year (0-9999).
     pub year: u16,
@@ -93,7 +93,7 @@ impl fmt::Display for Date {
 /// assert_eq!((t.micros, t.fraction_digits), (500_000, 1));
 /// # Ok::<(), &'static str>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Time {
     /// Hour (0-23).
     pub hour: u8,
@@ -195,7 +195,7 @@ impl fmt::Display for Time {
 /// assert_eq!(dt.offset_minutes, Some(60));
 /// # Ok::<(), &'static str>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DateTime {
     /// Year.
     pub year: u16,
@@ -352,7 +352,8 @@ mod chrono_conv {
 }
 
 /// One group of a person name (PS3.5 §6.2.1): up to five `^`-separated components.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+/// `Debug` is redacted.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct NameComponents<'s> {
     /// Family name complex.
     pub family: &'s str,
@@ -421,6 +422,26 @@ impl<'s> PersonName<'s> {
             ideographic: NameComponents::parse(groups.next().unwrap_or_default()),
             phonetic: NameComponents::parse(groups.next().unwrap_or_default()),
         }
+    }
+}
+
+/// Dates and times are patient data (birth dates): `Debug` is redacted; `Display` or the
+/// fields give the value.
+macro_rules! redacted_debug {
+    ($($t:ty => $s:literal),*) => {
+        $(impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str($s)
+            }
+        })*
+    };
+}
+
+redacted_debug!(Date => "Date(..)", Time => "Time(..)", DateTime => "DateTime(..)");
+
+impl fmt::Debug for NameComponents<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NameComponents(..)")
     }
 }
 

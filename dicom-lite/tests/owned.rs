@@ -200,3 +200,21 @@ fn corpus_files_reencode_to_equal_values_in_each_uncompressed_syntax() {
     eprintln!("{checked} re-encodings checked");
     assert!(checked > 50);
 }
+
+#[test]
+fn owned_debug_output_never_shows_values() {
+    let mut buf = DataSetBuf::new();
+    buf.preamble = Some(b"SECRET".repeat(20));
+    buf.insert(Tag::new(0x0010, 0x0010), Vr::Pn, b"Doe^Jane".to_vec());
+    let mut item = ItemBuf::new();
+    item.insert(Tag::new(0x0010, 0x0030), Vr::Da, b"19800101".to_vec());
+    buf.insert_sequence(Tag::new(0x0040, 0x0275), vec![item], false);
+    let dbg = format!("{buf:?}");
+    assert!(
+        !dbg.contains("Doe") && !dbg.contains("1980") && !dbg.contains("SECRET"),
+        "{dbg}"
+    );
+    let date = carewire_dicom_lite::Date::parse("19800101").unwrap();
+    assert_eq!(format!("{date:?}"), "Date(..)");
+    assert_eq!(date.to_string(), "1980-01-01");
+}
