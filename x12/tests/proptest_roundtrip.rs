@@ -508,3 +508,111 @@ proptest! {
         check_parsed(&bytes);
     }
 }
+
+/// An 835: header groups (LX) → claim payments (CLP, claim CAS) → service lines (SVC,
+/// line CAS), then PLB adjustments.
+fn r835() -> impl Strategy<Value = (Vec<Vec<(usize, Vec<usize>)>>, usize)> {
+    (
+        proptest::collection::vec(
+            proptest::collection::vec(
+                (0..3usize, proptest::collection::vec(0..3usize, 0..4)),
+                1..4,
+            ),
+            0..3,
+        ),
+        0..3usize,
+    )
+}
+
+fn build_835(lxs: &[Vec<(usize, Vec<usize>)>], plbs: usize, le: LineEnding) -> Vec<u8> {
+    let mut numbers = SequentialControlNumbers::default();
+    let mut w = Writer::new(Vec::new(), Delimiters::default(), le);
+    let header = InterchangeHeader::new("PAYER", "PROVIDER", "240101", "1200");
+    w.begin_interchange(&header, &mut numbers).unwrap();
+    let gh = GroupHeader::new("HP", "S", "R", "20240101", "1200", "005010X221A1");
+    w.begin_group(&gh, &mut numbers).unwrap();
+    w.begin_transaction_set("835", Some("005010X221A1"), &mut numbers)
+        .unwrap();
+    seg(&mut w, "BPR", &["I", "100", "C", "CHK"]);
+    seg(&mut w, "TRN", &["1", "12345", "1512345678"]);
+    seg(&mut w, "N1", &["PR", "PAYER"]);
+    seg(&mut w, "N3", &["1 MAIN ST"]);
+    seg(&mut w, "N1", &["PE", "PROVIDER", "XX", "1234567893"]);
+    for (n, claims) in lxs.iter().enumerate() {
+        seg(&mut w, "LX", &[&(n + 1).to_string()]);
+        for (claim_cas, lines) in claims {
+            seg(&mut w, "CLP", &["A1", "1", "150", "100", "", "MC", "1"]);
+            for _ in 0..*claim_cas {
+                seg(&mut w, "CAS", &["CO", "45", "25"]);
+            }
+            seg(&mut w, "NM1", &["QC", "1", "DOE", "JANE"]);
+            for line_cas in lines {
+                w.segment(
+                    "SVC",
+                    &[
+                        Field::Composite(&["HC", "99213"]),
+                        "150".into(),
+                        "100".into(),
+                    ],
+                )
+                .unwrap();
+                seg(&mut w, "DTM", &["472", "20240101"]);
+                for _ in 0..*line_cas {
+                    seg(&mut w, "CAS", &["PR", "1", "10"]);
+                }
+            }
+        }
+    }
+    for _ in 0..plbs {
+        w.segment(
+            "PLB",
+            &[
+                "1234567893".into(),
+                "20241231".into(),
+                Field::Composite(&["WO", "1"]),
+                "-10".into(),
+            ],
+        )
+        .unwrap();
+    }
+    w.end_transaction_set().unwrap();
+    w.end_group().unwrap();
+    w.end_interchange().unwrap();
+    w.into_inner().unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn generated_835_documents_read_back_with_their_loops(
+        (lxs, plbs) in r835(),
+        le in 0..3usize,
+    ) {
+        let bytes = build_835(&lxs, plbs, line_ending(le));
+        let doc = Document::parse(&bytes).unwrap();
+        prop_assert!(doc.findings().is_empty(), "{:?}", doc.findings());
+        let set = doc.interchange(0).unwrap().groups().next().unwrap();
+        let set = set.transaction_sets().next().unwrap();
+        let tree = set.loops().unwrap();
+        prop_assert!(tree.findings().is_empty(), "{:?}", tree.findings());
+        let claims = lxs.iter().flatten().count();
+        let claim_cas: usize = lxs.iter().flatten().map(|(c, _)| c).sum();
+        let lines: usize = lxs.iter().flatten().map(|(_, l)| l.len()).sum();
+        let line_cas: usize = lxs.iter().flatten().flat_map(|(_, l)| l).sum();
+        let mut seen = (0, 0, 0, 0, 0);
+        for (i, s) in set.segments().enumerate() {
+            match (s.id(), tree.loop_of(i)) {
+                (b"CLP", l) => { prop_assert_eq!(l, "2100"); seen.0 += 1; }
+                (b"CAS", "2100") => seen.1 += 1,
+                (b"SVC", l) => { prop_assert_eq!(l, "2110"); seen.2 += 1; }
+                (b"CAS", "2110") => seen.3 += 1,
+                (b"PLB", l) => { prop_assert_eq!(l, "trailer"); seen.4 += 1; }
+                (b"CAS", l) => prop_assert!(false, "CAS in {}", l),
+                _ => {}
+            }
+        }
+        prop_assert_eq!(seen, (claims, claim_cas, lines, line_cas, plbs));
+        check_parsed(&bytes);
+    }
+}
