@@ -509,9 +509,12 @@ proptest! {
     }
 }
 
+/// LX groups → claim payments (claim-level CAS count, line-level CAS count per SVC).
+type Remit = Vec<Vec<(usize, Vec<usize>)>>;
+
 /// An 835: header groups (LX) → claim payments (CLP, claim CAS) → service lines (SVC,
 /// line CAS), then PLB adjustments.
-fn r835() -> impl Strategy<Value = (Vec<Vec<(usize, Vec<usize>)>>, usize)> {
+fn r835() -> impl Strategy<Value = (Remit, usize)> {
     (
         proptest::collection::vec(
             proptest::collection::vec(
