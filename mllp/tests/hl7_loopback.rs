@@ -76,16 +76,16 @@ fn messages_are_acknowledged_and_correlated() {
 fn late_ack_is_never_matched_to_the_next_message() {
     let handler = AckHandler::new(|msg: &MessageBuf, _p: Peer| {
         if msg.view().header().control_id().as_deref() == Some("SLOW") {
-            thread::sleep(Duration::from_millis(600));
+            thread::sleep(Duration::from_millis(1500));
         }
         AckCode::Aa
     });
     let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler).unwrap();
     let mut client =
-        Client::connect(server.local_addr(), config(Duration::from_millis(200))).unwrap();
+        Client::connect(server.local_addr(), config(Duration::from_millis(500))).unwrap();
     let err = client.send_message(&adt("SLOW")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout(Phase::Response));
-    thread::sleep(Duration::from_millis(600)); // the late ACK is written meanwhile
+    thread::sleep(Duration::from_millis(1100)); // the late ACK is written meanwhile
     let ack = client.send_message(&adt("NEXT")).unwrap();
     assert_eq!(msa2(ack.message().unwrap()), "NEXT");
     server.shutdown();

@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn echo(frame: Frame, _p: Peer) -> Reply {
     if frame.raw() == b"slow" {
-        std::thread::sleep(Duration::from_millis(400));
+        std::thread::sleep(Duration::from_millis(1500));
     }
     let mut out = b"ACK:".to_vec();
     out.extend_from_slice(frame.raw());
@@ -69,12 +69,12 @@ async fn late_reply_is_never_matched_to_the_next_message() {
             .await
             .unwrap();
         let mut c = config();
-        c.response_timeout = Duration::from_millis(150);
+        c.response_timeout = Duration::from_millis(500);
         let mut client = Client::connect(server.local_addr(), c).await.unwrap();
         let err = client.request(b"slow").await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Timeout(Phase::Response));
         assert!(!client.is_connected());
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        tokio::time::sleep(Duration::from_millis(1100)).await;
         let reply = client.request(b"next").await.unwrap();
         assert_eq!(&reply.raw()[4..], b"next");
         assert_eq!(client.connects(), 2);
