@@ -47,8 +47,10 @@
 //!    [`TransactionSet`] → [`Segment`] → [`Element`] → [`Repetition`] → [`Component`],
 //!    each split lazily from its parent's span, each giving `raw()` bytes or `decoded()`
 //!    text (`Cow`: borrowed unless the bytes were not UTF-8);
-//! 3. [`SegmentReader`] streams [`SegmentBuf`]s from any `BufRead` in memory bounded by
-//!    the largest segment, for files too large to hold.
+//! 3. `DocumentBuf` (cargo feature `bytes`, on by default) owns its input as
+//!    `bytes::Bytes`, so a buffer from a file or socket becomes a document without a
+//!    copy; [`SegmentReader`] streams [`SegmentBuf`]s from any `BufRead` in memory
+//!    bounded by the largest segment, for files too large to hold.
 //!
 //! Numbering follows the implementation guides: elements, repetitions and components
 //! are 1-based (`NM103` is `element(3)`, `CLM05-2` is `element(5)?.component(2)`).
@@ -102,7 +104,7 @@
 //!
 //! ## Cargo features
 //!
-//! None yet.
+//! - `bytes` (default): `DocumentBuf`, a document owning its input as `bytes::Bytes`.
 //!
 //! ## Specifications
 //!
@@ -137,6 +139,8 @@ pub use finding::{AckCode, Finding, FindingKind, Severity};
 pub use loops::{Guide, LoopFinding, LoopFindingKind, LoopNode, LoopTree};
 pub use scan::{Index, Parser};
 pub use stream::{SegmentBuf, SegmentReader};
+#[cfg(feature = "bytes")]
+pub use view::DocumentBuf;
 pub use view::{
     Component, Document, Element, FunctionalGroup, Interchange, Repetition, Segment, Segments,
     TransactionSet,

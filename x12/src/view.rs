@@ -851,3 +851,67 @@ impl fmt::Debug for Component<'_> {
             .finish()
     }
 }
+
+/// A parsed document that owns its input as [`bytes::Bytes`] (cargo feature `bytes`, on by
+/// default), so a buffer read from a file or a socket becomes a document without a copy.
+///
+/// # Examples
+/// ```
+/// use carewire_x12::DocumentBuf;
+/// let input = bytes::Bytes::from_static(b"ISA*00*          *00*          *ZZ*SENDER         \
+/// *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*T*:~IEA*0*000000001~");
+/// let doc = DocumentBuf::parse(input.clone())?;
+/// assert_eq!(doc.view().segment_count(), 2);
+/// assert_eq!(doc.bytes(), &input);
+/// # Ok::<(), carewire_x12::Error>(())
+/// ```
+#[cfg(feature = "bytes")]
+#[derive(Clone)]
+pub struct DocumentBuf {
+    bytes: bytes::Bytes,
+    index: Index,
+}
+
+#[cfg(feature = "bytes")]
+impl DocumentBuf {
+    /// Parses owned bytes with the default configuration.
+    ///
+    /// # Errors
+    /// As [`Document::parse`].
+    pub fn parse(bytes: impl Into<bytes::Bytes>) -> Result<DocumentBuf> {
+        DocumentBuf::parse_with(bytes, &ParseConfig::default())
+    }
+
+    /// Parses owned bytes with `config`.
+    ///
+    /// # Errors
+    /// As [`Document::parse_with`].
+    pub fn parse_with(bytes: impl Into<bytes::Bytes>, config: &ParseConfig) -> Result<DocumentBuf> {
+        let bytes = bytes.into();
+        let mut index = Index::new();
+        scan(&bytes, config, &mut index)?;
+        Ok(DocumentBuf { bytes, index })
+    }
+
+    /// A borrowed view (no copy, no re-parse).
+    pub fn view(&self) -> Document<'_> {
+        Document::from_parts(&self.bytes, Cow::Borrowed(&self.index))
+    }
+
+    /// The input bytes.
+    pub fn bytes(&self) -> &bytes::Bytes {
+        &self.bytes
+    }
+
+    /// The input bytes, consuming the document.
+    pub fn into_bytes(self) -> bytes::Bytes {
+        self.bytes
+    }
+}
+
+#[cfg(feature = "bytes")]
+impl fmt::Debug for DocumentBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.view(), f)
+    }
+}
