@@ -70,9 +70,9 @@
 //!
 //! - `hl7`: HL7 ACKs, ACK correlation and duplicate keys through `carewire-hl7`.
 //! - `tokio`: `MllpCodec`, a `tokio_util::codec` `Decoder`/`Encoder`, and an async
-//!   client and server (`tokio::Client`, `tokio::Server`; plain TCP for now).
-//! - `tls`: TLS 1.2/1.3 and mutual TLS for the blocking client and server, through
-//!   rustls (`tls::TlsClientConfig`, `tls::TlsServerConfig`).
+//!   client and server (`tokio::Client`, `tokio::Server`).
+//! - `tls`: TLS 1.2/1.3 and mutual TLS for the clients and servers, through rustls
+//!   (`tls::TlsClientConfig`, `tls::TlsServerConfig`; tokio-rustls for the async ones).
 //!
 //! ## Specifications
 //!

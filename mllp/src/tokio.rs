@@ -1,16 +1,20 @@
 //! Async client and server on tokio (feature `tokio`), over the same sans-IO core and
 //! with the same configuration, guarantees and handlers as [`blocking`](crate::blocking).
 //!
-//! TLS is not available here yet: a configuration with `tls` set is refused.
+//! With the `tls` feature, `tls` in the configurations works here too (tokio-rustls);
+//! the handshake is bounded by `send_timeout` (client) or `write_timeout` (server).
 
+use std::io;
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -26,29 +30,98 @@ use crate::metrics::{Event, Timing};
 /// Bytes reserved for each read (a connection holds at most `max_frame` plus this).
 const READ_CHUNK: usize = 64 * 1024;
 
-#[cfg(feature = "tls")]
-fn refuse_tls(tls: bool) -> Result<()> {
-    if tls {
-        Err(Error::new(ErrorKind::InvalidConfig))
-    } else {
-        Ok(())
+/// A connection: plain TCP, or TLS over TCP.
+enum Stream {
+    Plain(TcpStream),
+    #[cfg(feature = "tls")]
+    TlsClient(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+    #[cfg(feature = "tls")]
+    TlsServer(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+}
+
+impl Stream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(s) => s.get_ref().0,
+            #[cfg(feature = "tls")]
+            Stream::TlsServer(s) => s.get_ref().0,
+        }
+    }
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(s) => Pin::new(&mut **s).poll_read(cx, buf),
+            #[cfg(feature = "tls")]
+            Stream::TlsServer(s) => Pin::new(&mut **s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(s) => Pin::new(&mut **s).poll_write(cx, buf),
+            #[cfg(feature = "tls")]
+            Stream::TlsServer(s) => Pin::new(&mut **s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(s) => Pin::new(&mut **s).poll_flush(cx),
+            #[cfg(feature = "tls")]
+            Stream::TlsServer(s) => Pin::new(&mut **s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(s) => Pin::new(&mut **s).poll_shutdown(cx),
+            #[cfg(feature = "tls")]
+            Stream::TlsServer(s) => Pin::new(&mut **s).poll_shutdown(cx),
+        }
     }
 }
 
 struct Connection {
-    stream: TcpStream,
+    stream: Stream,
     buf: BytesMut,
     decoder: FrameDecoder,
     last_used: Instant,
+    /// A request was written on it. Until then nothing can be stale, and the check is
+    /// skipped: TLS session tickets may be arriving right after the handshake.
+    used: bool,
 }
 
 impl Connection {
     /// True when nothing is waiting to be read and the peer has not closed (a
     /// non-blocking peek at the socket itself, which does not depend on whether the
-    /// runtime has noticed the socket's readiness yet).
+    /// runtime has noticed the socket's readiness yet). Under TLS any bytes count, TLS
+    /// housekeeping included; session tickets come before the first response and are
+    /// consumed with it, so a connection in step stays quiet.
     fn is_quiet(&self) -> bool {
         let mut probe = [MaybeUninit::<u8>::new(0); 1];
-        match socket2::SockRef::from(&self.stream).peek(&mut probe) {
+        match socket2::SockRef::from(self.stream.tcp()).peek(&mut probe) {
             Ok(_) => false, // 0: closed by the peer; 1: bytes nobody asked for
             Err(e) => e.kind() == std::io::ErrorKind::WouldBlock,
         }
@@ -99,11 +172,8 @@ impl Client {
     /// Resolves `addr` and connects.
     ///
     /// # Errors
-    /// As [`blocking::Client::connect`](crate::blocking::Client::connect), and
-    /// [`ErrorKind::InvalidConfig`] when the configuration asks for TLS.
+    /// As [`blocking::Client::connect`](crate::blocking::Client::connect).
     pub async fn connect(addr: impl ToSocketAddrs, config: ClientConfig) -> Result<Client> {
-        #[cfg(feature = "tls")]
-        refuse_tls(config.tls.is_some())?;
         let encoder = FrameEncoder::with_config(config.frame.clone())?;
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host(addr).await?.collect();
         if addrs.is_empty() {
@@ -154,10 +224,11 @@ impl Client {
                 Ok(Ok(stream)) => {
                     stream.set_nodelay(true)?;
                     return Ok(Connection {
-                        stream,
+                        stream: self.wrap(stream).await?,
                         buf: BytesMut::with_capacity(READ_CHUNK),
                         decoder: FrameDecoder::with_config(self.config.frame.clone())?,
                         last_used: Instant::now(),
+                        used: false,
                     });
                 }
                 Ok(Err(e)) => last = Error::from(e),
@@ -167,12 +238,31 @@ impl Client {
         Err(last)
     }
 
+    #[cfg(not(feature = "tls"))]
+    async fn wrap(&self, stream: TcpStream) -> Result<Stream> {
+        Ok(Stream::Plain(stream))
+    }
+
+    #[cfg(feature = "tls")]
+    async fn wrap(&self, stream: TcpStream) -> Result<Stream> {
+        let Some(tls) = &self.config.tls else {
+            return Ok(Stream::Plain(stream));
+        };
+        let connector = tokio_rustls::TlsConnector::from(Arc::clone(&tls.config));
+        let handshake = connector.connect(tls.server_name.clone(), stream);
+        match tokio::time::timeout(nonzero(self.config.send_timeout), handshake).await {
+            Ok(Ok(s)) => Ok(Stream::TlsClient(Box::new(s))),
+            Ok(Err(e)) => Err(e.into()),
+            Err(_) => Err(Error::new(ErrorKind::Timeout(Phase::Send))),
+        }
+    }
+
     async fn ensure_connected(&mut self) -> Result<()> {
         if let Some(conn) = &self.conn {
             let fresh = conn.buf.is_empty()
                 && !conn.decoder.in_frame()
                 && conn.last_used.elapsed() < self.config.idle_timeout;
-            if fresh && conn.is_quiet() {
+            if fresh && (!conn.used || conn.is_quiet()) {
                 return Ok(());
             }
             self.close();
@@ -258,7 +348,12 @@ impl Client {
         let Some(conn) = self.conn.as_mut() else {
             return Err(Error::new(ErrorKind::ConnectionClosed));
         };
-        match tokio::time::timeout(nonzero(send_timeout), conn.stream.write_all(&self.out)).await {
+        conn.used = true;
+        let write = async {
+            conn.stream.write_all(&self.out).await?;
+            conn.stream.flush().await
+        };
+        match tokio::time::timeout(nonzero(send_timeout), write).await {
             Ok(written) => written?,
             Err(_) => return Err(Error::new(ErrorKind::Timeout(Phase::Send))),
         }
@@ -297,16 +392,13 @@ impl Server {
     /// inside a tokio runtime with I/O and time enabled).
     ///
     /// # Errors
-    /// As [`blocking::Server::bind`](crate::blocking::Server::bind), and
-    /// [`ErrorKind::InvalidConfig`] when the configuration asks for TLS.
+    /// As [`blocking::Server::bind`](crate::blocking::Server::bind).
     pub async fn bind(
         addr: impl ToSocketAddrs,
         config: ServerConfig,
         handler: impl Handler,
     ) -> Result<ServerHandle> {
         config.frame.validate()?;
-        #[cfg(feature = "tls")]
-        refuse_tls(config.tls.is_some())?;
         if config.max_connections == 0 {
             return Err(Error::new(ErrorKind::InvalidConfig));
         }
@@ -419,15 +511,34 @@ async fn accept_loop(
     while connections.join_next().await.is_some() {}
 }
 
+#[cfg(not(feature = "tls"))]
+async fn accept_tls(stream: TcpStream, _config: &ServerConfig) -> Result<Stream> {
+    Ok(Stream::Plain(stream))
+}
+
+#[cfg(feature = "tls")]
+async fn accept_tls(stream: TcpStream, config: &ServerConfig) -> Result<Stream> {
+    let Some(tls) = &config.tls else {
+        return Ok(Stream::Plain(stream));
+    };
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::clone(&tls.config));
+    match tokio::time::timeout(nonzero(config.write_timeout), acceptor.accept(stream)).await {
+        Ok(Ok(s)) => Ok(Stream::TlsServer(Box::new(s))),
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => Err(Error::new(ErrorKind::Timeout(Phase::Connect))),
+    }
+}
+
 async fn serve_connection(
-    mut stream: TcpStream,
+    tcp: TcpStream,
     peer: Peer,
     config: &ServerConfig,
     handler: Arc<dyn Handler>,
     shared: &Shared,
     mut stopped: watch::Receiver<bool>,
 ) -> Result<()> {
-    stream.set_nodelay(true)?;
+    tcp.set_nodelay(true)?;
+    let mut stream = accept_tls(tcp, config).await?;
     let mut decoder = FrameDecoder::with_config(config.frame.clone())?;
     let encoder = FrameEncoder::with_config(config.frame.clone())?;
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
@@ -455,7 +566,10 @@ async fn serve_connection(
                         Reply::Frame(reply) => {
                             out.clear();
                             encoder.encode_frame(&reply, &mut out)?;
-                            let write = stream.write_all(&out);
+                            let write = async {
+                                stream.write_all(&out).await?;
+                                stream.flush().await
+                            };
                             match tokio::time::timeout(nonzero(config.write_timeout), write).await {
                                 Ok(written) => written?,
                                 Err(_) => return Err(Error::new(ErrorKind::Timeout(Phase::Send))),

@@ -155,3 +155,66 @@ fn silent_tls_peer_times_out_instead_of_hanging() {
     assert!(err.is_timeout(), "{err}");
     assert!(started.elapsed() < Duration::from_secs(3));
 }
+
+#[cfg(feature = "tokio")]
+mod async_tls {
+    use super::*;
+    use carewire_mllp::tokio as mllp_tokio;
+
+    async fn server(tls: TlsServerConfig) -> mllp_tokio::ServerHandle {
+        let mut config = ServerConfig::default();
+        config.tls = Some(tls);
+        mllp_tokio::Server::bind("127.0.0.1:0", config, echo)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn async_tls_round_trip_and_mutual_tls() {
+        let run = async {
+            let ca = Ca::new("ca");
+            let client_ca = Ca::new("client ca");
+            let (cert, key) = ca.issue(&["localhost"]);
+            // Server authentication only; the connection is kept across requests
+            // (session tickets are not taken for an unasked reply).
+            let plain = server(TlsServerConfig::from_pem(&cert, &key).unwrap()).await;
+            let tls = TlsClientConfig::from_pem(&ca.pem(), "localhost").unwrap();
+            let mut client =
+                mllp_tokio::Client::connect(plain.local_addr(), client_config(Some(tls)))
+                    .await
+                    .unwrap();
+            for i in 0..50 {
+                let msg = format!("M{i}");
+                let reply = client.request(msg.as_bytes()).await.unwrap();
+                assert_eq!(&reply.raw()[4..], msg.as_bytes());
+            }
+            assert_eq!(client.connects(), 1);
+            plain.shutdown().await;
+
+            // Mutual TLS.
+            let mutual =
+                server(TlsServerConfig::with_client_ca(&cert, &key, &client_ca.pem()).unwrap())
+                    .await;
+            let (ccert, ckey) = client_ca.issue(&["lab-analyser"]);
+            let tls =
+                TlsClientConfig::with_client_cert(&ca.pem(), &ccert, &ckey, "localhost").unwrap();
+            let mut client =
+                mllp_tokio::Client::connect(mutual.local_addr(), client_config(Some(tls)))
+                    .await
+                    .unwrap();
+            assert_eq!(&client.request(b"ok").await.unwrap().raw()[4..], b"ok");
+            let tls = TlsClientConfig::from_pem(&ca.pem(), "localhost").unwrap();
+            let refused = async {
+                let mut c =
+                    mllp_tokio::Client::connect(mutual.local_addr(), client_config(Some(tls)))
+                        .await?;
+                c.request(b"no").await
+            };
+            assert!(refused.await.is_err());
+            mutual.shutdown().await;
+        };
+        tokio::time::timeout(Duration::from_secs(20), run)
+            .await
+            .unwrap();
+    }
+}
