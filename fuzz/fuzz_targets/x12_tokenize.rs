@@ -47,15 +47,18 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(out, data, "verbatim round trip");
 
     let mut reader = SegmentReader::new(BufReader::with_capacity(3, data));
+    let mut streamed = Vec::new();
     for (seg, slice) in (&mut reader).zip(doc.segments()) {
-        match seg {
-            Ok(seg) => {
-                assert_eq!(seg.raw(), slice.raw(), "stream disagrees");
-                assert_eq!(seg.is_interchange_header(), slice.is_interchange_header());
-            }
-            Err(_) => break,
-        }
+        let seg = seg.expect("the stream reads what the slice parser read");
+        assert_eq!(seg.raw(), slice.raw(), "stream disagrees");
+        assert_eq!(seg.trailer(), slice.trailer(), "stream trailer disagrees");
+        assert_eq!(seg.is_interchange_header(), slice.is_interchange_header());
+        streamed.extend_from_slice(seg.as_bytes());
     }
+    assert!(reader.next().is_none(), "the stream has more segments");
+    let mut whole = reader.prefix().to_vec();
+    whole.extend_from_slice(&streamed);
+    assert_eq!(whole, data, "the stream lost or added bytes");
 
     let delims = Delimiters::new(b'|', b'>', Some(b'!'), b'\n').expect("valid set");
     let mut out = Vec::new();

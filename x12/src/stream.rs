@@ -300,26 +300,29 @@ impl<R: BufRead> SegmentReader<R> {
         if content_len > self.config.max_segment_len {
             return Err(self.too_long());
         }
-        // The trailer: terminator, then line breaks, indentation and empty segments.
+        // The trailer: terminator, then line breaks, indentation and empty segments, and
+        // a NUL/SUB-padded end of stream: the same rules as the slice parser.
         let mut end = content_len;
         if let Some(t) = term_pos {
             end = t + 1;
             loop {
                 self.fill(end + 1)?;
-                match self.buf.get(end) {
-                    Some(&b)
-                        if b == delims.segment() || matches!(b, b'\r' | b'\n' | b' ' | b'\t') =>
-                    {
-                        if !self.config.allow_stray_bytes && b != delims.segment() {
-                            return Err(Error::new(
-                                ErrorKind::StrayBytes,
-                                self.base as usize + end,
-                            ));
-                        }
-                        end += 1;
-                    }
-                    _ => break,
+                let Some(&b) = self.buf.get(end) else {
+                    break;
+                };
+                let gap = b == delims.segment() || matches!(b, b'\r' | b'\n' | b' ' | b'\t');
+                let padding = matches!(b, 0 | 0x1A) && self.padding_to_eof(end)?;
+                if !gap && !padding {
+                    break;
                 }
+                if !self.config.allow_stray_bytes {
+                    return Err(Error::new(ErrorKind::StrayBytes, self.base as usize + end));
+                }
+                if padding {
+                    end = self.buf.len();
+                    break;
+                }
+                end += 1;
                 if end > content_len + self.limit() {
                     return Err(self.too_long());
                 }
@@ -344,6 +347,23 @@ impl<R: BufRead> SegmentReader<R> {
         };
         self.base += seg.bytes.len() as u64;
         Ok(Some(seg))
+    }
+
+    /// Is everything from `from` to the end of the stream NUL, SUB or whitespace? Reads
+    /// ahead at most `limit()` bytes to decide (beyond that: no).
+    fn padding_to_eof(&mut self, from: usize) -> Result<bool> {
+        let mut j = from;
+        loop {
+            self.fill(j + 1)?;
+            match self.buf.get(j) {
+                None => return Ok(true),
+                Some(b'\r' | b'\n' | b' ' | b'\t' | 0 | 0x1A) => j += 1,
+                Some(_) => return Ok(false),
+            }
+            if j - from > self.limit() {
+                return Ok(false);
+            }
+        }
     }
 
     fn shift(&self, e: Error) -> Error {

@@ -196,22 +196,18 @@ fn check_parsed(input: &[u8]) {
     let mut all = Vec::new();
     let mut n = 0;
     for (seg, slice) in (&mut reader).zip(doc.segments()) {
-        match seg {
-            Ok(seg) => {
-                assert_eq!(seg.raw(), slice.raw());
-                all.extend_from_slice(seg.as_bytes());
-                n += 1;
-            }
-            // The stream reader does not skip a NUL/SUB-padded end; nothing else differs.
-            Err(_) => return,
-        }
+        let seg = seg.unwrap();
+        assert_eq!(seg.raw(), slice.raw());
+        assert_eq!(seg.trailer(), slice.trailer());
+        assert_eq!(seg.is_interchange_header(), slice.is_interchange_header());
+        all.extend_from_slice(seg.as_bytes());
+        n += 1;
     }
-    let trailing_pad = input.iter().any(|&b| b == 0 || b == 0x1A);
-    if n == doc.segment_count() && !trailing_pad {
-        let mut whole = reader.prefix().to_vec();
-        whole.extend_from_slice(&all);
-        assert_eq!(whole, input);
-    }
+    assert!(reader.next().is_none(), "the stream has more segments");
+    assert_eq!(n, doc.segment_count());
+    let mut whole = reader.prefix().to_vec();
+    whole.extend_from_slice(&all);
+    assert_eq!(whole, input);
 }
 
 proptest! {
