@@ -187,7 +187,7 @@ impl fmt::Display for ErrorKind {
 /// The one error type of this crate: a kind, a byte offset and, where known, a location.
 ///
 /// `Display` states what and where, never the payload:
-/// `invalid delimiters in the ISA segment at byte 105 (ISA16 (segment 1))`.
+/// `invalid delimiters in the ISA segment at byte 105, ISA16 (segment 1)`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,
@@ -231,7 +231,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} at byte {}", self.kind, self.offset)?;
         if let Some(loc) = &self.location {
-            write!(f, " ({loc})")?;
+            write!(f, ", {loc}")?;
         }
         Ok(())
     }

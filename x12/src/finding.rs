@@ -259,7 +259,7 @@ impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} at byte {} ({}; {})",
+            "{} at byte {}, {}: {}",
             self.kind,
             self.offset,
             self.location,

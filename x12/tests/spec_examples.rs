@@ -489,6 +489,23 @@ fn error_display_states_what_and_where() {
         err.to_string(),
         "input does not start with an ISA segment at byte 2"
     );
+    let input =
+        interchange(STD, "000000001", &["BHT*0019"], "").replacen("ZZ*SENDER", "ZZ*SENDE", 1);
+    let err = Document::parse_with(input.as_bytes(), &ParseConfig::strict()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "ISA elements do not have their fixed widths at byte 0, ISA (segment 1)"
+    );
+    let input = interchange(STD, "000000001", &["BHT*0019"], "").replace("SE*3*", "SE*9*");
+    let doc = Document::parse(input.as_bytes()).unwrap();
+    let f = doc.findings()[0];
+    assert_eq!(
+        f.to_string(),
+        format!(
+            "SE01 does not match the number of segments at byte {}, SE01 (segment 5): IK5 4",
+            f.offset
+        )
+    );
 }
 
 #[test]
