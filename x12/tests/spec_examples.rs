@@ -809,3 +809,72 @@ fn ta1_answers_an_interchange_from_its_findings() {
         b"TA1*000000007*240101*1200*A*000"
     );
 }
+
+#[test]
+fn envelope_structure_errors_are_findings_with_the_tree_kept() {
+    let base = interchange(STD, "000000001", &["BHT*0019"], "\n");
+    // A GS without GE, then another GS: the first group is closed at the second.
+    let no_ge = base.replacen("GE*1*1~\n", "", 1).replacen(
+        "IEA*1*",
+        "GS*HC*S*R*20240101*1200*2*X*005010X222A1~\nST*837*0002*005010X222A1~\nSE*2*0002~\nGE*1*2~\nIEA*2*",
+        1,
+    );
+    let doc = Document::parse(no_ge.as_bytes()).unwrap();
+    assert_eq!(kinds(&doc), [FindingKind::MissingGe]);
+    let ich = doc.interchange(0).unwrap();
+    assert_eq!(ich.group_count(), 2);
+    let sets: Vec<usize> = ich.groups().map(|g| g.transaction_set_count()).collect();
+    assert_eq!(sets, [1, 1]);
+
+    // ST without SE followed by another ST: both sets are kept.
+    let no_se = base
+        .replacen("SE*3*0001~\n", "ST*837*0002*005010X222A1~\nSE*2*0002~\n", 1)
+        .replacen("GE*1*1", "GE*2*1", 1);
+    let doc = Document::parse(no_se.as_bytes()).unwrap();
+    assert_eq!(kinds(&doc), [FindingKind::MissingSe]);
+    let group = doc.interchange(0).unwrap().groups().next().unwrap();
+    let counts: Vec<usize> = group
+        .transaction_sets()
+        .map(|s| s.segment_count())
+        .collect();
+    assert_eq!(counts, [2, 2]);
+
+    // SE and GE without their headers, and a segment after IEA.
+    let orphans = format!(
+        "{}SE*1*9~\nGE*0*9~\n",
+        base.replacen("GS*", "SE*1*9~\nGS*", 1)
+    );
+    let doc = Document::parse(orphans.as_bytes()).unwrap();
+    assert_eq!(
+        kinds(&doc),
+        [
+            FindingKind::UnexpectedSegment,
+            FindingKind::UnexpectedSegment
+        ]
+    );
+    assert_eq!(doc.segment_count(), 10);
+
+    // A missing IEA before the next ISA.
+    let two = format!(
+        "{}{}",
+        base.replacen("IEA*1*000000001~\n", "", 1),
+        interchange(STD, "000000002", &["BHT*0019"], "\n")
+    );
+    let doc = Document::parse(two.as_bytes()).unwrap();
+    assert_eq!(doc.interchange_count(), 2);
+    assert_eq!(kinds(&doc), [FindingKind::MissingIea]);
+    assert_eq!(doc.findings()[0].interchange, 0);
+
+    // ST directly inside the interchange (no GS): kept, reported once for the run.
+    let no_gs = base.replacen("GS*HC*S*R*20240101*1200*1*X*005010X222A1~\n", "", 1);
+    let doc = Document::parse(no_gs.as_bytes()).unwrap();
+    assert_eq!(
+        kinds(&doc),
+        [
+            FindingKind::UnexpectedSegment,
+            FindingKind::GroupCountMismatch
+        ]
+    );
+    assert_eq!(doc.interchange(0).unwrap().group_count(), 0);
+    assert_eq!(doc.segment_count(), 6);
+}
