@@ -1,8 +1,9 @@
 //! # carewire-mllp
 //!
 //! MLLP (Minimal Lower Layer Protocol), the framing every HL7 v2 feed runs over TCP:
-//! a sans-IO decoder and encoder, blocking client and server on `std::net`, a tokio-util
-//! codec, and store-before-ACK delivery with duplicate detection that survives restarts.
+//! a sans-IO decoder and encoder; blocking (`std::net`) and async (tokio) clients and
+//! servers on it, with TLS; retries with backoff; metrics without patient data; and
+//! store-before-ACK delivery with duplicate detection that survives restarts.
 //!
 //! ## Quick start
 //!
@@ -49,7 +50,8 @@
 //! buffer: a longer frame is refused as soon as it passes the limit, before its end
 //! arrives, and the decoder resynchronises on the next start byte. Servers bound
 //! connections (`max_connections`, default 64) and idle time (default 5 min); clients
-//! bound connect, send and response time.
+//! bound connect, send, response and idle time, and retry under a [`blocking::RetryPolicy`]
+//! (exponential backoff with jitter; resend on timeout, NAK and optionally AE/AR).
 //!
 //! ## Delivery guarantees
 //!
@@ -58,13 +60,15 @@
 //! taken for the acknowledgment of the next message. A [`store::StoreHandler`] commits
 //! (fsync, for [`store::FileStore`]) before the reply is sent, and answers a duplicate
 //! (same sender and control id, also after a restart) with the stored reply instead of
-//! processing it again.
+//! processing it again. The handler behind it should only decide the reply: a crash
+//! between the handler and the commit makes the sender resend, so work that must happen
+//! exactly once reads committed messages from the store.
 //!
 //! ## Errors and privacy
 //!
 //! One [`Error`] type: an [`ErrorKind`] and, for framing, the stream offset of the frame
 //! concerned. No error, `Debug` output or counter carries message content: a [`Frame`]
-//! prints as `Data(<812 bytes>)`.
+//! prints as `Data(<812 bytes>)`. [`metrics::Metrics`] receives counts and timings only.
 //!
 //! ## Cargo features
 //!
