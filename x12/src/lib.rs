@@ -49,8 +49,13 @@
 //!    text (`Cow`: borrowed unless the bytes were not UTF-8);
 //! 3. `DocumentBuf` (cargo feature `bytes`, on by default) owns its input as
 //!    `bytes::Bytes`, so a buffer from a file or socket becomes a document without a
-//!    copy; [`SegmentReader`] streams [`SegmentBuf`]s from any `BufRead` in memory
-//!    bounded by the largest segment, for files too large to hold.
+//!    copy.
+//!
+//! For input too large to hold or arriving in pieces: [`Scanner`] is the sans-IO,
+//! resumable scanner (`Status::Complete(span)` or `Status::Partial` — "need more bytes"
+//! is not an error), and [`SegmentReader`] drives it over any `BufRead`, yielding
+//! [`SegmentBuf`]s in memory bounded by the largest segment. Both find exactly the
+//! segments [`Document::parse`] finds.
 //!
 //! Numbering follows the implementation guides: elements, repetitions and components
 //! are 1-based (`NM103` is `element(3)`, `CLM05-2` is `element(5)?.component(2)`).
@@ -138,7 +143,7 @@ pub use error::{Diagnostic, DiagnosticKind, Error, ErrorKind, Location, Result};
 pub use finding::{AckCode, Finding, FindingKind, Severity};
 pub use loops::{Guide, LoopFinding, LoopFindingKind, LoopNode, LoopTree};
 pub use scan::{Index, Parser};
-pub use stream::{SegmentBuf, SegmentReader};
+pub use stream::{Scanner, SegmentBuf, SegmentReader, Span, Status};
 #[cfg(feature = "bytes")]
 pub use view::DocumentBuf;
 pub use view::{

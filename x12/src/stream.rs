@@ -117,13 +117,12 @@ impl fmt::Debug for SegmentBuf {
 /// ```
 pub struct SegmentReader<R> {
     reader: R,
-    config: ParseConfig,
     buf: Vec<u8>,
     /// Stream offset of `buf[0]`.
     base: u64,
     delims: Option<Delimiters>,
     prefix: Vec<u8>,
-    started: bool,
+    scanner: Scanner,
     eof: bool,
     failed: bool,
 }
@@ -138,12 +137,11 @@ impl<R: BufRead> SegmentReader<R> {
     pub fn with_config(reader: R, config: ParseConfig) -> SegmentReader<R> {
         SegmentReader {
             reader,
-            config,
             buf: Vec::new(),
             base: 0,
             delims: None,
             prefix: Vec::new(),
-            started: false,
+            scanner: Scanner::new(config),
             eof: false,
             failed: false,
         }
@@ -190,184 +188,43 @@ impl<R: BufRead> SegmentReader<R> {
         Ok(())
     }
 
-    fn limit(&self) -> usize {
-        self.config.max_segment_len.max(ISA_WINDOW)
-    }
-
-    fn too_long(&self) -> Error {
-        Error::new(
-            ErrorKind::SegmentTooLong {
-                max: self.config.max_segment_len,
-            },
-            self.base as usize,
-        )
-    }
-
-    /// Reads up to and including the first `term` in `buf`, growing it in steps; returns
-    /// the position of the terminator or `None` at end of stream.
-    fn find_terminator(&mut self, from: usize, term: u8) -> Result<Option<usize>> {
-        let mut searched = from;
-        loop {
-            if let Some(i) = self
-                .buf
-                .get(searched..)
-                .and_then(|hay| memchr::memchr(term, hay))
-            {
-                return Ok(Some(searched + i));
-            }
-            searched = self.buf.len();
-            if self.eof {
-                return Ok(None);
-            }
-            if searched > self.limit() {
-                return Err(self.too_long());
-            }
-            self.fill(searched + 4096)?;
-        }
-    }
-
-    fn read_prefix(&mut self) -> Result<()> {
-        self.fill(4)?;
-        if looks_utf16(&self.buf) {
-            return Err(Error::new(ErrorKind::Utf16, 0));
-        }
-        let mut pos = 0;
-        loop {
-            // Seven bytes: `is_isa_at` looks at the separator after ISA01 too.
-            self.fill(pos + 7)?;
-            match self.buf.get(pos) {
-                None => return Err(Error::new(ErrorKind::Empty, pos)),
-                Some(b'\r' | b'\n' | b' ' | b'\t') => pos += 1,
-                Some(0xEF) if pos == 0 && self.buf.starts_with(b"\xEF\xBB\xBF") => pos = 3,
-                Some(_) => break,
-            }
-            if pos > self.limit() {
-                return Err(self.too_long());
-            }
-        }
-        if pos > 0 && !self.config.allow_stray_bytes {
-            return Err(Error::new(ErrorKind::StrayBytes, 0));
-        }
-        if !is_isa_at(&self.buf, pos) {
-            return Err(Error::new(ErrorKind::MissingIsa, pos));
-        }
-        self.prefix = self.buf.drain(..pos).collect();
-        self.base = pos as u64;
-        Ok(())
-    }
-
     fn read_segment(&mut self) -> Result<Option<SegmentBuf>> {
-        if !self.started {
-            self.started = true;
-            self.read_prefix()?;
-        }
-        // Seven bytes, as the slice parser sees them: `ISA*00*` decides a header.
-        self.fill(7)?;
-        if self.buf.is_empty() {
-            return Ok(None);
-        }
-        let mut elems = Vec::new();
-        let (content_len, term_pos, delims);
-        let isa = if is_isa_at(&self.buf, 0) {
-            self.fill(ISA_WINDOW)?;
-            match read_isa(&self.buf, 0) {
-                Ok(isa) => Some(isa),
-                Err(e) if self.delims.is_none() => return Err(self.shift(e)),
-                // As in the slice parser: a later ISA that does not read is a segment.
-                Err(_) => None,
-            }
-        } else {
-            None
-        };
-        let header = isa.is_some();
-        if let Some(isa) = isa {
-            if isa.nonstandard && !self.config.allow_nonstandard_isa {
-                return Err(Error::new(ErrorKind::NonStandardIsa, self.base as usize));
-            }
-            delims = isa.delims;
-            self.delims = Some(delims);
-            elems.extend(isa.starts.iter().map(|&s| s as u32));
-            content_len = isa.end;
-            term_pos = Some(isa.terminator);
-        } else {
-            delims = self.delims.unwrap_or_default();
-            term_pos = self.find_terminator(0, delims.segment())?;
-            content_len = term_pos.unwrap_or(self.buf.len());
-            let sep = delims.element();
-            let content = self.buf.get(..content_len).unwrap_or(&[]);
-            elems.extend(memchr::memchr_iter(sep, content).map(|i| (i + 1) as u32));
-        }
-        if content_len > self.config.max_segment_len {
-            return Err(self.too_long());
-        }
-        // The trailer: terminator, then line breaks, indentation and empty segments, and
-        // a NUL/SUB-padded end of stream: the same rules as the slice parser.
-        let mut end = content_len;
-        if let Some(t) = term_pos {
-            end = t + 1;
-            loop {
-                self.fill(end + 1)?;
-                let Some(&b) = self.buf.get(end) else {
-                    break;
-                };
-                let gap = b == delims.segment() || matches!(b, b'\r' | b'\n' | b' ' | b'\t');
-                let padding = matches!(b, 0 | 0x1A) && self.padding_to_eof(end)?;
-                if !gap && !padding {
-                    break;
-                }
-                if !self.config.allow_stray_bytes {
-                    return Err(Error::new(ErrorKind::StrayBytes, self.base as usize + end));
-                }
-                if padding {
-                    end = self.buf.len();
-                    break;
-                }
-                end += 1;
-                if end > content_len + self.limit() {
-                    return Err(self.too_long());
-                }
-            }
-        }
-        let id_end = elems
-            .first()
-            .map_or(content_len, |&s| (s as usize).saturating_sub(1));
-        if !self.config.allow_invalid_segment_ids
-            && !valid_segment_id(self.buf.get(..id_end).unwrap_or(&[]))
-        {
-            return Err(Error::new(ErrorKind::InvalidSegmentId, self.base as usize));
-        }
-        let bytes: Vec<u8> = self.buf.drain(..end.min(self.buf.len())).collect();
-        let seg = SegmentBuf {
-            bytes,
-            content_len,
-            offset: self.base,
-            delims,
-            elems,
-            header,
-        };
-        self.base += seg.bytes.len() as u64;
-        Ok(Some(seg))
-    }
-
-    /// Is everything from `from` to the end of the stream NUL, SUB or whitespace? Reads
-    /// ahead at most `limit()` bytes to decide (beyond that: no).
-    fn padding_to_eof(&mut self, from: usize) -> Result<bool> {
-        let mut j = from;
         loop {
-            self.fill(j + 1)?;
-            match self.buf.get(j) {
-                None => return Ok(true),
-                Some(b'\r' | b'\n' | b' ' | b'\t' | 0 | 0x1A) => j += 1,
-                Some(_) => return Ok(false),
-            }
-            if j - from > self.limit() {
-                return Ok(false);
+            let status = self
+                .scanner
+                .next(&self.buf, self.eof)
+                .map_err(|e| Error::new(e.kind(), self.base as usize + e.offset()))?;
+            match status {
+                Status::Partial => {
+                    let want = self.buf.len() + 4096;
+                    self.fill(want)?;
+                }
+                Status::End => return Ok(None),
+                Status::Complete(span) => {
+                    if span.prefix > 0 {
+                        self.prefix = self.buf.drain(..span.prefix).collect();
+                        self.base += span.prefix as u64;
+                    }
+                    let len = span.len - span.prefix;
+                    let bytes: Vec<u8> = self.buf.drain(..len.min(self.buf.len())).collect();
+                    let content = bytes.get(..span.content_len).unwrap_or(&[]);
+                    let elems = memchr::memchr_iter(span.delimiters.element(), content)
+                        .map(|i| (i + 1) as u32)
+                        .collect();
+                    self.delims = Some(span.delimiters);
+                    let seg = SegmentBuf {
+                        bytes,
+                        content_len: span.content_len,
+                        offset: self.base,
+                        delims: span.delimiters,
+                        elems,
+                        header: span.header,
+                    };
+                    self.base += seg.bytes.len() as u64;
+                    return Ok(Some(seg));
+                }
             }
         }
-    }
-
-    fn shift(&self, e: Error) -> Error {
-        Error::new(e.kind(), self.base as usize + e.offset())
     }
 }
 
@@ -397,5 +254,287 @@ impl<R> fmt::Debug for SegmentReader<R> {
             .field("delimiters", &self.delims)
             .field("buffered", &self.buf.len())
             .finish()
+    }
+}
+
+/// What [`Scanner::next`] found at the start of the buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Status {
+    /// A complete segment (with its trailer, and before the first segment the prefix).
+    Complete(Span),
+    /// More bytes are needed to decide; not an error. Call again with more bytes, or
+    /// with `eof` set when there are none.
+    Partial,
+    /// The buffer is empty and the input has ended.
+    End,
+}
+
+/// The extent of one segment at the start of the buffer given to [`Scanner::next`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Span {
+    /// Bytes before the segment: the BOM and whitespace before the first `ISA` (only in
+    /// the first span; 0 afterwards).
+    pub prefix: usize,
+    /// Bytes of content (identifier and elements) after the prefix.
+    pub content_len: usize,
+    /// Bytes to consume: prefix, content, terminator, line breaks and indentation.
+    pub len: usize,
+    /// Is the segment an ISA that opens an interchange?
+    pub header: bool,
+    /// The delimiters the segment is written with.
+    pub delimiters: Delimiters,
+}
+
+/// A sans-IO, resumable segment scanner: give it the bytes you have, it answers with the
+/// next segment's extent or asks for more. It allocates nothing and keeps only the
+/// current delimiters, so it suits bytes arriving from a socket or a file in pieces.
+/// It finds exactly the segments [`Document::parse`](crate::Document::parse) finds.
+///
+/// # Examples
+/// ```
+/// use carewire_x12::{ParseConfig, Scanner, Status};
+/// let input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+/// *240101*1200*^*00501*000000001*0*T*:~\nIEA*0*000000001~\n";
+/// let mut scanner = Scanner::new(ParseConfig::default());
+/// // Only 50 bytes so far: not enough to read the ISA.
+/// assert_eq!(scanner.next(&input[..50], false)?, Status::Partial);
+/// let mut rest = &input[..];
+/// let mut ids = Vec::new();
+/// loop {
+///     match scanner.next(rest, true)? {
+///         Status::Complete(span) => {
+///             ids.push(&rest[span.prefix..span.prefix + 3]);
+///             rest = &rest[span.len..];
+///         }
+///         Status::Partial => unreachable!("eof is set"),
+///         _ => break,
+///     }
+/// }
+/// assert_eq!(ids, [&b"ISA"[..], b"IEA"]);
+/// # Ok::<(), carewire_x12::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Scanner {
+    config: ParseConfig,
+    delims: Option<Delimiters>,
+    started: bool,
+    /// How far the terminator search got in the current segment (resumption point).
+    searched: usize,
+}
+
+/// Result of a look-ahead that may need more bytes.
+enum Ahead<T> {
+    Ready(T),
+    More,
+}
+
+impl Scanner {
+    /// A scanner with the given configuration (`max_segment_len` bounds how much it asks
+    /// for before giving up with [`ErrorKind::SegmentTooLong`]).
+    pub fn new(config: ParseConfig) -> Scanner {
+        Scanner {
+            config,
+            delims: None,
+            started: false,
+            searched: 0,
+        }
+    }
+
+    /// The delimiters of the current interchange, once its ISA has been scanned.
+    pub fn delimiters(&self) -> Option<Delimiters> {
+        self.delims
+    }
+
+    fn limit(&self) -> usize {
+        self.config.max_segment_len.max(ISA_WINDOW)
+    }
+
+    fn too_long(&self, at: usize) -> Error {
+        Error::new(
+            ErrorKind::SegmentTooLong {
+                max: self.config.max_segment_len,
+            },
+            at,
+        )
+    }
+
+    /// Scans the segment at the start of `buf`. `eof` says no bytes will follow `buf`.
+    /// After [`Status::Complete`], drop `span.len` bytes from the front before calling
+    /// again. Error offsets are relative to `buf`.
+    ///
+    /// # Errors
+    /// As [`Document::parse`](crate::Document::parse) for the first segment
+    /// ([`ErrorKind::Utf16`], [`ErrorKind::MissingIsa`], ...),
+    /// [`ErrorKind::SegmentTooLong`], and each repair the configuration does not allow.
+    pub fn next(&mut self, buf: &[u8], eof: bool) -> Result<Status> {
+        let mut prefix = 0;
+        if !self.started {
+            match self.prefix_len(buf, eof)? {
+                Ahead::More => return Ok(Status::Partial),
+                Ahead::Ready(p) => prefix = p,
+            }
+        }
+        let seg = buf.get(prefix..).unwrap_or(&[]);
+        if seg.is_empty() {
+            return Ok(if eof { Status::End } else { Status::Partial });
+        }
+        // Seven bytes, as the slice parser sees them: `ISA*00*` decides a header.
+        if seg.len() < 7 && !eof {
+            return Ok(Status::Partial);
+        }
+        let mut header = None;
+        if is_isa_at(seg, 0) {
+            if seg.len() < ISA_WINDOW && !eof {
+                return Ok(Status::Partial);
+            }
+            match read_isa(seg, 0) {
+                Ok(isa) => header = Some(isa),
+                Err(e) if self.delims.is_none() => {
+                    return Err(Error::new(e.kind(), prefix + e.offset()))
+                }
+                // As in the slice parser: a later ISA that does not read is a segment.
+                Err(_) => {}
+            }
+        }
+        let (delims, content_len, term_pos) = match header {
+            Some(isa) => {
+                if isa.nonstandard && !self.config.allow_nonstandard_isa {
+                    return Err(Error::new(ErrorKind::NonStandardIsa, prefix));
+                }
+                (isa.delims, isa.end, Some(isa.terminator))
+            }
+            None => {
+                let delims = self.delims.unwrap_or_default();
+                let from = self.searched.min(seg.len());
+                match memchr::memchr(delims.segment(), &seg[from..]) {
+                    Some(i) => (delims, from + i, Some(from + i)),
+                    None if eof => (delims, seg.len(), None),
+                    None => {
+                        if seg.len() > self.limit() {
+                            return Err(self.too_long(prefix));
+                        }
+                        self.searched = seg.len();
+                        return Ok(Status::Partial);
+                    }
+                }
+            }
+        };
+        if content_len > self.config.max_segment_len {
+            return Err(self.too_long(prefix));
+        }
+        // The trailer: terminator, then line breaks, indentation and empty segments, and
+        // a NUL/SUB-padded end of input: the same rules as the slice parser.
+        let mut end = content_len;
+        if let Some(t) = term_pos {
+            end = t + 1;
+            loop {
+                let Some(&b) = seg.get(end) else {
+                    if !eof {
+                        return Ok(Status::Partial);
+                    }
+                    break;
+                };
+                let gap = b == delims.segment() || matches!(b, b'\r' | b'\n' | b' ' | b'\t');
+                let padding = if matches!(b, 0 | 0x1A) {
+                    match self.padding_to_end(seg, end, eof) {
+                        Ahead::Ready(p) => p,
+                        Ahead::More => return Ok(Status::Partial),
+                    }
+                } else {
+                    false
+                };
+                if !gap && !padding {
+                    break;
+                }
+                if !self.config.allow_stray_bytes {
+                    return Err(Error::new(ErrorKind::StrayBytes, prefix + end));
+                }
+                if padding {
+                    end = seg.len();
+                    break;
+                }
+                end += 1;
+                if end > content_len + self.limit() {
+                    return Err(self.too_long(prefix));
+                }
+            }
+        }
+        let id_end = memchr::memchr(delims.element(), &seg[..content_len]).unwrap_or(content_len);
+        if !self.config.allow_invalid_segment_ids
+            && !valid_segment_id(seg.get(..id_end).unwrap_or(&[]))
+        {
+            return Err(Error::new(ErrorKind::InvalidSegmentId, prefix));
+        }
+        self.started = true;
+        self.searched = 0;
+        if header.is_some() {
+            self.delims = Some(delims);
+        }
+        Ok(Status::Complete(Span {
+            prefix,
+            content_len,
+            len: prefix + end,
+            header: header.is_some(),
+            delimiters: delims,
+        }))
+    }
+
+    /// The BOM and whitespace before the first ISA, or the error for an input without one.
+    fn prefix_len(&self, buf: &[u8], eof: bool) -> Result<Ahead<usize>> {
+        if buf.len() < 4 && !eof {
+            return Ok(Ahead::More);
+        }
+        if looks_utf16(buf) {
+            return Err(Error::new(ErrorKind::Utf16, 0));
+        }
+        let mut pos = if buf.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        while matches!(buf.get(pos), Some(b'\r' | b'\n' | b' ' | b'\t')) {
+            pos += 1;
+            if pos > self.limit() {
+                return Err(self.too_long(0));
+            }
+        }
+        if buf.len() < pos + 7 && !eof {
+            return Ok(Ahead::More);
+        }
+        if pos >= buf.len() {
+            return Err(Error::new(ErrorKind::Empty, pos));
+        }
+        if pos > 0 && !self.config.allow_stray_bytes {
+            return Err(Error::new(ErrorKind::StrayBytes, 0));
+        }
+        if !is_isa_at(buf, pos) {
+            return Err(Error::new(ErrorKind::MissingIsa, pos));
+        }
+        Ok(Ahead::Ready(pos))
+    }
+
+    /// Is everything from `from` to the end of the input NUL, SUB or whitespace? Looks at
+    /// most `limit()` bytes ahead (beyond that: no).
+    fn padding_to_end(&self, seg: &[u8], from: usize, eof: bool) -> Ahead<bool> {
+        let window = seg.get(from..).unwrap_or(&[]);
+        let window = window
+            .get(..window.len().min(self.limit() + 1))
+            .unwrap_or(window);
+        if window
+            .iter()
+            .any(|b| !matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0 | 0x1A))
+        {
+            return Ahead::Ready(false);
+        }
+        if window.len() > self.limit() {
+            return Ahead::Ready(false);
+        }
+        if eof {
+            Ahead::Ready(true)
+        } else {
+            Ahead::More
+        }
     }
 }

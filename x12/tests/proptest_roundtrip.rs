@@ -11,7 +11,7 @@
 
 use carewire_x12::{
     write_verbatim, write_with, Delimiters, Document, Field, GroupHeader, InterchangeHeader,
-    LineEnding, SegmentReader, SequentialControlNumbers, Writer,
+    LineEnding, ParseConfig, Scanner, SegmentReader, SequentialControlNumbers, Status, Writer,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -205,6 +205,28 @@ fn check_parsed(input: &[u8]) {
     }
     assert!(reader.next().is_none(), "the stream has more segments");
     assert_eq!(n, doc.segment_count());
+    // The sans-IO scanner fed one byte at a time finds the same segments.
+    let mut scanner = Scanner::new(ParseConfig::default());
+    let (mut start, mut have, mut k) = (0, 0, 0);
+    loop {
+        let eof = have == input.len();
+        match scanner.next(&input[start..have], eof).unwrap() {
+            Status::Complete(span) => {
+                let slice = doc.segment(k).unwrap();
+                let from = start + span.prefix;
+                assert_eq!(&input[from..from + span.content_len], slice.raw());
+                assert_eq!(span.header, slice.is_interchange_header());
+                start += span.len;
+                k += 1;
+            }
+            Status::Partial => {
+                assert!(!eof, "partial at end of input");
+                have += 1;
+            }
+            _ => break,
+        }
+    }
+    assert_eq!(k, doc.segment_count());
     let mut whole = reader.prefix().to_vec();
     whole.extend_from_slice(&all);
     assert_eq!(whole, input);
