@@ -57,6 +57,34 @@ pub fn message_key(message: &[u8]) -> Option<MessageKey> {
     Some(MessageKey::new(sender, Bytes::copy_from_slice(control_id)))
 }
 
+/// A partition key function for [`PartitionedHandler`](crate::partition::PartitionedHandler):
+/// the raw value at `path` (e.g. `PID-3.1`, the patient identifier), so messages about
+/// one patient are processed in order. Messages that do not parse or lack the value
+/// have no key.
+///
+/// # Errors
+/// `carewire_hl7`'s path error, mapped to [`ErrorKind::InvalidConfig`], when `path`
+/// does not parse.
+///
+/// # Examples
+/// ```
+/// let key = carewire_mllp::hl7::field_key("PID-3.1")?;
+/// let msg = b"MSH|^~\\&|EMR|HOSP|LIS|LAB|20240101||ADT^A01|MSG1|P|2.5\rPID|1||12345^^^HOSP^MR\r";
+/// assert_eq!(key(msg), Some(b"12345".to_vec()));
+/// # Ok::<(), carewire_mllp::Error>(())
+/// ```
+pub fn field_key(path: &str) -> Result<impl Fn(&[u8]) -> Option<Vec<u8>> + Send + Sync + 'static> {
+    let path: carewire_hl7::Path = path
+        .parse()
+        .map_err(|_| Error::new(ErrorKind::InvalidConfig))?;
+    Ok(move |message: &[u8]| {
+        let msg = Message::parse(message).ok()?;
+        let value = msg.get(&path)?;
+        let raw = value.raw();
+        (!raw.is_empty()).then(|| raw.to_vec())
+    })
+}
+
 /// An acknowledgment received by [`Client::send_message`].
 #[derive(Clone)]
 pub struct Ack {

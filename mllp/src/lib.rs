@@ -97,6 +97,7 @@ mod error;
 #[cfg(feature = "hl7")]
 pub mod hl7;
 pub mod metrics;
+pub mod partition;
 pub mod store;
 #[cfg(feature = "tls")]
 pub mod tls;
