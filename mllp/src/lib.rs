@@ -62,7 +62,9 @@
 //! (same sender and control id, also after a restart) with the stored reply instead of
 //! processing it again. The handler behind it should only decide the reply: a crash
 //! between the handler and the commit makes the sender resend, so work that must happen
-//! exactly once reads committed messages from the store.
+//! exactly once reads committed messages from the store. A
+//! [`partition::PartitionedHandler`] keeps messages about one partition key (a patient)
+//! in order while different keys run in parallel, with bounded queues for backpressure.
 //!
 //! ## Errors and privacy
 //!
