@@ -118,7 +118,10 @@ impl fmt::Debug for SegmentBuf {
 pub struct SegmentReader<R> {
     reader: R,
     buf: Vec<u8>,
-    /// Stream offset of `buf[0]`.
+    /// Start of the unread bytes in `buf` (compacted only when more bytes are needed, so
+    /// short segments do not each shift the buffer).
+    pos: usize,
+    /// Stream offset of `buf[pos]`.
     base: u64,
     delims: Option<Delimiters>,
     prefix: Vec<u8>,
@@ -138,6 +141,7 @@ impl<R: BufRead> SegmentReader<R> {
         SegmentReader {
             reader,
             buf: Vec::new(),
+            pos: 0,
             base: 0,
             delims: None,
             prefix: Vec::new(),
@@ -190,23 +194,28 @@ impl<R: BufRead> SegmentReader<R> {
 
     fn read_segment(&mut self) -> Result<Option<SegmentBuf>> {
         loop {
+            let unread = self.buf.get(self.pos..).unwrap_or(&[]);
             let status = self
                 .scanner
-                .next(&self.buf, self.eof)
+                .next(unread, self.eof)
                 .map_err(|e| Error::new(e.kind(), self.base as usize + e.offset()))?;
             match status {
                 Status::Partial => {
+                    self.buf.drain(..self.pos.min(self.buf.len()));
+                    self.pos = 0;
                     let want = self.buf.len() + 4096;
                     self.fill(want)?;
                 }
                 Status::End => return Ok(None),
                 Status::Complete(span) => {
+                    let from = self.pos + span.prefix;
                     if span.prefix > 0 {
-                        self.prefix = self.buf.drain(..span.prefix).collect();
+                        self.prefix = self.buf.get(self.pos..from).unwrap_or(&[]).to_vec();
                         self.base += span.prefix as u64;
                     }
-                    let len = span.len - span.prefix;
-                    let bytes: Vec<u8> = self.buf.drain(..len.min(self.buf.len())).collect();
+                    let to = (self.pos + span.len).min(self.buf.len());
+                    let bytes = self.buf.get(from..to).unwrap_or(&[]).to_vec();
+                    self.pos = to;
                     let content = bytes.get(..span.content_len).unwrap_or(&[]);
                     let elems = memchr::memchr_iter(span.delimiters.element(), content)
                         .map(|i| (i + 1) as u32)
