@@ -374,3 +374,48 @@ fn big_endian_file_with_cp246_un_sequence_reads_its_items_as_implicit_le() {
         Some("1.2.840.10008.5.1.4.1.1.2")
     );
 }
+
+#[test]
+fn every_cut_and_corruption_of_corpus_files_reads_or_fails_cleanly() {
+    let Some(root) = corpus_dir() else {
+        eprintln!("corpus not found (set CAREWIRE_CORPUS): skipping");
+        return;
+    };
+    let mut files = dcm_files(&root.join("dicom"));
+    files.extend(dcm_files(&root.join("dicom/malformed")));
+    let mut reads = 0usize;
+    for path in &files {
+        let bytes = std::fs::read(path).expect("corpus file is readable");
+        // Cuts every 13 bytes in the first KiB, then 16 spread over the rest (debug builds
+        // are slow; the fuzz target covers this ground at depth).
+        let step = (bytes.len() / 16).max(1);
+        let cuts = (1..bytes.len().min(1024))
+            .step_by(13)
+            .chain((1024..bytes.len()).step_by(step));
+        for cut in cuts {
+            let prefix = &bytes[..cut];
+            for config in [
+                ParseConfig::default(),
+                ParseConfig::default().max_header_len(cut),
+            ] {
+                if let Ok(ds) = DataSet::parse_with(prefix, &config) {
+                    reads += 1;
+                    assert_eq!(ds.to_vec(), prefix, "{} cut at {cut}", name(path));
+                }
+            }
+        }
+        // Corrupt one byte at a time in the header region.
+        let mut copy = bytes.clone();
+        for at in (0..bytes.len().min(2048)).step_by(61) {
+            let old = copy[at];
+            copy[at] = old ^ 0xA5;
+            if let Ok(ds) =
+                DataSet::parse_with(&copy, &ParseConfig::default().stop_before_pixel_data(true))
+            {
+                assert_eq!(ds.to_vec(), copy, "{} corrupted at {at}", name(path));
+            }
+            copy[at] = old;
+        }
+    }
+    eprintln!("{reads} prefix reads succeeded");
+}
