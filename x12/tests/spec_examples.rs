@@ -878,3 +878,56 @@ fn envelope_structure_errors_are_findings_with_the_tree_kept() {
     assert_eq!(doc.interchange(0).unwrap().group_count(), 0);
     assert_eq!(doc.segment_count(), 6);
 }
+
+#[test]
+fn scanner_asks_for_more_bytes_instead_of_failing() {
+    use carewire_x12::{Scanner, Status};
+    let input = interchange(STD, "000000001", &["BHT*0019"], "\r\n");
+    let bytes = input.as_bytes();
+    let mut scanner = Scanner::new(ParseConfig::default());
+    // Any prefix shorter than the ISA window is "need more", never an error.
+    for cut in [0, 3, 6, 50, 105, 106, 107] {
+        assert_eq!(
+            scanner.next(&bytes[..cut], false).unwrap(),
+            Status::Partial,
+            "{cut}"
+        );
+    }
+    // The same prefix at end of input is a truncated ISA.
+    let err = Scanner::new(ParseConfig::default())
+        .next(&bytes[..50], true)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TruncatedIsa);
+    // An ISA is decided on its 424-byte window (or the end of input), as the slice
+    // parser decides it; this interchange is shorter.
+    assert_eq!(scanner.next(bytes, false).unwrap(), Status::Partial);
+    let Status::Complete(isa) = scanner.next(bytes, true).unwrap() else {
+        panic!("ISA should be complete");
+    };
+    assert_eq!((isa.content_len, isa.len, isa.header), (105, 108, true));
+    let rest = &bytes[isa.len..];
+    let gs_end = rest.iter().position(|&b| b == b'~').unwrap();
+    assert_eq!(
+        scanner.next(&rest[..gs_end + 1], false).unwrap(),
+        Status::Partial
+    );
+    let Status::Complete(gs) = scanner.next(&rest[..gs_end + 4], false).unwrap() else {
+        panic!("GS should be complete once a byte after its trailer is seen");
+    };
+    assert_eq!(gs.len, gs_end + 3);
+    assert_eq!(scanner.next(&[], true).unwrap(), Status::End);
+    // Limits hold without the whole segment in memory.
+    let long = format!("{}NTE*{}", isa_only(), "A".repeat(5000));
+    let mut scanner = Scanner::new(ParseConfig::new().max_segment_len(1000));
+    let Status::Complete(first) = scanner.next(long.as_bytes(), false).unwrap() else {
+        panic!("ISA");
+    };
+    let err = scanner
+        .next(&long.as_bytes()[first.len..], false)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SegmentTooLong { max: 1000 });
+}
+
+fn isa_only() -> String {
+    isa('*', '^', ':', '~', "000000001")
+}
