@@ -373,6 +373,10 @@ impl Scanner {
     /// After [`Status::Complete`], drop `span.len` bytes from the front before calling
     /// again. Error offsets are relative to `buf`.
     ///
+    /// A segment is complete once the byte after its trailer is seen (CR LF and
+    /// indentation belong to the trailer); an `ISA` is read once 424 bytes (four ISA
+    /// lengths) or the end of input are available, the window the slice parser uses.
+    ///
     /// # Errors
     /// As [`Document::parse`](crate::Document::parse) for the first segment
     /// ([`ErrorKind::Utf16`], [`ErrorKind::MissingIsa`], ...),
