@@ -318,7 +318,9 @@ fn looks_like_meta(input: &[u8], pos: usize) -> bool {
     group == Some(0x0002) && vr.is_some()
 }
 
-/// Guesses the encoding of a bare data set from its first element (PS3.5 has no marker).
+/// Guesses the encoding of a bare data set (PS3.5 has no marker): implicit VR unless the
+/// bytes after the first tag name a VR; then the byte order under which more of the
+/// first elements read sensibly (valid VRs, lengths that fit).
 fn detect(data: &[u8]) -> TransferSyntax {
     let vr_ok = data
         .get(4..6)
@@ -328,15 +330,64 @@ fn detect(data: &[u8]) -> TransferSyntax {
     if !vr_ok {
         return TransferSyntax::ImplicitVrLittleEndian;
     }
+    let (be_run, le_run) = (explicit_run(data, true), explicit_run(data, false));
+    // On a tie (a few bytes that read sensibly either way), the smaller, even group wins:
+    // a big-endian (0008,xxxx) reads as group 0800 little-endian.
     let le = u16_at(data, 0, false).unwrap_or(0);
     let be = u16_at(data, 0, true).unwrap_or(0);
-    // A big-endian group such as 0008 reads as 0800 little-endian: prefer the reading
-    // that gives the smaller (more plausible, even) group number.
-    if be < le && be % 2 == 0 {
+    if be_run > le_run || (be_run == le_run && be < le && be % 2 == 0) {
         TransferSyntax::ExplicitVrBigEndian
     } else {
         TransferSyntax::ExplicitVrLittleEndian
     }
+}
+
+/// How many of the first (up to 8) headers read sensibly as explicit VR in this byte
+/// order, stepping into sequences and items rather than over them.
+fn explicit_run(data: &[u8], be: bool) -> usize {
+    let mut pos = 0usize;
+    let mut n = 0;
+    let mut last_group = 0u16;
+    while n < 8 && pos + 8 <= data.len() {
+        let Some(tag) = tag_at(data, pos, be) else {
+            break;
+        };
+        if matches!(
+            tag,
+            Tag::ITEM | Tag::ITEM_DELIMITATION | Tag::SEQUENCE_DELIMITATION
+        ) {
+            pos += 8;
+            n += 1;
+            continue;
+        }
+        let Some(vr) = data
+            .get(pos + 4..pos + 6)
+            .and_then(|b| <[u8; 2]>::try_from(b).ok())
+            .and_then(Vr::from_bytes)
+        else {
+            break;
+        };
+        let (len, header) = if vr.has_long_header() {
+            (u32_at(data, pos + 8, be).unwrap_or(0), 12)
+        } else {
+            (u32::from(u16_at(data, pos + 6, be).unwrap_or(0)), 8)
+        };
+        // Groups rarely go down at the start of a data set; a swapped reading often does.
+        if tag.group() < last_group && n > 0 {
+            break;
+        }
+        last_group = tag.group();
+        if vr == Vr::Sq || len == UNDEFINED_LENGTH {
+            pos += header;
+        } else {
+            pos = pos + header + len as usize;
+            if pos > data.len() {
+                break;
+            }
+        }
+        n += 1;
+    }
+    n
 }
 
 /// Checks that the first element of `data` reads sensibly in `ts`; when it does not and

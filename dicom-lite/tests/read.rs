@@ -640,3 +640,19 @@ fn a_prefix_cut_inside_an_element_stops_at_the_header_limit_instead_of_failing()
     let ds = DataSet::parse_with(&bytes, &cfg).unwrap();
     assert!(ds.stopped().is_none());
 }
+
+#[test]
+fn bare_explicit_le_data_set_starting_with_a_high_group_sequence_is_not_taken_for_big_endian() {
+    // (5200,9230) reads as group 0x0052 big-endian; the item after it decides.
+    let mut enc = Encoder::new(TransferSyntax::ExplicitVrLittleEndian);
+    enc.begin_sequence(Tag::new(0x5200, 0x9230), false).unwrap();
+    enc.begin_item(false).unwrap();
+    enc.element(Tag::new(0x0020, 0x9157), Vr::Ul, &[1, 0, 0, 0])
+        .unwrap();
+    enc.end_item().unwrap();
+    enc.end_sequence().unwrap();
+    let bytes = enc.finish().unwrap();
+    let ds = DataSet::parse(&bytes).unwrap();
+    assert_eq!(ds.transfer_syntax(), TransferSyntax::ExplicitVrLittleEndian);
+    assert_eq!(ds.get(Tag::new(0x5200, 0x9230)).unwrap().items().count(), 1);
+}
