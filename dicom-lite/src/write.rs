@@ -142,11 +142,21 @@ struct OpenContainer {
 /// assert_eq!(item.get(Tag::new(0x0040, 0x0009)).map(|e| e.to_str()).as_deref(), Some("SPS1"));
 /// # Ok::<(), carewire_dicom_lite::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct Encoder {
     out: Vec<u8>,
     ts: TransferSyntax,
     stack: Vec<OpenContainer>,
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The bytes written hold values: only their count is shown.
+        f.debug_struct("Encoder")
+            .field("transfer_syntax", &self.ts)
+            .field("len", &self.out.len())
+            .field("open", &self.stack.len())
+            .finish()
+    }
 }
 
 impl Encoder {

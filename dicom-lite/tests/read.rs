@@ -491,6 +491,10 @@ fn debug_output_never_shows_values() {
         !all.contains("Doe") && !all.contains("Jane") && !all.contains("P-1"),
         "{all}"
     );
+    let mut enc = Encoder::new(TransferSyntax::ExplicitVrLittleEndian);
+    enc.element(PATIENT_NAME, Vr::Pn, b"Doe^Jane").unwrap();
+    all.push_str(&format!("{enc:?}"));
+    assert!(!all.contains("Doe"), "{all}");
     let err = DataSet::parse(&bytes[..20]).unwrap_err();
     assert!(!format!("{err:?} {err}").contains("Doe"));
 }
