@@ -1,9 +1,10 @@
-//! The TA1 interchange acknowledgment, built from an interchange's envelope findings.
+//! The TA1 interchange acknowledgment: built from an interchange's envelope findings, or
+//! read from an inbound TA1 segment.
 
 use std::fmt;
 
 use crate::finding::{AckCode, Finding};
-use crate::view::Interchange;
+use crate::view::{Interchange, Segment};
 
 /// TA104, the interchange acknowledgment code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -42,7 +43,7 @@ pub struct Ta1 {
     /// TA104.
     pub status: Ta1Status,
     /// TA105: the interchange note code (`000` when there is nothing to note).
-    pub note: &'static str,
+    pub note: String,
 }
 
 impl Ta1 {
@@ -58,7 +59,7 @@ impl Ta1 {
     /// *240101*1200*^*00501*000000042*0*T*:~IEA*0*000000043~";
     /// let doc = Document::parse(input)?;
     /// let ta1 = Ta1::for_interchange(&doc.interchange(0).ok_or("no interchange")?);
-    /// assert_eq!((ta1.status, ta1.note), (Ta1Status::AcceptedWithErrors, "001"));
+    /// assert_eq!((ta1.status, ta1.note.as_str()), (Ta1Status::AcceptedWithErrors, "001"));
     /// assert_eq!(ta1.control_number, "000000042");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -87,8 +88,42 @@ impl Ta1 {
             date: field(9),
             time: field(10),
             status,
-            note,
+            note: note.to_string(),
         }
+    }
+
+    /// Reads an inbound TA1 segment; `None` when `seg` is not a TA1 or TA104 is not
+    /// `A`, `E` or `R`.
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_x12::{Document, Ta1, Ta1Status};
+    /// let input = b"ISA*00*          *00*          *ZZ*RECEIVER       *ZZ*SENDER         \
+    /// *240101*1201*^*00501*000000001*0*P*:~TA1*000000042*240101*1200*R*006~IEA*0*000000001~";
+    /// let doc = Document::parse(input)?;
+    /// let ta1 = doc.segments().find_map(|s| Ta1::from_segment(&s)).ok_or("no TA1")?;
+    /// assert_eq!((ta1.status, ta1.note.as_str()), (Ta1Status::Rejected, "006"));
+    /// assert_eq!(ta1.control_number, "000000042");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_segment(seg: &Segment<'_>) -> Option<Ta1> {
+        if seg.id() != b"TA1" {
+            return None;
+        }
+        let text = |n: usize| String::from_utf8_lossy(seg.raw_element(n)).into_owned();
+        let status = match seg.raw_element(4) {
+            b"A" => Ta1Status::Accepted,
+            b"E" => Ta1Status::AcceptedWithErrors,
+            b"R" => Ta1Status::Rejected,
+            _ => return None,
+        };
+        Some(Ta1 {
+            control_number: text(1),
+            date: text(2),
+            time: text(3),
+            status,
+            note: text(5),
+        })
     }
 }
 

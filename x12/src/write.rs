@@ -625,7 +625,7 @@ impl<W: Write> Writer<W> {
                 &ta1.date,
                 &ta1.time,
                 ta1.status.code(),
-                ta1.note,
+                &ta1.note,
             ],
         )
     }

@@ -543,6 +543,37 @@ fn ta1_for_corpus_interchanges() {
         let bytes = std::fs::read(x12.join(rel)).unwrap();
         let doc = Document::parse(&bytes).unwrap();
         let ta1 = Ta1::for_interchange(&doc.interchange(0).unwrap());
-        assert_eq!((ta1.status, ta1.note), (status, note), "{rel}");
+        assert_eq!((ta1.status, ta1.note.as_str()), (status, note), "{rel}");
+    }
+}
+
+#[test]
+fn inbound_ta1_files_read_as_acknowledgments() {
+    use carewire_x12::{Ta1, Ta1Status};
+    let Some(x12) = x12_dir() else { return };
+    for (rel, want) in [
+        (
+            "TA1/pass/oopfactory__TechnicalAcknowledgment_Sample1.x12",
+            &[(Ta1Status::Accepted, "0659"), (Ta1Status::Accepted, "0660")][..],
+        ),
+        (
+            "TA1/pass/oopfactory__TechnicalAcknowledgment_SampleFromJeffN825.x12",
+            &[(Ta1Status::Rejected, "900000001")][..],
+        ),
+        (
+            "TA1/pass/staedi__x12_interchange_ack.x12",
+            &[(Ta1Status::Accepted, "000000050")][..],
+        ),
+    ] {
+        let bytes = std::fs::read(x12.join(rel)).unwrap();
+        let doc = Document::parse(&bytes).unwrap();
+        let got: Vec<(Ta1Status, String)> = doc
+            .segments()
+            .filter_map(|s| Ta1::from_segment(&s))
+            .map(|t| (t.status, t.control_number))
+            .collect();
+        let want: Vec<(Ta1Status, String)> =
+            want.iter().map(|(s, c)| (*s, c.to_string())).collect();
+        assert_eq!(got, want, "{rel}");
     }
 }

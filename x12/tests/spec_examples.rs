@@ -769,7 +769,10 @@ fn ta1_answers_an_interchange_from_its_findings() {
     let clean = interchange(STD, "000000007", &["BHT*0019"], "\n");
     let doc = Document::parse(clean.as_bytes()).unwrap();
     let ta1 = Ta1::for_interchange(&doc.interchange(0).unwrap());
-    assert_eq!((ta1.status, ta1.note), (Ta1Status::Accepted, "000"));
+    assert_eq!(
+        (ta1.status, ta1.note.as_str()),
+        (Ta1Status::Accepted, "000")
+    );
     assert_eq!(
         (
             ta1.control_number.as_str(),
@@ -782,7 +785,10 @@ fn ta1_answers_an_interchange_from_its_findings() {
     let bad = clean.replacen("*0*T*", "*2*T*", 1);
     let doc = Document::parse(bad.as_bytes()).unwrap();
     let ta1 = Ta1::for_interchange(&doc.interchange(0).unwrap());
-    assert_eq!((ta1.status, ta1.note), (Ta1Status::Rejected, "019"));
+    assert_eq!(
+        (ta1.status, ta1.note.as_str()),
+        (Ta1Status::Rejected, "019")
+    );
     assert!(!format!("{ta1:?}").contains("000000007"));
     // Set-level findings do not affect the TA1.
     let set_only = clean.replace("SE*3*0001", "SE*9*0001");
