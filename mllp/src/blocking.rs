@@ -33,6 +33,28 @@ impl Stream {
         }
     }
 
+    /// True for a TLS server connection whose client must pass an allow-list.
+    fn needs_admission(&self) -> bool {
+        match self {
+            #[cfg(feature = "tls")]
+            Stream::TlsServer(_) => true,
+            _ => false,
+        }
+    }
+
+    /// True when the client may stay (after the handshake).
+    #[cfg_attr(not(feature = "tls"), allow(unused_variables))]
+    fn admitted(&self, config: &ServerConfig) -> bool {
+        match self {
+            #[cfg(feature = "tls")]
+            Stream::TlsServer(s) => config
+                .tls
+                .as_ref()
+                .map_or(true, |t| t.admits(s.conn.peer_certificates())),
+            _ => true,
+        }
+    }
+
     /// Ends the connection (with a TLS close_notify where there is TLS).
     fn close(&mut self) {
         match self {
@@ -973,6 +995,7 @@ fn serve_connection(
     tcp.set_write_timeout(Some(nonzero(config.write_timeout)))?;
     tcp.set_read_timeout(Some(nonzero(POLL.min(config.idle_timeout))))?;
     let mut stream = wrap_server(tcp, config)?;
+    let mut admitted = !stream.needs_admission();
     let mut decoder = FrameDecoder::with_config(config.frame.clone())?;
     let encoder = FrameEncoder::with_config(config.frame.clone())?;
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
@@ -1029,6 +1052,13 @@ fn serve_connection(
                 break Ok(());
             }
             Ok(n) => {
+                // The handshake is done once data arrives: check the allow-list first.
+                if !admitted {
+                    if !stream.admitted(config) {
+                        break Ok(());
+                    }
+                    admitted = true;
+                }
                 buf.extend_from_slice(&chunk[..n]);
                 last_activity = Instant::now();
             }

@@ -134,6 +134,7 @@ impl TlsClientConfig {
 #[derive(Clone)]
 pub struct TlsServerConfig {
     pub(crate) config: Arc<rustls::ServerConfig>,
+    allowed: Option<Arc<Vec<ServerName<'static>>>>,
 }
 
 impl fmt::Debug for TlsServerConfig {
@@ -145,7 +146,52 @@ impl fmt::Debug for TlsServerConfig {
 impl TlsServerConfig {
     /// From a rustls configuration of your own.
     pub fn new(config: Arc<rustls::ServerConfig>) -> TlsServerConfig {
-        TlsServerConfig { config }
+        TlsServerConfig {
+            config,
+            allowed: None,
+        }
+    }
+
+    /// Admits only clients whose certificate names one of `names` (DNS names or IP
+    /// addresses, matched against the certificate's subject alternative names); others
+    /// are disconnected right after the handshake, before any frame is read. Use with
+    /// [`TlsServerConfig::with_client_ca`], which makes clients present a certificate.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Tls`] when a name is neither a DNS name nor an IP address.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use carewire_mllp::tls::TlsServerConfig;
+    /// let (cert, key, ca) = (std::fs::read("cert.pem")?, std::fs::read("key.pem")?, std::fs::read("ca.pem")?);
+    /// let tls = TlsServerConfig::with_client_ca(&cert, &key, &ca)?
+    ///     .allow_clients(&["lab-analyser.hospital.example", "10.1.2.3"])?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn allow_clients(mut self, names: &[&str]) -> Result<TlsServerConfig> {
+        let names = names
+            .iter()
+            .map(|n| ServerName::try_from(n.to_string()).map_err(tls_error))
+            .collect::<Result<Vec<_>>>()?;
+        self.allowed = Some(Arc::new(names));
+        Ok(self)
+    }
+
+    /// True when the client that presented `certs` may stay (always, without an
+    /// allow-list).
+    pub(crate) fn admits(&self, certs: Option<&[CertificateDer<'_>]>) -> bool {
+        let Some(allowed) = &self.allowed else {
+            return true;
+        };
+        let Some(cert) = certs.and_then(|c| c.first()) else {
+            return false;
+        };
+        let Ok(cert) = webpki::EndEntityCert::try_from(cert) else {
+            return false;
+        };
+        allowed
+            .iter()
+            .any(|name| cert.verify_is_valid_for_subject_name(name).is_ok())
     }
 
     /// Serves the certificate chain `cert_pem` with its private key `key_pem` (PEM);

@@ -523,7 +523,10 @@ async fn accept_tls(stream: TcpStream, config: &ServerConfig) -> Result<Stream> 
     };
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::clone(&tls.config));
     match tokio::time::timeout(nonzero(config.write_timeout), acceptor.accept(stream)).await {
-        Ok(Ok(s)) => Ok(Stream::TlsServer(Box::new(s))),
+        Ok(Ok(s)) if tls.admits(s.get_ref().1.peer_certificates()) => {
+            Ok(Stream::TlsServer(Box::new(s)))
+        }
+        Ok(Ok(_)) => Err(Error::new(ErrorKind::Tls)),
         Ok(Err(e)) => Err(e.into()),
         Err(_) => Err(Error::new(ErrorKind::Timeout(Phase::Connect))),
     }

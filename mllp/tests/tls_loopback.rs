@@ -108,6 +108,34 @@ fn mutual_tls_requires_a_client_certificate_from_the_client_ca() {
 }
 
 #[test]
+fn client_allow_list_admits_only_named_certificates() {
+    let ca = Ca::new("ca");
+    let client_ca = Ca::new("client ca");
+    let (cert, key) = ca.issue(&["localhost"]);
+    let tls = TlsServerConfig::with_client_ca(&cert, &key, &client_ca.pem())
+        .unwrap()
+        .allow_clients(&["ward-7-monitor", "10.1.2.3"])
+        .unwrap();
+    let server = tls_server(tls);
+    let addr = server.local_addr();
+    for (names, admitted) in [
+        (&["ward-7-monitor"][..], true),
+        (&["10.1.2.3"][..], true),
+        (&["ward-8-monitor"][..], false),
+    ] {
+        let (ccert, ckey) = client_ca.issue(names);
+        let tls = TlsClientConfig::with_client_cert(&ca.pem(), &ccert, &ckey, "localhost").unwrap();
+        let mut client = Client::connect(addr, client_config(Some(tls))).unwrap();
+        assert_eq!(client.request(b"hi").is_ok(), admitted, "{names:?}");
+    }
+    assert!(TlsServerConfig::from_pem(&cert, &key)
+        .unwrap()
+        .allow_clients(&["not a name!"])
+        .is_err());
+    server.shutdown();
+}
+
+#[test]
 fn untrusted_server_and_plaintext_peers_fail() {
     let ca = Ca::new("real ca");
     let other = Ca::new("other ca");
@@ -212,6 +240,28 @@ mod async_tls {
             };
             assert!(refused.await.is_err());
             mutual.shutdown().await;
+
+            // An allow-list on top of mutual TLS.
+            let listed = server(
+                TlsServerConfig::with_client_ca(&cert, &key, &client_ca.pem())
+                    .unwrap()
+                    .allow_clients(&["lab-analyser"])
+                    .unwrap(),
+            )
+            .await;
+            for (name, admitted) in [("lab-analyser", true), ("someone-else", false)] {
+                let (ccert, ckey) = client_ca.issue(&[name]);
+                let tls = TlsClientConfig::with_client_cert(&ca.pem(), &ccert, &ckey, "localhost")
+                    .unwrap();
+                let outcome = async {
+                    let mut c =
+                        mllp_tokio::Client::connect(listed.local_addr(), client_config(Some(tls)))
+                            .await?;
+                    c.request(b"hi").await
+                };
+                assert_eq!(outcome.await.is_ok(), admitted, "{name}");
+            }
+            listed.shutdown().await;
         };
         tokio::time::timeout(Duration::from_secs(20), run)
             .await
