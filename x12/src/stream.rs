@@ -82,6 +82,16 @@ impl SegmentBuf {
         Some(Element::new(raw, self.delims, self.header))
     }
 
+    /// The elements in order (element 1 first).
+    pub fn elements(&self) -> impl Iterator<Item = Element<'_>> + '_ {
+        (1..=self.element_count()).filter_map(move |n| self.element(n))
+    }
+
+    /// The raw bytes of element `n`, or empty when absent.
+    pub fn raw_element(&self, n: usize) -> &[u8] {
+        self.element(n).map_or(&[][..], |e| e.raw())
+    }
+
     /// Is this the ISA that opens an interchange?
     pub fn is_interchange_header(&self) -> bool {
         self.header

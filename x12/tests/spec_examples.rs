@@ -720,7 +720,9 @@ fn stream_reader_matches_the_slice_parser() {
                     seg.element(k).unwrap().raw(),
                     slice.element(k).unwrap().raw()
                 );
+                assert_eq!(seg.raw_element(k), slice.raw_element(k));
             }
+            assert_eq!(seg.elements().count(), slice.elements().count());
             rebuilt.extend_from_slice(seg.as_bytes());
             n += 1;
         }
