@@ -1,6 +1,9 @@
 //! # carewire-x12
 //!
-//! A zero-copy X12 (HIPAA 5010) tokenizer, envelope checker and writer.
+//! A zero-copy X12 (HIPAA 5010) tokenizer, envelope checker, loop builder and writer:
+//! parse from bytes or a stream, check ISA/GS/ST envelopes (each finding with its TA1 or
+//! 999 code), rebuild implementation-guide loops, answer with a TA1, and write back
+//! byte for byte or with new delimiters.
 //!
 //! ## Quick start
 //!
