@@ -89,8 +89,8 @@
 //! ## Loops
 //!
 //! [`TransactionSet::loops`] rebuilds the implementation-guide loops of 837P
-//! (005010X222A1), 837I (005010X223A2), 835 (005010X221A1) and 999 (005010X231A1) from
-//! static tables ([`LoopTree`]): qualifiers pick the loop (`NM1*85` is 2010AA, `NM1*87`
+//! (005010X222A1), 837I (005010X223A2), 835 (005010X221A1), 270/271 (005010X279A1) and
+//! 999 (005010X231A1) from static tables ([`LoopTree`]): qualifiers pick the loop (`NM1*85` is 2010AA, `NM1*87`
 //! 2010AB), HL02 picks the HL parent (so a 2300 claim sits under 2000B or 2000C), and a
 //! segment that fits nowhere or comes out of sequence stays in the nearest open loop and
 //! is reported as a [`LoopFinding`] with its IK304 code. Other transaction sets read as

@@ -1,5 +1,6 @@
 //! Table-driven reconstruction of implementation-guide loops: 837P (005010X222A1), 837I
-//! (005010X223A2), 835 (005010X221A1) and 999 (005010X231A1) so far.
+//! (005010X223A2), 835 (005010X221A1), 270/271 (005010X279A1) and 999 (005010X231A1) so
+//! far.
 //!
 //! Each guide is a static tree of loop specifications: the segment that opens a loop
 //! (with the qualifier values that tell `NM1*85` 2010AA from `NM1*87` 2010AB), the other
@@ -297,6 +298,141 @@ const I837: Spec = lp(
 );
 
 // ---------------------------------------------------------------------------------------
+// 270 / 271, 005010X279A1
+// ---------------------------------------------------------------------------------------
+
+/// 270: the inquiry. Each HL level holds one name loop (NM1), subscriber and dependent
+/// names hold EQ inquiries.
+const Q2000D: Spec = hl(
+    "2000D",
+    &["23"],
+    &["TRN"],
+    &[lp(
+        "2100D",
+        "NM1",
+        &[],
+        &["REF", "N3", "N4", "PRV", "DMG", "INS", "HI", "DTP"],
+        &[lp("2110D", "EQ", &[], &["III", "REF", "DTP"], &[])],
+    )],
+);
+
+const Q2000C: Spec = hl(
+    "2000C",
+    &["22"],
+    &["TRN"],
+    &[
+        lp(
+            "2100C",
+            "NM1",
+            &[],
+            &["REF", "N3", "N4", "PRV", "DMG", "INS", "HI", "DTP"],
+            &[lp("2110C", "EQ", &[], &["AMT", "III", "REF", "DTP"], &[])],
+        ),
+        Q2000D,
+    ],
+);
+
+const Q2000B: Spec = hl(
+    "2000B",
+    &["21"],
+    &[],
+    &[
+        lp("2100B", "NM1", &[], &["REF", "N3", "N4", "PRV"], &[]),
+        Q2000C,
+    ],
+);
+
+const Q270: Spec = lp(
+    "header",
+    "ST",
+    &[],
+    &["BHT"],
+    &[hl(
+        "2000A",
+        &["20"],
+        &[],
+        &[lp("2100A", "NM1", &[], &[], &[]), Q2000B],
+    )],
+);
+
+/// 271: the answer. EB benefits (2110C/D) may carry III (2115C/D) and, between LS and
+/// LE, benefit-related entities (2120C/D).
+const S2110C_CHILDREN: [Spec; 2] = [
+    lp("2115C", "III", &[], &[], &[]),
+    lp("2120C", "NM1", &[], &["N3", "N4", "PER", "PRV"], &[]),
+];
+
+const S2110D_CHILDREN: [Spec; 2] = [
+    lp("2115D", "III", &[], &[], &[]),
+    lp("2120D", "NM1", &[], &["N3", "N4", "PER", "PRV"], &[]),
+];
+
+const EB_OWN: &[&str] = &["HSD", "REF", "DTP", "AAA", "MSG"];
+
+const S2110C: [Spec; 1] = [then(
+    lp("2110C", "EB", &[], EB_OWN, &S2110C_CHILDREN),
+    &["LS", "LE"],
+)];
+
+const S2110D: [Spec; 1] = [then(
+    lp("2110D", "EB", &[], EB_OWN, &S2110D_CHILDREN),
+    &["LS", "LE"],
+)];
+
+const S2000D: Spec = hl(
+    "2000D",
+    &["23"],
+    &["TRN"],
+    &[lp(
+        "2100D",
+        "NM1",
+        &[],
+        &[
+            "REF", "N3", "N4", "AAA", "PRV", "DMG", "INS", "HI", "DTP", "MPI",
+        ],
+        &S2110D,
+    )],
+);
+
+const S2000C: Spec = hl(
+    "2000C",
+    &["22"],
+    &["TRN"],
+    &[
+        lp(
+            "2100C",
+            "NM1",
+            &[],
+            &[
+                "REF", "N3", "N4", "AAA", "PRV", "DMG", "INS", "HI", "DTP", "MPI",
+            ],
+            &S2110C,
+        ),
+        S2000D,
+    ],
+);
+
+const S2000B: Spec = hl(
+    "2000B",
+    &["21"],
+    &[],
+    &[lp("2100B", "NM1", &[], &["REF", "AAA", "PRV"], &[]), S2000C],
+);
+
+const S271: Spec = lp(
+    "header",
+    "ST",
+    &[],
+    &["BHT"],
+    &[hl(
+        "2000A",
+        &["20"],
+        &["AAA"],
+        &[lp("2100A", "NM1", &[], &["PER", "AAA"], &[]), S2000B],
+    )],
+);
+
+// ---------------------------------------------------------------------------------------
 // 999, 005010X231A1
 // ---------------------------------------------------------------------------------------
 
@@ -368,6 +504,10 @@ pub enum Guide {
     Institutional837,
     /// 835 Health Care Claim Payment/Advice, 005010X221A1.
     Remittance835,
+    /// 270 Eligibility Inquiry, 005010X279A1.
+    EligibilityInquiry270,
+    /// 271 Eligibility Response, 005010X279A1.
+    EligibilityResponse271,
     /// 999 Implementation Acknowledgment, 005010X231A1.
     Acknowledgment999,
 }
@@ -375,7 +515,7 @@ pub enum Guide {
 impl Guide {
     /// The guide for a transaction set, from ST01 and ST03 (or GS08 when ST03 is absent):
     /// an 837 whose reference names X222 is professional, X223 institutional; every 835
-    /// is X221 and every 999 X231.
+    /// is X221, every 270/271 X279 and every 999 X231.
     pub fn detect(set: &TransactionSet<'_>, gs08: &[u8]) -> Option<Guide> {
         let reference = set.implementation_reference().unwrap_or(gs08);
         let has = |needle: &[u8]| reference.windows(needle.len()).any(|w| w == needle);
@@ -383,6 +523,8 @@ impl Guide {
             b"837" if has(b"X222") => Some(Guide::Professional837),
             b"837" if has(b"X223") => Some(Guide::Institutional837),
             b"835" => Some(Guide::Remittance835),
+            b"270" => Some(Guide::EligibilityInquiry270),
+            b"271" => Some(Guide::EligibilityResponse271),
             b"999" => Some(Guide::Acknowledgment999),
             _ => None,
         }
@@ -393,6 +535,8 @@ impl Guide {
             Guide::Professional837 => &P837,
             Guide::Institutional837 => &I837,
             Guide::Remittance835 => &R835,
+            Guide::EligibilityInquiry270 => &Q270,
+            Guide::EligibilityResponse271 => &S271,
             Guide::Acknowledgment999 => &A999,
         }
     }
@@ -400,7 +544,10 @@ impl Guide {
     /// Segment identifiers of the trailer (after the last loop).
     fn trailer(self) -> &'static [&'static str] {
         match self {
-            Guide::Professional837 | Guide::Institutional837 => &["SE"],
+            Guide::Professional837
+            | Guide::Institutional837
+            | Guide::EligibilityInquiry270
+            | Guide::EligibilityResponse271 => &["SE"],
             Guide::Remittance835 => &["PLB", "SE"],
             Guide::Acknowledgment999 => &["AK9", "SE"],
         }

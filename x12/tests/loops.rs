@@ -295,10 +295,10 @@ fn remittance_835_loops() {
 #[test]
 fn other_sets_have_no_loop_table() {
     let input = wrap(
-        "270",
-        "HS",
-        "005010X279A1",
-        &["BHT*0022*13*1*20240101*1200"],
+        "834",
+        "BE",
+        "005010X220A1",
+        &["BGN*00*1*20240101*1200****2"],
     );
     let doc = Document::parse(input.as_bytes()).unwrap();
     let set = doc.interchange(0).unwrap().groups().next().unwrap();
@@ -432,4 +432,75 @@ fn many_sets_and_hl_loops_scale_linearly() {
     assert!(tree.findings().is_empty());
     // header, 2000A, 50,000 × 2000B, trailer.
     assert_eq!(tree.nodes().len(), 50_003);
+}
+
+#[test]
+fn eligibility_271_benefits_and_ls_le_entities() {
+    let input = wrap(
+        "271",
+        "HB",
+        "005010X279A1",
+        &[
+            "BHT*0022*11*1*20240101*1200",
+            "HL*1**20*1",
+            "NM1*PR*2*PAYER*****PI*1",
+            "HL*2*1*21*1",
+            "NM1*1P*2*CLINIC*****XX*2",
+            "HL*3*2*22*0",
+            "TRN*2*1*9877281234",
+            "NM1*IL*1*DOE*JOHN****MI*1",
+            "DMG*D8*19800101*M",
+            "EB*1**30^1^33",
+            "III*ZZ*21",
+            "LS*2120",
+            "NM1*P3*1*JONES*MARCUS",
+            "PER*IC**TE*5555551212",
+            "LE*2120",
+            "EB*C*IND*30***23*500",
+            "MSG*DEDUCTIBLE",
+        ],
+    );
+    let (ids, tree) = loops_of(&input);
+    assert_eq!(tree.guide(), Guide::EligibilityResponse271);
+    assert!(tree.findings().is_empty(), "{:?}", tree.findings());
+    let got: Vec<&str> = ids.iter().map(|(_, l)| *l).collect();
+    assert_eq!(
+        got,
+        [
+            "header", "header", "2000A", "2100A", "2000B", "2100B", "2000C", "2000C", "2100C",
+            "2100C", "2110C", "2115C", "2110C", "2120C", "2120C", "2110C", "2110C", "2110C",
+            "trailer"
+        ]
+    );
+}
+
+#[test]
+fn eligibility_270_inquiries_for_subscriber_and_dependent() {
+    let input = wrap(
+        "270",
+        "HS",
+        "005010X279A1",
+        &[
+            "BHT*0022*13*1*20240101*1200",
+            "HL*1**20*1",
+            "NM1*PR*2*PAYER*****PI*1",
+            "HL*2*1*21*1",
+            "NM1*1P*2*CLINIC*****XX*2",
+            "HL*3*2*22*1",
+            "NM1*IL*1*DOE*JOHN****MI*1",
+            "HL*4*3*23*0",
+            "TRN*1*1*9877281234",
+            "NM1*03*1*DOE*JANE",
+            "DMG*D8*20100101*F",
+            "EQ*30",
+        ],
+    );
+    let (ids, tree) = loops_of(&input);
+    assert_eq!(tree.guide(), Guide::EligibilityInquiry270);
+    assert!(tree.findings().is_empty(), "{:?}", tree.findings());
+    let eq = ids.iter().position(|(id, _)| id == "EQ").unwrap();
+    assert_eq!(
+        tree.path_of(eq),
+        ["2000A", "2000B", "2000C", "2000D", "2100D", "2110D"]
+    );
 }
