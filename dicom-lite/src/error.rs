@@ -50,6 +50,9 @@ pub enum ErrorKind {
     Strict(crate::DiagnosticKind),
     /// A value cannot be encoded as asked (length over 4 GiB, odd fixed-width data).
     Unencodable,
+    /// Text that names no tag (neither `(gggg,eeee)` nor a dictionary keyword); the
+    /// offset is within the text.
+    InvalidTag,
 }
 
 impl fmt::Display for ErrorKind {
@@ -84,6 +87,7 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::Strict(kind) => write!(f, "{kind} (strict mode)"),
             ErrorKind::Unencodable => f.write_str("value cannot be encoded"),
+            ErrorKind::InvalidTag => f.write_str("invalid tag or keyword"),
         }
     }
 }

@@ -98,6 +98,56 @@ impl fmt::Debug for Tag {
     }
 }
 
+impl std::str::FromStr for Tag {
+    type Err = crate::Error;
+
+    /// Parses `(gggg,eeee)`, `gggg,eeee`, `ggggeeee` (hexadecimal) or a dictionary
+    /// keyword such as `PatientID`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidTag`](crate::ErrorKind::InvalidTag), with the byte offset in
+    /// the text where it stopped making sense.
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_dicom_lite::Tag;
+    /// assert_eq!("(0010,0020)".parse::<Tag>()?, Tag::new(0x0010, 0x0020));
+    /// assert_eq!("7fe00010".parse::<Tag>()?, Tag::PIXEL_DATA);
+    /// assert_eq!("StudyInstanceUID".parse::<Tag>()?, Tag::new(0x0020, 0x000D));
+    /// assert!("(0010,00G0)".parse::<Tag>().is_err());
+    /// # Ok::<(), carewire_dicom_lite::Error>(())
+    /// ```
+    fn from_str(s: &str) -> Result<Tag, crate::Error> {
+        let bad = |at: usize| crate::Error::new(crate::ErrorKind::InvalidTag, at);
+        let t = s.trim();
+        if t.starts_with(|c: char| c.is_ascii_alphabetic())
+            && !t.chars().all(|c| c.is_ascii_hexdigit())
+        {
+            return Tag::from_keyword(t).ok_or_else(|| bad(0));
+        }
+        let inner = t.strip_prefix('(').unwrap_or(t);
+        let inner = match inner.strip_suffix(')') {
+            Some(x) => x,
+            None if t.starts_with('(') => return Err(bad(t.len())),
+            None => inner,
+        };
+        let hex: String = match inner.split_once(',') {
+            Some((g, e)) if g.trim().len() == 4 && e.trim().len() == 4 => {
+                format!("{}{}", g.trim(), e.trim())
+            }
+            Some(_) => return Err(bad(0)),
+            None => inner.to_owned(),
+        };
+        if hex.len() != 8 {
+            return Err(bad(0));
+        }
+        if let Some(i) = hex.find(|c: char| !c.is_ascii_hexdigit()) {
+            return Err(bad(i));
+        }
+        u32::from_str_radix(&hex, 16).map(Tag).map_err(|_| bad(0))
+    }
+}
+
 impl From<(u16, u16)> for Tag {
     fn from((g, e): (u16, u16)) -> Tag {
         Tag::new(g, e)
@@ -330,6 +380,35 @@ mod tests {
     fn tag_display_is_group_comma_element_in_upper_hex() {
         assert_eq!(Tag::new(0x7FE0, 0x0010).to_string(), "(7FE0,0010)");
         assert_eq!(format!("{:?}", Tag::ITEM), "Tag(FFFE,E000)");
+    }
+
+    #[test]
+    fn tags_parse_from_hex_forms_and_keywords() {
+        for text in [
+            "(0008,0050)",
+            "0008,0050",
+            "00080050",
+            " AccessionNumber ",
+            "(0008, 0050)",
+        ] {
+            assert_eq!(
+                text.parse::<Tag>().ok(),
+                Some(Tag::new(0x0008, 0x0050)),
+                "{text}"
+            );
+        }
+        for text in [
+            "",
+            "(0008,0050",
+            "0008005",
+            "000800500",
+            "NoSuchKeyword",
+            "(00G8,0050)",
+            "0008;0050",
+        ] {
+            let err = text.parse::<Tag>().unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidTag, "{text}");
+        }
     }
 
     #[test]
