@@ -67,7 +67,7 @@
 //!
 //! Part 10 files (128-byte preamble kept as is, `DICM`, file meta group 0002 in Explicit
 //! VR Little Endian) and bare data sets (no preamble, no meta: the transfer syntax is
-//! detected from the first element, or given with [`ParseConfig::transfer_syntax`]).
+//! detected from the first elements, or given with [`ParseConfig::transfer_syntax`]).
 //! Transfer syntaxes: Implicit VR LE, Explicit VR LE, Explicit VR BE, Deflated Explicit
 //! VR LE (inflated into the index, bounded by `max_inflated_len`), and every encapsulated
 //! syntax for the header part — pixel data fragments and the Basic Offset Table are
@@ -80,14 +80,19 @@
 //!
 //! ## Stop conditions
 //!
-//! [`ParseConfig::stop_before_pixel_data`], [`ParseConfig::stop_after`] and
-//! [`ParseConfig::max_header_len`] stop at the top level; [`DataSet::stopped`] says where.
+//! [`ParseConfig::stop_before_pixel_data`], [`ParseConfig::stop_after`] (and
+//! [`ParseConfig::stop_after_all`] for a set of wanted tags) and
+//! [`ParseConfig::max_header_len`] (a prefix read: an element cut by the end of the prefix
+//! stops the read instead of failing) stop at the top level; [`DataSet::stopped`] says
+//! where. The unread rest is still written back unchanged.
 //!
 //! ## Leniency and limits
 //!
 //! Lenient by default: odd lengths, missing or stray delimiters, elements outside items,
-//! a file meta group without preamble, a data set not in its declared transfer syntax,
-//! trailing bytes — each reported as a [`Diagnostic`] with a byte offset and tag;
+//! items outside sequences, explicit-VR elements inside implicit-VR data sets, a file
+//! meta group without preamble or with a wrong group length, a data set not in its
+//! declared transfer syntax, trailing bytes — each reported as a [`Diagnostic`] with a
+//! byte offset and tag;
 //! [`ParseConfig::strict`] turns them into errors. A declared length is always checked
 //! against the bytes present before it is used; nothing is allocated from one. Limits:
 //! `max_input_len` (4 GiB − 1), `max_depth` (64), `max_elements` (16 M),
@@ -96,8 +101,9 @@
 //! ## Errors and privacy
 //!
 //! One [`Error`] type: an [`ErrorKind`], a byte offset and, where known, the [`Tag`].
-//! Neither `Display` nor `Debug` of any type here prints a value: patient names stay out
-//! of logs. Values are only reachable through explicit accessors.
+//! No `Debug` output of any type here prints a value, and neither does the `Display` of
+//! errors and diagnostics: patient names stay out of logs. Values are only reachable
+//! through explicit accessors (and the `Display` of decoded [`Date`], [`Time`]).
 //!
 //! ## Character sets
 //!
