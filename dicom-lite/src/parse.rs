@@ -1137,7 +1137,7 @@ fn scan_stream(
 /// In an implicit-VR stream, does the element at `pos` look explicitly encoded (a vendor
 /// error, e.g. Philips private sequences)? Only when the bytes after the tag name a VR,
 /// the explicit reading fits in the input, and either the implicit reading does not fit
-/// or the VR is the one the dictionary gives the tag.
+/// or the VR is a short-header one and the one the dictionary gives the tag.
 fn explicit_in_implicit(data: &[u8], pos: usize, tag: Tag, implicit_len: u32) -> bool {
     let Some(vr) = data
         .get(pos + 4..pos + 6)
@@ -1157,7 +1157,11 @@ fn explicit_in_implicit(data: &[u8], pos: usize, tag: Tag, implicit_len: u32) ->
     if !explicit_fits {
         return false;
     }
-    !fits(pos + 8, implicit_len) || dict::by_tag(tag).is_some_and(|e| e.vr == vr)
+    // A short-header VR read as an implicit length is at least 0x4141 (16,705) bytes,
+    // absurd for those VRs; for long-header VRs (pixel data!) it may be real, so those
+    // need the implicit reading to fail.
+    !fits(pos + 8, implicit_len)
+        || (!vr.has_long_header() && dict::by_tag(tag).is_some_and(|e| e.vr == vr))
 }
 
 /// The end of a value of `len` bytes starting at `start`, checked against the input.

@@ -660,3 +660,22 @@ fn bare_explicit_le_data_set_starting_with_a_high_group_sequence_is_not_taken_fo
     assert_eq!(ds.transfer_syntax(), TransferSyntax::ExplicitVrLittleEndian);
     assert_eq!(ds.get(Tag::new(0x5200, 0x9230)).unwrap().items().count(), 1);
 }
+
+#[test]
+fn implicit_pixel_data_whose_length_spells_ow_stays_implicit() {
+    // Length 0x0002_574F has "OW" as its low bytes (and would read as an explicit OW of
+    // length 0 from the first pixels): still implicit pixel data.
+    let mut bytes = implicit_le(Tag::new(0x0028, 0x0010), 2, &[1, 0]);
+    let pixels = vec![0u8; 0x2_574F];
+    bytes.extend(implicit_le(Tag::PIXEL_DATA, 0x2_574F, &pixels));
+    let cfg = ParseConfig::default().transfer_syntax(TransferSyntax::ImplicitVrLittleEndian);
+    let ds = DataSet::parse_with(&bytes, &cfg).unwrap();
+    assert!(ds
+        .diagnostics()
+        .iter()
+        .all(|d| d.kind != DiagnosticKind::ExplicitVrInImplicit));
+    assert_eq!(
+        ds.get(Tag::PIXEL_DATA).map(|e| e.raw().len()),
+        Some(0x2_574F)
+    );
+}
