@@ -6,6 +6,8 @@
 //! carewire hl7 get FILE PATH...        decoded value at each path, one line each
 //! carewire hl7 ack FILE [--code AA]    the acknowledgment of the message
 //! carewire hl7 validate FILE           conformance findings
+//! carewire mllp listen ADDR [--store DIR] [--tls-cert C --tls-key K [--client-ca CA]]
+//! carewire mllp send ADDR FILE... [--tls-ca CA]
 //! ```
 //!
 //! `FILE` may be `-` for standard input. Segments may end in CR, CR LF or LF.
@@ -25,6 +27,7 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 mod hl7;
+mod mllp;
 
 use std::fmt;
 use std::io::{self, Write};
@@ -46,6 +49,9 @@ enum Command {
     /// HL7 v2.x (ER7, pipe-delimited) messages.
     #[command(subcommand)]
     Hl7(hl7::Hl7Command),
+    /// MLLP (HL7 over TCP): a durable listener and a sender.
+    #[command(subcommand)]
+    Mllp(mllp::MllpCommand),
 }
 
 /// A command failure, with the exit code it maps to.
@@ -64,6 +70,10 @@ enum CliError {
     Invalid { errors: usize },
     /// Writing to standard output failed.
     Write(io::Error),
+    /// An MLLP transport error (exit 1).
+    Mllp(carewire_mllp::Error),
+    /// Some sent messages were not accepted (exit 1); the codes were already printed.
+    NotAccepted { failed: usize },
 }
 
 impl CliError {
@@ -88,6 +98,10 @@ impl fmt::Display for CliError {
                 write!(f, "validation found {errors} error{s}")
             }
             CliError::Write(e) => write!(f, "cannot write output: {e}"),
+            CliError::Mllp(e) => write!(f, "mllp: {e}"),
+            CliError::NotAccepted { failed } => {
+                write!(f, "{failed} message(s) not acknowledged with AA/CA")
+            }
         }
     }
 }
@@ -106,10 +120,11 @@ impl From<io::Error> for CliError {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    // Not locked for the whole run: `mllp listen` prints from connection threads.
+    let mut out = io::BufWriter::new(io::stdout());
     let result = match cli.command {
         Command::Hl7(cmd) => hl7::run(cmd, &mut out),
+        Command::Mllp(cmd) => mllp::run(cmd, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(CliError::Write));
     match result {

@@ -357,3 +357,151 @@ PV1|1||SECRET-ROOM\r";
         "{err}"
     );
 }
+
+mod mllp {
+    use std::io::{BufRead, BufReader};
+    use std::path::Path;
+    use std::process::{Child, ChildStdout, Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::BIN;
+
+    fn adt(id: &str) -> String {
+        format!(
+            "MSH|^~\\&|EMR|HOSP|LIS|LAB|20240101120000||ADT^A01^ADT_A01|{id}|P|2.5.1\r\
+             PID|1||000001^^^HOSP^MR||Testpatient^Synthetic||19700101|U\r"
+        )
+    }
+
+    /// A running `carewire mllp listen`, killed on drop.
+    struct Listener {
+        child: Child,
+        addr: String,
+        lines: mpsc::Receiver<String>,
+    }
+
+    impl Listener {
+        fn start(store: &Path) -> Listener {
+            let mut child = Command::new(BIN)
+                .args(["mllp", "listen", "127.0.0.1:0", "--store"])
+                .arg(store)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn listener");
+            let stdout: ChildStdout = child.stdout.take().expect("stdout");
+            let (tx, lines) = mpsc::channel();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+            let first = lines
+                .recv_timeout(Duration::from_secs(5))
+                .expect("listener prints its address");
+            let addr = first
+                .strip_prefix("listening on ")
+                .expect("address line")
+                .to_owned();
+            Listener { child, addr, lines }
+        }
+
+        fn line(&self) -> String {
+            self.lines
+                .recv_timeout(Duration::from_secs(5))
+                .expect("a log line")
+        }
+    }
+
+    impl Drop for Listener {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn send(addr: &str, files: &[&Path]) -> std::process::Output {
+        Command::new(BIN)
+            .args(["mllp", "send", addr])
+            .args(files)
+            .output()
+            .expect("run send")
+    }
+
+    fn stored(dir: &Path) -> usize {
+        std::fs::read_dir(dir)
+            .expect("store dir")
+            .filter(|e| {
+                e.as_ref()
+                    .map(|e| e.file_name().to_string_lossy().ends_with(".hl7"))
+                    .unwrap_or(false)
+            })
+            .count()
+    }
+
+    #[test]
+    fn listen_stores_acks_and_detects_duplicates_across_restarts() {
+        let base = std::env::temp_dir().join(format!("carewire-cli-mllp-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let store = base.join("store");
+        let msgs = base.join("msgs");
+        std::fs::create_dir_all(&msgs).unwrap();
+        let files: Vec<_> = ["M1", "M2", "M/3"]
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let p = msgs.join(format!("{i}.hl7"));
+                std::fs::write(&p, adt(id)).unwrap();
+                p
+            })
+            .collect();
+        let bad = msgs.join("bad.hl7");
+        std::fs::write(&bad, "this is not HL7\r").unwrap();
+
+        let listener = Listener::start(&store);
+        let refs: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
+        let out = send(&listener.addr, &refs);
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            text.lines().filter(|l| l.ends_with(" AA")).count(),
+            3,
+            "{text}"
+        );
+        for id in ["M1", "M2", "M/3"] {
+            let line = listener.line();
+            assert!(
+                line.contains(&format!(" ADT^A01^ADT_A01 {id} AA")),
+                "{line}"
+            );
+            assert!(!line.contains("Testpatient"), "{line}");
+        }
+        assert_eq!(stored(&store), 3);
+
+        // A duplicate: acknowledged again, not stored again.
+        let out = send(&listener.addr, &refs[..1]);
+        assert!(out.status.success(), "{out:?}");
+        assert!(listener.line().ends_with(" AA"));
+        assert_eq!(stored(&store), 3);
+        drop(listener);
+
+        // After a restart the store still knows it.
+        let listener = Listener::start(&store);
+        let out = send(&listener.addr, &refs[1..2]);
+        assert!(out.status.success(), "{out:?}");
+        assert!(String::from_utf8(out.stdout).unwrap().ends_with(" AA\n"));
+        assert_eq!(stored(&store), 3);
+
+        // Not HL7: rejected, and `send` exits 1.
+        let out = send(&listener.addr, &[bad.as_path()]);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.ends_with(" AR\n") || text.ends_with(" AE\n"), "{text}");
+        drop(listener);
+        let _ = std::fs::remove_dir_all(&base);
+    }
+}
