@@ -133,6 +133,8 @@ mod delim;
 mod envelope;
 mod error;
 mod finding;
+#[doc(hidden)]
+pub mod gen;
 mod loops;
 mod scan;
 mod stream;
