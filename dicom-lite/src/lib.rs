@@ -134,6 +134,8 @@ mod dataset;
 pub mod dict;
 mod dict_data;
 mod error;
+#[doc(hidden)]
+pub mod gen;
 mod owned;
 mod parse;
 mod tag;

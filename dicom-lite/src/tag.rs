@@ -173,11 +173,29 @@ macro_rules! vrs {
 
         impl Vr {
             /// The VR named by its two-letter code, `None` for an unknown code.
+            #[inline]
             pub fn from_bytes(code: [u8; 2]) -> Option<Vr> {
-                match &code {
-                    $($code => Some(Vr::$name),)*
-                    _ => None,
+                /// Every VR, in declaration order.
+                const ALL: &[Vr] = &[$(Vr::$name,)*];
+                /// (first letter - 'A') * 26 + (second - 'A') -> position in `ALL` + 1.
+                const TABLE: [u8; 26 * 26] = {
+                    let codes: &[&[u8; 2]] = &[$($code,)*];
+                    let mut t = [0u8; 26 * 26];
+                    let mut i = 0;
+                    while i < codes.len() {
+                        let c = codes[i];
+                        t[(c[0] - b'A') as usize * 26 + (c[1] - b'A') as usize] = i as u8 + 1;
+                        i += 1;
+                    }
+                    t
+                };
+                let a = code[0].wrapping_sub(b'A') as usize;
+                let b = code[1].wrapping_sub(b'A') as usize;
+                if a >= 26 || b >= 26 {
+                    return None;
                 }
+                let k = TABLE.get(a * 26 + b).copied().unwrap_or(0) as usize;
+                ALL.get(k.wrapping_sub(1)).copied()
             }
 
             /// The two-letter code as bytes.
@@ -374,6 +392,13 @@ mod tests {
         }
         assert_eq!(Vr::from_bytes(*b"  "), None);
         assert_eq!(Vr::from_bytes(*b"pn"), None);
+        // Every other two-byte code is unknown.
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let known = VR_CODES.iter().any(|(_, c)| c.as_bytes() == [a, b]);
+                assert_eq!(Vr::from_bytes([a, b]).is_some(), known, "{a:02X}{b:02X}");
+            }
+        }
     }
 
     #[test]
