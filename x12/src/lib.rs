@@ -138,6 +138,7 @@ pub mod gen;
 mod loops;
 mod scan;
 mod stream;
+mod swar;
 mod view;
 mod write;
 

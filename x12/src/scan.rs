@@ -436,22 +436,9 @@ fn skip_gap(
 
 /// Scans one segment from `start`: pushes the start of every element after an element
 /// separator and returns the position of the terminator (or the input length).
-///
-/// X12 puts a separator every few bytes, so a plain byte loop (two compares per byte)
-/// beats setting up a `memchr2` search per element.
 #[inline]
 fn scan_segment(input: &[u8], start: usize, delims: Delimiters, elems: &mut Vec<u32>) -> usize {
-    let (sep, term) = (delims.element(), delims.segment());
-    let rest = input.get(start..).unwrap_or(&[]);
-    for (i, &b) in rest.iter().enumerate() {
-        if b == term {
-            return start + i;
-        }
-        if b == sep {
-            elems.push((start + i + 1) as u32);
-        }
-    }
-    input.len()
+    crate::swar::scan_segment(input, start, delims.element(), delims.segment(), elems)
 }
 
 /// Byte span of entry `k` of a segment (k = 0 is the identifier, k = n is element n).

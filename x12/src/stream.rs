@@ -227,9 +227,10 @@ impl<R: BufRead> SegmentReader<R> {
                     let bytes = self.buf.get(from..to).unwrap_or(&[]).to_vec();
                     self.pos = to;
                     let content = bytes.get(..span.content_len).unwrap_or(&[]);
-                    let elems = memchr::memchr_iter(span.delimiters.element(), content)
-                        .map(|i| (i + 1) as u32)
-                        .collect();
+                    // Sized for a typical segment up front: growing from empty would
+                    // reallocate three times for a ten-element segment.
+                    let mut elems = Vec::with_capacity((content.len() / 2 + 1).min(32));
+                    crate::swar::push_after_each(content, span.delimiters.element(), &mut elems);
                     self.delims = Some(span.delimiters);
                     let seg = SegmentBuf {
                         bytes,
@@ -431,7 +432,7 @@ impl Scanner {
             None => {
                 let delims = self.delims.unwrap_or_default();
                 let from = self.searched.min(seg.len());
-                match memchr::memchr(delims.segment(), &seg[from..]) {
+                match crate::swar::find_byte(&seg[from..], delims.segment()) {
                     Some(i) => (delims, from + i, Some(from + i)),
                     None if eof => (delims, seg.len(), None),
                     None => {
@@ -484,7 +485,12 @@ impl Scanner {
                 }
             }
         }
-        let id_end = memchr::memchr(delims.element(), &seg[..content_len]).unwrap_or(content_len);
+        // The identifier is at most three bytes: no separator in the first four means an
+        // invalid identifier either way, so the search need not look further.
+        let id_end = seg[..content_len.min(4)]
+            .iter()
+            .position(|&b| b == delims.element())
+            .unwrap_or(content_len);
         if !self.config.allow_invalid_segment_ids
             && !valid_segment_id(seg.get(..id_end).unwrap_or(&[]))
         {
