@@ -247,4 +247,23 @@ mod tests {
         let doc = crate::Document::parse(&big).expect("parses");
         assert!(doc.findings().is_empty());
     }
+
+    #[test]
+    fn streaming_and_slice_scans_agree_on_generated_input() {
+        // Generated data holds UTF-8 names (bytes >= 0x80) next to separators.
+        let input = mixed(300_000, 300, 9);
+        let doc = crate::Document::parse(&input).expect("parses");
+        let streamed: Vec<_> = crate::SegmentReader::new(&input[..])
+            .collect::<Result<_, _>>()
+            .expect("streams");
+        assert_eq!(streamed.len(), doc.segment_count());
+        for (seg, got) in doc.segments().zip(&streamed) {
+            assert_eq!(got.offset() as usize, seg.offset());
+            assert_eq!(got.raw(), seg.raw());
+            assert_eq!(got.element_count(), seg.element_count());
+            for k in 0..=seg.element_count() {
+                assert_eq!(got.raw_element(k), seg.raw_element(k));
+            }
+        }
+    }
 }
