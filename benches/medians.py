@@ -24,9 +24,13 @@ for dirpath, _dirs, files in os.walk(root):
         func = meta["function_id"] or ""
         tp = meta.get("throughput") or {}
         nbytes = tp.get("Bytes")
-        rows.setdefault(group, []).append((func, median_ns, nbytes))
+        # Throughput::Elements (messages): shown as messages per second.
+        nelems = tp.get("Elements")
+        rows.setdefault(group, []).append((func, median_ns, nbytes, nelems))
 
 def fmt_time(ns):
+    if ns >= 1_000_000:
+        return f"{ns / 1_000_000:.2f} ms"
     return f"{ns / 1000:.2f} µs" if ns >= 1000 else f"{ns:.0f} ns"
 
 for group in sorted(rows):
@@ -35,16 +39,18 @@ for group in sorted(rows):
     # serializer, so it is shown but not used as the reference for the ratio.
     peers = [
         m
-        for (fn, m, _) in funcs
-        if not fn.startswith("carewire") and not ("/write/" in group and fn == "rust-hl7")
+        for (fn, m, _, _) in funcs
+        if "carewire" not in fn and not ("/write/" in group and fn == "rust-hl7")
     ]
     best_peer = min(peers) if peers else None
     print(f"\n### {group}\n")
     print("| implementation | median | throughput | speed-up vs fastest peer |")
     print("|---|---:|---:|---:|")
-    for fn, m, nbytes in funcs:
+    for fn, m, nbytes, nelems in funcs:
         thr = f"{nbytes / m:.2f} GB/s" if nbytes else ""
+        if nelems:
+            thr = f"{nelems / m * 1e6:.1f}k msgs/s"
         if nbytes and nbytes / m < 1:
             thr = f"{nbytes / m * 1000:.0f} MB/s"
-        ratio = f"{best_peer / m:.1f}×" if (best_peer and fn.startswith("carewire")) else ""
+        ratio = f"{best_peer / m:.1f}×" if (best_peer and "carewire" in fn) else ""
         print(f"| {fn} | {fmt_time(m)} | {thr} | {ratio} |")
