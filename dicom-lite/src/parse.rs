@@ -281,6 +281,7 @@ fn tag_at(data: &[u8], pos: usize, be: bool) -> Option<Tag> {
     Some(Tag::new(u16_at(data, pos, be)?, u16_at(data, pos + 2, be)?))
 }
 
+#[inline]
 fn off(base: usize, local: usize) -> u32 {
     // Inputs are limited to u32::MAX bytes (checked in `scan`), so this never saturates
     // for valid offsets.
@@ -653,9 +654,31 @@ fn scan_stream(
             }
             return Err(Error::new(ErrorKind::TruncatedHeader, base + pos));
         }
-        let Some(tag) = tag_at(data, pos, mode.big_endian) else {
+        // The first 8 bytes of any header (tag + VR + 16-bit length, or tag + 32-bit
+        // length), read once.
+        let Some(h8) = data
+            .get(pos..pos.saturating_add(8))
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        else {
             return Err(Error::new(ErrorKind::TruncatedHeader, base + pos));
         };
+        let be = mode.big_endian;
+        let rd16 = |b: [u8; 2]| {
+            if be {
+                u16::from_be_bytes(b)
+            } else {
+                u16::from_le_bytes(b)
+            }
+        };
+        let rd32 = |b: [u8; 4]| {
+            if be {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
+        };
+        let tag = Tag::new(rd16([h8[0], h8[1]]), rd16([h8[2], h8[3]]));
+        let implicit_len = rd32([h8[4], h8[5], h8[6], h8[7]]);
         if index.entries.len() >= config.max_elements {
             return Err(Error::new(
                 ErrorKind::TooManyElements {
@@ -670,7 +693,7 @@ fn scan_stream(
         let parent = top.map_or(NONE, |t| t.entry);
 
         if tag.is_delimiter_group() {
-            let len = u32_at(data, pos + 4, mode.big_endian).unwrap_or(0);
+            let len = implicit_len;
             let mut entry = Entry {
                 tag,
                 start: off(base, pos),
@@ -892,7 +915,6 @@ fn scan_stream(
         }
 
         // Header.
-        let implicit_len = u32_at(data, pos + 4, mode.big_endian).unwrap_or(0);
         let read_explicit = mode.explicit
             || (config.allow_repairs && {
                 // Lengths must fit the nearest enclosing defined length, not just the input.
@@ -906,16 +928,11 @@ fn scan_stream(
                 explicit_in_implicit(data.get(..limit).unwrap_or(data), pos, tag, implicit_len)
             });
         let (vr, vr_raw, form, len, header, reserved) = if read_explicit {
-            let vr_raw = [
-                data.get(pos + 4).copied().unwrap_or(0),
-                data.get(pos + 5).copied().unwrap_or(0),
-            ];
+            let vr_raw = [h8[4], h8[5]];
             match Vr::from_bytes(vr_raw) {
                 Some(vr) if vr.has_long_header() => {
-                    let (Some(reserved), Some(len)) = (
-                        u16_at(data, pos + 6, mode.big_endian),
-                        u32_at(data, pos + 8, mode.big_endian),
-                    ) else {
+                    let reserved = rd16([h8[6], h8[7]]);
+                    let Some(len) = u32_at(data, pos + 8, mode.big_endian) else {
                         if limit.is_some_and(|m| base + data.len() >= m) {
                             index.stop = Some(Stop {
                                 reason: StopReason::HeaderLimit,
@@ -930,7 +947,7 @@ fn scan_stream(
                     (vr, vr_raw, Form::Long, len, 12, reserved)
                 }
                 Some(vr) => {
-                    let len = u16_at(data, pos + 6, mode.big_endian).unwrap_or(0);
+                    let len = rd16([h8[6], h8[7]]);
                     (vr, vr_raw, Form::Short, u32::from(len), 8, 0)
                 }
                 None => {
@@ -1165,6 +1182,7 @@ fn explicit_in_implicit(data: &[u8], pos: usize, tag: Tag, implicit_len: u32) ->
 }
 
 /// The end of a value of `len` bytes starting at `start`, checked against the input.
+#[inline]
 fn value_end(
     data: &[u8],
     start: usize,
@@ -1206,12 +1224,14 @@ fn check_within(
     }
 }
 
+#[inline]
 fn set_value_end(index: &mut Index, entry: u32, value_end: u32) {
     if let Some(e) = index.entries.get_mut(entry as usize) {
         e.value_end = value_end;
     }
 }
 
+#[inline]
 fn close(index: &mut Index, entry: u32) {
     let next = off(0, index.entries.len());
     if let Some(e) = index.entries.get_mut(entry as usize) {
