@@ -8,7 +8,8 @@
 //!   total payload bytes, so a decoder that does less work cannot look fast.
 //! - `mllp/loopback/adt_1k_ack`: stop-and-wait on one loopback connection with
 //!   carewire's blocking client and server: a 1 KiB ADT, its HL7 ACK (AA) checked
-//!   (MSA-2 = MSH-10) for every message. `Throughput::Elements(1)`: messages/s. Always
+//!   (MSA-2 = MSH-10) for every message; beside it the same exchange with hl7-mllp-codec
+//!   on both ends of a tokio connection. `Throughput::Elements(1)`: messages/s. Always
 //!   timed by the wall clock (the server's work runs on another thread).
 use bytes::BytesMut;
 use carewire_hl7::{AckCode, MessageBuf};
@@ -16,7 +17,8 @@ use carewire_mllp::blocking::{Client, ClientConfig, Peer, Server, ServerConfig};
 use carewire_mllp::hl7::AckHandler;
 use carewire_mllp::{Frame, FrameDecoder};
 use criterion::{black_box, criterion_group, criterion_main, Bencher, Criterion, Throughput};
-use tokio_util::codec::Decoder as _;
+use futures_util::{SinkExt as _, StreamExt as _};
+use tokio_util::codec::{Decoder as _, Framed};
 
 const READ: usize = 16 * 1024;
 
@@ -138,8 +140,70 @@ fn loopback(c: &mut Criterion) {
             assert_eq!(ack.code(), AckCode::Aa);
         })
     });
-    g.finish();
     server.shutdown();
+
+    // The same exchange with hl7-mllp-codec on both ends (tokio, one connection), the ACK
+    // built by carewire-hl7 on the server and checked the same way on the client.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .expect("runtime");
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let server = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let (socket, _) = listener.accept().await.expect("accept");
+            socket.set_nodelay(true).expect("nodelay");
+            let mut framed = Framed::new(socket, hl7_mllp_codec::MllpCodec::new());
+            while let Some(Ok(frame)) = framed.next().await {
+                let msg = MessageBuf::parse(frame.freeze()).expect("parse");
+                let ack = msg.view().ack(AckCode::Aa).build().expect("ack");
+                let ack = BytesMut::from(&ack.into_bytes()[..]);
+                if framed.send(ack).await.is_err() {
+                    break;
+                }
+            }
+        })
+    });
+    let (msa1, msa2): (carewire_hl7::Path, carewire_hl7::Path) = (
+        "MSA-1".parse().expect("path"),
+        "MSA-2".parse().expect("path"),
+    );
+    let mut framed = rt.block_on(async {
+        let socket = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        socket.set_nodelay(true).expect("nodelay");
+        Framed::new(socket, hl7_mllp_codec::MllpCodec::new())
+    });
+    g.bench_function("adt_1k_ack/hl7-mllp-codec", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                framed
+                    .send(BytesMut::from(&black_box(&msg)[..]))
+                    .await
+                    .expect("send");
+                let reply = framed.next().await.expect("reply").expect("frame");
+                let ack = MessageBuf::parse(reply.freeze()).expect("ack");
+                let view = ack.view();
+                assert_eq!(
+                    view.get(&msa1).map(|v| v.raw().to_vec()),
+                    Some(b"AA".to_vec())
+                );
+                assert_eq!(
+                    view.get(&msa2).map(|v| v.raw().to_vec()),
+                    Some(b"MSG000001".to_vec())
+                );
+            })
+        })
+    });
+    g.finish();
+    drop(framed);
+    server.join().expect("server thread");
 }
 
 criterion_group!(benches, decode, loopback);
