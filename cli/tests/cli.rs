@@ -383,9 +383,14 @@ mod mllp {
 
     impl Listener {
         fn start(store: &Path) -> Listener {
+            Listener::start_with(store, &[])
+        }
+
+        fn start_with(store: &Path, extra: &[&Path]) -> Listener {
             let mut child = Command::new(BIN)
                 .args(["mllp", "listen", "127.0.0.1:0", "--store"])
                 .arg(store)
+                .args(extra)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .spawn()
@@ -501,6 +506,50 @@ mod mllp {
         assert_eq!(out.status.code(), Some(1), "{out:?}");
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(text.ends_with(" AR\n") || text.ends_with(" AE\n"), "{text}");
+        drop(listener);
+        let _ = std::fs::remove_dir_all(&base);
+    }
+
+    #[test]
+    fn listen_and_send_over_tls() {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+        let base = std::env::temp_dir().join(format!("carewire-cli-tls-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(&base).unwrap();
+        let ca_key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "test ca");
+        let ca = params.self_signed(&ca_key).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let params = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+        let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
+        let (ca_pem, cert_pem, key_pem, msg) = (
+            base.join("ca.pem"),
+            base.join("cert.pem"),
+            base.join("key.pem"),
+            base.join("m.hl7"),
+        );
+        std::fs::write(&ca_pem, ca.pem()).unwrap();
+        std::fs::write(&cert_pem, cert.pem()).unwrap();
+        std::fs::write(&key_pem, key.serialize_pem()).unwrap();
+        std::fs::write(&msg, adt("TLS1")).unwrap();
+        let store = base.join("store");
+        let (flag_cert, flag_key) = (Path::new("--tls-cert"), Path::new("--tls-key"));
+        let listener = Listener::start_with(&store, &[flag_cert, &cert_pem, flag_key, &key_pem]);
+        let out = Command::new(BIN)
+            .args(["mllp", "send", &listener.addr])
+            .arg(&msg)
+            .arg("--tls-ca")
+            .arg(&ca_pem)
+            .output()
+            .expect("run send");
+        assert!(out.status.success(), "{out:?}");
+        assert!(String::from_utf8(out.stdout).unwrap().ends_with(" AA\n"));
+        assert!(listener.line().ends_with(" TLS1 AA"));
+        assert_eq!(stored(&store), 1);
         drop(listener);
         let _ = std::fs::remove_dir_all(&base);
     }
