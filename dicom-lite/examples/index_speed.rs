@@ -35,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut index = Index::new();
     parser.parse_into(&data, &mut index)?;
     let entries = index.len();
-    let reps = 50;
+    let reps = 400;
     let t = best(|| {
         for _ in 0..reps {
             let ds = parser.parse_into(std::hint::black_box(&data), &mut index);
@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let cfg = ParseConfig::default().stop_before_pixel_data(true);
         let parser = Parser::new(cfg);
-        let reps = 500;
+        let reps = 2000;
         let t = best(|| {
             for _ in 0..reps {
                 for f in &files {
