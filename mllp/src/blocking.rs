@@ -413,37 +413,9 @@ impl Client {
         self.out.clear();
         self.encoder.encode(payload, &mut self.out)?;
         let started = Instant::now();
-        let result = self.exchange().and_then(|frame| {
-            if accept(&frame) {
-                Ok(frame)
-            } else {
-                Err(Error::new(ErrorKind::AckMismatch))
-            }
-        });
-        match &result {
-            Ok(frame) => {
-                if let Some(m) = &self.config.metrics {
-                    m.record(match frame {
-                        Frame::Data(_) => Event::FrameReceived,
-                        Frame::CommitAck => Event::CommitAckReceived,
-                        Frame::CommitNak => Event::CommitNakReceived,
-                    });
-                    m.observe(Timing::RoundTrip, started.elapsed());
-                }
-            }
-            Err(e) => {
-                match e.kind() {
-                    ErrorKind::Timeout(phase) if phase != Phase::Connect => {
-                        self.record(Event::Timeout(phase));
-                    }
-                    ErrorKind::AckMismatch => self.record(Event::AckMismatch),
-                    _ if e.is_recoverable() || e.kind() == ErrorKind::TruncatedFrame => {
-                        self.record(Event::FramingError);
-                    }
-                    _ => {}
-                }
-                self.close();
-            }
+        let result = settle_exchange(self.exchange(), accept, &self.config, started);
+        if result.is_err() {
+            self.close();
         }
         result
     }
@@ -889,6 +861,46 @@ impl Drop for ServerHandle {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Applies the caller's acceptance test to the response of one exchange and counts the
+/// outcome in the client's metrics (round-trip time on success). Shared by the blocking
+/// and async clients; the caller closes the connection on `Err`.
+pub(crate) fn settle_exchange(
+    result: Result<Frame>,
+    accept: impl FnOnce(&Frame) -> bool,
+    config: &ClientConfig,
+    started: Instant,
+) -> Result<Frame> {
+    let result = result.and_then(|frame| {
+        if accept(&frame) {
+            Ok(frame)
+        } else {
+            Err(Error::new(ErrorKind::AckMismatch))
+        }
+    });
+    let Some(m) = &config.metrics else {
+        return result;
+    };
+    match &result {
+        Ok(frame) => {
+            m.record(match frame {
+                Frame::Data(_) => Event::FrameReceived,
+                Frame::CommitAck => Event::CommitAckReceived,
+                Frame::CommitNak => Event::CommitNakReceived,
+            });
+            m.observe(Timing::RoundTrip, started.elapsed());
+        }
+        Err(e) => match e.kind() {
+            ErrorKind::Timeout(phase) if phase != Phase::Connect => m.record(Event::Timeout(phase)),
+            ErrorKind::AckMismatch => m.record(Event::AckMismatch),
+            _ if e.is_recoverable() || e.kind() == ErrorKind::TruncatedFrame => {
+                m.record(Event::FramingError);
+            }
+            _ => {}
+        },
+    }
+    result
 }
 
 pub(crate) fn record(config: &ServerConfig, event: Event) {

@@ -20,8 +20,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::blocking::{
-    nonzero, record, ActiveSlot, ClientConfig, Handler, Peer, Reply, ServerConfig, ServerStats,
-    Shared,
+    nonzero, record, settle_exchange, ActiveSlot, ClientConfig, Handler, Peer, Reply, ServerConfig,
+    ServerStats, Shared,
 };
 use crate::codec::{Frame, FrameDecoder, FrameEncoder};
 use crate::error::{Error, ErrorKind, Phase, Result};
@@ -306,37 +306,9 @@ impl Client {
         self.out.clear();
         self.encoder.encode(payload, &mut self.out)?;
         let started = Instant::now();
-        let result = self.exchange().await.and_then(|frame| {
-            if accept(&frame) {
-                Ok(frame)
-            } else {
-                Err(Error::new(ErrorKind::AckMismatch))
-            }
-        });
-        match &result {
-            Ok(frame) => {
-                if let Some(m) = &self.config.metrics {
-                    m.record(match frame {
-                        Frame::Data(_) => Event::FrameReceived,
-                        Frame::CommitAck => Event::CommitAckReceived,
-                        Frame::CommitNak => Event::CommitNakReceived,
-                    });
-                    m.observe(Timing::RoundTrip, started.elapsed());
-                }
-            }
-            Err(e) => {
-                match e.kind() {
-                    ErrorKind::Timeout(phase) if phase != Phase::Connect => {
-                        self.record(Event::Timeout(phase));
-                    }
-                    ErrorKind::AckMismatch => self.record(Event::AckMismatch),
-                    _ if e.is_recoverable() || e.kind() == ErrorKind::TruncatedFrame => {
-                        self.record(Event::FramingError);
-                    }
-                    _ => {}
-                }
-                self.close();
-            }
+        let result = settle_exchange(self.exchange().await, accept, &self.config, started);
+        if result.is_err() {
+            self.close();
         }
         result
     }
