@@ -8,6 +8,12 @@
 //! carewire hl7 validate FILE           conformance findings
 //! carewire mllp listen ADDR [--store DIR] [--tls-cert C --tls-key K [--client-ca CA]]
 //! carewire mllp send ADDR FILE... [--tls-ca CA]
+//! carewire x12 inspect|json|validate FILE
+//! carewire x12 ack FILE --999|--ta1
+//! carewire dicom dump|json FILE
+//! carewire dicom copy FILE -o OUT [--transfer-syntax UID]
+//! carewire dicom deid FILE -o OUT [--keep-uids] [--keep-dates]
+//! carewire dicom scan DIR --tags PatientID,StudyInstanceUID
 //! ```
 //!
 //! `FILE` may be `-` for standard input. Segments may end in CR, CR LF or LF.
@@ -26,8 +32,10 @@
 // must read plainly; they are not intra-doc links.
 #![allow(rustdoc::broken_intra_doc_links)]
 
+mod dicom;
 mod hl7;
 mod mllp;
+mod x12;
 
 use std::fmt;
 use std::io::{self, Write};
@@ -52,6 +60,12 @@ enum Command {
     /// MLLP (HL7 over TCP): a durable listener and a sender.
     #[command(subcommand)]
     Mllp(mllp::MllpCommand),
+    /// X12 HIPAA 5010 interchanges (837, 835, 270/271, 999, TA1).
+    #[command(subcommand)]
+    X12(x12::X12Command),
+    /// DICOM data sets (headers; no pixel decoding).
+    #[command(subcommand)]
+    Dicom(dicom::DicomCommand),
 }
 
 /// A command failure, with the exit code it maps to.
@@ -74,12 +88,17 @@ enum CliError {
     Mllp(carewire_mllp::Error),
     /// Some sent messages were not accepted (exit 1); the codes were already printed.
     NotAccepted { failed: usize },
+    /// Any other failure of a command (exit 1). The text names positions and kinds,
+    /// never patient data.
+    Failed(String),
+    /// A usage error detected after argument parsing (exit 2).
+    Usage(String),
 }
 
 impl CliError {
     fn exit_code(&self) -> u8 {
         match self {
-            CliError::InvalidPath { .. } => 2,
+            CliError::InvalidPath { .. } | CliError::Usage(_) => 2,
             _ => 1,
         }
     }
@@ -102,6 +121,7 @@ impl fmt::Display for CliError {
             CliError::NotAccepted { failed } => {
                 write!(f, "{failed} message(s) not acknowledged with AA/CA")
             }
+            CliError::Failed(msg) | CliError::Usage(msg) => f.write_str(msg),
         }
     }
 }
@@ -125,6 +145,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Hl7(cmd) => hl7::run(cmd, &mut out),
         Command::Mllp(cmd) => mllp::run(cmd, &mut out),
+        Command::X12(cmd) => x12::run(cmd, &mut out),
+        Command::Dicom(cmd) => dicom::run(cmd, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(CliError::Write));
     match result {

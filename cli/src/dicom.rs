@@ -1,0 +1,94 @@
+//! `carewire dicom`: dump, JSON, copy, de-identify and scan DICOM files.
+
+// The command bodies land with the crate work; until then the arguments are parsed only.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use crate::CliError;
+
+/// DICOM commands.
+#[derive(Debug, Subcommand)]
+pub enum DicomCommand {
+    /// One line per element: tag, VR, keyword, length, value (nested items indented).
+    Dump(DumpArgs),
+    /// The PS3.18 DICOM JSON model of the data set (file meta excluded).
+    Json(JsonArgs),
+    /// Read and write back: byte-identical, or re-encoded with --transfer-syntax.
+    Copy(CopyArgs),
+    /// Write a de-identified copy (PS3.15 Annex E basic profile).
+    Deid(DeidArgs),
+    /// One TSV line per file under DIR with the requested tags.
+    Scan(ScanArgs),
+}
+
+/// Arguments of `carewire dicom dump`.
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    /// Input file, or `-` for standard input.
+    pub file: PathBuf,
+}
+
+/// Arguments of `carewire dicom json`.
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    /// Input file, or `-` for standard input.
+    pub file: PathBuf,
+    /// Stop reading before Pixel Data.
+    #[arg(long)]
+    pub stop_before_pixels: bool,
+}
+
+/// Arguments of `carewire dicom copy`.
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// Input file, or `-` for standard input.
+    pub file: PathBuf,
+    /// Output file.
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Re-encode the data set in this transfer syntax (UID).
+    #[arg(long)]
+    pub transfer_syntax: Option<String>,
+}
+
+/// Arguments of `carewire dicom deid`.
+#[derive(Debug, Args)]
+pub struct DeidArgs {
+    /// Input file, or `-` for standard input.
+    pub file: PathBuf,
+    /// Output file.
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Keep UIDs (Retain UIDs option).
+    #[arg(long)]
+    pub keep_uids: bool,
+    /// Keep dates (Retain Longitudinal Temporal Information, full dates option).
+    #[arg(long)]
+    pub keep_dates: bool,
+}
+
+/// Arguments of `carewire dicom scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Directory to scan (recursively).
+    pub dir: PathBuf,
+    /// Comma-separated keywords or tags, e.g. PatientID,StudyInstanceUID,(0020,000D).
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub tags: Vec<String>,
+}
+
+/// Runs one `dicom` command.
+pub fn run(cmd: DicomCommand, _out: &mut impl Write) -> Result<(), CliError> {
+    let name = match cmd {
+        DicomCommand::Dump(_) => "dump",
+        DicomCommand::Json(_) => "json",
+        DicomCommand::Copy(_) => "copy",
+        DicomCommand::Deid(_) => "deid",
+        DicomCommand::Scan(_) => "scan",
+    };
+    Err(CliError::Failed(format!("dicom {name}: not available yet")))
+}
