@@ -1,7 +1,7 @@
 //! `carewire dicom`: dump, JSON, copy, de-identify and scan DICOM files.
-
-// The command bodies land with the crate work; until then the arguments are parsed only.
-#![allow(dead_code)]
+//!
+//! The command bodies live in `dicom_view.rs` (dump, json, copy, scan) and
+//! `dicom_deid.rs` (deid).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -82,13 +82,12 @@ pub struct ScanArgs {
 }
 
 /// Runs one `dicom` command.
-pub fn run(cmd: DicomCommand, _out: &mut impl Write) -> Result<(), CliError> {
-    let name = match cmd {
-        DicomCommand::Dump(_) => "dump",
-        DicomCommand::Json(_) => "json",
-        DicomCommand::Copy(_) => "copy",
-        DicomCommand::Deid(_) => "deid",
-        DicomCommand::Scan(_) => "scan",
-    };
-    Err(CliError::Failed(format!("dicom {name}: not available yet")))
+pub fn run(cmd: DicomCommand, out: &mut impl Write) -> Result<(), CliError> {
+    match cmd {
+        DicomCommand::Dump(a) => crate::dicom_view::dump(&a, out),
+        DicomCommand::Json(a) => crate::dicom_view::json(&a, out),
+        DicomCommand::Copy(a) => crate::dicom_view::copy(&a, out),
+        DicomCommand::Scan(a) => crate::dicom_view::scan(&a, out),
+        DicomCommand::Deid(a) => crate::dicom_deid::deid(&a, out),
+    }
 }

@@ -33,9 +33,13 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 mod dicom;
+mod dicom_deid;
+mod dicom_view;
 mod hl7;
 mod mllp;
 mod x12;
+mod x12_check;
+mod x12_view;
 
 use std::fmt;
 use std::io::{self, Write};

@@ -1,7 +1,7 @@
 //! `carewire x12`: inspect, convert to JSON, validate and acknowledge X12 interchanges.
-
-// The command bodies land with the crate work; until then the arguments are parsed only.
-#![allow(dead_code)]
+//!
+//! The command bodies live in `x12_view.rs` (inspect, json) and `x12_check.rs`
+//! (validate, ack).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -45,12 +45,11 @@ pub struct AckArgs {
 }
 
 /// Runs one `x12` command.
-pub fn run(cmd: X12Command, _out: &mut impl Write) -> Result<(), CliError> {
-    let name = match cmd {
-        X12Command::Inspect(_) => "inspect",
-        X12Command::Json(_) => "json",
-        X12Command::Validate(_) => "validate",
-        X12Command::Ack(_) => "ack",
-    };
-    Err(CliError::Failed(format!("x12 {name}: not available yet")))
+pub fn run(cmd: X12Command, out: &mut impl Write) -> Result<(), CliError> {
+    match cmd {
+        X12Command::Inspect(a) => crate::x12_view::inspect(&a.file, out),
+        X12Command::Json(a) => crate::x12_view::json(&a.file, out),
+        X12Command::Validate(a) => crate::x12_check::validate(&a.file, out),
+        X12Command::Ack(a) => crate::x12_check::ack(&a, out),
+    }
 }
