@@ -23,6 +23,9 @@ pub struct ParseConfig {
     /// Accept an MSH-2 with fewer than four or more than five encoding characters, or
     /// with the escape character doubled (`^~\\&`, read as `^~\&`) (default true).
     pub allow_encoding_character_repairs: bool,
+    /// Accept an MSH-18 character set this crate does not know, decoding with
+    /// `default_charset` instead (default true).
+    pub allow_unknown_charset: bool,
     /// Character set used instead of MSH-18, for senders that declare the wrong one.
     pub charset_override: Option<Charset>,
     /// Character set used when MSH-18 is empty or unknown (default UTF-8, a superset of
@@ -39,6 +42,7 @@ impl Default for ParseConfig {
             allow_stray_bytes: true,
             allow_invalid_segment_ids: true,
             allow_encoding_character_repairs: true,
+            allow_unknown_charset: true,
             charset_override: None,
             default_charset: Charset::Utf8,
         }
@@ -58,6 +62,7 @@ impl ParseConfig {
             allow_stray_bytes: false,
             allow_invalid_segment_ids: false,
             allow_encoding_character_repairs: false,
+            allow_unknown_charset: false,
             ..ParseConfig::default()
         }
     }

@@ -154,6 +154,8 @@ pub enum ErrorKind {
     InvalidPath,
     /// An edit addressed something that cannot be changed that way (MSH-1/MSH-2, index 0).
     InvalidEdit,
+    /// MSH-18 names a character set this crate does not know (strict mode).
+    UnknownCharset,
     /// A value cannot be encoded in the message's character set.
     Unencodable,
     /// A batch file is out of order (e.g. BTS without BHS) or its counts do not match.
@@ -180,6 +182,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::StrayBytes => f.write_str("bytes outside any segment"),
             ErrorKind::InvalidPath => f.write_str("invalid path"),
             ErrorKind::InvalidEdit => f.write_str("invalid edit"),
+            ErrorKind::UnknownCharset => f.write_str("unknown character set in MSH-18"),
             ErrorKind::Unencodable => f.write_str("value cannot be encoded in the character set"),
             ErrorKind::InvalidBatch => f.write_str("invalid batch structure"),
             ErrorKind::Io(kind) => write!(f, "i/o error ({kind:?})"),

@@ -386,7 +386,7 @@ pub(crate) fn scan(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result
             n_fields: n_fields as u32,
         });
         if index.segs.len() == 1 {
-            index.charset = resolve_charset(input, cfg, index);
+            index.charset = resolve_charset(input, cfg, index)?;
             mb = Mb::of(index.charset);
         }
         if next >= len {
@@ -452,16 +452,16 @@ fn scan_segment(input: &[u8], start: usize, field: u8, term: u8, fields: &mut Ve
 
 /// The character set: an override wins, then MSH-18 (first repetition, first component),
 /// then the configured default.
-fn resolve_charset(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Charset {
+fn resolve_charset(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Result<Charset> {
     if let Some(c) = cfg.charset_override {
-        return c;
+        return Ok(c);
     }
     let delims = index.delims;
     let Some(msh) = index.segs.first().copied() else {
-        return cfg.default_charset;
+        return Ok(cfg.default_charset);
     };
     let Some((s, e)) = field_span(index, &msh, 17) else {
-        return cfg.default_charset;
+        return Ok(cfg.default_charset);
     };
     let raw = &input[s..e];
     let first = raw
@@ -470,13 +470,15 @@ fn resolve_charset(input: &[u8], cfg: &ParseConfig, index: &mut Index) -> Charse
         .unwrap_or(&[]);
     let label = trim_spaces(first);
     if label.is_empty() {
-        return cfg.default_charset;
+        return Ok(cfg.default_charset);
     }
     match Charset::from_label(label) {
-        Some(c) => c,
+        Some(c) => Ok(c),
+        None if !cfg.allow_unknown_charset => Err(Error::new(ErrorKind::UnknownCharset, s)
+            .at(Location::segment(b"MSH", 0).with_field(18))),
         None => {
             diag(index, DiagnosticKind::UnknownCharset, s);
-            cfg.default_charset
+            Ok(cfg.default_charset)
         }
     }
 }

@@ -736,7 +736,7 @@ fn blank_lines_and_trailing_whitespace_kept() -> TestResult {
 #[test]
 fn strict_config_rejects_repairs() {
     let strict = ParseConfig::strict();
-    let cases: [(&[u8], ErrorKind); 10] = [
+    let cases: [(&[u8], ErrorKind); 11] = [
         (b"MSH|^~\\&|A\nPID|1", ErrorKind::NonStandardTerminator),
         (b"MSH|^~\\&|A\r\nPID|1", ErrorKind::NonStandardTerminator),
         (b"\xEF\xBB\xBFMSH|^~\\&|A\rPID|1", ErrorKind::StrayBytes),
@@ -747,6 +747,10 @@ fn strict_config_rejects_repairs() {
         (b"MSH|^~\\\\&|A\rPID|1", ErrorKind::InvalidDelimiters),
         (b"MSH|^~|A\rPID|1", ErrorKind::InvalidDelimiters),
         (b"MSH|^~\\&#$|A\rPID|1", ErrorKind::InvalidDelimiters),
+        (
+            b"MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5||||||KLINGON\rPID|1",
+            ErrorKind::UnknownCharset,
+        ),
     ];
     for (input, kind) in cases {
         // Lenient: accepted with at least one diagnostic.
@@ -944,10 +948,15 @@ OBX|1|TX|||ZZTOPSECRET\xff\xfe\r";
     b.set("PID-9", SECRET)?;
     show(&b, None);
 
-    // Errors: strict mode (invalid segment id), invalid path, invalid edit, limits.
+    // Errors: strict mode (unknown MSH-18, invalid segment id), invalid path, invalid
+    // edit, limits.
     let strict = Message::parse_with(input, &ParseConfig::strict()).expect_err("strict");
-    assert_eq!(strict.kind(), ErrorKind::InvalidSegmentId);
-    let mut errors = vec![strict];
+    assert_eq!(strict.kind(), ErrorKind::UnknownCharset);
+    let mut known_charset = ParseConfig::strict();
+    known_charset.allow_unknown_charset = true;
+    let bad_id = Message::parse_with(input, &known_charset).expect_err("strict");
+    assert_eq!(bad_id.kind(), ErrorKind::InvalidSegmentId);
+    let mut errors = vec![strict, bad_id];
     let lf = b"MSH|^~\\&|ZZTOPSECRET\nZZTOPSECRET|ZZTOPSECRET";
     errors.extend(Message::parse_with(lf, &ParseConfig::strict()).err());
     errors.extend(Message::parse_with(input, &ParseConfig::default().max_segments(2)).err());
