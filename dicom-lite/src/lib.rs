@@ -115,6 +115,7 @@
 //! ## Cargo features
 //!
 //! - `chrono`: convert [`Date`], [`Time`] and [`DateTime`] to `chrono` types.
+//! - `json`: the DICOM JSON model (PS3.18 Annex F), output and input ([`json`]).
 //!
 //! ## Specifications
 //!
@@ -134,6 +135,8 @@ mod dataset;
 pub mod dict;
 mod dict_data;
 mod error;
+#[cfg(feature = "json")]
+pub mod json;
 #[doc(hidden)]
 pub mod gen;
 mod owned;
