@@ -132,13 +132,14 @@
 mod charset;
 mod config;
 mod dataset;
+pub mod deid;
 pub mod dict;
 mod dict_data;
 mod error;
-#[cfg(feature = "json")]
-pub mod json;
 #[doc(hidden)]
 pub mod gen;
+#[cfg(feature = "json")]
+pub mod json;
 mod owned;
 mod parse;
 mod tag;

@@ -69,6 +69,12 @@ macro_rules! element_ops {
             &self.elements
         }
 
+        /// The elements, mutably, for in-crate passes that keep the tag order (values
+        /// replaced, elements removed).
+        pub(crate) fn elements_vec_mut(&mut self) -> &mut Vec<ElementBuf> {
+            &mut self.elements
+        }
+
         /// The element with `tag`.
         pub fn get(&self, tag: Tag) -> Option<&ElementBuf> {
             self.elements
@@ -309,6 +315,14 @@ impl DataSetBuf {
     /// The file meta elements (group 0002), sorted by tag.
     pub fn file_meta(&self) -> &[ElementBuf] {
         &self.meta
+    }
+
+    /// Removes the file meta element `tag`, returning it.
+    pub fn remove_meta(&mut self, tag: Tag) -> Option<ElementBuf> {
+        match self.meta.binary_search_by_key(&tag, |e| e.tag) {
+            Ok(i) => Some(self.meta.remove(i)),
+            Err(_) => None,
+        }
     }
 
     /// Inserts or replaces a file meta element (group 0002).
