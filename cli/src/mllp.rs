@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use carewire_hl7::{AckCode, Message, MessageBuf};
 use carewire_mllp::blocking::{Client, ClientConfig, Handler, Peer, Reply, Server, ServerConfig};
-use carewire_mllp::hl7::{message_key, AckHandler};
+use carewire_mllp::hl7::{message_key, AckHandler, AckMode};
 use carewire_mllp::store::{Commit, FileStore, MessageKey, MessageStore, StoreHandler};
 use carewire_mllp::{ErrorKind, Frame};
 use clap::{Args, Subcommand};
@@ -23,7 +23,9 @@ pub enum MllpCommand {
     /// Receive messages, store each one durably, then acknowledge it.
     ///
     /// Prints `listening on ADDR` first, then one line per message: time, peer, MSH-9,
-    /// MSH-10 and the ACK code (no patient data). Runs until killed.
+    /// MSH-10 and the ACK code (no patient data). A message asking for enhanced-mode
+    /// acknowledgments (MSH-15/MSH-16) gets the commit ACK, then the application ACK, as
+    /// it asks (logged as `CA+AA`). Runs until killed.
     Listen(ListenArgs),
     /// Send each message and wait for its acknowledgment; prints MSA-1 per message.
     ///
@@ -179,7 +181,7 @@ impl DirStore {
 }
 
 impl MessageStore for DirStore {
-    fn response_for(&self, key: &MessageKey) -> carewire_mllp::Result<Option<Frame>> {
+    fn response_for(&self, key: &MessageKey) -> carewire_mllp::Result<Option<Vec<Frame>>> {
         self.index.response_for(key)
     }
 
@@ -187,7 +189,7 @@ impl MessageStore for DirStore {
         &self,
         key: Option<&MessageKey>,
         message: &[u8],
-        response: &Frame,
+        response: &[Frame],
     ) -> carewire_mllp::Result<Commit> {
         let path = self.write_file(message)?;
         let commit = self.index.commit(key, message, response);
@@ -274,9 +276,15 @@ impl<H: Handler> Handler for Logged<H> {
         let (kind, id) = (field_text(message, 9), field_text(message, 10));
         let reply = self.0.handle(frame.clone(), peer);
         let code = match &reply {
-            Reply::Frame(f) => ack_code(f),
-            Reply::Nothing => "none".to_owned(),
             Reply::Close => "closed(not stored)".to_owned(),
+            Reply::Nothing => "none".to_owned(),
+            // Enhanced mode: the commit ACK, then the application ACK (`CA+AA`).
+            other => other
+                .frames()
+                .iter()
+                .map(ack_code)
+                .collect::<Vec<_>>()
+                .join("+"),
         };
         println!("{} {} {kind} {id} {code}", now(), peer.addr);
         reply
@@ -301,7 +309,9 @@ fn listen(args: ListenArgs) -> Result<(), CliError> {
         .map_err(mllp_error)?;
         config.tls = Some(tls);
     }
-    let ack = AckHandler::new(|_msg: &MessageBuf, _peer: Peer| AckCode::Aa);
+    // Original-mode messages get one ACK; a message asking for enhanced mode (MSH-15/16)
+    // gets the commit ACK, then the application ACK, as it asks.
+    let ack = AckHandler::new(|_msg: &MessageBuf, _peer: Peer| AckCode::Aa).mode(AckMode::Enhanced);
     let server = match &args.store {
         Some(dir) => {
             let store = DirStore::open(dir)?;

@@ -448,9 +448,25 @@ impl Client {
         self
     }
 
+    /// Waits for the next frame on the open connection without sending anything (e.g.
+    /// the application acknowledgment that follows an enhanced-mode commit
+    /// acknowledgment); it must satisfy `accept`.
+    ///
+    /// # Errors
+    /// As [`Client::request_with`]; [`ErrorKind::ConnectionClosed`] when no connection
+    /// is open. After any error the connection is closed.
+    #[cfg_attr(not(feature = "hl7"), allow(dead_code))]
+    pub(crate) fn receive_with(&mut self, accept: impl FnOnce(&Frame) -> bool) -> Result<Frame> {
+        let started = Instant::now();
+        let result = settle_exchange(self.read_response(), accept, &self.config, started);
+        if result.is_err() {
+            self.close();
+        }
+        result
+    }
+
     fn exchange(&mut self) -> Result<Frame> {
         self.ensure_connected()?;
-        let response_timeout = self.config.response_timeout;
         let Some(conn) = self.conn.as_mut() else {
             return Err(Error::new(ErrorKind::ConnectionClosed));
         };
@@ -458,6 +474,15 @@ impl Client {
             .write_all(&self.out)
             .and_then(|()| conn.stream.flush())
             .map_err(|e| timeout_or_io(e, Phase::Send))?;
+        self.read_response()
+    }
+
+    /// Reads until one frame is decoded or the response timeout passes.
+    fn read_response(&mut self) -> Result<Frame> {
+        let response_timeout = self.config.response_timeout;
+        let Some(conn) = self.conn.as_mut() else {
+            return Err(Error::new(ErrorKind::ConnectionClosed));
+        };
         let deadline = Instant::now() + response_timeout;
         loop {
             if let Some(frame) = conn.decoder.decode(&mut conn.buf)? {
@@ -627,6 +652,9 @@ fn random_u64() -> u64 {
 pub enum Reply {
     /// Send this frame back.
     Frame(Frame),
+    /// Send these frames back, in order, in one write: e.g. an enhanced-mode commit
+    /// acknowledgment followed by the application acknowledgment.
+    Frames(Vec<Frame>),
     /// Send nothing.
     Nothing,
     /// Send nothing and close the connection (e.g. the store failed: the peer must not
@@ -638,6 +666,25 @@ impl Reply {
     /// A reply with a data frame.
     pub fn data(payload: impl Into<Bytes>) -> Reply {
         Reply::Frame(Frame::Data(payload.into()))
+    }
+
+    /// The reply that sends `frames` in order: [`Reply::Nothing`] for none,
+    /// [`Reply::Frame`] for one, [`Reply::Frames`] for more.
+    pub fn from_frames(mut frames: Vec<Frame>) -> Reply {
+        match frames.len() {
+            0 => Reply::Nothing,
+            1 => frames.pop().map_or(Reply::Nothing, Reply::Frame),
+            _ => Reply::Frames(frames),
+        }
+    }
+
+    /// The frames this reply sends (none for [`Reply::Nothing`] and [`Reply::Close`]).
+    pub fn frames(&self) -> &[Frame] {
+        match self {
+            Reply::Frame(f) => std::slice::from_ref(f),
+            Reply::Frames(v) => v,
+            Reply::Nothing | Reply::Close => &[],
+        }
     }
 }
 
@@ -1029,16 +1076,21 @@ fn serve_connection(
                             Frame::CommitNak => Event::CommitNakReceived,
                         },
                     );
-                    match handler.handle(frame, peer) {
-                        Reply::Frame(reply) => {
-                            out.clear();
-                            encoder.encode_frame(&reply, &mut out)?;
-                            stream.write_all(&out)?;
-                            stream.flush()?;
+                    let reply = handler.handle(frame, peer);
+                    if matches!(reply, Reply::Close) {
+                        return Ok(());
+                    }
+                    let frames = reply.frames();
+                    if !frames.is_empty() {
+                        out.clear();
+                        for f in frames {
+                            encoder.encode_frame(f, &mut out)?;
+                        }
+                        stream.write_all(&out)?;
+                        stream.flush()?;
+                        for _ in frames {
                             record(config, Event::ReplySent);
                         }
-                        Reply::Nothing => {}
-                        Reply::Close => return Ok(()),
                     }
                     if let Some(m) = &config.metrics {
                         m.observe(Timing::Handling, received.elapsed());

@@ -85,15 +85,77 @@ pub fn field_key(path: &str) -> Result<impl Fn(&[u8]) -> Option<Vec<u8>> + Send 
     })
 }
 
+/// When a message wants an acknowledgment sent (HL7 table 0155, the values of MSH-15
+/// accept acknowledgment type and MSH-16 application acknowledgment type).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AckCondition {
+    /// `AL`: always (also for an empty or unknown value in enhanced mode).
+    Always,
+    /// `NE`: never.
+    Never,
+    /// `ER`: only for an error or reject (AE, AR, CE, CR).
+    Error,
+    /// `SU`: only on success (AA, CA).
+    Success,
+}
+
+impl AckCondition {
+    /// The condition a field value states: `AL`, `NE`, `ER`, `SU` (any case, blanks
+    /// trimmed); anything else, or nothing, is `Always`.
+    pub fn parse(value: Option<&str>) -> AckCondition {
+        match value.map(|v| v.trim().to_ascii_uppercase()).as_deref() {
+            Some("NE") => AckCondition::Never,
+            Some("ER") => AckCondition::Error,
+            Some("SU") => AckCondition::Success,
+            _ => AckCondition::Always,
+        }
+    }
+
+    /// True when an acknowledgment with `code` is to be sent under this condition.
+    pub fn wants(self, code: AckCode) -> bool {
+        match self {
+            AckCondition::Always => true,
+            AckCondition::Never => false,
+            AckCondition::Error => !code.is_accept(),
+            AckCondition::Success => code.is_accept(),
+        }
+    }
+}
+
+fn blank(v: &Option<std::borrow::Cow<'_, str>>) -> bool {
+    v.as_deref().map_or(true, |v| v.trim().is_empty())
+}
+
+/// MSH-15 and MSH-16 of a parsed message: `None` in original mode (both empty).
+fn enhanced_conditions(msg: &Message<'_>) -> Option<(AckCondition, AckCondition)> {
+    let header = msg.header();
+    let (accept, application) = (header.accept_ack_type(), header.application_ack_type());
+    if blank(&accept) && blank(&application) {
+        return None;
+    }
+    Some((
+        AckCondition::parse(accept.as_deref()),
+        AckCondition::parse(application.as_deref()),
+    ))
+}
+
+fn is_commit_code(code: AckCode) -> bool {
+    matches!(code, AckCode::Ca | AckCode::Ce | AckCode::Cr)
+}
+
 /// An acknowledgment received by [`Client::send_message`].
 #[derive(Clone)]
 pub struct Ack {
     code: AckCode,
     message: Option<MessageBuf>,
+    commit: Option<Box<Ack>>,
 }
 
 impl Ack {
-    /// MSA-1 of the HL7 ACK, or [`AckCode::Ca`] for an MLLP release 2 commit ACK block.
+    /// MSA-1 of the HL7 ACK that settled the message (the application acknowledgment
+    /// when an enhanced-mode commit acknowledgment came before it), or
+    /// [`AckCode::Ca`] for an MLLP release 2 commit ACK block.
     pub fn code(&self) -> AckCode {
         self.code
     }
@@ -107,6 +169,12 @@ impl Ack {
     pub fn message(&self) -> Option<&MessageBuf> {
         self.message.as_ref()
     }
+
+    /// In enhanced mode, the commit acknowledgment (CA) that came before the
+    /// application acknowledgment this `Ack` holds; `None` otherwise.
+    pub fn commit(&self) -> Option<&Ack> {
+        self.commit.as_deref()
+    }
 }
 
 impl fmt::Debug for Ack {
@@ -114,13 +182,97 @@ impl fmt::Debug for Ack {
         f.debug_struct("Ack")
             .field("code", &self.code)
             .field("message", &self.message.as_ref().map(|m| m.bytes().len()))
+            .field("commit", &self.commit)
             .finish()
+    }
+}
+
+/// What a client needs to know about a message it sends to match its acknowledgments.
+pub(crate) struct Outgoing {
+    id: String,
+    /// An application acknowledgment follows a commit accept (CA): enhanced mode with
+    /// MSH-16 `AL` (or empty).
+    app_after_commit: bool,
+}
+
+impl Outgoing {
+    pub(crate) fn of(message: &[u8]) -> Result<Outgoing> {
+        let msg = Message::parse(message).map_err(|_| Error::new(ErrorKind::MissingControlId))?;
+        let id = field(&msg, "MSH-10").ok_or(Error::new(ErrorKind::MissingControlId))?;
+        let app_after_commit = matches!(enhanced_conditions(&msg), Some((_, AckCondition::Always)));
+        Ok(Outgoing {
+            id,
+            app_after_commit,
+        })
+    }
+
+    /// True when `frame` acknowledges this message; the ACK is left in `got`.
+    pub(crate) fn accept(&self, frame: &Frame, got: &mut Option<Ack>) -> bool {
+        let (code, message) = match frame {
+            Frame::CommitAck => (AckCode::Ca, None),
+            Frame::CommitNak => return true,
+            Frame::Data(bytes) => {
+                let Ok(ack) = MessageBuf::parse(bytes.clone()) else {
+                    return false;
+                };
+                let view = ack.view();
+                if field(&view, "MSA-2").as_deref() != Some(self.id.as_str()) {
+                    return false;
+                }
+                let Some(code) = field(&view, "MSA-1").and_then(|c| AckCode::parse(&c)) else {
+                    return false;
+                };
+                (code, Some(ack))
+            }
+        };
+        *got = Some(Ack {
+            code,
+            message,
+            commit: None,
+        });
+        true
+    }
+
+    /// The acknowledgment in an accepted frame.
+    pub(crate) fn settle(frame: Frame, got: Option<Ack>) -> Result<Ack> {
+        match (frame, got) {
+            (Frame::CommitNak, _) => Err(Error::new(ErrorKind::Nak)),
+            (_, Some(ack)) => Ok(ack),
+            (_, None) => Err(Error::new(ErrorKind::AckMismatch)),
+        }
+    }
+
+    /// True when, after `first`, an application acknowledgment is still to come.
+    pub(crate) fn expects_more(&self, first: &Ack) -> bool {
+        self.app_after_commit && first.code == AckCode::Ca
+    }
+
+    /// The application acknowledgment `second`, with the commit acknowledgment `first`
+    /// before it. A second commit acknowledgment is not what was expected.
+    pub(crate) fn combine(first: Ack, second: Ack) -> Result<Ack> {
+        if is_commit_code(second.code) {
+            return Err(Error::new(ErrorKind::AckMismatch));
+        }
+        Ok(Ack {
+            commit: Some(Box::new(first)),
+            ..second
+        })
     }
 }
 
 impl Client {
     /// Sends an HL7 message and waits for its acknowledgment: an HL7 ACK whose MSA-2
     /// equals the message's MSH-10, or an MLLP release 2 commit ACK block.
+    ///
+    /// In enhanced mode (MSH-15 or MSH-16 valued) with MSH-16 `AL` (or empty), a commit
+    /// accept (CA) is followed by the application acknowledgment on the same
+    /// connection: both are read, and the result holds the application's code with the
+    /// commit acknowledgment in [`Ack::commit`]. With MSH-16 `NE`, `ER` or `SU` only the
+    /// first acknowledgment is waited for; a conditional application acknowledgment
+    /// arriving after it is unasked, and makes the client replace the connection before
+    /// the next message (it is never taken for that message's acknowledgment). A
+    /// message that asks for no acknowledgment at all (MSH-15 and MSH-16 both `NE`, or
+    /// conditional) cannot be sent stop-and-wait: it times out.
     ///
     /// The code is returned as received; AE, AR, CE and CR are not errors here.
     ///
@@ -147,38 +299,21 @@ impl Client {
     /// # Ok::<(), carewire_mllp::Error>(())
     /// ```
     pub fn send_message(&mut self, message: &[u8]) -> Result<Ack> {
-        let id = control_id(message).ok_or(Error::new(ErrorKind::MissingControlId))?;
-        let mut parsed: Option<(AckCode, MessageBuf)> = None;
-        let frame = self.request_with(message, |frame| match frame {
-            Frame::CommitAck | Frame::CommitNak => true,
-            Frame::Data(bytes) => {
-                let Ok(ack) = MessageBuf::parse(bytes.clone()) else {
-                    return false;
-                };
-                let view = ack.view();
-                let matches = field(&view, "MSA-2").as_deref() == Some(id.as_str());
-                let code = field(&view, "MSA-1").and_then(|c| AckCode::parse(&c));
-                match (matches, code) {
-                    (true, Some(code)) => {
-                        parsed = Some((code, ack.clone()));
-                        true
-                    }
-                    _ => false,
-                }
-            }
-        })?;
-        match (frame, parsed) {
-            (Frame::CommitAck, _) => Ok(Ack {
-                code: AckCode::Ca,
-                message: None,
-            }),
-            (Frame::CommitNak, _) => Err(Error::new(ErrorKind::Nak)),
-            (Frame::Data(_), Some((code, message))) => Ok(Ack {
-                code,
-                message: Some(message),
-            }),
-            (Frame::Data(_), None) => Err(Error::new(ErrorKind::AckMismatch)),
+        let out = Outgoing::of(message)?;
+        let mut got = None;
+        let frame = self.request_with(message, |f| out.accept(f, &mut got))?;
+        let first = Outgoing::settle(frame, got)?;
+        if !out.expects_more(&first) {
+            return Ok(first);
         }
+        let mut got = None;
+        let frame = self.receive_with(|f| out.accept(f, &mut got))?;
+        let combined =
+            Outgoing::settle(frame, got).and_then(|second| Outgoing::combine(first, second));
+        if combined.is_err() {
+            self.close();
+        }
+        combined
     }
 }
 
@@ -206,6 +341,34 @@ impl Client {
                 _ => false,
             },
         )
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl crate::tokio::Client {
+    /// The async twin of [`Client::send_message`](crate::blocking::Client::send_message):
+    /// the same ACK correlation and enhanced-mode handling.
+    ///
+    /// # Errors
+    /// As the blocking client's.
+    pub async fn send_message(&mut self, message: &[u8]) -> Result<Ack> {
+        let out = Outgoing::of(message)?;
+        let mut got = None;
+        let frame = self
+            .request_with(message, |f| out.accept(f, &mut got))
+            .await?;
+        let first = Outgoing::settle(frame, got)?;
+        if !out.expects_more(&first) {
+            return Ok(first);
+        }
+        let mut got = None;
+        let frame = self.receive_with(|f| out.accept(f, &mut got)).await?;
+        let combined =
+            Outgoing::settle(frame, got).and_then(|second| Outgoing::combine(first, second));
+        if combined.is_err() {
+            self.close();
+        }
+        combined
     }
 }
 
@@ -252,12 +415,20 @@ pub enum AckMode {
     /// Original mode: the callback's code (AA, AE or AR), sent after it ran.
     #[default]
     Original,
-    /// Enhanced mode for messages that ask for it (MSH-15 or MSH-16 valued): a commit
-    /// acknowledgment mapped from the callback's code (AA → CA, AE → CE, AR → CR), sent
-    /// as MSH-15 requests — `AL` (or empty) always, `NE` never, `ER` only for CE/CR, `SU`
-    /// only for CA. The application acknowledgment MSH-16 asks for is the application's
-    /// to send later, as a message of its own. Messages with MSH-15 and MSH-16 both
-    /// empty are answered in original mode.
+    /// Enhanced mode for messages that ask for it (MSH-15 or MSH-16 valued; messages
+    /// with both empty are answered in original mode): first the commit
+    /// acknowledgment, then the application acknowledgment, each only when the message's
+    /// condition for it holds ([`AckCondition`]: MSH-15 for the commit acknowledgment,
+    /// MSH-16 for the application one; `AL` or empty always, `NE` never, `ER` only for
+    /// an error or reject, `SU` only on success). Both go out together, in that order,
+    /// in one write after the callback returned (behind a
+    /// [`StoreHandler`](crate::store::StoreHandler), after the store's commit, so a
+    /// commit accept always means the message is durably stored).
+    ///
+    /// The callback's code decides both: AA, AE or AR → commit accept CA, then that
+    /// application code; CE or CR → that commit code and no application acknowledgment
+    /// (the message was not accepted for processing); CA → commit accept only (the
+    /// application sends its application acknowledgment later, as a message of its own).
     Enhanced,
     /// AA for every message that parses, whatever the callback returns (it still runs
     /// first; behind a [`StoreHandler`](crate::store::StoreHandler), after the commit):
@@ -307,37 +478,32 @@ where
         };
         let code = (self.callback)(&msg, peer);
         let view = msg.view();
-        let code = match self.mode {
-            AckMode::Original => code,
+        let ack = |code: AckCode| view.ack(code).build().map(|a| Frame::Data(a.into_bytes()));
+        let single = match self.mode {
             AckMode::Immediate => AckCode::Aa,
-            AckMode::Enhanced => {
-                let header = view.header();
-                let accept = header.accept_ack_type().unwrap_or_default();
-                let application = header.application_ack_type().unwrap_or_default();
-                if accept.trim().is_empty() && application.trim().is_empty() {
-                    code
-                } else {
-                    let commit = match code {
-                        AckCode::Aa | AckCode::Ca => AckCode::Ca,
-                        AckCode::Ae | AckCode::Ce => AckCode::Ce,
-                        AckCode::Ar | AckCode::Cr => AckCode::Cr,
+            AckMode::Original => code,
+            AckMode::Enhanced => match enhanced_conditions(&view) {
+                None => code,
+                Some((accept, application)) => {
+                    let (commit, app) = match code {
+                        AckCode::Aa | AckCode::Ae | AckCode::Ar => (AckCode::Ca, Some(code)),
+                        AckCode::Ca | AckCode::Ce | AckCode::Cr => (code, None),
                     };
-                    let send = match accept.trim().to_ascii_uppercase().as_str() {
-                        "NE" => false,
-                        "ER" => commit != AckCode::Ca,
-                        "SU" => commit == AckCode::Ca,
-                        _ => true, // AL, empty, or unknown: acknowledge
+                    let wanted = [
+                        Some(commit).filter(|&c| accept.wants(c)),
+                        app.filter(|&c| application.wants(c)),
+                    ];
+                    let frames: std::result::Result<Vec<Frame>, _> =
+                        wanted.into_iter().flatten().map(ack).collect();
+                    return match frames {
+                        Ok(frames) => Reply::from_frames(frames),
+                        Err(_) => Reply::Close,
                     };
-                    if !send {
-                        return Reply::Nothing;
-                    }
-                    commit
                 }
-            }
+            },
         };
-        let built = view.ack(code).build();
-        match built {
-            Ok(ack) => Reply::data(ack.into_bytes()),
+        match ack(single) {
+            Ok(frame) => Reply::Frame(frame),
             Err(_) => Reply::Close,
         }
     }
@@ -358,46 +524,71 @@ mod tests {
         assert!(message_key(b"not hl7").is_none());
     }
 
-    fn answer(mode: AckMode, msh15_16: &str, code: AckCode) -> Option<String> {
+    /// MSA-1 of each frame the handler answers with (MSA-2 checked).
+    fn answer(mode: AckMode, msh15_16: &str, code: AckCode) -> Vec<String> {
         let handler = AckHandler::new(move |_m: &MessageBuf, _p: Peer| code).mode(mode);
         let msg = format!("MSH|^~\\&|A|F|R|G|2024||ADT^A01|C1|P|2.5|||{msh15_16}\r");
         let peer = Peer {
             addr: std::net::SocketAddr::from(([127, 0, 0, 1], 1)),
             connection: 0,
         };
-        match handler.handle(Frame::Data(msg.into()), peer) {
-            Reply::Frame(f) => {
+        let reply = handler.handle(Frame::Data(msg.into()), peer);
+        assert_ne!(reply, Reply::Close);
+        reply
+            .frames()
+            .iter()
+            .map(|f| {
                 let ack = Message::parse(f.raw()).unwrap();
                 assert_eq!(ack.get_str("MSA-2").unwrap().as_deref(), Some("C1"));
-                Some(
-                    ack.get_str("MSA-1")
-                        .unwrap()
-                        .unwrap_or_default()
-                        .into_owned(),
-                )
-            }
-            Reply::Nothing => None,
-            Reply::Close => panic!("closed"),
-        }
+                ack.get_str("MSA-1")
+                    .unwrap()
+                    .unwrap_or_default()
+                    .into_owned()
+            })
+            .collect()
     }
 
     #[test]
     fn ack_modes() {
         use AckCode::*;
         use AckMode::*;
-        let s = |v: &str| Some(v.to_owned());
-        assert_eq!(answer(Original, "AL|AL", Ae), s("AE"));
-        assert_eq!(answer(Immediate, "", Ar), s("AA"));
+        let s = |v: &[&str]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(answer(Original, "AL|AL", Ae), s(&["AE"]));
+        assert_eq!(answer(Immediate, "", Ar), s(&["AA"]));
+        assert_eq!(answer(Immediate, "AL|AL", Ae), s(&["AA"]));
         // Enhanced mode only where the message asks for it.
-        assert_eq!(answer(Enhanced, "", Ae), s("AE"));
-        assert_eq!(answer(Enhanced, "AL|NE", Aa), s("CA"));
-        assert_eq!(answer(Enhanced, "AL|AL", Ar), s("CR"));
-        assert_eq!(answer(Enhanced, "NE|AL", Aa), None);
-        assert_eq!(answer(Enhanced, "ER|AL", Aa), None);
-        assert_eq!(answer(Enhanced, "ER|AL", Ae), s("CE"));
-        assert_eq!(answer(Enhanced, "SU|AL", Aa), s("CA"));
-        assert_eq!(answer(Enhanced, "SU|AL", Ar), None);
-        assert_eq!(answer(Enhanced, "|AL", Aa), s("CA"));
+        assert_eq!(answer(Enhanced, "", Ae), s(&["AE"]));
+        // Commit acknowledgment first, then the application acknowledgment.
+        assert_eq!(answer(Enhanced, "AL|AL", Aa), s(&["CA", "AA"]));
+        assert_eq!(answer(Enhanced, "AL|AL", Ar), s(&["CA", "AR"]));
+        assert_eq!(answer(Enhanced, "AL|", Aa), s(&["CA", "AA"]));
+        assert_eq!(answer(Enhanced, "|AL", Ae), s(&["CA", "AE"]));
+        assert_eq!(answer(Enhanced, "AL|NE", Aa), s(&["CA"]));
+        assert_eq!(answer(Enhanced, "AL|ER", Aa), s(&["CA"]));
+        assert_eq!(answer(Enhanced, "AL|ER", Ae), s(&["CA", "AE"]));
+        assert_eq!(answer(Enhanced, "AL|SU", Aa), s(&["CA", "AA"]));
+        assert_eq!(answer(Enhanced, "SU|SU", Ar), s(&["CA"]));
+        assert_eq!(answer(Enhanced, "NE|AL", Aa), s(&["AA"]));
+        assert_eq!(answer(Enhanced, "ER|AL", Aa), s(&["AA"]));
+        assert_eq!(answer(Enhanced, "ER|AL", Ae), s(&["AE"]));
+        assert_eq!(answer(Enhanced, "NE|NE", Aa), s(&[]));
+        assert_eq!(answer(Enhanced, "NE|ER", Aa), s(&[]));
+        // Not accepted for processing: commit error or reject, no application ACK.
+        assert_eq!(answer(Enhanced, "AL|AL", Ce), s(&["CE"]));
+        assert_eq!(answer(Enhanced, "ER|AL", Cr), s(&["CR"]));
+        assert_eq!(answer(Enhanced, "SU|AL", Cr), s(&[]));
+        // CA from the callback: commit only, the application answers later.
+        assert_eq!(answer(Enhanced, "AL|AL", Ca), s(&["CA"]));
+    }
+
+    #[test]
+    fn conditions() {
+        use AckCondition::*;
+        assert_eq!(AckCondition::parse(Some(" ne ")), Never);
+        assert_eq!(AckCondition::parse(Some("XX")), Always);
+        assert_eq!(AckCondition::parse(None), Always);
+        assert!(Error.wants(AckCode::Cr) && !Error.wants(AckCode::Ca));
+        assert!(Success.wants(AckCode::Aa) && !Success.wants(AckCode::Ae));
     }
 
     #[test]

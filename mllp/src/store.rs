@@ -58,8 +58,9 @@ impl fmt::Debug for MessageKey {
 pub enum Commit {
     /// The message and its response are durably stored.
     Stored,
-    /// A message with the same key was stored before; this is its response.
-    Duplicate(Frame),
+    /// A message with the same key was stored before; these are the frames that
+    /// answered it (none when nothing was sent).
+    Duplicate(Vec<Frame>),
 }
 
 /// A durable home for received messages, committed before they are acknowledged.
@@ -68,26 +69,38 @@ pub enum Commit {
 /// the acknowledgment right after), and must be safe to call from several connection
 /// threads at once.
 pub trait MessageStore: Send + Sync + 'static {
-    /// The stored response to an earlier message with this key, if any.
+    /// The stored response to an earlier message with this key, if any: the frames
+    /// sent for it, in order (empty when nothing was sent).
     ///
     /// # Errors
     /// [`ErrorKind::Store`] or I/O errors when the store cannot be read.
-    fn response_for(&self, key: &MessageKey) -> Result<Option<Frame>>;
+    fn response_for(&self, key: &MessageKey) -> Result<Option<Vec<Frame>>>;
 
-    /// Durably stores `message` and the `response` that will acknowledge it (an empty
-    /// data frame when no response is sent). A message without a key is always stored. When the key is already present nothing is stored
-    /// and the earlier response is returned.
+    /// Durably stores `message` and the `response` frames that will acknowledge it
+    /// (none when no response is sent; two for an enhanced-mode commit and application
+    /// acknowledgment). A message without a key is always stored. When the key is
+    /// already present nothing is stored and the earlier response is returned.
     ///
     /// # Errors
     /// [`ErrorKind::Store`] or I/O errors; then nothing may be acknowledged.
-    fn commit(&self, key: Option<&MessageKey>, message: &[u8], response: &Frame) -> Result<Commit>;
+    fn commit(
+        &self,
+        key: Option<&MessageKey>,
+        message: &[u8],
+        response: &[Frame],
+    ) -> Result<Commit>;
 }
 
 impl<S: MessageStore + ?Sized> MessageStore for Arc<S> {
-    fn response_for(&self, key: &MessageKey) -> Result<Option<Frame>> {
+    fn response_for(&self, key: &MessageKey) -> Result<Option<Vec<Frame>>> {
         (**self).response_for(key)
     }
-    fn commit(&self, key: Option<&MessageKey>, message: &[u8], response: &Frame) -> Result<Commit> {
+    fn commit(
+        &self,
+        key: Option<&MessageKey>,
+        message: &[u8],
+        response: &[Frame],
+    ) -> Result<Commit> {
         (**self).commit(key, message, response)
     }
 }
@@ -101,8 +114,8 @@ pub struct StoredMessage {
     pub key: Option<MessageKey>,
     /// The message as received.
     pub message: Bytes,
-    /// The response sent for it.
-    pub response: Frame,
+    /// The frames sent in response, in order (empty when nothing was sent).
+    pub response: Vec<Frame>,
 }
 
 impl fmt::Debug for StoredMessage {
@@ -140,12 +153,17 @@ impl MemoryStore {
 }
 
 impl MessageStore for MemoryStore {
-    fn response_for(&self, key: &MessageKey) -> Result<Option<Frame>> {
+    fn response_for(&self, key: &MessageKey) -> Result<Option<Vec<Frame>>> {
         let inner = lock(&self.inner);
         Ok(inner.1.get(key).map(|&i| inner.0[i].response.clone()))
     }
 
-    fn commit(&self, key: Option<&MessageKey>, message: &[u8], response: &Frame) -> Result<Commit> {
+    fn commit(
+        &self,
+        key: Option<&MessageKey>,
+        message: &[u8],
+        response: &[Frame],
+    ) -> Result<Commit> {
         let mut inner = lock(&self.inner);
         if let Some(key) = key {
             if let Some(&i) = inner.1.get(key) {
@@ -157,7 +175,7 @@ impl MessageStore for MemoryStore {
         inner.0.push(StoredMessage {
             key: key.cloned(),
             message: Bytes::copy_from_slice(message),
-            response: response.clone(),
+            response: response.to_vec(),
         });
         Ok(Commit::Stored)
     }
@@ -168,6 +186,52 @@ const RECORD_MAGIC: u32 = 0x4D4C_5231; // "MLR1"
 const LOG_NAME: &str = "messages.log";
 /// Fixed part of a record: magic, flags, four lengths; then the four byte strings; then CRC.
 const HEADER_LEN: usize = 4 + 4 + 4 * 4;
+/// Record flag: the record has a key.
+const FLAG_KEY: u32 = 1;
+/// Record flag: the response is a sequence of frames, each as a 4-byte little-endian
+/// length and the frame's content. Without it the response is one frame's content, or
+/// empty for no response (the only form before multi-frame responses existed).
+const FLAG_FRAMES: u32 = 2;
+
+/// The response bytes of a record for `frames`, and its flag.
+fn encode_response(frames: &[Frame]) -> Result<(Vec<u8>, u32)> {
+    match frames {
+        [] => Ok((Vec::new(), 0)),
+        [one] if !one.raw().is_empty() => Ok((one.raw().to_vec(), 0)),
+        many => {
+            let mut out = Vec::new();
+            for f in many {
+                out.extend_from_slice(&len32(f.raw().len())?.to_le_bytes());
+                out.extend_from_slice(f.raw());
+            }
+            Ok((out, FLAG_FRAMES))
+        }
+    }
+}
+
+/// The frames of a record's response bytes (see [`FLAG_FRAMES`]).
+fn decode_response(raw: Bytes, multi: bool) -> Result<Vec<Frame>> {
+    if !multi {
+        return Ok(if raw.is_empty() {
+            Vec::new()
+        } else {
+            vec![Frame::classify(raw)]
+        });
+    }
+    let mut frames = Vec::new();
+    let mut at = 0usize;
+    while at < raw.len() {
+        let len = le32(&raw, at) as usize;
+        let start = at + 4;
+        let end = start.checked_add(len).filter(|&e| e <= raw.len());
+        let Some(end) = end else {
+            return Err(Error::new(ErrorKind::Store));
+        };
+        frames.push(Frame::classify(raw.slice(start..end)));
+        at = end;
+    }
+    Ok(frames)
+}
 
 const CRC_TABLE: [u32; 256] = crc_table();
 
@@ -217,6 +281,8 @@ fn len32(n: usize) -> Result<u32> {
 struct Span {
     offset: u64,
     len: u32,
+    /// Stored as a sequence of frames ([`FLAG_FRAMES`]).
+    multi: bool,
 }
 
 struct FileInner {
@@ -244,11 +310,11 @@ struct FileInner {
 /// let dir = std::env::temp_dir().join(format!("mllp-doc-{}", std::process::id()));
 /// let store = FileStore::open(&dir)?;
 /// let key = MessageKey::new("EMR^HOSP", "MSG1");
-/// assert_eq!(store.commit(Some(&key), b"MSH|...", &Frame::CommitAck)?, Commit::Stored);
+/// assert_eq!(store.commit(Some(&key), b"MSH|...", &[Frame::CommitAck])?, Commit::Stored);
 /// drop(store);
 /// let store = FileStore::open(&dir)?; // after a restart
-/// assert_eq!(store.response_for(&key)?, Some(Frame::CommitAck));
-/// assert!(matches!(store.commit(Some(&key), b"MSH|...", &Frame::CommitAck)?, Commit::Duplicate(_)));
+/// assert_eq!(store.response_for(&key)?, Some(vec![Frame::CommitAck]));
+/// assert!(matches!(store.commit(Some(&key), b"MSH|...", &[Frame::CommitAck])?, Commit::Duplicate(_)));
 /// # std::fs::remove_dir_all(&dir).ok();
 /// # Ok::<(), carewire_mllp::Error>(())
 /// ```
@@ -269,6 +335,7 @@ struct Record {
     key: Option<MessageKey>,
     message: Bytes,
     response: Bytes,
+    multi: bool,
     response_at: u64,
     end: u64,
 }
@@ -368,9 +435,10 @@ fn read_record(
     let response = part(lens[3]);
     let response_at = offset + (HEADER_LEN + lens[0] + lens[1] + lens[2]) as u64;
     Ok(Ok(Record {
-        key: (flags & 1 != 0).then(|| MessageKey::new(sender, control_id)),
+        key: (flags & FLAG_KEY != 0).then(|| MessageKey::new(sender, control_id)),
         message,
         response,
+        multi: flags & FLAG_FRAMES != 0,
         response_at,
         end,
     }))
@@ -458,6 +526,7 @@ impl FileStore {
                     Span {
                         offset: rec.response_at,
                         len,
+                        multi: rec.multi,
                     },
                 );
             }
@@ -514,44 +583,51 @@ impl FileStore {
     /// I/O errors; [`ErrorKind::Store`] for a damaged record.
     pub fn messages(&self) -> Result<Vec<StoredMessage>> {
         let mut inner = lock(&self.inner);
-        let mut out = Vec::new();
-        let (offset, stop) = scan_log(&mut inner.file, |rec| {
-            out.push(StoredMessage {
-                key: rec.key,
-                message: rec.message,
-                response: Frame::classify(rec.response),
-            });
-        })?;
+        let mut records = Vec::new();
+        let (offset, stop) = scan_log(&mut inner.file, |rec| records.push(rec))?;
         if stop != Stop::End {
             return Err(Error::at(ErrorKind::Store, offset));
         }
-        Ok(out)
+        records
+            .into_iter()
+            .map(|rec| {
+                Ok(StoredMessage {
+                    key: rec.key,
+                    message: rec.message,
+                    response: decode_response(rec.response, rec.multi)?,
+                })
+            })
+            .collect()
     }
 
-    fn read_span(file: &mut File, span: Span) -> io::Result<Bytes> {
+    fn read_span(file: &mut File, span: Span) -> Result<Vec<Frame>> {
         let mut buf = vec![0u8; span.len as usize];
         file.seek(SeekFrom::Start(span.offset))?;
         file.read_exact(&mut buf)?;
-        Ok(Bytes::from(buf))
+        decode_response(Bytes::from(buf), span.multi)
     }
 }
 
 impl MessageStore for FileStore {
-    fn response_for(&self, key: &MessageKey) -> Result<Option<Frame>> {
+    fn response_for(&self, key: &MessageKey) -> Result<Option<Vec<Frame>>> {
         let mut inner = lock(&self.inner);
         let Some(&span) = inner.index.get(key) else {
             return Ok(None);
         };
-        let raw = FileStore::read_span(&mut inner.file, span)?;
-        Ok(Some(Frame::classify(raw)))
+        FileStore::read_span(&mut inner.file, span).map(Some)
     }
 
-    fn commit(&self, key: Option<&MessageKey>, message: &[u8], response: &Frame) -> Result<Commit> {
+    fn commit(
+        &self,
+        key: Option<&MessageKey>,
+        message: &[u8],
+        response: &[Frame],
+    ) -> Result<Commit> {
         let mut inner = lock(&self.inner);
         if let Some(key) = key {
             if let Some(&span) = inner.index.get(key) {
-                let raw = FileStore::read_span(&mut inner.file, span)?;
-                return Ok(Commit::Duplicate(Frame::classify(raw)));
+                let frames = FileStore::read_span(&mut inner.file, span)?;
+                return Ok(Commit::Duplicate(frames));
             }
         }
         let empty = Bytes::new();
@@ -559,10 +635,12 @@ impl MessageStore for FileStore {
             Some(k) => (&k.sender, &k.control_id),
             None => (&empty, &empty),
         };
-        let response = response.raw();
+        let (response, multi) = encode_response(response)?;
+        let response = &response[..];
+        let flags = if key.is_some() { FLAG_KEY } else { 0 } | multi;
         let mut rec = Vec::with_capacity(HEADER_LEN + message.len() + response.len() + 64);
         rec.extend_from_slice(&RECORD_MAGIC.to_le_bytes());
-        rec.extend_from_slice(&u32::from(key.is_some()).to_le_bytes());
+        rec.extend_from_slice(&flags.to_le_bytes());
         for part in [&sender[..], &control_id[..], message, response] {
             rec.extend_from_slice(&len32(part.len())?.to_le_bytes());
         }
@@ -592,6 +670,7 @@ impl MessageStore for FileStore {
                 Span {
                     offset: response_at,
                     len: len32(response.len())?,
+                    multi: multi != 0,
                 },
             );
         }
@@ -696,13 +775,9 @@ impl<S: MessageStore, H: Handler> StoreHandler<S, H> {
     }
 }
 
-/// The reply to a duplicate: what was sent the first time (an empty data frame records
-/// that nothing was sent).
-fn replay(stored: Frame) -> Reply {
-    match stored {
-        Frame::Data(b) if b.is_empty() => Reply::Nothing,
-        frame => Reply::Frame(frame),
-    }
+/// The reply to a duplicate: what was sent the first time.
+fn replay(stored: Vec<Frame>) -> Reply {
+    Reply::from_frames(stored)
 }
 
 impl<S: MessageStore, H: Handler> Handler for StoreHandler<S, H> {
@@ -721,12 +796,10 @@ impl<S: MessageStore, H: Handler> Handler for StoreHandler<S, H> {
             }
         }
         let reply = self.inner.handle(Frame::Data(message.clone()), peer);
-        let response = match &reply {
-            Reply::Frame(f) => f.clone(),
-            Reply::Nothing => Frame::Data(Bytes::new()),
-            Reply::Close => return Reply::Close,
-        };
-        match self.store.commit(key.as_ref(), &message, &response) {
+        if matches!(reply, Reply::Close) {
+            return Reply::Close;
+        }
+        match self.store.commit(key.as_ref(), &message, reply.frames()) {
             Ok(Commit::Stored) => reply,
             Ok(Commit::Duplicate(stored)) => replay(stored),
             Err(_) => Reply::Close,
@@ -756,6 +829,42 @@ mod tests {
     }
 
     #[test]
+    fn responses_of_any_number_of_frames_survive_a_restart() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let cases: Vec<Vec<Frame>> = vec![
+            vec![],
+            vec![Frame::Data(Bytes::new())],
+            vec![Frame::Data("one".into())],
+            vec![Frame::CommitAck],
+            vec![Frame::Data("CA".into()), Frame::Data("AA".into())],
+            vec![
+                Frame::CommitNak,
+                Frame::Data(Bytes::new()),
+                Frame::CommitAck,
+            ],
+        ];
+        let store = FileStore::open(dir.path())?;
+        for (i, frames) in cases.iter().enumerate() {
+            let key = MessageKey::new("S", i.to_string());
+            assert_eq!(store.commit(Some(&key), b"m", frames)?, Commit::Stored);
+            assert_eq!(
+                store.commit(Some(&key), b"m", &[])?,
+                Commit::Duplicate(frames.clone())
+            );
+        }
+        drop(store);
+        let store = FileStore::open(dir.path())?;
+        for (i, frames) in cases.iter().enumerate() {
+            let key = MessageKey::new("S", i.to_string());
+            assert_eq!(store.response_for(&key)?.as_ref(), Some(frames));
+        }
+        let all = store.messages()?;
+        let got: Vec<_> = all.into_iter().map(|m| m.response).collect();
+        assert_eq!(got, cases);
+        Ok(())
+    }
+
+    #[test]
     fn crc32_check_value() {
         assert_eq!(crc32(0, b"123456789"), 0xCBF4_3926);
     }
@@ -765,8 +874,8 @@ mod tests {
         let dir = tempfile::tempdir()?;
         let store = FileStore::open(dir.path())?;
         let k1 = MessageKey::new("S", "1");
-        store.commit(Some(&k1), b"first", &Frame::Data("ack1".into()))?;
-        store.commit(None, b"keyless", &Frame::CommitAck)?;
+        store.commit(Some(&k1), b"first", &[Frame::Data("ack1".into())])?;
+        store.commit(None, b"keyless", &[Frame::CommitAck])?;
         let path = store.path().to_owned();
         drop(store);
         // Simulate a crash halfway through an append.
@@ -776,15 +885,18 @@ mod tests {
         drop(f);
         let store = FileStore::open(dir.path())?;
         assert_eq!(store.len(), 2);
-        assert_eq!(store.response_for(&k1)?, Some(Frame::Data("ack1".into())));
+        assert_eq!(
+            store.response_for(&k1)?,
+            Some(vec![Frame::Data("ack1".into())])
+        );
         let k2 = MessageKey::new("S", "2");
-        store.commit(Some(&k2), b"second", &Frame::CommitNak)?;
+        store.commit(Some(&k2), b"second", &[Frame::CommitNak])?;
         drop(store);
         let store = FileStore::open(dir.path())?;
         let all = store.messages()?;
         assert_eq!(all.len(), 3);
         assert_eq!(&all[2].message[..], b"second");
-        assert_eq!(all[2].response, Frame::CommitNak);
+        assert_eq!(all[2].response, vec![Frame::CommitNak]);
         assert_eq!(all[1].key, None);
         assert!(!format!("{:?}", all[0]).contains("first"));
         Ok(())
@@ -797,12 +909,12 @@ mod tests {
         store.commit(
             Some(&MessageKey::new("S", "1")),
             b"first",
-            &Frame::CommitAck,
+            &[Frame::CommitAck],
         )?;
         store.commit(
             Some(&MessageKey::new("S", "2")),
             b"second",
-            &Frame::CommitAck,
+            &[Frame::CommitAck],
         )?;
         let path = store.path().to_owned();
         drop(store);
@@ -821,7 +933,7 @@ mod tests {
     fn zeros_after_the_last_record_are_a_torn_append() -> Result<()> {
         let dir = tempfile::tempdir()?;
         let store = FileStore::open(dir.path())?;
-        store.commit(None, b"kept", &Frame::CommitAck)?;
+        store.commit(None, b"kept", &[Frame::CommitAck])?;
         let path = store.path().to_owned();
         drop(store);
         let mut f = OpenOptions::new().append(true).open(&path)?;

@@ -313,10 +313,24 @@ impl Client {
         result
     }
 
+    /// Waits for the next frame on the open connection without sending anything; it
+    /// must satisfy `accept`. As the blocking client's.
+    #[cfg_attr(not(feature = "hl7"), allow(dead_code))]
+    pub(crate) async fn receive_with(
+        &mut self,
+        accept: impl FnOnce(&Frame) -> bool,
+    ) -> Result<Frame> {
+        let started = Instant::now();
+        let result = settle_exchange(self.read_response().await, accept, &self.config, started);
+        if result.is_err() {
+            self.close();
+        }
+        result
+    }
+
     async fn exchange(&mut self) -> Result<Frame> {
         self.ensure_connected().await?;
-        let (send_timeout, response_timeout) =
-            (self.config.send_timeout, self.config.response_timeout);
+        let send_timeout = self.config.send_timeout;
         let Some(conn) = self.conn.as_mut() else {
             return Err(Error::new(ErrorKind::ConnectionClosed));
         };
@@ -329,6 +343,15 @@ impl Client {
             Ok(written) => written?,
             Err(_) => return Err(Error::new(ErrorKind::Timeout(Phase::Send))),
         }
+        self.read_response().await
+    }
+
+    /// Reads until one frame is decoded or the response timeout passes.
+    async fn read_response(&mut self) -> Result<Frame> {
+        let response_timeout = self.config.response_timeout;
+        let Some(conn) = self.conn.as_mut() else {
+            return Err(Error::new(ErrorKind::ConnectionClosed));
+        };
         let deadline = tokio::time::Instant::now() + response_timeout;
         loop {
             if let Some(frame) = conn.decoder.decode(&mut conn.buf)? {
@@ -537,22 +560,26 @@ async fn serve_connection(
                     let reply = tokio::task::spawn_blocking(move || h.handle(frame, peer))
                         .await
                         .unwrap_or(Reply::Close);
-                    match reply {
-                        Reply::Frame(reply) => {
-                            out.clear();
-                            encoder.encode_frame(&reply, &mut out)?;
-                            let write = async {
-                                stream.write_all(&out).await?;
-                                stream.flush().await
-                            };
-                            match tokio::time::timeout(nonzero(config.write_timeout), write).await {
-                                Ok(written) => written?,
-                                Err(_) => return Err(Error::new(ErrorKind::Timeout(Phase::Send))),
-                            }
+                    if matches!(reply, Reply::Close) {
+                        return Ok(());
+                    }
+                    let frames = reply.frames();
+                    if !frames.is_empty() {
+                        out.clear();
+                        for f in frames {
+                            encoder.encode_frame(f, &mut out)?;
+                        }
+                        let write = async {
+                            stream.write_all(&out).await?;
+                            stream.flush().await
+                        };
+                        match tokio::time::timeout(nonzero(config.write_timeout), write).await {
+                            Ok(written) => written?,
+                            Err(_) => return Err(Error::new(ErrorKind::Timeout(Phase::Send))),
+                        }
+                        for _ in frames {
                             record(config, Event::ReplySent);
                         }
-                        Reply::Nothing => {}
-                        Reply::Close => return Ok(()),
                     }
                     if let Some(m) = &config.metrics {
                         m.observe(Timing::Handling, received.elapsed());

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use carewire_hl7::{AckCode, Message, MessageBuf};
 use carewire_mllp::blocking::{Client, ClientConfig, Peer, RetryPolicy, Server, ServerConfig};
-use carewire_mllp::hl7::{message_key, AckHandler};
+use carewire_mllp::hl7::{message_key, AckHandler, AckMode};
 use carewire_mllp::store::{FileStore, StoreHandler};
 use carewire_mllp::{ErrorKind, Phase};
 
@@ -246,4 +246,184 @@ fn application_errors_are_retried_when_the_policy_says_so() {
     assert_eq!(ack.code(), AckCode::Aa);
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     server.shutdown();
+}
+
+/// An ADT asking for enhanced-mode acknowledgments: MSH-15 `accept`, MSH-16 `app`.
+fn adt_enhanced(id: &str, accept: &str, app: &str) -> Vec<u8> {
+    format!(
+        "MSH|^~\\&|EMR|HOSP|LIS|LAB|20240101120000||ADT^A01^ADT_A01|{id}|P|2.5.1|||{accept}|{app}\r\
+         PID|1||12345^^^HOSP^MR||Doe^Jane||19800101|F\r"
+    )
+    .into_bytes()
+}
+
+fn msa(frame: &[u8]) -> (String, String) {
+    let m = Message::parse(frame).unwrap();
+    let get = |p: &str| m.get_str(p).unwrap().unwrap_or_default().into_owned();
+    (get("MSA-1"), get("MSA-2"))
+}
+
+/// AA for `PID-8` F, AE otherwise.
+fn by_sex(msg: &MessageBuf, _p: Peer) -> AckCode {
+    match msg.view().get_str("PID-8").ok().flatten().as_deref() {
+        Some("F") => AckCode::Aa,
+        _ => AckCode::Ae,
+    }
+}
+
+#[test]
+fn enhanced_mode_sends_commit_then_application_ack() {
+    let server = Server::bind(
+        "127.0.0.1:0",
+        ServerConfig::default(),
+        AckHandler::new(by_sex).mode(AckMode::Enhanced),
+    )
+    .unwrap();
+
+    // On the wire: CA first, then the application ACK, both for this message.
+    let mut raw = std::net::TcpStream::connect(server.local_addr()).unwrap();
+    raw.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut wire = vec![0x0b];
+    wire.extend_from_slice(&adt_enhanced("W1", "AL", "AL"));
+    wire.extend_from_slice(b"\x1c\r");
+    raw.write_all(&wire).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    for _ in 0..100 {
+        if got.windows(2).filter(|w| w == b"\x1c\r").count() == 2 {
+            break;
+        }
+        let n = raw.read(&mut buf).unwrap();
+        assert!(n > 0);
+        got.extend_from_slice(&buf[..n]);
+    }
+    let frames: Vec<&[u8]> = got
+        .split(|&b| b == 0x1c)
+        .filter_map(|f| f.strip_prefix(b"\r").unwrap_or(f).strip_prefix(b"\x0b"))
+        .collect();
+    assert_eq!(frames.len(), 2, "{}", String::from_utf8_lossy(&got));
+    assert_eq!(msa(frames[0]), ("CA".into(), "W1".into()));
+    assert_eq!(msa(frames[1]), ("AA".into(), "W1".into()));
+    drop(raw);
+
+    // The client reads both on one connection and reports both.
+    let mut client = Client::connect(server.local_addr(), config(Duration::from_secs(5))).unwrap();
+    let ack = client
+        .send_message(&adt_enhanced("E1", "AL", "AL"))
+        .unwrap();
+    assert_eq!(ack.code(), AckCode::Aa);
+    assert_eq!(ack.commit().map(|c| c.code()), Some(AckCode::Ca));
+    assert_eq!(msa2(ack.commit().unwrap().message().unwrap()), "E1");
+    assert_eq!(msa2(ack.message().unwrap()), "E1");
+    // Commit only (MSH-16 NE), and an application error after CA.
+    let ack = client
+        .send_message(&adt_enhanced("E2", "AL", "NE"))
+        .unwrap();
+    assert_eq!((ack.code(), ack.commit().is_none()), (AckCode::Ca, true));
+    let male = String::from_utf8(adt_enhanced("E3", "AL", "AL"))
+        .unwrap()
+        .replace("|F\r", "|M\r");
+    let ack = client.send_message(male.as_bytes()).unwrap();
+    assert_eq!(ack.code(), AckCode::Ae);
+    assert_eq!(ack.commit().map(|c| c.code()), Some(AckCode::Ca));
+    // No commit ACK asked for (MSH-15 NE): the application ACK alone.
+    let ack = client
+        .send_message(&adt_enhanced("E4", "NE", "AL"))
+        .unwrap();
+    assert_eq!((ack.code(), ack.commit().is_none()), (AckCode::Aa, true));
+    // Original mode still answered in original mode by the same handler.
+    assert_eq!(client.send_message(&adt("O1")).unwrap().code(), AckCode::Aa);
+    assert_eq!(
+        client.connects(),
+        1,
+        "no ACK was left over on the connection"
+    );
+
+    // MSH-16 ER: the client does not wait for a conditional application ACK; when one
+    // comes (AE) it is never taken for the next message's ACK.
+    let male = String::from_utf8(adt_enhanced("E5", "AL", "ER"))
+        .unwrap()
+        .replace("|F\r", "|M\r");
+    assert_eq!(
+        client.send_message(male.as_bytes()).unwrap().code(),
+        AckCode::Ca
+    );
+    thread::sleep(Duration::from_millis(100));
+    let ack = client
+        .send_message(&adt_enhanced("E6", "AL", "AL"))
+        .unwrap();
+    assert_eq!(msa2(ack.message().unwrap()), "E6");
+    assert_eq!(msa2(ack.commit().unwrap().message().unwrap()), "E6");
+    assert_eq!(client.connects(), 2);
+    server.shutdown();
+}
+
+#[test]
+fn immediate_mode_answers_aa_whatever_the_callback_says() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let handler = {
+        let calls = Arc::clone(&calls);
+        AckHandler::new(move |_m: &MessageBuf, _p: Peer| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            AckCode::Ar
+        })
+        .mode(AckMode::Immediate)
+    };
+    let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler).unwrap();
+    let mut client = Client::connect(server.local_addr(), config(Duration::from_secs(5))).unwrap();
+    for (i, msg) in [adt("I1"), adt_enhanced("I2", "AL", "AL")]
+        .iter()
+        .enumerate()
+    {
+        let ack = client.send_message(msg).unwrap();
+        assert_eq!(ack.code(), AckCode::Aa);
+        assert!(ack.commit().is_none());
+        assert_eq!(msa2(ack.message().unwrap()), format!("I{}", i + 1));
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "the callback still runs");
+    assert_eq!(client.connects(), 1);
+    server.shutdown();
+}
+
+#[test]
+fn enhanced_acks_of_a_duplicate_are_replayed_from_the_store_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let start = || {
+        let calls = Arc::clone(&calls);
+        let inner = AckHandler::new(move |_m: &MessageBuf, _p: Peer| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            AckCode::Aa
+        })
+        .mode(AckMode::Enhanced);
+        let store = FileStore::open(dir.path()).unwrap();
+        Server::bind(
+            "127.0.0.1:0",
+            ServerConfig::default(),
+            StoreHandler::new(store, message_key, inner),
+        )
+        .unwrap()
+    };
+    let server = start();
+    let mut client = Client::connect(server.local_addr(), config(Duration::from_secs(5))).unwrap();
+    let msg = adt_enhanced("D1", "AL", "AL");
+    let first = client.send_message(&msg).unwrap();
+    let again = client.send_message(&msg).unwrap();
+    server.shutdown();
+    let server = start();
+    let mut client = Client::connect(server.local_addr(), config(Duration::from_secs(5))).unwrap();
+    let after_restart = client.send_message(&msg).unwrap();
+    server.shutdown();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    for ack in [&again, &after_restart] {
+        assert_eq!(ack.code(), AckCode::Aa);
+        assert_eq!(
+            ack.message().unwrap().bytes(),
+            first.message().unwrap().bytes()
+        );
+        assert_eq!(
+            ack.commit().unwrap().message().unwrap().bytes(),
+            first.commit().unwrap().message().unwrap().bytes()
+        );
+    }
 }

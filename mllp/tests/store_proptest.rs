@@ -33,7 +33,7 @@ proptest! {
         for (i, (key, msg)) in recs.iter().enumerate() {
             // Distinct keys (index in the control id) so every record is stored.
             let key = key.map(|k| MessageKey::new("S", Bytes::from(format!("{k}-{i}"))));
-            store.commit(key.as_ref(), msg, &Frame::CommitAck).unwrap();
+            store.commit(key.as_ref(), msg, &[Frame::CommitAck]).unwrap();
             ends.push(std::fs::metadata(store.path()).unwrap().len());
             committed.push(msg.clone());
         }
@@ -49,7 +49,7 @@ proptest! {
         let got: Vec<Vec<u8>> = store.messages().unwrap().into_iter().map(|m| m.message.to_vec()).collect();
         prop_assert_eq!(&got[..], &committed[..kept]);
         // Appends go on after the cut-off tail.
-        store.commit(None, b"after", &Frame::CommitNak).unwrap();
+        store.commit(None, b"after", &[Frame::CommitNak]).unwrap();
         drop(store);
         let store = FileStore::open(dir.path()).unwrap();
         prop_assert_eq!(store.len() as usize, kept + 1);
@@ -65,7 +65,7 @@ proptest! {
         let store = FileStore::open(dir.path()).unwrap();
         for (i, (_, msg)) in recs.iter().enumerate() {
             let key = MessageKey::new("S", Bytes::from(i.to_string()));
-            store.commit(Some(&key), msg, &Frame::CommitAck).unwrap();
+            store.commit(Some(&key), msg, &[Frame::CommitAck]).unwrap();
         }
         let path = store.path().to_owned();
         drop(store);

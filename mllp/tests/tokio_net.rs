@@ -158,3 +158,80 @@ async fn max_connections_refuses_extra_peers() {
     })
     .await;
 }
+
+#[cfg(feature = "hl7")]
+mod hl7_modes {
+    use super::*;
+    use carewire_hl7::{AckCode, MessageBuf};
+    use carewire_mllp::hl7::{AckHandler, AckMode};
+
+    fn adt(id: &str, msh15_16: &str) -> Vec<u8> {
+        format!(
+            "MSH|^~\\&|EMR|HOSP|LIS|LAB|20240101120000||ADT^A01^ADT_A01|{id}|P|2.5.1|||{msh15_16}\r\
+             PID|1||12345^^^HOSP^MR||Doe^Jane||19800101|F\r"
+        )
+        .into_bytes()
+    }
+
+    fn msa2(ack: &carewire_mllp::hl7::Ack) -> String {
+        let m = ack.message().unwrap().view();
+        m.get_str("MSA-2").unwrap().unwrap_or_default().into_owned()
+    }
+
+    #[tokio::test]
+    async fn enhanced_mode_commit_then_application_ack() {
+        bounded(async {
+            let handler =
+                AckHandler::new(|_m: &MessageBuf, _p: Peer| AckCode::Ae).mode(AckMode::Enhanced);
+            let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler)
+                .await
+                .unwrap();
+            let mut client = Client::connect(server.local_addr(), config())
+                .await
+                .unwrap();
+            let ack = client.send_message(&adt("T1", "AL|AL")).await.unwrap();
+            assert_eq!(ack.code(), AckCode::Ae);
+            let commit = ack.commit().unwrap();
+            assert_eq!(commit.code(), AckCode::Ca);
+            assert_eq!((msa2(&ack), msa2(commit)), ("T1".into(), "T1".into()));
+            let ack = client.send_message(&adt("T2", "AL|NE")).await.unwrap();
+            assert_eq!((ack.code(), msa2(&ack)), (AckCode::Ca, "T2".into()));
+            let ack = client.send_message(&adt("T3", "ER|AL")).await.unwrap();
+            assert_eq!((ack.code(), ack.commit().is_none()), (AckCode::Ae, true));
+            let ack = client.send_message(&adt("T4", "")).await.unwrap();
+            assert_eq!((ack.code(), msa2(&ack)), (AckCode::Ae, "T4".into()));
+            assert_eq!(client.connects(), 1);
+            // The application ACK after a conditional MSH-16 is never taken for the
+            // next message's.
+            let ack = client.send_message(&adt("T5", "AL|ER")).await.unwrap();
+            assert_eq!(ack.code(), AckCode::Ca);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let ack = client.send_message(&adt("T6", "AL|NE")).await.unwrap();
+            assert_eq!((ack.code(), msa2(&ack)), (AckCode::Ca, "T6".into()));
+            assert_eq!(client.connects(), 2);
+            server.shutdown().await;
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn immediate_mode_answers_aa() {
+        bounded(async {
+            let handler =
+                AckHandler::new(|_m: &MessageBuf, _p: Peer| AckCode::Ar).mode(AckMode::Immediate);
+            let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler)
+                .await
+                .unwrap();
+            let mut client = Client::connect(server.local_addr(), config())
+                .await
+                .unwrap();
+            for (id, modes) in [("I1", ""), ("I2", "AL|AL")] {
+                let ack = client.send_message(&adt(id, modes)).await.unwrap();
+                assert_eq!((ack.code(), msa2(&ack)), (AckCode::Aa, id.to_owned()));
+                assert!(ack.commit().is_none());
+            }
+            server.shutdown().await;
+        })
+        .await;
+    }
+}
