@@ -572,6 +572,28 @@ fn write_attribute(ctx: &mut Ctx<'_, '_>, e: &Element<'_>) {
     ctx.out.close('}');
 }
 
+/// The values of a string element, decoded to UTF-8. The VRs whose repertoire is the
+/// default one (CS, DA, UI …) are decoded in the character set in force too when they
+/// hold bytes over 0x7F (not allowed, but written by some systems in their local set).
+fn text_values(e: &Element<'_>) -> Vec<String> {
+    let vr = e.vr();
+    let raw = e.raw();
+    if raw.is_ascii() || vr.uses_character_set() {
+        return e.strings();
+    }
+    let decoded = e.character_set().decode(raw);
+    let text = trim_value(&decoded, false);
+    if text.is_empty() {
+        return Vec::new();
+    }
+    if !vr.is_multi_valued_string() {
+        return vec![text.to_owned()];
+    }
+    text.split('\\')
+        .map(|s| trim_value(s, false).to_owned())
+        .collect()
+}
+
 fn write_value(ctx: &mut Ctx<'_, '_>, e: &Element<'_>, vr: Vr) {
     if is_bulk_vr(vr) {
         write_bulk(ctx, e, vr);
@@ -620,7 +642,7 @@ fn write_value(ctx: &mut Ctx<'_, '_>, e: &Element<'_>, vr: Vr) {
                 .string(&format!("{:08X}", t.0)))
         }
         Vr::Pn => {
-            let values = e.strings();
+            let values = text_values(e);
             if values.is_empty() {
                 return;
             }
@@ -646,7 +668,7 @@ fn write_value(ctx: &mut Ctx<'_, '_>, e: &Element<'_>, vr: Vr) {
             ctx.out.close(']');
         }
         Vr::Ds | Vr::Is => {
-            let values = e.strings();
+            let values = text_values(e);
             if values.is_empty() {
                 return;
             }
@@ -667,7 +689,7 @@ fn write_value(ctx: &mut Ctx<'_, '_>, e: &Element<'_>, vr: Vr) {
             ctx.out.close(']');
         }
         _ if vr.is_string() => {
-            let values = e.strings();
+            let values = text_values(e);
             if values.is_empty()
                 || (values.len() == 1 && values.first().is_some_and(String::is_empty))
             {
