@@ -179,6 +179,10 @@ pub struct ClientConfig {
     pub tls: Option<crate::tls::TlsClientConfig>,
     /// Where events and round-trip times go (default: nowhere).
     pub metrics: Option<Arc<dyn Metrics>>,
+    /// Receives each message that [`Client::request_with_retry`] or
+    /// `Client::send_message_with_retry` (feature `hl7`) could not deliver, with the
+    /// reason (default: nobody; the error is returned either way).
+    pub dead_letter: Option<Arc<dyn DeadLetter>>,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -191,7 +195,9 @@ impl std::fmt::Debug for ClientConfig {
             .field("idle_timeout", &self.idle_timeout);
         #[cfg(feature = "tls")]
         d.field("tls", &self.tls);
-        d.field("metrics", &self.metrics.is_some()).finish()
+        d.field("metrics", &self.metrics.is_some())
+            .field("dead_letter", &self.dead_letter.is_some())
+            .finish()
     }
 }
 
@@ -206,7 +212,109 @@ impl Default for ClientConfig {
             #[cfg(feature = "tls")]
             tls: None,
             metrics: None,
+            dead_letter: None,
         }
+    }
+}
+
+/// Why a message ended undelivered (see [`DeadLetter`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Undelivered {
+    /// The last attempt failed: a timeout, a broken connection, a response that is not
+    /// this message's acknowledgment, a commit NAK, or a message that cannot be sent
+    /// (e.g. it has no control id). The error says which.
+    Failed(Error),
+    /// The peer answered, and refused it: the last acknowledgment was negative.
+    Refused(NegativeAck),
+}
+
+/// A negative HL7 acknowledgment code (MSA-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NegativeAck {
+    /// AE: application error.
+    ApplicationError,
+    /// AR: application reject.
+    ApplicationReject,
+    /// CE: commit error (enhanced mode).
+    CommitError,
+    /// CR: commit reject (enhanced mode).
+    CommitReject,
+}
+
+impl NegativeAck {
+    /// The MSA-1 code: `AE`, `AR`, `CE` or `CR`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NegativeAck::ApplicationError => "AE",
+            NegativeAck::ApplicationReject => "AR",
+            NegativeAck::CommitError => "CE",
+            NegativeAck::CommitReject => "CR",
+        }
+    }
+}
+
+impl std::fmt::Display for Undelivered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Undelivered::Failed(e) => write!(f, "failed: {e}"),
+            Undelivered::Refused(code) => write!(f, "refused with {}", code.as_str()),
+        }
+    }
+}
+
+/// Where undeliverable messages go: the caller's dead-letter queue, a file, an alert.
+///
+/// [`Client::request_with_retry`] and `Client::send_message_with_retry` (feature
+/// `hl7`; blocking and async clients alike) call it once per message whose final
+/// outcome, after the retry policy, is an error or a negative acknowledgment (AE, AR,
+/// CE, CR), with the message as given, the reason and the number of attempts made.
+/// The call happens on the sending thread before the method returns; the method still
+/// returns the same outcome. The message is handed over so that it can be kept; this
+/// crate itself never logs it.
+///
+/// Closures `Fn(&[u8], &Undelivered, u32)` are hooks.
+///
+/// # Examples
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use carewire_mllp::blocking::{ClientConfig, Undelivered};
+///
+/// let parked: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+/// let mut config = ClientConfig::default();
+/// let sink = Arc::clone(&parked);
+/// config.dead_letter = Some(Arc::new(move |msg: &[u8], why: &Undelivered, attempts: u32| {
+///     eprintln!("undelivered after {attempts} attempts: {why}");
+///     sink.lock().unwrap().push(msg.to_vec());
+/// }));
+/// ```
+pub trait DeadLetter: Send + Sync + 'static {
+    /// `message` could not be delivered, for `reason`, after `attempts` attempts.
+    fn undelivered(&self, message: &[u8], reason: &Undelivered, attempts: u32);
+}
+
+impl<F> DeadLetter for F
+where
+    F: Fn(&[u8], &Undelivered, u32) + Send + Sync + 'static,
+{
+    fn undelivered(&self, message: &[u8], reason: &Undelivered, attempts: u32) {
+        self(message, reason, attempts)
+    }
+}
+
+/// Hands an undelivered message to the configured hook (and counts it).
+pub(crate) fn dead_letter(
+    config: &ClientConfig,
+    message: &[u8],
+    reason: Undelivered,
+    attempts: u32,
+) {
+    if let Some(m) = &config.metrics {
+        m.record(Event::Undelivered);
+    }
+    if let Some(hook) = &config.dead_letter {
+        hook.undelivered(message, &reason, attempts);
     }
 }
 
@@ -427,17 +535,26 @@ impl Client {
     /// # Errors
     /// The last attempt's error once `max_attempts` are used, or the first error that
     /// is not retryable. A NAK after the last attempt is returned as
-    /// [`ErrorKind::Nak`]. The message is then undelivered: it is the caller's to keep
-    /// (dead letter) or to send later.
+    /// [`ErrorKind::Nak`]. The message is then undelivered: it goes to the configured
+    /// [`DeadLetter`] hook, if any, before the error is returned.
     pub fn request_with_retry(&mut self, payload: &[u8], policy: &RetryPolicy) -> Result<Frame> {
         let mut first = true;
-        policy.run(
+        let (result, attempts) = policy.run(
             || match self.retrying(&mut first).request(payload)? {
                 Frame::CommitNak => Err(Error::new(ErrorKind::Nak)),
                 frame => Ok(frame),
             },
             |_| false,
-        )
+        );
+        if let Err(e) = &result {
+            dead_letter(
+                &self.config,
+                payload,
+                Undelivered::Failed(e.clone()),
+                attempts,
+            );
+        }
+        result
     }
 
     /// `self`, counting a retry unless this is the first attempt.
@@ -575,7 +692,7 @@ impl RetryPolicy {
     }
 
     /// The wait before retry number `retry`, with jitter if enabled.
-    fn wait(&self, retry: u32) -> Duration {
+    pub(crate) fn wait(&self, retry: u32) -> Duration {
         let full = self.backoff(retry);
         if !self.jitter {
             return full;
@@ -607,26 +724,31 @@ impl RetryPolicy {
 
     /// Runs `attempt` until it succeeds, fails for good, or `max_attempts` are used,
     /// sleeping between attempts. `again` decides whether a success still calls for a
-    /// retry (e.g. an AE acknowledgment); the last result is returned either way.
+    /// retry (e.g. an AE acknowledgment); the last result is returned either way, with
+    /// the number of attempts made.
     pub(crate) fn run<T>(
         &self,
         mut attempt: impl FnMut() -> Result<T>,
         again: impl Fn(&T) -> bool,
-    ) -> Result<T> {
-        let attempts = self.max_attempts.max(1);
+    ) -> (Result<T>, u32) {
         let mut n = 0;
         loop {
             let result = attempt();
             n += 1;
-            let retry = match &result {
-                Ok(v) => again(v),
-                Err(e) => self.is_retryable(e),
-            };
-            if !retry || n >= attempts {
-                return result;
+            if !self.again(&result, n, &again) {
+                return (result, n);
             }
             thread::sleep(self.wait(n - 1));
         }
+    }
+
+    /// True when attempt `n` (1-based), with `result`, is to be followed by another.
+    pub(crate) fn again<T>(&self, result: &Result<T>, n: u32, again: impl Fn(&T) -> bool) -> bool {
+        let retry = match result {
+            Ok(v) => again(v),
+            Err(e) => self.is_retryable(e),
+        };
+        retry && n < self.max_attempts.max(1)
     }
 }
 

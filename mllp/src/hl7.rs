@@ -9,7 +9,9 @@ use std::fmt;
 use bytes::Bytes;
 use carewire_hl7::{AckCode, Message, MessageBuf, MessageBuilder};
 
-use crate::blocking::{Client, Handler, Peer, Reply};
+use crate::blocking::{
+    dead_letter, Client, ClientConfig, Handler, NegativeAck, Peer, Reply, RetryPolicy, Undelivered,
+};
 use crate::codec::Frame;
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::MessageKey;
@@ -317,30 +319,51 @@ impl Client {
     }
 }
 
+/// True when an acknowledgment calls for another attempt under `policy`.
+fn retry_ack(ack: &Ack, policy: &RetryPolicy) -> bool {
+    match ack.code() {
+        AckCode::Ae | AckCode::Ce => policy.retry_on_error,
+        AckCode::Ar | AckCode::Cr => policy.retry_on_reject,
+        _ => false,
+    }
+}
+
+/// Hands a message whose final outcome is not an accept to the dead-letter hook.
+fn settle_delivery(config: &ClientConfig, message: &[u8], result: &Result<Ack>, attempts: u32) {
+    let reason = match result {
+        Err(e) => Undelivered::Failed(e.clone()),
+        Ok(ack) => Undelivered::Refused(match ack.code() {
+            AckCode::Aa | AckCode::Ca => return,
+            AckCode::Ae => NegativeAck::ApplicationError,
+            AckCode::Ar => NegativeAck::ApplicationReject,
+            AckCode::Ce => NegativeAck::CommitError,
+            AckCode::Cr => NegativeAck::CommitReject,
+        }),
+    };
+    dead_letter(config, message, reason, attempts);
+}
+
 impl Client {
     /// Like [`Client::send_message`], trying again under `policy` after a timeout, a
     /// broken connection, a wrong ACK, a commit NAK (if enabled), or an AE/CE or AR/CR
     /// acknowledgment (if enabled).
     ///
+    /// A message whose final outcome is an error or a negative acknowledgment (AE, AR,
+    /// CE, CR; retried or not) is undelivered: it goes to the configured
+    /// [`DeadLetter`](crate::blocking::DeadLetter) hook, if any, before this returns.
+    ///
     /// # Errors
     /// The last attempt's error once `max_attempts` are used, or the first error that
     /// is not retryable (e.g. [`ErrorKind::MissingControlId`]). An AE or AR after the
-    /// last attempt is returned as `Ok` with that code. The message is then
-    /// undelivered: it is the caller's to keep (dead letter) or to send later.
-    pub fn send_message_with_retry(
-        &mut self,
-        message: &[u8],
-        policy: &crate::blocking::RetryPolicy,
-    ) -> Result<Ack> {
+    /// last attempt is returned as `Ok` with that code.
+    pub fn send_message_with_retry(&mut self, message: &[u8], policy: &RetryPolicy) -> Result<Ack> {
         let mut first = true;
-        policy.run(
+        let (result, attempts) = policy.run(
             || self.retrying(&mut first).send_message(message),
-            |ack| match ack.code() {
-                AckCode::Ae | AckCode::Ce => policy.retry_on_error,
-                AckCode::Ar | AckCode::Cr => policy.retry_on_reject,
-                _ => false,
-            },
-        )
+            |ack| retry_ack(ack, policy),
+        );
+        settle_delivery(self.config(), message, &result, attempts);
+        result
     }
 }
 
@@ -369,6 +392,32 @@ impl crate::tokio::Client {
             self.close();
         }
         combined
+    }
+
+    /// The async twin of
+    /// [`Client::send_message_with_retry`](crate::blocking::Client::send_message_with_retry),
+    /// dead-letter hook included; the backoff is a tokio sleep.
+    ///
+    /// # Errors
+    /// As the blocking client's.
+    pub async fn send_message_with_retry(
+        &mut self,
+        message: &[u8],
+        policy: &RetryPolicy,
+    ) -> Result<Ack> {
+        let mut n = 0;
+        loop {
+            if n > 0 {
+                self.record_retry();
+            }
+            let result = self.send_message(message).await;
+            n += 1;
+            if !policy.again(&result, n, |ack| retry_ack(ack, policy)) {
+                settle_delivery(self.config(), message, &result, n);
+                return result;
+            }
+            tokio::time::sleep(policy.wait(n - 1)).await;
+        }
     }
 }
 

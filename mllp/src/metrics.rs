@@ -32,6 +32,9 @@ pub enum Event {
     AckMismatch,
     /// A client tried a request again under its retry policy.
     Retry,
+    /// A client gave up on a message (retries exhausted, or refused): it went to the
+    /// dead-letter hook, if one is configured.
+    Undelivered,
 }
 
 /// What a duration measures.

@@ -206,6 +206,48 @@ impl Client {
         self.conn = None;
     }
 
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    #[cfg_attr(not(feature = "hl7"), allow(dead_code))]
+    pub(crate) fn record_retry(&self) {
+        self.record(Event::Retry);
+    }
+
+    /// Like [`Client::request`], trying again under `policy`, as
+    /// [`blocking::Client::request_with_retry`](crate::blocking::Client::request_with_retry)
+    /// does (dead-letter hook included); the backoff is a tokio sleep.
+    ///
+    /// # Errors
+    /// As the blocking client's.
+    pub async fn request_with_retry(
+        &mut self,
+        payload: &[u8],
+        policy: &crate::blocking::RetryPolicy,
+    ) -> Result<Frame> {
+        let mut n = 0;
+        loop {
+            if n > 0 {
+                self.record(Event::Retry);
+            }
+            let result = match self.request(payload).await {
+                Ok(Frame::CommitNak) => Err(Error::new(ErrorKind::Nak)),
+                other => other,
+            };
+            n += 1;
+            if !policy.again(&result, n, |_| false) {
+                if let Err(e) = &result {
+                    let reason = crate::blocking::Undelivered::Failed(e.clone());
+                    crate::blocking::dead_letter(&self.config, payload, reason, n);
+                }
+                return result;
+            }
+            tokio::time::sleep(policy.wait(n - 1)).await;
+        }
+    }
+
     fn record(&self, event: Event) {
         if let Some(m) = &self.config.metrics {
             m.record(event);

@@ -12,7 +12,9 @@ use std::thread;
 use std::time::Duration;
 
 use carewire_hl7::{AckCode, Message, MessageBuf};
-use carewire_mllp::blocking::{Client, ClientConfig, Peer, RetryPolicy, Server, ServerConfig};
+use carewire_mllp::blocking::{
+    Client, ClientConfig, NegativeAck, Peer, RetryPolicy, Server, ServerConfig, Undelivered,
+};
 use carewire_mllp::hl7::{message_key, AckHandler, AckMode};
 use carewire_mllp::store::{FileStore, StoreHandler};
 use carewire_mllp::{ErrorKind, Phase};
@@ -426,4 +428,75 @@ fn enhanced_acks_of_a_duplicate_are_replayed_from_the_store_after_a_restart() {
             first.commit().unwrap().message().unwrap().bytes()
         );
     }
+}
+
+#[test]
+fn refused_and_failed_messages_go_to_the_dead_letter_hook() {
+    // AE for PID-8 M, AR for "REJECT" ids, AA otherwise.
+    let handler = AckHandler::new(|msg: &MessageBuf, _p: Peer| {
+        let view = msg.view();
+        if view.header().control_id().as_deref() == Some("REJECT") {
+            return AckCode::Ar;
+        }
+        by_sex(msg, _p)
+    });
+    let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler).unwrap();
+    let parked: Arc<Mutex<Vec<(Vec<u8>, Undelivered, u32)>>> = Arc::default();
+    let mut cc = config(Duration::from_secs(5));
+    let sink = Arc::clone(&parked);
+    cc.dead_letter = Some(Arc::new(move |m: &[u8], why: &Undelivered, n: u32| {
+        sink.lock().unwrap().push((m.to_vec(), why.clone(), n));
+    }));
+    let mut client = Client::connect(server.local_addr(), cc).unwrap();
+    let mut policy = RetryPolicy::default();
+    policy.initial_backoff = Duration::from_millis(5);
+    policy.max_attempts = 3;
+    policy.retry_on_error = true;
+    let male = String::from_utf8(adt("AE1"))
+        .unwrap()
+        .replace("|F\r", "|M\r");
+    // Accepted: not a dead letter.
+    assert_eq!(
+        client
+            .send_message_with_retry(&adt("OK1"), &policy)
+            .unwrap()
+            .code(),
+        AckCode::Aa
+    );
+    // AE on every attempt (retried), AR (not retried), no control id (never sent).
+    let ack = client
+        .send_message_with_retry(male.as_bytes(), &policy)
+        .unwrap();
+    assert_eq!(ack.code(), AckCode::Ae);
+    let ack = client
+        .send_message_with_retry(&adt("REJECT"), &policy)
+        .unwrap();
+    assert_eq!(ack.code(), AckCode::Ar);
+    let err = client
+        .send_message_with_retry(b"MSH|^~\\&|A|B\r", &policy)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::MissingControlId);
+    let parked = parked.lock().unwrap();
+    assert_eq!(parked.len(), 3);
+    assert_eq!(
+        (&parked[0].0[..], &parked[0].1, parked[0].2),
+        (
+            male.as_bytes(),
+            &Undelivered::Refused(NegativeAck::ApplicationError),
+            3
+        )
+    );
+    assert_eq!(
+        (&parked[1].0, &parked[1].1, parked[1].2),
+        (
+            &adt("REJECT"),
+            &Undelivered::Refused(NegativeAck::ApplicationReject),
+            1
+        )
+    );
+    assert_eq!(
+        parked[2].1,
+        Undelivered::Failed(ErrorKind::MissingControlId.into())
+    );
+    server.shutdown();
 }

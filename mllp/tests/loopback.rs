@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use carewire_mllp::blocking::{
-    Client, ClientConfig, Peer, Reply, RetryPolicy, Server, ServerConfig,
+    Client, ClientConfig, Peer, Reply, RetryPolicy, Server, ServerConfig, Undelivered,
 };
 use carewire_mllp::metrics::{Event, Metrics, Timing};
 use carewire_mllp::store::{FileStore, MessageKey, MessageStore, StoreHandler};
@@ -526,4 +526,94 @@ fn metrics_count_events_and_time_them() {
     assert_eq!(server_metrics.event(Event::ConnectionOpened), 3);
     assert!(server_metrics.event(Event::ReplySent) >= 11);
     assert!(server_metrics.timing(Timing::Handling) >= 11);
+}
+
+type Parked = Arc<Mutex<Vec<(Vec<u8>, Undelivered, u32)>>>;
+
+/// A dead-letter hook that keeps what it is given.
+fn parking(config: &mut ClientConfig) -> Parked {
+    let parked: Parked = Arc::default();
+    let sink = Arc::clone(&parked);
+    config.dead_letter = Some(Arc::new(
+        move |msg: &[u8], why: &Undelivered, attempts: u32| {
+            sink.lock()
+                .unwrap()
+                .push((msg.to_vec(), why.clone(), attempts));
+        },
+    ));
+    parked
+}
+
+#[test]
+fn undeliverable_messages_go_to_the_dead_letter_hook() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let handler = {
+        let calls = Arc::clone(&calls);
+        move |frame: Frame, peer: Peer| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            match frame.raw() {
+                b"nak" => Reply::Frame(Frame::CommitNak),
+                b"slow" => {
+                    thread::sleep(Duration::from_millis(400));
+                    echo(frame, peer)
+                }
+                _ => echo(frame, peer),
+            }
+        }
+    };
+    let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler).unwrap();
+    let mut config = client_config();
+    config.response_timeout = Duration::from_millis(150);
+    let counts = Arc::new(Counting::default());
+    config.metrics = Some(counts.clone());
+    let parked = parking(&mut config);
+    let mut client = Client::connect(server.local_addr(), config).unwrap();
+
+    // Delivered: the hook is not called.
+    assert_eq!(
+        ack_of(&client.request_with_retry(b"ok", &quick_retries(3)).unwrap()),
+        b"ok"
+    );
+    assert!(parked.lock().unwrap().is_empty());
+    // Commit NAK on every attempt: retries exhausted.
+    let err = client
+        .request_with_retry(b"nak", &quick_retries(3))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Nak);
+    // Timeout on every attempt.
+    let err = client
+        .request_with_retry(b"slow", &quick_retries(2))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout(Phase::Response));
+    // Not retryable, never sent.
+    let err = client
+        .request_with_retry(b"bad\x1c", &quick_retries(3))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidPayload);
+
+    let parked = parked.lock().unwrap();
+    let got: Vec<_> = parked
+        .iter()
+        .map(|(m, why, n)| (m.as_slice(), why.clone(), *n))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (&b"nak"[..], Undelivered::Failed(ErrorKind::Nak.into()), 3),
+            (
+                &b"slow"[..],
+                Undelivered::Failed(ErrorKind::Timeout(Phase::Response).into()),
+                2
+            ),
+            (
+                &b"bad\x1c"[..],
+                Undelivered::Failed(carewire_mllp::Error::at(ErrorKind::InvalidPayload, 3)),
+                1
+            ),
+        ]
+    );
+    assert_eq!(counts.event(Event::Undelivered), 3);
+    assert_eq!(counts.event(Event::Retry), 2 + 1);
+    drop(parked);
+    server.shutdown();
 }

@@ -215,6 +215,54 @@ mod hl7_modes {
     }
 
     #[tokio::test]
+    async fn async_send_message_with_retry_parks_refused_messages() {
+        use carewire_mllp::blocking::{NegativeAck, RetryPolicy, Undelivered};
+        use std::sync::Mutex;
+        bounded(async {
+            let handler = AckHandler::new(|m: &MessageBuf, _p: Peer| {
+                match m.view().header().control_id().as_deref() {
+                    Some("BAD") => AckCode::Ae,
+                    _ => AckCode::Aa,
+                }
+            });
+            let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler)
+                .await
+                .unwrap();
+            let parked: Arc<Mutex<Vec<(Vec<u8>, Undelivered, u32)>>> = Arc::default();
+            let mut cc = config();
+            let sink = Arc::clone(&parked);
+            cc.dead_letter = Some(Arc::new(move |m: &[u8], why: &Undelivered, n: u32| {
+                sink.lock().unwrap().push((m.to_vec(), why.clone(), n));
+            }));
+            let mut client = Client::connect(server.local_addr(), cc).await.unwrap();
+            let mut policy = RetryPolicy::default();
+            policy.initial_backoff = Duration::from_millis(5);
+            policy.max_attempts = 2;
+            policy.retry_on_error = true;
+            let ack = client
+                .send_message_with_retry(&adt("GOOD", ""), &policy)
+                .await
+                .unwrap();
+            assert_eq!(ack.code(), AckCode::Aa);
+            let ack = client
+                .send_message_with_retry(&adt("BAD", ""), &policy)
+                .await
+                .unwrap();
+            assert_eq!(ack.code(), AckCode::Ae);
+            assert_eq!(
+                *parked.lock().unwrap(),
+                vec![(
+                    adt("BAD", ""),
+                    Undelivered::Refused(NegativeAck::ApplicationError),
+                    2
+                )]
+            );
+            server.shutdown().await;
+        })
+        .await;
+    }
+
+    #[tokio::test]
     async fn immediate_mode_answers_aa() {
         bounded(async {
             let handler =
@@ -234,4 +282,46 @@ mod hl7_modes {
         })
         .await;
     }
+}
+
+#[tokio::test]
+async fn async_retries_end_in_the_dead_letter_hook() {
+    use carewire_mllp::blocking::{RetryPolicy, Undelivered};
+    use std::sync::Mutex;
+    bounded(async {
+        let handler = |frame: Frame, p: Peer| match frame.raw() {
+            b"nak" => Reply::Frame(Frame::CommitNak),
+            _ => echo(frame, p),
+        };
+        let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler)
+            .await
+            .unwrap();
+        let parked: Arc<Mutex<Vec<(Vec<u8>, Undelivered, u32)>>> = Arc::default();
+        let mut cc = config();
+        let sink = Arc::clone(&parked);
+        cc.dead_letter = Some(Arc::new(move |m: &[u8], why: &Undelivered, n: u32| {
+            sink.lock().unwrap().push((m.to_vec(), why.clone(), n));
+        }));
+        let mut client = Client::connect(server.local_addr(), cc).await.unwrap();
+        let mut policy = RetryPolicy::default();
+        policy.initial_backoff = Duration::from_millis(5);
+        policy.max_attempts = 4;
+        let ok = client.request_with_retry(b"fine", &policy).await.unwrap();
+        assert_eq!(&ok.raw()[4..], b"fine");
+        let err = client
+            .request_with_retry(b"nak", &policy)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Nak);
+        assert_eq!(
+            *parked.lock().unwrap(),
+            vec![(
+                b"nak".to_vec(),
+                Undelivered::Failed(ErrorKind::Nak.into()),
+                4
+            )]
+        );
+        server.shutdown().await;
+    })
+    .await;
 }
