@@ -441,7 +441,7 @@ fn refused_and_failed_messages_go_to_the_dead_letter_hook() {
         by_sex(msg, _p)
     });
     let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler).unwrap();
-    let parked: Arc<Mutex<Vec<(Vec<u8>, Undelivered, u32)>>> = Arc::default();
+    let parked: Parked = Arc::default();
     let mut cc = config(Duration::from_secs(5));
     let sink = Arc::clone(&parked);
     cc.dead_letter = Some(Arc::new(move |m: &[u8], why: &Undelivered, n: u32| {
@@ -500,3 +500,7 @@ fn refused_and_failed_messages_go_to_the_dead_letter_hook() {
     );
     server.shutdown();
 }
+
+/// What a dead-letter hook was handed: message, reason, attempts.
+type Parked =
+    std::sync::Arc<std::sync::Mutex<Vec<(Vec<u8>, carewire_mllp::blocking::Undelivered, u32)>>>;

@@ -217,7 +217,6 @@ mod hl7_modes {
     #[tokio::test]
     async fn async_send_message_with_retry_parks_refused_messages() {
         use carewire_mllp::blocking::{NegativeAck, RetryPolicy, Undelivered};
-        use std::sync::Mutex;
         bounded(async {
             let handler = AckHandler::new(|m: &MessageBuf, _p: Peer| {
                 match m.view().header().control_id().as_deref() {
@@ -228,7 +227,7 @@ mod hl7_modes {
             let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler)
                 .await
                 .unwrap();
-            let parked: Arc<Mutex<Vec<(Vec<u8>, Undelivered, u32)>>> = Arc::default();
+            let parked: Parked = Arc::default();
             let mut cc = config();
             let sink = Arc::clone(&parked);
             cc.dead_letter = Some(Arc::new(move |m: &[u8], why: &Undelivered, n: u32| {
@@ -287,7 +286,6 @@ mod hl7_modes {
 #[tokio::test]
 async fn async_retries_end_in_the_dead_letter_hook() {
     use carewire_mllp::blocking::{RetryPolicy, Undelivered};
-    use std::sync::Mutex;
     bounded(async {
         let handler = |frame: Frame, p: Peer| match frame.raw() {
             b"nak" => Reply::Frame(Frame::CommitNak),
@@ -296,7 +294,7 @@ async fn async_retries_end_in_the_dead_letter_hook() {
         let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler)
             .await
             .unwrap();
-        let parked: Arc<Mutex<Vec<(Vec<u8>, Undelivered, u32)>>> = Arc::default();
+        let parked: Parked = Arc::default();
         let mut cc = config();
         let sink = Arc::clone(&parked);
         cc.dead_letter = Some(Arc::new(move |m: &[u8], why: &Undelivered, n: u32| {
@@ -325,3 +323,7 @@ async fn async_retries_end_in_the_dead_letter_hook() {
     })
     .await;
 }
+
+/// What a dead-letter hook was handed: message, reason, attempts.
+type Parked =
+    std::sync::Arc<std::sync::Mutex<Vec<(Vec<u8>, carewire_mllp::blocking::Undelivered, u32)>>>;
