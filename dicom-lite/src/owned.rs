@@ -343,17 +343,18 @@ impl DataSetBuf {
         }
     }
 
-    /// Writes the data set in `ts` (Implicit VR LE, Explicit VR LE or Explicit VR BE; an
-    /// encapsulated syntax when the pixel data is already encapsulated): with the
-    /// preamble and a file meta group when a preamble is set, else bare. Values are
-    /// padded to even length; group lengths (gggg,0000) are recomputed; (0002,0010)
-    /// names `ts`.
+    /// Writes the data set in `ts` (Implicit VR LE, Explicit VR LE, Explicit VR BE, or
+    /// Deflated Explicit VR LE; an encapsulated syntax when the pixel data is already
+    /// encapsulated): with the preamble and a file meta group when a preamble is set,
+    /// else bare. Values are padded to even length; group lengths (gggg,0000) are
+    /// recomputed; (0002,0010) names `ts`.
     ///
     /// # Errors
-    /// [`ErrorKind::Unencodable`] for the deflated or an unknown `ts`, encapsulated pixel
-    /// data in an uncompressed syntax, or a value too long for its header.
+    /// [`ErrorKind::Unencodable`] for an unknown `ts`, the deflated syntax without a
+    /// preamble (a bare deflated data set cannot be recognised), encapsulated pixel data
+    /// in an uncompressed syntax, or a value too long for its header.
     pub fn write(&self, ts: TransferSyntax) -> Result<Vec<u8>> {
-        if ts.is_deflated() || ts.uid().is_none() {
+        if ts.uid().is_none() || (ts.is_deflated() && self.preamble.is_none()) {
             return Err(Error::new(ErrorKind::Unencodable, 0));
         }
         let mut out = Vec::new();
@@ -387,6 +388,20 @@ impl DataSetBuf {
             let mut enc = Encoder::new(TransferSyntax::ExplicitVrLittleEndian);
             write_elements(&mut enc, &meta, false)?;
             out.extend_from_slice(&enc.finish()?);
+        }
+        if ts.is_deflated() {
+            // Deflated Explicit VR Little Endian (PS3.5 §A.5): the data set in Explicit VR
+            // LE, then raw deflate (RFC 1951) after the file meta group.
+            let mut enc = Encoder::new(TransferSyntax::ExplicitVrLittleEndian);
+            write_elements(&mut enc, &self.elements, false)?;
+            let body = enc.finish()?;
+            let at = out.len();
+            let mut z = flate2::write::DeflateEncoder::new(out, flate2::Compression::default());
+            std::io::Write::write_all(&mut z, &body)
+                .map_err(|_| Error::new(ErrorKind::Unencodable, at))?;
+            return z
+                .finish()
+                .map_err(|_| Error::new(ErrorKind::Unencodable, at));
         }
         let mut enc = Encoder::new(ts);
         write_elements(&mut enc, &self.elements, ts.is_big_endian())?;
