@@ -30,22 +30,33 @@ pub enum AckCode {
     Ik5(&'static str),
     /// 999 functional group syntax error code (AK905).
     Ak9(&'static str),
+    /// 999 segment syntax error code (IK304, element 620), e.g. `"3"`.
+    Ik3(&'static str),
+    /// 999 data element syntax error code (IK403, element 621), e.g. `"7"`.
+    Ik4(&'static str),
 }
 
 impl AckCode {
     /// The code value as written in the acknowledgment.
     pub fn code(&self) -> &'static str {
         match self {
-            AckCode::Ta1Note(c) | AckCode::Ik5(c) | AckCode::Ak9(c) => c,
+            AckCode::Ta1Note(c)
+            | AckCode::Ik5(c)
+            | AckCode::Ak9(c)
+            | AckCode::Ik3(c)
+            | AckCode::Ik4(c) => c,
         }
     }
 
-    /// The acknowledgment segment that carries the code: `"TA1"`, `"IK5"` or `"AK9"`.
+    /// The acknowledgment segment that carries the code: `"TA1"`, `"IK5"`, `"AK9"`,
+    /// `"IK3"` or `"IK4"`.
     pub fn segment(&self) -> &'static str {
         match self {
             AckCode::Ta1Note(_) => "TA1",
             AckCode::Ik5(_) => "IK5",
             AckCode::Ak9(_) => "AK9",
+            AckCode::Ik3(_) => "IK3",
+            AckCode::Ik4(_) => "IK4",
         }
     }
 }

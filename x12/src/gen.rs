@@ -121,7 +121,7 @@ pub fn professional_837(claims: usize, seed: u64) -> Vec<u8> {
                 money(total)
             ));
             out.seg(&format!(
-                "HI*ABK:{}^ABF:{}",
+                "HI*ABK:{}*ABF:{}",
                 ICD[r.below(ICD.len() as u32) as usize],
                 ICD[r.below(ICD.len() as u32) as usize]
             ));
@@ -160,19 +160,12 @@ pub fn remittance_835(claims: usize, seed: u64) -> Vec<u8> {
         let n = (claims - done).min(5_000);
         out.in_set = 0;
         let st = format!("{sets:04}");
-        out.seg(&format!("ST*835*{st}*005010X221A1"));
-        out.seg(
-            "BPR*I*0*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20240101",
-        );
-        out.seg(&format!("TRN*1*{:010}*1512345678", sets));
-        out.seg("DTM*405*20240101");
-        out.seg("N1*PR*INSURANCE COMPANY");
-        out.seg("N3*1 INSURANCE WAY");
-        out.seg("N4*CENTERVILLE*PA*17111");
-        out.seg("REF*2U*999");
-        out.seg("N1*PE*PROVIDER CLINIC*XX*1234567893");
-        out.seg("REF*TJ*123456789");
-        out.seg("LX*1");
+        // Claims first (into their own buffer): BPR02 is the sum of their payments.
+        let mut body = Out {
+            buf: Vec::with_capacity(n.saturating_mul(700)),
+            in_set: 0,
+        };
+        let mut paid_total: u64 = 0;
         for c in 0..n {
             let last = LAST[r.below(LAST.len() as u32) as usize];
             let first = FIRST[r.below(FIRST.len() as u32) as usize];
@@ -181,30 +174,49 @@ pub fn remittance_835(claims: usize, seed: u64) -> Vec<u8> {
             let adj: Vec<u32> = charges.iter().map(|c| c / 5).collect();
             let total: u32 = charges.iter().sum();
             let paid: u32 = total - adj.iter().sum::<u32>();
-            out.seg(&format!(
+            paid_total += u64::from(paid);
+            body.seg(&format!(
                 "CLP*{:08}*1*{}*{}**12*{:010}*11*1",
                 done + c,
                 money(total),
                 money(paid),
                 r.below(1_000_000_000)
             ));
-            out.seg(&format!(
+            body.seg(&format!(
                 "NM1*QC*1*{last}*{first}****MI*{:09}",
                 r.below(1_000_000_000)
             ));
-            out.seg("DTM*232*20240105");
+            body.seg("DTM*232*20240105");
             for (ch, a) in charges.iter().zip(&adj) {
-                out.seg(&format!(
+                body.seg(&format!(
                     "SVC*HC:{}*{}*{}**1",
                     CPT[r.below(CPT.len() as u32) as usize],
                     money(*ch),
                     money(ch - a)
                 ));
-                out.seg("DTM*472*20240105");
-                out.seg(&format!("CAS*CO*45*{}", money(*a)));
-                out.seg("AMT*B6*0");
+                body.seg("DTM*472*20240105");
+                body.seg(&format!("CAS*CO*45*{}", money(*a)));
+                body.seg("AMT*B6*0");
             }
         }
+        out.seg(&format!("ST*835*{st}*005010X221A1"));
+        out.seg(&format!(
+            "BPR*I*{}.{:02}*C*ACH*CCP*01*999999999*DA*123456*1512345678**01*999988880*DA*98765*20240101",
+            paid_total / 100,
+            paid_total % 100
+        ));
+        out.seg(&format!("TRN*1*{:010}*1512345678", sets));
+        out.seg("DTM*405*20240101");
+        out.seg("N1*PR*INSURANCE COMPANY");
+        out.seg("N3*1 INSURANCE WAY");
+        out.seg("N4*CENTERVILLE*PA*17111");
+        out.seg("REF*2U*999");
+        out.seg("PER*BL*TECHNICAL SUPPORT*TE*8005551212");
+        out.seg("N1*PE*PROVIDER CLINIC*XX*1234567893");
+        out.seg("REF*TJ*123456789");
+        out.seg("LX*1");
+        out.buf.extend_from_slice(&body.buf);
+        out.in_set += body.in_set;
         done += n;
         let count = out.in_set + 1;
         out.seg(&format!("SE*{count}*{st}"));

@@ -139,6 +139,7 @@ mod loops;
 mod scan;
 mod stream;
 mod swar;
+mod validate;
 mod view;
 mod write;
 
@@ -152,6 +153,10 @@ pub use scan::{Index, Parser};
 pub use stream::{Scanner, SegmentBuf, SegmentReader, Span, Status};
 #[cfg(feature = "bytes")]
 pub use view::DocumentBuf;
+pub use validate::{
+    validate, BalanceError, CodeListProvider, ElementError, Issue, IssueKind, Report,
+    SegmentError, Validator,
+};
 pub use view::{
     Component, Document, Element, FunctionalGroup, Interchange, Repetition, Segment, Segments,
     TransactionSet,

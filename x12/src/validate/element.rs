@@ -1,0 +1,316 @@
+//! Element-level checks of one segment against its definition: usage, repeats,
+//! components, data types, lengths, code values and X12 syntax notes.
+
+use super::spec::{El, Seg, Ty};
+use super::{CodeListProvider, ElementError};
+use crate::view::Segment;
+
+/// Where in the segment a problem is, and which element definition.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hit {
+    pub(crate) error: ElementError,
+    /// 1-based element number.
+    pub(crate) element: usize,
+    pub(crate) repetition: Option<usize>,
+    pub(crate) component: Option<usize>,
+    pub(crate) de: Option<&'static str>,
+    /// Byte offset of the element (or the segment when the element is absent).
+    pub(crate) offset: usize,
+}
+
+pub(crate) struct Checker<'a> {
+    pub(crate) codes: Option<&'a dyn CodeListProvider>,
+}
+
+fn offset_in(seg: &Segment<'_>, part: &[u8]) -> usize {
+    let base = seg.raw().as_ptr() as usize;
+    seg.offset() + (part.as_ptr() as usize).saturating_sub(base)
+}
+
+impl Checker<'_> {
+    /// Checks `seg` against `def`, calling `hit` for each problem.
+    pub(crate) fn segment(&self, seg: &Segment<'_>, def: &Seg, hit: &mut dyn FnMut(Hit)) {
+        let n = seg.element_count();
+        let els = def.els;
+        let mut prev: &[u8] = &[];
+        for k in 1..=n.max(els.len()) {
+            let raw = seg.raw_element(k);
+            let offset = if k <= n {
+                seg.element(k)
+                    .map_or(seg.offset(), |e| offset_in(seg, e.raw()))
+            } else {
+                seg.offset()
+            };
+            let Some(d) = els.get(k - 1) else {
+                if !raw.is_empty() {
+                    hit(Hit {
+                        error: ElementError::TooManyElements,
+                        element: k,
+                        repetition: None,
+                        component: None,
+                        de: None,
+                        offset,
+                    });
+                    break;
+                }
+                continue;
+            };
+            let mut report = |error, repetition, component, de: &'static str, offset| {
+                hit(Hit {
+                    error,
+                    element: k,
+                    repetition,
+                    component,
+                    de: Some(de),
+                    offset,
+                })
+            };
+            if raw.is_empty() {
+                if d.u == b'R' {
+                    report(ElementError::RequiredMissing, None, None, d.de, offset);
+                }
+                prev = raw;
+                continue;
+            }
+            if d.u == b'N' {
+                report(ElementError::NotUsedPresent, None, None, d.de, offset);
+                prev = raw;
+                continue;
+            }
+            let Some(e) = seg.element(k) else { continue };
+            let reps = e.repetition_count();
+            let max_rep = usize::from(d.rep.max(1));
+            let show_rep = reps > 1 || max_rep > 1;
+            for (r, rep) in e.repetitions().enumerate() {
+                let rnum = show_rep.then_some(r + 1);
+                let roff = offset_in(seg, rep.raw());
+                if r >= max_rep {
+                    report(ElementError::TooManyRepetitions, rnum, None, d.de, roff);
+                    break;
+                }
+                if d.ty == Ty::Comp {
+                    if d.comps.is_empty() {
+                        continue;
+                    }
+                    let count = rep.component_count();
+                    for c in 1..=count.max(d.comps.len()) {
+                        let comp = rep.component(c);
+                        let craw = comp.map_or(&[][..], |c| c.raw());
+                        let coff = comp.map_or(roff, |c| offset_in(seg, c.raw()));
+                        let Some(cd) = d.comps.get(c - 1) else {
+                            if !craw.is_empty() {
+                                report(ElementError::TooManyComponents, rnum, Some(c), d.de, coff);
+                                break;
+                            }
+                            continue;
+                        };
+                        if craw.is_empty() {
+                            if cd.u == b'R' {
+                                report(ElementError::RequiredMissing, rnum, Some(c), cd.de, coff);
+                            }
+                            continue;
+                        }
+                        if cd.u == b'N' {
+                            report(ElementError::NotUsedPresent, rnum, Some(c), cd.de, coff);
+                            continue;
+                        }
+                        if let Some(err) = self.value(cd, craw, &[]) {
+                            report(err, rnum, Some(c), cd.de, coff);
+                        }
+                    }
+                } else {
+                    if rep.component_count() > 1 {
+                        report(ElementError::TooManyComponents, rnum, Some(2), d.de, roff);
+                        continue;
+                    }
+                    if let Some(err) = self.value(d, rep.raw(), prev) {
+                        report(err, rnum, None, d.de, roff);
+                    }
+                }
+            }
+            prev = raw;
+        }
+        for rule in def.syn {
+            syntax_note(seg, rule, &mut |error, element| {
+                let offset = seg
+                    .element(element)
+                    .map_or(seg.offset(), |e| offset_in(seg, e.raw()));
+                hit(Hit {
+                    error,
+                    element,
+                    repetition: None,
+                    component: None,
+                    de: els.get(element.wrapping_sub(1)).map(|d| d.de),
+                    offset,
+                })
+            });
+        }
+    }
+
+    /// Checks one simple value; `prev` is the element before it (for DTP03/DMG02, whose
+    /// format the qualifier before names).
+    fn value(&self, d: &El, v: &[u8], prev: &[u8]) -> Option<ElementError> {
+        if d.de == "1251" {
+            return date_time_period(prev, v);
+        }
+        match d.ty {
+            Ty::ID => {
+                if !d.codes.is_empty() {
+                    if !d.codes.iter().any(|c| c.as_bytes() == v) {
+                        return Some(ElementError::InvalidCode);
+                    }
+                    return None;
+                }
+                if let Some(e) = length(d, v.len()) {
+                    return Some(e);
+                }
+                self.external(d, v)
+            }
+            Ty::AN | Ty::B | Ty::Comp => {
+                if d.ty == Ty::AN && v.iter().any(|&b| b < 0x20 || b == 0x7F) {
+                    return Some(ElementError::InvalidCharacter);
+                }
+                if let Some(e) = length(d, v.len()) {
+                    return Some(e);
+                }
+                if !d.codes.is_empty() && !d.codes.iter().any(|c| c.as_bytes() == v) {
+                    return Some(ElementError::InvalidCode);
+                }
+                self.external(d, v)
+            }
+            Ty::N0 | Ty::N2 => {
+                let digits = v.strip_prefix(b"-").unwrap_or(v);
+                if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+                    return Some(ElementError::InvalidCharacter);
+                }
+                length(d, digits.len())
+            }
+            Ty::R => match decimal_digits(v) {
+                None => Some(ElementError::InvalidCharacter),
+                Some(n) => length(d, n),
+            },
+            Ty::DT => match v.len() {
+                8 if valid_ccyymmdd(v) => None,
+                6 if d.min <= 6 && crate::envelope::valid_yymmdd(v) => None,
+                _ => Some(ElementError::InvalidDate),
+            },
+            Ty::TM => (!valid_time(v)).then_some(ElementError::InvalidTime),
+        }
+    }
+
+    fn external(&self, d: &El, v: &[u8]) -> Option<ElementError> {
+        if d.ext.is_empty() {
+            return None;
+        }
+        let provider = self.codes?;
+        let text = std::str::from_utf8(v).ok()?;
+        match provider.is_valid(d.ext, d.de, text) {
+            Some(false) => Some(ElementError::InvalidExternalCode),
+            _ => None,
+        }
+    }
+}
+
+fn length(d: &El, len: usize) -> Option<ElementError> {
+    if len < usize::from(d.min) {
+        Some(ElementError::TooShort)
+    } else if d.max > 0 && len > usize::from(d.max) {
+        Some(ElementError::TooLong)
+    } else {
+        None
+    }
+}
+
+/// Number of digits of an X12 `R` value (optional minus, digits, at most one decimal
+/// point, at least one digit); `None` when it is not one.
+pub(crate) fn decimal_digits(v: &[u8]) -> Option<usize> {
+    let body = v.strip_prefix(b"-").unwrap_or(v);
+    let mut digits = 0;
+    let mut points = 0;
+    for &b in body {
+        match b {
+            b'0'..=b'9' => digits += 1,
+            b'.' => points += 1,
+            _ => return None,
+        }
+    }
+    (digits > 0 && points <= 1).then_some(digits)
+}
+
+pub(crate) fn valid_ccyymmdd(v: &[u8]) -> bool {
+    if v.len() != 8 || !v.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let num = |s: &[u8]| s.iter().fold(0u32, |a, &b| a * 10 + u32::from(b - b'0'));
+    let (y, m, d) = (num(&v[..4]), num(&v[4..6]), num(&v[6..8]));
+    (1..=crate::envelope::days_in_month(y, m)).contains(&d)
+}
+
+/// HHMM, HHMMSS, or HHMMSS with one or two decimal seconds.
+pub(crate) fn valid_time(v: &[u8]) -> bool {
+    if !matches!(v.len(), 4 | 6 | 7 | 8) || !v.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let num = |s: &[u8]| s.iter().fold(0u32, |a, &b| a * 10 + u32::from(b - b'0'));
+    num(&v[..2]) < 24 && num(&v[2..4]) < 60 && (v.len() < 6 || num(&v[4..6]) < 60)
+}
+
+/// DTP03 / DMG02 (element 1251) in the format its qualifier names.
+fn date_time_period(format: &[u8], v: &[u8]) -> Option<ElementError> {
+    let ok = match format {
+        b"D8" => valid_ccyymmdd(v),
+        b"RD8" => {
+            let mut parts = v.splitn(2, |&b| b == b'-');
+            let a = parts.next().unwrap_or(&[]);
+            let b = parts.next().unwrap_or(&[]);
+            valid_ccyymmdd(a) && valid_ccyymmdd(b) && a <= b
+        }
+        b"DT" => v.len() == 12 && valid_ccyymmdd(&v[..8]) && valid_time(&v[8..]),
+        b"TM" => valid_time(v),
+        _ => return (v.len() > 35).then_some(ElementError::TooLong),
+    };
+    (!ok).then_some(ElementError::InvalidDate)
+}
+
+/// Applies one X12 syntax note (`P0809`: paired; `R0203`: at least one; `E0207`: at
+/// most one; `C1110`: if the first, all others; `L030405`: if the first, at least one
+/// of the others).
+fn syntax_note(seg: &Segment<'_>, rule: &str, report: &mut dyn FnMut(ElementError, usize)) {
+    let b = rule.as_bytes();
+    let Some((&kind, rest)) = b.split_first() else {
+        return;
+    };
+    let els: Vec<usize> = rest
+        .chunks(2)
+        .filter_map(|c| std::str::from_utf8(c).ok()?.parse().ok())
+        .collect();
+    let present = |k: usize| !seg.raw_element(k).is_empty();
+    let Some(&first) = els.first() else { return };
+    let missing = |from: usize| els.iter().skip(from).find(|&&k| !present(k)).copied();
+    match kind {
+        b'P' if els.iter().any(|&k| present(k)) => {
+            if let Some(k) = missing(0) {
+                report(ElementError::ConditionalRequiredMissing, k);
+            }
+        }
+        b'R' if !els.iter().any(|&k| present(k)) => {
+            report(ElementError::ConditionalRequiredMissing, first);
+        }
+        b'E' => {
+            if let Some(&k) = els.iter().filter(|&&k| present(k)).nth(1) {
+                report(ElementError::ExclusionViolated, k);
+            }
+        }
+        b'C' if present(first) => {
+            if let Some(k) = missing(1) {
+                report(ElementError::ConditionalRequiredMissing, k);
+            }
+        }
+        b'L' if present(first) && !els.iter().skip(1).any(|&k| present(k)) => {
+            if let Some(&k) = els.get(1) {
+                report(ElementError::ConditionalRequiredMissing, k);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,540 @@
+//! Validation: SNIP 1 (syntax and envelopes), SNIP 2 (implementation-guide usage,
+//! repeats, lengths, data types and X12-internal code values), SNIP 3 (balancing) and,
+//! through a [`CodeListProvider`], SNIP 5 external code sets.
+//!
+//! Validation never stops at the first problem: every [`Issue`] carries its byte offset,
+//! its segment's position in the transaction set, element / component / repetition,
+//! the innermost loop id, and the 999 or TA1 code that reports it.
+//!
+//! The segment and element tables are generated (`x12/tools/gen_validate_tables.py`)
+//! from the pyx12 maps for 837P, 837I, 835 and 999, and from compact hand tables for
+//! 270/271 and 997; transaction sets without a guide are checked segment by segment
+//! against generic definitions (element types and lengths only).
+
+mod balance;
+mod element;
+mod issue;
+mod spec;
+#[allow(clippy::all, missing_docs)]
+#[rustfmt::skip]
+mod tables;
+
+use std::collections::HashMap;
+
+pub use issue::{BalanceError, ElementError, Issue, IssueKind, SegmentError};
+
+use crate::error::Location;
+use crate::finding::Severity;
+use crate::loops::{Guide, LoopFindingKind, LoopTree};
+use crate::view::{Document, Segment, TransactionSet};
+use element::{Checker, Hit};
+use spec::{Seg, Table};
+
+/// Answers for code lists this crate does not ship (CARC/RARC claim adjustment and remark
+/// codes, place of service, states, countries, currencies, ...). Implement it over your
+/// licensed code sets.
+///
+/// # Examples
+/// ```
+/// use carewire_x12::{CodeListProvider, Validator};
+/// struct Carc;
+/// impl CodeListProvider for Carc {
+///     fn is_valid(&self, list: &str, _element: &str, value: &str) -> Option<bool> {
+///         (list == "carc").then(|| matches!(value, "45" | "2" | "1"))
+///     }
+/// }
+/// let validator = Validator::new().with_code_lists(&Carc);
+/// # let _ = validator;
+/// ```
+pub trait CodeListProvider {
+    /// Whether `value` is in external code list `list` (`"carc"`, `"remark_code"`,
+    /// `"pos"`, `"states"`, `"country"`, `"currency"`) for data element `element` (e.g.
+    /// `"1034"`); `None` when the provider does not know the list (nothing is reported).
+    fn is_valid(&self, list: &str, element: &str, value: &str) -> Option<bool>;
+}
+
+/// Validates documents. Cheap to build; holds only options.
+#[derive(Clone, Copy, Default)]
+pub struct Validator<'c> {
+    codes: Option<&'c dyn CodeListProvider>,
+    skip_balancing: bool,
+}
+
+impl std::fmt::Debug for Validator<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Validator")
+            .field("code_lists", &self.codes.is_some())
+            .field("balancing", &!self.skip_balancing)
+            .finish()
+    }
+}
+
+/// Everything validation found in one document, in document order within each
+/// transaction set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    issues: Vec<Issue>,
+}
+
+impl Report {
+    /// Every issue.
+    pub fn issues(&self) -> &[Issue] {
+        &self.issues
+    }
+
+    /// Whether any issue is an error.
+    pub fn has_errors(&self) -> bool {
+        self.issues.iter().any(|i| i.severity() == Severity::Error)
+    }
+
+    /// The error-level issues.
+    pub fn errors(&self) -> impl Iterator<Item = &Issue> + '_ {
+        self.issues
+            .iter()
+            .filter(|i| i.severity() == Severity::Error)
+    }
+
+    /// The issues of one transaction set.
+    pub fn for_set(
+        &self,
+        interchange: usize,
+        group: usize,
+        set: usize,
+    ) -> impl Iterator<Item = &Issue> + '_ {
+        self.issues.iter().filter(move |i| {
+            i.interchange == interchange && i.group == Some(group) && i.set == Some(set)
+        })
+    }
+
+    /// The issues of one functional group that concern no single set (AK9 codes).
+    pub fn for_group(&self, interchange: usize, group: usize) -> impl Iterator<Item = &Issue> + '_ {
+        self.issues.iter().filter(move |i| {
+            i.interchange == interchange && i.group == Some(group) && i.set.is_none()
+        })
+    }
+
+    /// The issues of one interchange.
+    pub fn for_interchange(&self, interchange: usize) -> impl Iterator<Item = &Issue> + '_ {
+        self.issues
+            .iter()
+            .filter(move |i| i.interchange == interchange)
+    }
+
+    /// Number of issues.
+    pub fn len(&self) -> usize {
+        self.issues.len()
+    }
+
+    /// Whether nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.issues.is_empty()
+    }
+}
+
+/// Validates a document with the default [`Validator`].
+///
+/// # Examples
+/// ```
+/// use carewire_x12::{validate, Document, ElementError, IssueKind};
+/// let input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+/// *240101*1200*^*00501*000000001*0*T*:~GS*HC*S*R*20240101*1200*1*X*005010X222A1~\
+/// ST*837*0001*005010X222A1~BHT*0019*00*1*20240101*1200*CH~NM1*41*2*SUB*****46*S1~\
+/// PER*IC*JANE*TE*5555551234~NM1*40*2*RCV*****46*R1~HL*1**20*1~\
+/// NM1*85*2*BILLING*****XX*1234567893~N3*1 MAIN ST~N4*TOWN*NY*10001~REF*EI*123456789~\
+/// HL*2*1*22*0~SBR*P*18*******CI~NM1*IL*1*DOE*JANE****MI*123456789~NM1*PR*2*PAYER*****PI*12345~\
+/// CLM*A1*100***11:B:1*Y*A*Y*Y~HI*ABK:J209~LX*1~SV1*HC:99213*90*UN*1***1~DTP*472*D8*20240101~\
+/// SE*20*0001~GE*1*1~IEA*1*000000001~";
+/// let doc = Document::parse(input)?;
+/// let report = validate(&doc);
+/// // CLM02 (100) is not the sum of the line charges (90).
+/// let kinds: Vec<_> = report.issues().iter().map(|i| i.kind.to_string()).collect();
+/// assert_eq!(kinds, ["CLM02 does not equal the sum of the line charges"]);
+/// assert_eq!(report.issues()[0].loop_id, "2300");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn validate(doc: &Document<'_>) -> Report {
+    Validator::new().validate(doc)
+}
+
+fn table_of(guide: Guide) -> Option<&'static Table> {
+    Some(match guide {
+        Guide::Professional837 => &tables::P837,
+        Guide::Institutional837 => &tables::I837,
+        Guide::Remittance835 => &tables::R835,
+        Guide::EligibilityInquiry270 => &tables::Q270,
+        Guide::EligibilityResponse271 => &tables::S271,
+        Guide::Acknowledgment999 => &tables::A999,
+        #[allow(unreachable_patterns)]
+        _ => return None,
+    })
+}
+
+/// Where a set sits: indexes for the issues it produces.
+#[derive(Clone, Copy)]
+struct SetCtx {
+    interchange: usize,
+    group: usize,
+    set: usize,
+}
+
+impl<'c> Validator<'c> {
+    /// A validator with every check on and no external code lists.
+    pub fn new() -> Validator<'c> {
+        Validator::default()
+    }
+
+    /// Checks external code lists (CARC, RARC, place of service, ...) with `provider`.
+    pub fn with_code_lists(mut self, provider: &'c dyn CodeListProvider) -> Validator<'c> {
+        self.codes = Some(provider);
+        self
+    }
+
+    /// Turns SNIP 3 balancing on (the default) or off.
+    pub fn balancing(mut self, on: bool) -> Validator<'c> {
+        self.skip_balancing = !on;
+        self
+    }
+
+    /// Validates every interchange, group and transaction set of `doc`.
+    pub fn validate(&self, doc: &Document<'_>) -> Report {
+        let mut issues = Vec::new();
+        self.envelope(doc, &mut issues);
+        for (n, ich) in doc.interchanges().enumerate() {
+            for (g, group) in ich.groups().enumerate() {
+                for (s, set) in group.transaction_sets().enumerate() {
+                    let ctx = SetCtx {
+                        interchange: n,
+                        group: g,
+                        set: s,
+                    };
+                    self.set(doc, &set, ctx, &mut issues);
+                }
+            }
+        }
+        Report { issues }
+    }
+
+    /// Envelope findings, placed in their group and set.
+    fn envelope(&self, doc: &Document<'_>, out: &mut Vec<Issue>) {
+        for f in doc.findings() {
+            let seg_index = f.location.segment_index();
+            let (mut group, mut set, mut position) = (None, None, None);
+            if let (Some(ich), Some(si)) = (doc.interchange(f.interchange), seg_index) {
+                for (g, grp) in ich.groups().enumerate() {
+                    let Some(gs) = grp.gs() else { continue };
+                    let end = gs.position() + grp.segments().len();
+                    if si < gs.position() || si >= end {
+                        continue;
+                    }
+                    group = Some(g);
+                    for (s, ts) in grp.transaction_sets().enumerate() {
+                        let Some(st) = ts.st() else { continue };
+                        if si >= st.position() && si < st.position() + ts.segment_count() {
+                            set = Some(s);
+                            position = Some(si - st.position());
+                        }
+                    }
+                }
+            }
+            // Group-level codes belong to the group even when raised at a set's segment.
+            if matches!(f.ack_code(), crate::AckCode::Ak9(_)) {
+                set = None;
+                position = None;
+            }
+            if matches!(f.ack_code(), crate::AckCode::Ta1Note(_)) {
+                group = None;
+                set = None;
+                position = None;
+            }
+            out.push(Issue {
+                kind: IssueKind::Envelope(f.kind),
+                offset: f.offset,
+                location: f.location,
+                interchange: f.interchange,
+                group,
+                set,
+                position,
+                loop_id: "",
+                data_element: None,
+            });
+        }
+    }
+
+    fn set(&self, doc: &Document<'_>, set: &TransactionSet<'_>, ctx: SetCtx, out: &mut Vec<Issue>) {
+        let start = out.len();
+        let guide = set.guide();
+        let table = guide.and_then(table_of);
+        let tree = guide.map(|g| LoopTree::build(set, g));
+        let st_pos = set.st().map_or(0, |s| s.position());
+        let count = set.segment_count();
+        let checker = Checker { codes: self.codes };
+        let issue = |kind: IssueKind,
+                     pos: usize,
+                     location: Location,
+                     offset: usize,
+                     loop_id: &'static str,
+                     de: Option<&'static str>| Issue {
+            kind,
+            offset,
+            location,
+            interchange: ctx.interchange,
+            group: Some(ctx.group),
+            set: Some(ctx.set),
+            position: Some(pos),
+            loop_id,
+            data_element: de,
+        };
+        let loop_of = |pos: usize| tree.as_ref().map_or("", |t| t.loop_of(pos));
+
+        // Loop-builder findings (unexpected, out of order, HL problems).
+        if let Some(t) = &tree {
+            for f in t.findings() {
+                let Some(seg) = doc.segment(st_pos + f.position) else {
+                    continue;
+                };
+                let kind = if f.kind == LoopFindingKind::UnexpectedSegment
+                    && !crate::scan::valid_segment_id(seg.id())
+                {
+                    IssueKind::Segment(SegmentError::UnrecognizedSegmentId)
+                } else {
+                    IssueKind::Loop(f.kind)
+                };
+                out.push(issue(
+                    kind,
+                    f.position,
+                    seg.location(),
+                    f.offset,
+                    loop_of(f.position),
+                    None,
+                ));
+            }
+        }
+
+        // Segment and element checks; uses per (loop instance, definition).
+        let mut uses: HashMap<(usize, usize), u32> = HashMap::new();
+        for (pos, seg) in set.segments().enumerate() {
+            if pos == 0 || (pos + 1 == count && seg.id() == b"SE") {
+                continue;
+            }
+            let lp = loop_of(pos);
+            let def: Option<&Seg> = match (table, &tree) {
+                (Some(t), Some(tree)) => {
+                    let (first, defs) = t.defs(lp, seg.id());
+                    match pick(defs, &seg) {
+                        Some(k) => {
+                            let def = &defs[k];
+                            let node = tree.node_of(pos).unwrap_or(0);
+                            let n = uses.entry((node, first + k)).or_insert(0);
+                            *n += 1;
+                            if def.max > 0 && *n == def.max + 1 {
+                                out.push(issue(
+                                    IssueKind::Segment(SegmentError::SegmentOverMaximumUse),
+                                    pos,
+                                    seg.location(),
+                                    seg.offset(),
+                                    lp,
+                                    None,
+                                ));
+                            }
+                            if def.u == b'N' {
+                                out.push(issue(
+                                    IssueKind::Segment(SegmentError::NotUsedSegmentPresent),
+                                    pos,
+                                    seg.location(),
+                                    seg.offset(),
+                                    lp,
+                                    None,
+                                ));
+                            }
+                            Some(def)
+                        }
+                        // Not in this loop: the loop builder reported it, or the loop
+                        // table is wider than the guide's; check the syntax alone.
+                        None => generic(&seg),
+                    }
+                }
+                _ => generic(&seg),
+            };
+            let Some(def) = def else { continue };
+            if !def.checked {
+                continue;
+            }
+            checker.segment(&seg, def, &mut |h: Hit| {
+                let mut location = seg.location().with_element(h.element);
+                if let Some(r) = h.repetition {
+                    location = location.with_repetition(r);
+                }
+                if let Some(c) = h.component {
+                    location = location.with_component(c);
+                }
+                out.push(issue(
+                    IssueKind::Element(h.error),
+                    pos,
+                    location,
+                    h.offset,
+                    lp,
+                    h.de,
+                ));
+            });
+        }
+
+        // Required segments and loops, loop repeats.
+        if let (Some(t), Some(tree)) = (table, &tree) {
+            self.cardinality(doc, set, t, tree, &uses, &mut |kind, pos, id: &str, lp| {
+                let seg = doc.segment(st_pos + pos.min(count.saturating_sub(1)));
+                let offset = seg.map_or(0, |s| s.offset());
+                let location = Location::segment(id.as_bytes(), st_pos + pos);
+                out.push(issue(
+                    IssueKind::Segment(kind),
+                    pos,
+                    location,
+                    offset,
+                    lp,
+                    None,
+                ));
+            });
+        }
+
+        if !self.skip_balancing {
+            let mut found = Vec::new();
+            match set.id() {
+                b"835" => balance::remittance(set, &mut found),
+                b"837" => balance::claims(set, &mut found),
+                _ => {}
+            }
+            for b in found {
+                let Some(seg) = doc.segment(st_pos + b.position) else {
+                    continue;
+                };
+                let offset = seg.element(b.element).map_or(seg.offset(), |e| {
+                    seg.offset()
+                        + (e.raw().as_ptr() as usize).saturating_sub(seg.raw().as_ptr() as usize)
+                });
+                let de = match b.error {
+                    BalanceError::PaymentTotal
+                    | BalanceError::LineAdjustments
+                    | BalanceError::ClaimAdjustments
+                    | BalanceError::ClaimCharge => "782",
+                };
+                out.push(issue(
+                    IssueKind::Balance(b.error),
+                    b.position,
+                    seg.location().with_element(b.element),
+                    offset,
+                    loop_of(b.position),
+                    Some(de),
+                ));
+            }
+        }
+        // Document order within the set (stable: a segment's own findings keep their order).
+        if let Some(mine) = out.get_mut(start..) {
+            mine.sort_by_key(|i| i.position);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn cardinality(
+        &self,
+        _doc: &Document<'_>,
+        _set: &TransactionSet<'_>,
+        t: &Table,
+        tree: &LoopTree,
+        uses: &HashMap<(usize, usize), u32>,
+        report: &mut dyn FnMut(SegmentError, usize, &str, &'static str),
+    ) {
+        let nodes = tree.nodes();
+        // Children of each node, by loop id, in document order.
+        let mut children: HashMap<(usize, &'static str), Vec<usize>> = HashMap::new();
+        for (i, n) in nodes.iter().enumerate() {
+            if let Some(p) = n.parent() {
+                children.entry((p, n.id())).or_default().push(i);
+            }
+        }
+        for (i, node) in nodes.iter().enumerate() {
+            let end = node.end_segment();
+            let (first, segs) = t.loop_segs(node.id());
+            let mut k = 0;
+            while k < segs.len() {
+                let id = segs[k].id;
+                // Definitions of one segment id are adjacent: the segment is present when
+                // any of them was used; a required one missing is reported once.
+                let group_end = k + segs[k..].iter().take_while(|s| s.id == id).count();
+                for (j, s) in segs.iter().enumerate().take(group_end).skip(k) {
+                    if s.u == b'R' && !uses.contains_key(&(i, first + j)) {
+                        report(SegmentError::RequiredSegmentMissing, end, id, node.id());
+                    }
+                }
+                k = group_end;
+            }
+            for rule in t.child_loops(node.id()) {
+                let got = children
+                    .get(&(i, rule.id))
+                    .map_or(&[][..], |v| v.as_slice());
+                if rule.u == b'R' && got.is_empty() {
+                    report(
+                        SegmentError::RequiredLoopMissing,
+                        end,
+                        rule.trigger,
+                        rule.id,
+                    );
+                }
+                if rule.max > 0 {
+                    if let Some(&extra) = got.get(rule.max as usize) {
+                        let pos = nodes.get(extra).map_or(0, |n| n.first_segment());
+                        report(SegmentError::LoopOverMaximum, pos, rule.trigger, rule.id);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The generic definition of a segment id (types and lengths only).
+fn generic(seg: &Segment<'_>) -> Option<&'static Seg> {
+    let (_, defs) = tables::GENERIC.defs("", seg.id());
+    defs.first()
+}
+
+/// Picks the definition a segment matches: the first whose coded qualifiers (element 1,
+/// or component 1 of a composite element 1, then element 2) hold the segment's values;
+/// the first definition when none does (its code check then reports the value).
+fn pick(defs: &[Seg], seg: &Segment<'_>) -> Option<usize> {
+    match defs.len() {
+        0 => return None,
+        1 => return Some(0),
+        _ => {}
+    }
+    let key_matches = |def: &Seg, k: usize| -> Option<bool> {
+        let d = def.els.get(k - 1)?;
+        let (codes, value) = if d.ty == spec::Ty::Comp {
+            let c = d.comps.first()?;
+            (
+                c.codes,
+                seg.element(k)
+                    .and_then(|e| e.component(1))
+                    .map_or(&[][..], |c| c.raw()),
+            )
+        } else {
+            (d.codes, seg.raw_element(k))
+        };
+        if codes.is_empty() {
+            return None;
+        }
+        Some(codes.iter().any(|c| c.as_bytes() == value))
+    };
+    let first_ok: Vec<usize> = (0..defs.len())
+        .filter(|&i| key_matches(&defs[i], 1).unwrap_or(true))
+        .collect();
+    match first_ok.len() {
+        0 => Some(0),
+        1 => first_ok.first().copied(),
+        _ => Some(
+            first_ok
+                .iter()
+                .copied()
+                .find(|&i| key_matches(&defs[i], 2).unwrap_or(true))
+                .or_else(|| first_ok.first().copied())
+                .unwrap_or(0),
+        ),
+    }
+}

@@ -1,0 +1,471 @@
+#!/usr/bin/env python3
+"""Generates x12/src/validate/tables.rs: the SNIP 2 segment and element tables.
+
+Sources (read-only, in the shared reference folder):
+  - pyx12 maps (BSD-3-Clause-style, John Holland): 837P X222A1, 837I X223A1 (same
+    element layout as X223A2), 835 X221A1, 999 X231A1, and the data-element dictionary
+    (type, minimum and maximum length of every simple element);
+  - for 270/271 (X279A1, no machine-readable map available) and 997 (X230), the compact
+    tables below, written from the implementation guides' segment and element tables.
+
+Only structure is taken: loop ids, segment ids, usage, repeat counts, element numbers,
+X12-internal code values and syntax notes; no guide text.
+
+Usage: python3 x12/tools/gen_validate_tables.py [REFERENCE_DIR] > x12/src/validate/tables.rs
+"""
+
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+REF = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/reference/x12-loops/pyx12")
+
+MAPS = [
+    ("P837", "837.5010.X222.A1.xml"),
+    ("I837", "837Q3.I.5010.X223.A1.xml"),
+    ("R835", "835.5010.X221.A1.xml"),
+    ("A999", "999.5010X231.A1.xml"),
+]
+
+# Elements whose code list is external (a CodeListProvider answers for them); the maps
+# mark some themselves (`external="..."`), these are added.
+EXTERNAL_BY_ELEMENT = {
+    "1034": "carc",  # CAS02/05/...: claim adjustment reason codes
+}
+
+dataele = {}
+for d in ET.parse(REF / "dataele.xml").getroot():
+    dataele[d.get("ele_num")] = (d.get("data_type"), int(d.get("min_len")), int(d.get("max_len")))
+
+TY = {"AN": "AN", "ID": "ID", "N0": "N0", "N2": "N2", "R": "R", "DT": "DT", "TM": "TM", "B": "B", "N": "N0"}
+
+
+def text(node, tag, default=""):
+    c = node.find(tag)
+    return c.text.strip() if c is not None and c.text else default
+
+
+def repeat_of(s):
+    if not s or s.startswith(">"):
+        return 0  # unbounded
+    return int(s)
+
+
+class El:
+    def __init__(self, usage, de, ty, mn, mx, rep, codes, ext, comps):
+        self.usage, self.de, self.ty, self.mn, self.mx = usage, de, ty, mn, mx
+        self.rep, self.codes, self.ext, self.comps = rep, tuple(codes), ext, tuple(comps)
+
+    def key(self):
+        return (self.usage, self.de, self.ty, self.mn, self.mx, self.rep, self.codes, self.ext,
+                tuple(c.key() for c in self.comps))
+
+
+# Element 725 (data element reference number) also holds composite references such as
+# `C023` in real acknowledgments: read it as text.
+OVERRIDES = {"725": ("AN", 1, 4)}
+
+
+def simple(usage, de, rep=1, codes=(), ext=""):
+    ty, mn, mx = OVERRIDES.get(de) or dataele.get(de, ("AN", 1, 256))
+    ext = ext or EXTERNAL_BY_ELEMENT.get(de, "")
+    return El(usage, de, TY.get(ty, "AN"), mn, mx, rep, codes, ext, ())
+
+
+def parse_element(e):
+    usage = text(e, "usage", "S")
+    de = text(e, "data_ele")
+    rep = int(text(e, "repeat", "1") or 1)
+    if e.tag == "composite":
+        comps = []
+        for c in e:
+            if c.tag == "element":
+                comps.append(parse_element(c))
+        return El(usage, de, "Comp", 0, 0, rep, (), "", comps)
+    codes = []
+    ext = ""
+    vc = e.find("valid_codes")
+    if vc is not None:
+        ext = vc.get("external", "")
+        codes = [c.text.strip() for c in vc.findall("code") if c.text]
+    return simple(usage, de, rep, codes, ext)
+
+
+class Seg:
+    def __init__(self, loop, sid, usage, max_use, syntax, els):
+        self.loop, self.sid, self.usage, self.max_use = loop, sid, usage, max_use
+        self.syntax, self.els = tuple(syntax), list(els)
+
+
+def parse_segment(s, loop):
+    els = []
+    for e in s:
+        if e.tag in ("element", "composite"):
+            seq = int(text(e, "seq"))
+            while len(els) < seq - 1:
+                els.append(simple("N", "0"))
+            els.append(parse_element(e))
+    return Seg(loop, s.get("xid"), text(s, "usage", "S"), repeat_of(text(s, "max_use", "1")),
+               [x.text.strip() for x in s.findall("syntax")], els)
+
+
+WRAPPERS = {"HEADER": "header", "ST_LOOP": "header", "DETAIL": "header", "FOOTER": "trailer"}
+
+
+def walk(node, loop_id, parent_id, segs, loops, seen_loops):
+    for child in node:
+        if child.tag == "segment":
+            sid = child.get("xid")
+            if sid in ("ISA", "IEA", "GS", "GE", "ST", "SE"):
+                continue
+            seg = parse_segment(child, loop_id)
+            # The loop builder puts the 999 AK9 and the 835 PLB in the trailer.
+            if sid in ("AK9", "PLB"):
+                seg.loop = "trailer"
+            segs.append(seg)
+        elif child.tag == "loop":
+            xid = child.get("xid")
+            if xid in ("ISA_LOOP", "GS_LOOP"):
+                walk(child, loop_id, parent_id, segs, loops, seen_loops)
+                continue
+            if xid in WRAPPERS:
+                walk(child, WRAPPERS[xid], "header", segs, loops, seen_loops)
+                continue
+            first = next((c for c in child if c.tag == "segment"), None)
+            trigger = first.get("xid") if first is not None else ""
+            key = (loop_id, xid)
+            if key not in seen_loops:
+                seen_loops.add(key)
+                loops.append((loop_id, xid, text(child, "usage", "S"),
+                              repeat_of(text(child, "repeat", "1")), trigger))
+            walk(child, xid, loop_id, segs, loops, seen_loops)
+
+
+def load_map(fname):
+    root = ET.parse(REF / fname).getroot()
+    segs, loops = [], []
+    walk(root, "header", "", segs, loops, set())
+    # The maps copy some loops (837 2300 under 2000B and 2000C): keep one definition of
+    # each (loop, segment, qualifier) in document order.
+    out, seen = [], set()
+    for s in segs:
+        k = (s.loop, s.sid, s.els[0].key() if s.els else None, s.usage)
+        if k in seen:
+            continue
+        seen.add(k)
+        out.append(s)
+    return out, loops
+
+
+# ---------------------------------------------------------------------------------------
+# Hand tables: 270/271 (X279A1) and 997 (X230). Format per line:
+#   LOOP SEG USAGE MAXUSE | element ; element ; ...
+# element: USAGE DATAELE [xREPEAT] [codes,comma,separated]; a composite is
+#   USAGE Cnnn [xREPEAT] ( element / element / ... )
+# MAXUSE 0 is unbounded. Loops: "loop PARENT ID USAGE REPEAT TRIGGER".
+# ---------------------------------------------------------------------------------------
+
+C003 = "S C003 ( R 235 AD,CJ,HC,ID,IV,N4,ZZ / R 234 / S 1339 / S 1339 / S 1339 / S 1339 / N 352 / S 234 )"
+C004 = "S C004 ( R 1328 / S 1328 / S 1328 / S 1328 )"
+NM1_TAIL = "S 1036 ; S 1037 ; N 1038 ; S 1039"
+ELIG_COMMON = """
+header BHT R 1 | R 1005 0022 ; R 353 {bht02} ; {bht03} 127 ; R 373 ; R 337 ; {bht06} 640 {bht06codes}
+loop header 2000A R 0 HL
+2000A HL R 1 | R 628 ; N 734 ; R 735 20 ; R 736 {hl04}
+loop 2000A 2100A R 1 NM1
+2100A NM1 R 1 | R 98 2B,36,GP,P5,PR ; R 1065 1,2 ; R 1035 ; {nm1tail} ; R 66 24,46,FI,II,NI,PI,XV,XX ; R 67
+loop 2000A 2000B R 0 HL
+2000B HL R 1 | R 628 ; R 734 ; R 735 21 ; R 736 {hl04}
+loop 2000B 2100B R 1 NM1
+2100B NM1 R 1 | R 98 1P,2B,36,80,FA,GP,P5,PR ; R 1065 1,2 ; R 1035 ; {nm1tail} ; R 66 24,34,46,FI,PI,PP,SV,XV,XX ; R 67
+2100B REF S 9 | R 128 ; R 127 ; S 352
+2100B N3 S 1 | R 166 ; S 166
+2100B N4 S 1 | R 19 ; S 156 ; S 116 ; S 26 ; N 309 ; N 310 ; S 1715
+2100B PRV S 1 | R 1221 ; R 128 PXC ; R 127
+loop 2000B 2000C S 0 HL
+2000C HL R 1 | R 628 ; R 734 ; R 735 22 ; R 736 0,1
+2000C TRN S {trn_max} | R 481 1,2 ; R 127 ; R 509 ; S 127
+loop 2000C 2100C R 1 NM1
+2100C NM1 R 1 | R 98 IL ; R 1065 1{nm1c_2} ; S 1035 ; {nm1tail} ; S 66 II,MI ; S 67
+2100C REF S 9 | R 128 ; R 127 ; S 352
+2100C N3 S 1 | R 166 ; S 166
+2100C N4 S 1 | R 19 ; S 156 ; S 116 ; S 26 ; N 309 ; N 310 ; S 1715
+2100C PRV S 1 | R 1221 ; R 128 PXC ; R 127
+2100C DMG S 1 | R 1250 D8 ; R 1251 ; S 1068 F,M,U
+2100C INS S 1 | R 1073 N,Y ; R 1069 18 ; S 875 ; S 1203 ; S 1216 ; N C052 ( S 1218 ) ; S 1219 ; S 584 ; S 1220 ; S 1073 ; S 1250 ; S 1251 ; S 1165 ; S 19 ; S 156 ; S 26 ; S 1470
+2100C HI S 1
+2100C DTP S {dtp_max} | R 374 ; R 1250 D8,RD8 ; R 1251
+2100C MPI S 1
+2100C AAA S 9 | R 1073 N,Y ; N 559 ; S 901 ; S 889
+loop 2000C 2000D S 0 HL
+2000D HL R 1 | R 628 ; R 734 ; R 735 23 ; R 736 0
+2000D TRN S {trn_max} | R 481 1,2 ; R 127 ; R 509 ; S 127
+loop 2000D 2100D R 1 NM1
+2100D NM1 R 1 | R 98 03 ; R 1065 1 ; S 1035 ; {nm1tail} ; N 66 ; N 67
+2100D REF S 9 | R 128 ; R 127 ; S 352
+2100D N3 S 1 | R 166 ; S 166
+2100D N4 S 1 | R 19 ; S 156 ; S 116 ; S 26 ; N 309 ; N 310 ; S 1715
+2100D PRV S 1 | R 1221 ; R 128 PXC ; R 127
+2100D DMG S 1 | R 1250 D8 ; R 1251 ; S 1068 F,M,U
+2100D INS S 1 | R 1073 N,Y ; R 1069 ; S 875 ; S 1203 ; S 1216 ; N C052 ( S 1218 ) ; S 1219 ; S 584 ; S 1220 ; S 1073 ; S 1250 ; S 1251 ; S 1165 ; S 19 ; S 156 ; S 26 ; S 1470
+2100D HI S 1
+2100D DTP S {dtp_max} | R 374 ; R 1250 D8,RD8 ; R 1251
+2100D MPI S 1
+2100D AAA S 9 | R 1073 N,Y ; N 559 ; S 901 ; S 889
+"""
+
+Q270 = ELIG_COMMON.format(
+    bht02="01,13", hl04="1", bht03="S", bht06="N", bht06codes="", nm1tail=NM1_TAIL, trn_max=2,
+    nm1c_2=",2", dtp_max=2,
+) + f"""
+loop 2100C 2110C S 99 EQ
+2110C EQ S 1 | S 1365 x99 ; {C003} ; S 1207 ; N 1336 ; {C004}
+2110C AMT S 1 | R 522 R,PB ; R 782
+2110C III S 10 | S 1270 ; S 1271
+2110C REF S 1 | R 128 9F,G1 ; R 127
+2110C DTP S 1 | R 374 291,307,435,472,636,771 ; R 1250 D8,RD8 ; R 1251
+loop 2100D 2110D S 99 EQ
+2110D EQ S 1 | S 1365 x99 ; {C003} ; N 1207 ; N 1336 ; {C004}
+2110D III S 10 | S 1270 ; S 1271
+2110D REF S 1 | R 128 9F,G1 ; R 127
+2110D DTP S 1 | R 374 291,307,435,472,636,771 ; R 1250 D8,RD8 ; R 1251
+"""
+
+EB = f"R 1390 ; S 1203 ; S 1365 x99 ; S 1336 ; S 1204 ; S 615 ; S 782 ; S 954 ; S 673 ; S 380 ; S 1073 N,U,W,Y ; S 1073 N,U,W,Y ; {C003} ; {C004}"
+S271 = ELIG_COMMON.format(
+    bht02="06,11", hl04="0,1", bht03="S", bht06="N", bht06codes="", nm1tail=NM1_TAIL, trn_max=3,
+    nm1c_2=",2", dtp_max=9,
+) + f"""
+2000A AAA S 9 | R 1073 N,Y ; N 559 ; R 901 ; R 889
+2100A PER S 3 | R 366 IC ; S 93 ; S 365 ; S 364 ; S 365 ; S 364 ; S 365 ; S 364 ; N 443
+2100A AAA S 9 | R 1073 N,Y ; N 559 ; R 901 ; R 889
+2100B AAA S 9 | R 1073 N,Y ; N 559 ; R 901 ; R 889
+loop 2100C 2110C S 0 EB
+2110C EB S 1 | {EB}
+2110C HSD S 9 | S 673 ; S 380 ; S 355 ; S 1167 ; S 615 ; S 616 ; S 678 ; S 679
+2110C REF S 9 | R 128 ; R 127 ; S 352
+2110C DTP S 20 | R 374 ; R 1250 D8,RD8 ; R 1251
+2110C AAA S 9 | R 1073 N,Y ; N 559 ; R 901 ; R 889
+2110C MSG S 10 | R 933 ; N 934 ; N 1470
+2110C LS S 1 | R 447
+2110C LE S 1 | R 447
+loop 2110C 2115C S 10 III
+2115C III S 1 | R 1270 ; R 1271
+loop 2110C 2120C S 23 NM1
+2120C NM1 R 1 | R 98 ; R 1065 1,2 ; S 1035 ; {NM1_TAIL} ; S 66 ; S 67 ; S 706 ; N 98
+2120C N3 S 1 | R 166 ; S 166
+2120C N4 S 1 | R 19 ; S 156 ; S 116 ; S 26 ; N 309 ; N 310 ; S 1715
+2120C PER S 3 | R 366 IC ; S 93 ; S 365 ; S 364 ; S 365 ; S 364 ; S 365 ; S 364 ; N 443
+2120C PRV S 1 | R 1221 ; R 128 PXC ; R 127
+loop 2100D 2110D S 0 EB
+2110D EB S 1 | {EB}
+2110D HSD S 9 | S 673 ; S 380 ; S 355 ; S 1167 ; S 615 ; S 616 ; S 678 ; S 679
+2110D REF S 9 | R 128 ; R 127 ; S 352
+2110D DTP S 20 | R 374 ; R 1250 D8,RD8 ; R 1251
+2110D AAA S 9 | R 1073 N,Y ; N 559 ; R 901 ; R 889
+2110D MSG S 10 | R 933 ; N 934 ; N 1470
+2110D LS S 1 | R 447
+2110D LE S 1 | R 447
+loop 2110D 2115D S 10 III
+2115D III S 1 | R 1270 ; R 1271
+loop 2110D 2120D S 23 NM1
+2120D NM1 R 1 | R 98 ; R 1065 1,2 ; S 1035 ; {NM1_TAIL} ; S 66 ; S 67 ; S 706 ; N 98
+2120D N3 S 1 | R 166 ; S 166
+2120D N4 S 1 | R 19 ; S 156 ; S 116 ; S 26 ; N 309 ; N 310 ; S 1715
+2120D PER S 3 | R 366 IC ; S 93 ; S 365 ; S 364 ; S 365 ; S 364 ; S 365 ; S 364 ; N 443
+2120D PRV S 1 | R 1221 ; R 128 PXC ; R 127
+"""
+
+# 997 (X230): no loop guide in this crate; its segments are checked by identifier alone.
+GENERIC_997 = """
+generic AK1 | R 479 ; R 28 ; S 480
+generic AK2 | R 143 ; R 329 ; S 1705
+generic AK3 | R 721 ; R 719 ; S 447 ; S 720 1,2,3,4,5,6,7,8
+generic AK4 | R C030 ( R 722 / S 1528 / S 1686 ) ; S 725 ; R 723 1,2,3,4,5,6,7,8,9,10,12,13 ; S 724
+generic AK5 | R 717 A,E,M,R,W,X ; S 718 ; S 718 ; S 718 ; S 718 ; S 718
+generic AK9 | R 715 A,E,M,P,R,W,X ; R 97 ; R 123 ; R 2 ; S 716 ; S 716 ; S 716 ; S 716 ; S 716
+"""
+
+# GS01 functional identifier codes (element 479) this crate knows.
+FUNCTIONAL_IDS = "BE,FA,HB,HC,HI,HN,HP,HR,HS,RA"
+
+
+def parse_hand_el(tok):
+    tok = tok.strip()
+    if "(" in tok:
+        head, body = tok.split("(", 1)
+        parts = head.split()
+        usage, de = parts[0], parts[1]
+        rep = int(parts[2][1:]) if len(parts) > 2 else 1
+        comps = [parse_hand_el(c) for c in body.rstrip(") ").split("/")]
+        return El(usage, de, "Comp", 0, 0, rep, (), "", comps)
+    parts = tok.split()
+    usage, de = parts[0], parts[1]
+    rep, codes = 1, ()
+    for p in parts[2:]:
+        if p.startswith("x") and p[1:].isdigit():
+            rep = int(p[1:])
+        else:
+            codes = tuple(p.split(","))
+    if de == "479":
+        codes = tuple(FUNCTIONAL_IDS.split(","))
+    return simple(usage, de, rep, codes)
+
+
+def split_els(body):
+    out, depth, cur = [], 0, ""
+    for ch in body:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == ";" and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur)
+    return [parse_hand_el(t) for t in out if t.strip()]
+
+
+def load_hand(src):
+    segs, loops = [], []
+    for line in src.strip().splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("loop "):
+            _, parent, lid, usage, rep, trig = line.split()
+            loops.append((parent, lid, usage, int(rep), trig))
+            continue
+        head, _, body = line.partition("|")
+        lid, sid, usage, max_use = head.split()
+        els = split_els(body) if body.strip() else None
+        segs.append(Seg(lid, sid, usage, int(max_use), (), els or []))
+        if els is None:
+            segs[-1].unchecked = True
+    return segs, loops
+
+
+def load_generic(src):
+    out = []
+    for line in src.strip().splitlines():
+        head, _, body = line.partition("|")
+        _, sid = head.split()
+        out.append(Seg("", sid, "S", 0, (), split_els(body)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Emission
+# ---------------------------------------------------------------------------------------
+
+code_lists = {}
+el_lists = {}
+lines = []
+
+
+def code_ref(codes):
+    if not codes:
+        return "&[]"
+    if codes not in code_lists:
+        name = f"C{len(code_lists)}"
+        code_lists[codes] = name
+        body = ", ".join(f'"{c}"' for c in codes)
+        lines.append(f"static {name}: &[&str] = &[{body}];")
+    return code_lists[codes]
+
+
+def el_expr(e):
+    if e.ty == "Comp":
+        return f'cm(b\'{e.usage}\', "{e.de}", {e.rep}, {els_ref(e.comps)})'
+    return (f'el(b\'{e.usage}\', "{e.de}", {e.ty}, {e.mn}, {e.mx}, {e.rep}, '
+            f'{code_ref(e.codes)}, "{e.ext}")')
+
+
+def els_ref(els):
+    key = tuple(e.key() for e in els)
+    if not els:
+        return "&[]"
+    if key not in el_lists:
+        exprs = [el_expr(e) for e in els]
+        name = f"E{len(el_lists)}"
+        el_lists[key] = name
+        lines.append(f"static {name}: &[El] = &[{', '.join(exprs)}];")
+    return el_lists[key]
+
+
+def emit_table(name, segs, loops):
+    # Sorted by (loop, segment) for binary search; original order kept within a key.
+    order = sorted(range(len(segs)), key=lambda i: (segs[i].loop, segs[i].sid, i))
+    entries = []
+    for i in order:
+        s = segs[i]
+        syn = ", ".join(f'"{x}"' for x in s.syntax)
+        checked = "false" if getattr(s, "unchecked", False) else "true"
+        entries.append(
+            f'    Seg {{ lp: "{s.loop}", id: "{s.sid}", u: b\'{s.usage}\', max: {s.max_use}, '
+            f'checked: {checked}, syn: &[{syn}], els: {els_ref(s.els)} }},')
+    lrules = []
+    for parent, lid, usage, rep, trig in sorted(loops, key=lambda l: (l[0], l[1])):
+        lrules.append(
+            f'    LoopRule {{ parent: "{parent}", id: "{lid}", u: b\'{usage}\', max: {rep}, '
+            f'trigger: "{trig}" }},')
+    lines.append(f"pub(crate) static {name}: Table = Table {{\n  segs: &[\n" + "\n".join(entries)
+                 + "\n  ],\n  loops: &[\n" + "\n".join(lrules) + "\n  ],\n};")
+
+
+def generic_union(all_segs):
+    """One definition per segment id: element numbers, types and lengths from any map, every
+    element situational, no code lists (checks syntax only)."""
+    by_id = {}
+    for s in all_segs:
+        cur = by_id.setdefault(s.sid, [])
+        for k, e in enumerate(s.els):
+            if e.de == "0":
+                continue
+            if k >= len(cur):
+                cur.extend([None] * (k + 1 - len(cur)))
+            if cur[k] is None:
+                cur[k] = e
+            elif cur[k].ty == "Comp" and e.ty == "Comp" and len(e.comps) > len(cur[k].comps):
+                cur[k] = e
+            elif cur[k].rep < e.rep:
+                cur[k] = El(cur[k].usage, cur[k].de, cur[k].ty, cur[k].mn, cur[k].mx, e.rep,
+                            cur[k].codes, cur[k].ext, cur[k].comps)
+
+    def loosen(e):
+        if e is None:
+            return simple("S", "0")
+        if e.ty == "Comp":
+            return El("S", e.de, "Comp", 0, 0, e.rep, (), "", [loosen(c) for c in e.comps])
+        return El("S", e.de, e.ty, e.mn, e.mx, e.rep, (), "", ())
+
+    return [Seg("", sid, "S", 0, (), [loosen(e) for e in els]) for sid, els in sorted(by_id.items())]
+
+
+def main():
+    print("// Generated by x12/tools/gen_validate_tables.py from the pyx12 maps and the hand")
+    print("// tables in that script. Do not edit by hand.")
+    print("#![allow(clippy::all)]")
+    print("use super::spec::{cm, el, El, LoopRule, Seg, Table, Ty::*};")
+    print()
+    all_segs = []
+    for name, fname in MAPS:
+        segs, loops = load_map(fname)
+        all_segs.extend(segs)
+        emit_table(name, segs, loops)
+    for name, src in (("Q270", Q270), ("S271", S271)):
+        segs, loops = load_hand(src)
+        all_segs.extend(s for s in segs if s.els)
+        emit_table(name, segs, loops)
+    generic = {s.sid: s for s in generic_union(all_segs)}
+    for s in load_generic(GENERIC_997):
+        generic[s.sid] = s
+    emit_table("GENERIC", [generic[k] for k in sorted(generic)], [])
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
