@@ -1,11 +1,14 @@
 //! `carewire dicom dump|json|copy|scan`.
 
 use std::fmt::Write as _;
-use std::io::Write;
-use std::path::Path;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 
 use carewire_dicom_lite::json::JsonOptions;
-use carewire_dicom_lite::{DataSet, Element, ElementKind, ParseConfig, Tag, Vr, UNDEFINED_LENGTH};
+use carewire_dicom_lite::{
+    DataSet, DataSetBuf, Element, ElementKind, Index, ParseConfig, Parser, StopReason, Tag,
+    TransferSyntax, Vr, UNDEFINED_LENGTH,
+};
 
 use crate::CliError;
 
@@ -207,12 +210,213 @@ pub fn json(args: &crate::dicom::JsonArgs, out: &mut impl Write) -> Result<(), C
     Ok(())
 }
 
-/// `dicom copy` (lands with the crate work).
-pub fn copy(_args: &crate::dicom::CopyArgs, _out: &mut impl Write) -> Result<(), CliError> {
-    Err(CliError::Failed("dicom copy: not available yet".into()))
+/// `dicom copy`: without `--transfer-syntax`, writes the file back exactly as read
+/// (byte-identical); with it, re-encodes the data set (Implicit VR LE, Explicit VR LE,
+/// Explicit VR BE or Deflated Explicit VR LE; group lengths recomputed, (0002,0010)
+/// updated).
+pub fn copy(args: &crate::dicom::CopyArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let bytes = crate::read_input(&args.file)?;
+    let target = match &args.transfer_syntax {
+        None => None,
+        Some(uid) => {
+            let ts = TransferSyntax::from_uid(uid.trim().as_bytes());
+            if !(ts.is_native() || ts.is_deflated()) {
+                return Err(CliError::Usage(format!(
+                    "--transfer-syntax {uid}: re-encoding is to 1.2.840.10008.1.2 (Implicit VR LE), \
+                     1.2.840.10008.1.2.1 (Explicit VR LE), 1.2.840.10008.1.2.2 (Explicit VR BE) \
+                     or 1.2.840.10008.1.2.1.99 (Deflated Explicit VR LE)"
+                )));
+            }
+            Some(ts)
+        }
+    };
+    let ds = DataSet::parse(&bytes).map_err(|e| read_error(&args.file, &e))?;
+    report_diagnostics(&args.file, &ds);
+    let written = match target {
+        None => ds.to_vec(),
+        Some(ts) => {
+            if ds.transfer_syntax().is_encapsulated() {
+                return Err(CliError::Failed(format!(
+                    "{}: the pixel data is compressed ({}); decompressing it is out of scope",
+                    args.file.display(),
+                    ds.transfer_syntax()
+                )));
+            }
+            let buf = DataSetBuf::from_view(&ds).map_err(|e| read_error(&args.file, &e))?;
+            buf.write(ts).map_err(|e| {
+                CliError::Failed(format!(
+                    "{}: cannot write as {ts}: {e}",
+                    args.file.display()
+                ))
+            })?
+        }
+    };
+    std::fs::write(&args.out, &written)
+        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", args.out.display())))?;
+    let _ = out;
+    Ok(())
 }
 
-/// `dicom scan` (lands with the crate work).
-pub fn scan(_args: &crate::dicom::ScanArgs, _out: &mut impl Write) -> Result<(), CliError> {
-    Err(CliError::Failed("dicom scan: not available yet".into()))
+/// The first bytes read of each file by `scan`; doubled while the header is longer.
+const SCAN_PREFIX: usize = 4096;
+
+/// True when `prefix` starts like a DICOM file: `DICM` after a 128-byte preamble, or a
+/// bare data set whose first tag is in group 0002 or 0008 (either byte order).
+fn looks_like_dicom(prefix: &[u8]) -> bool {
+    if prefix.get(128..132) == Some(b"DICM") {
+        return true;
+    }
+    match prefix.get(..2) {
+        Some(&[a, b]) => matches!(
+            (u16::from_le_bytes([a, b]), u16::from_be_bytes([a, b])),
+            (0x0002 | 0x0008, _) | (_, 0x0008)
+        ),
+        _ => false,
+    }
+}
+
+/// The TSV field for `e`: decoded text (values joined by `\`), numbers, or tags; tabs
+/// and line breaks become spaces.
+fn scan_field(e: &Element<'_>) -> String {
+    let text = match e.kind() {
+        ElementKind::Element if e.vr().is_string() => e.to_str().into_owned(),
+        ElementKind::Element => match e.vr() {
+            Vr::Ob | Vr::Ow | Vr::Un | Vr::Od | Vr::Of | Vr::Ol | Vr::Ov => hex_bytes(e.raw()),
+            _ => value_text(e),
+        },
+        _ => String::new(),
+    };
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Files under `dir`, recursively, sorted (symbolic links not followed).
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<std::io::Result<Vec<_>>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let t = e.file_type()?;
+        if t.is_dir() {
+            walk(&e.path(), files)?;
+        } else if t.is_file() {
+            files.push(e.path());
+        }
+    }
+    Ok(())
+}
+
+/// Reads the header of one file: a prefix first, more while the header goes on.
+fn scan_one(
+    path: &Path,
+    tags: &[Tag],
+    buf: &mut Vec<u8>,
+    index: &mut Index,
+    out: &mut impl Write,
+) -> Result<(), String> {
+    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let len = file.metadata().map_err(|e| e.to_string())?.len();
+    let len = usize::try_from(len).map_err(|_| "too large".to_string())?;
+    buf.clear();
+    let mut want = SCAN_PREFIX.min(len);
+    loop {
+        // Refill: read up to `want` bytes in total.
+        if buf.len() < want {
+            let need = want - buf.len();
+            let start = buf.len();
+            buf.resize(want, 0);
+            let mut got = 0;
+            while got < need {
+                match file.read(&mut buf[start + got..]) {
+                    Ok(0) => break,
+                    Ok(n) => got += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+            buf.truncate(start + got);
+        }
+        if !looks_like_dicom(buf) {
+            return Err("not a DICOM file".into());
+        }
+        let complete = buf.len() >= len;
+        let mut config = ParseConfig::default()
+            .stop_before_pixel_data(true)
+            .stop_after_all(tags);
+        if !complete {
+            config = config.max_header_len(buf.len());
+        }
+        let parser = Parser::new(config);
+        match parser.parse_into(buf, index) {
+            Ok(ds) => {
+                let cut = ds
+                    .stopped()
+                    .is_some_and(|s| s.reason == StopReason::HeaderLimit);
+                if cut && !complete {
+                    want = (want * 2).min(len);
+                    continue;
+                }
+                let mut line = path.display().to_string();
+                for &t in tags {
+                    line.push('\t');
+                    if let Some(e) = ds.get(t) {
+                        line.push_str(&scan_field(&e));
+                    }
+                }
+                line.push('\n');
+                return out.write_all(line.as_bytes()).map_err(|e| e.to_string());
+            }
+            Err(e) if complete => return Err(e.to_string()),
+            // A prefix can end inside what the reader must see whole (a deflated stream,
+            // a file meta group): read more.
+            Err(_) => want = (want * 2).min(len),
+        }
+    }
+}
+
+/// `dicom scan`: one TSV line per DICOM file under DIR (path, then the value of each
+/// requested tag, empty when absent), reading only as much of each file as its header
+/// needs (stop before pixel data and after the last wanted tag). Files that are not
+/// DICOM are skipped with a note on standard error.
+pub fn scan(args: &crate::dicom::ScanArgs, out: &mut impl Write) -> Result<(), CliError> {
+    // `--tags` is split on commas, which also splits `(gggg,eeee)`: join those back.
+    let mut words: Vec<String> = Vec::with_capacity(args.tags.len());
+    for t in &args.tags {
+        match words.last_mut() {
+            Some(prev) if prev.starts_with('(') && !prev.contains(')') => {
+                prev.push(',');
+                prev.push_str(t);
+            }
+            _ => words.push(t.clone()),
+        }
+    }
+    let mut tags = Vec::with_capacity(words.len());
+    for t in &words {
+        let tag: Tag = t.parse().map_err(|_| {
+            CliError::Usage(format!("--tags: {t:?} is neither a keyword nor a tag"))
+        })?;
+        tags.push(tag);
+    }
+    let mut files = Vec::new();
+    walk(&args.dir, &mut files).map_err(|error| CliError::Read {
+        file: args.dir.clone(),
+        error,
+    })?;
+    let mut buf = Vec::with_capacity(SCAN_PREFIX);
+    let mut index = Index::new();
+    let mut skipped = 0usize;
+    for f in &files {
+        if let Err(why) = scan_one(f, &tags, &mut buf, &mut index, out) {
+            eprintln!("carewire: note: {}: skipped: {why}", f.display());
+            skipped += 1;
+        }
+    }
+    if skipped > 0 {
+        eprintln!(
+            "carewire: note: {} of {} files skipped",
+            skipped,
+            files.len()
+        );
+    }
+    Ok(())
 }
