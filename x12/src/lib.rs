@@ -129,6 +129,7 @@
 
 mod ack;
 mod config;
+mod decimal;
 mod delim;
 mod envelope;
 mod error;
@@ -136,6 +137,7 @@ mod finding;
 #[doc(hidden)]
 pub mod gen;
 mod loops;
+pub mod model;
 mod scan;
 mod stream;
 mod swar;
@@ -145,10 +147,12 @@ mod write;
 
 pub use ack::{Ta1, Ta1Status};
 pub use config::ParseConfig;
+pub use decimal::{Decimal, DecimalError};
 pub use delim::Delimiters;
 pub use error::{Diagnostic, DiagnosticKind, Error, ErrorKind, Location, Result};
 pub use finding::{AckCode, Finding, FindingKind, Severity};
 pub use loops::{Guide, LoopFinding, LoopFindingKind, LoopNode, LoopTree};
+pub use model::{Eligibility, HealthCareClaim, Remittance};
 pub use scan::{Index, Parser};
 pub use stream::{Scanner, SegmentBuf, SegmentReader, Span, Status};
 #[cfg(feature = "bytes")]

@@ -1,6 +1,6 @@
 //! Table-driven reconstruction of implementation-guide loops: 837P (005010X222A1), 837I
-//! (005010X223A2), 835 (005010X221A1), 270/271 (005010X279A1) and 999 (005010X231A1) so
-//! far.
+//! (005010X223A2), 837D (005010X224A2), 835 (005010X221A1), 270/271 (005010X279A1) and
+//! 999 (005010X231A1).
 //!
 //! Each guide is a static tree of loop specifications: the segment that opens a loop
 //! (with the qualifier values that tell `NM1*85` 2010AA from `NM1*87` 2010AB), the other
@@ -298,6 +298,103 @@ const I837: Spec = lp(
 );
 
 // ---------------------------------------------------------------------------------------
+// 837D, 005010X224A2
+// ---------------------------------------------------------------------------------------
+
+const D2330: [Spec; 8] = [
+    lp("2330A", "NM1", &["IL"], &["N3", "N4", "REF"], &[]),
+    lp("2330B", "NM1", &["PR"], &["N3", "N4", "DTP", "REF"], &[]),
+    lp("2330C", "NM1", &["DN", "P3"], &["REF"], &[]),
+    lp("2330D", "NM1", &["82"], &["REF"], &[]),
+    lp("2330E", "NM1", &["DQ"], &["REF"], &[]),
+    lp("2330F", "NM1", &["85"], &["REF"], &[]),
+    lp("2330G", "NM1", &["77"], &["REF"], &[]),
+    lp("2330H", "NM1", &["DD"], &["REF"], &[]),
+];
+
+const D2400_CHILDREN: [Spec; 5] = [
+    lp("2420A", "NM1", &["82"], &["PRV", "REF"], &[]),
+    lp("2420B", "NM1", &["DD"], &["PRV", "REF"], &[]),
+    lp("2420C", "NM1", &["DQ"], &["REF"], &[]),
+    lp("2420D", "NM1", &["77"], &["N3", "N4", "REF"], &[]),
+    lp("2430", "SVD", &[], &["CAS", "DTP", "AMT"], &[]),
+];
+
+const D2300_CHILDREN: [Spec; 7] = [
+    lp("2310A", "NM1", &["DN", "P3"], &["PRV", "REF"], &[]),
+    lp("2310B", "NM1", &["82"], &["PRV", "REF"], &[]),
+    lp("2310C", "NM1", &["77"], &["N3", "N4", "REF"], &[]),
+    lp("2310D", "NM1", &["DD"], &["PRV", "REF"], &[]),
+    lp("2310E", "NM1", &["DQ"], &["REF"], &[]),
+    lp("2320", "SBR", &[], &["CAS", "AMT", "OI", "MOA"], &D2330),
+    lp(
+        "2400",
+        "LX",
+        &[],
+        &["SV3", "TOO", "DTP", "QTY", "REF", "AMT", "NTE", "HCP"],
+        &D2400_CHILDREN,
+    ),
+];
+
+const D2300: Spec = lp(
+    "2300",
+    "CLM",
+    &[],
+    &[
+        "DTP", "DN1", "DN2", "PWK", "CN1", "AMT", "REF", "NTE", "HI", "HCP",
+    ],
+    &D2300_CHILDREN,
+);
+
+const D2000C: Spec = hl(
+    "2000C",
+    &["23"],
+    &["PAT"],
+    &[
+        lp("2010CA", "NM1", &["QC"], &["N3", "N4", "DMG", "REF"], &[]),
+        D2300,
+    ],
+);
+
+const D2000B: Spec = hl(
+    "2000B",
+    &["22"],
+    &["SBR"],
+    &[
+        lp("2010BA", "NM1", &["IL"], &["N3", "N4", "DMG", "REF"], &[]),
+        lp("2010BB", "NM1", &["PR"], &["N3", "N4", "REF"], &[]),
+        D2300,
+        D2000C,
+    ],
+);
+
+const D2000A: Spec = hl(
+    "2000A",
+    &["20"],
+    &["PRV", "CUR"],
+    &[
+        lp("2010AA", "NM1", &["85"], &["N3", "N4", "REF", "PER"], &[]),
+        lp("2010AB", "NM1", &["87"], &["N3", "N4"], &[]),
+        lp("2010AC", "NM1", &["PE"], &["N3", "N4", "REF"], &[]),
+        D2000B,
+    ],
+);
+
+/// 837D: as 837P in the header and hierarchy; dental claim (DN1/DN2) and line (SV3,
+/// TOO) loops, assistant surgeon (`DD`) loops 2310D/2330H/2420B.
+const D837: Spec = lp(
+    "header",
+    "ST",
+    &[],
+    &["BHT"],
+    &[
+        lp("1000A", "NM1", &["41"], &["PER"], &[]),
+        lp("1000B", "NM1", &["40"], &[], &[]),
+        D2000A,
+    ],
+);
+
+// ---------------------------------------------------------------------------------------
 // 270 / 271, 005010X279A1
 // ---------------------------------------------------------------------------------------
 
@@ -502,6 +599,8 @@ pub enum Guide {
     Professional837,
     /// 837 Institutional, 005010X223A2 (also accepted: X223, X223A1, X223A3).
     Institutional837,
+    /// 837 Dental, 005010X224A2 (also accepted: X224, X224A1, X224A3).
+    Dental837,
     /// 835 Health Care Claim Payment/Advice, 005010X221A1.
     Remittance835,
     /// 270 Eligibility Inquiry, 005010X279A1.
@@ -514,7 +613,8 @@ pub enum Guide {
 
 impl Guide {
     /// The guide for a transaction set, from ST01 and ST03 (or GS08 when ST03 is absent):
-    /// an 837 whose reference names X222 is professional, X223 institutional; every 835
+    /// an 837 whose reference names X222 is professional, X223 institutional, X224
+    /// dental; every 835
     /// is X221, every 270/271 X279 and every 999 X231.
     pub fn detect(set: &TransactionSet<'_>, gs08: &[u8]) -> Option<Guide> {
         let reference = set.implementation_reference().unwrap_or(gs08);
@@ -522,6 +622,7 @@ impl Guide {
         match set.id() {
             b"837" if has(b"X222") => Some(Guide::Professional837),
             b"837" if has(b"X223") => Some(Guide::Institutional837),
+            b"837" if has(b"X224") => Some(Guide::Dental837),
             b"835" => Some(Guide::Remittance835),
             b"270" => Some(Guide::EligibilityInquiry270),
             b"271" => Some(Guide::EligibilityResponse271),
@@ -534,6 +635,7 @@ impl Guide {
         match self {
             Guide::Professional837 => &P837,
             Guide::Institutional837 => &I837,
+            Guide::Dental837 => &D837,
             Guide::Remittance835 => &R835,
             Guide::EligibilityInquiry270 => &Q270,
             Guide::EligibilityResponse271 => &S271,
@@ -546,6 +648,7 @@ impl Guide {
         match self {
             Guide::Professional837
             | Guide::Institutional837
+            | Guide::Dental837
             | Guide::EligibilityInquiry270
             | Guide::EligibilityResponse271 => &["SE"],
             Guide::Remittance835 => &["PLB", "SE"],
@@ -923,6 +1026,30 @@ impl LoopTree {
     pub fn findings(&self) -> &[LoopFinding] {
         &self.findings
     }
+}
+
+impl Guide {
+    /// The loop a segment `trigger` with qualifier `qualifier` opens directly under loop
+    /// `parent` (e.g. `NM1` `82` under `2300` is `2310B` in an 837P), or `""`.
+    pub(crate) fn child_loop(self, parent: &str, trigger: &str, qualifier: &[u8]) -> &'static str {
+        find(self.root(), parent)
+            .and_then(|p| {
+                p.children.iter().find(|c| {
+                    c.trigger == trigger
+                        && (c.quals.is_empty() || c.quals.iter().any(|q| q.as_bytes() == qualifier))
+                })
+            })
+            .map_or("", |c| c.id)
+    }
+}
+
+/// The first spec named `id` in the tree under `spec` (loop ids are unique per guide;
+/// 2300 appears under both 2000B and 2000C with the same table).
+fn find(spec: &'static Spec, id: &str) -> Option<&'static Spec> {
+    if spec.id == id {
+        return Some(spec);
+    }
+    spec.children.iter().find_map(|c| find(c, id))
 }
 
 /// Does `seg` open loop `spec`?
