@@ -69,6 +69,9 @@ pub struct DeidArgs {
     /// Keep dates (Retain Longitudinal Temporal Information, full dates option).
     #[arg(long)]
     pub keep_dates: bool,
+    /// Key for UID remapping and date shifting (else $CAREWIRE_DEID_KEY, else random).
+    #[arg(long)]
+    pub key: Option<String>,
 }
 
 /// Arguments of `carewire dicom scan`.
