@@ -128,6 +128,7 @@
 )]
 
 mod ack;
+mod ack999;
 mod config;
 mod decimal;
 mod delim;
@@ -146,6 +147,10 @@ mod view;
 mod write;
 
 pub use ack::{Ta1, Ta1Status};
+pub use ack999::{
+    write_999, write_ta1, Ack999, AckOptions, AckStatus, Context, ElementNote, SegmentNote,
+    SetResponse,
+};
 pub use config::ParseConfig;
 pub use decimal::{Decimal, DecimalError};
 pub use delim::Delimiters;
