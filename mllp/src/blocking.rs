@@ -12,6 +12,7 @@ use bytes::{Bytes, BytesMut};
 use crate::codec::{Frame, FrameConfig, FrameDecoder, FrameEncoder};
 use crate::error::{Error, ErrorKind, Phase, Result};
 use crate::metrics::{Event, Metrics, Timing};
+use crate::trace;
 
 /// A connection: plain TCP, or TLS over TCP.
 enum Stream {
@@ -179,6 +180,11 @@ pub struct ClientConfig {
     pub tls: Option<crate::tls::TlsClientConfig>,
     /// Where events and round-trip times go (default: nowhere).
     pub metrics: Option<Arc<dyn Metrics>>,
+    /// With the `tracing` feature, also emit each frame sent and received as a TRACE
+    /// event with its content (field `payload`). Off by default: messages carry patient
+    /// data, and spans and events otherwise carry only the peer, MSH-10, lengths and
+    /// kinds.
+    pub trace_payloads: bool,
     /// Receives each message that [`Client::request_with_retry`] or
     /// `Client::send_message_with_retry` (feature `hl7`) could not deliver, with the
     /// reason (default: nobody; the error is returned either way).
@@ -196,6 +202,7 @@ impl std::fmt::Debug for ClientConfig {
         #[cfg(feature = "tls")]
         d.field("tls", &self.tls);
         d.field("metrics", &self.metrics.is_some())
+            .field("trace_payloads", &self.trace_payloads)
             .field("dead_letter", &self.dead_letter.is_some())
             .finish()
     }
@@ -212,6 +219,7 @@ impl Default for ClientConfig {
             #[cfg(feature = "tls")]
             tls: None,
             metrics: None,
+            trace_payloads: false,
             dead_letter: None,
         }
     }
@@ -313,6 +321,10 @@ pub(crate) fn dead_letter(
     if let Some(m) = &config.metrics {
         m.record(Event::Undelivered);
     }
+    match &reason {
+        Undelivered::Failed(e) => trace::failure("undelivered", e),
+        Undelivered::Refused(code) => trace::code("undelivered", code.as_str()),
+    }
     if let Some(hook) = &config.dead_letter {
         hook.undelivered(message, &reason, attempts);
     }
@@ -320,6 +332,7 @@ pub(crate) fn dead_letter(
 
 struct Connection {
     stream: Stream,
+    addr: SocketAddr,
     buf: BytesMut,
     chunk: Vec<u8>,
     decoder: FrameDecoder,
@@ -358,6 +371,8 @@ pub struct Client {
     conn: Option<Connection>,
     out: BytesMut,
     connects: u64,
+    /// The span of the current connection (feature `tracing`).
+    span: trace::Span,
 }
 
 impl std::fmt::Debug for Client {
@@ -389,6 +404,7 @@ impl Client {
             conn: None,
             out: BytesMut::new(),
             connects: 0,
+            span: trace::none(),
         };
         client.ensure_connected()?;
         Ok(client)
@@ -434,6 +450,7 @@ impl Client {
                     stream.set_read_timeout(Some(nonzero(self.config.send_timeout)))?;
                     return Ok(Connection {
                         stream: self.wrap(stream)?,
+                        addr: *addr,
                         buf: BytesMut::with_capacity(READ_CHUNK),
                         chunk: vec![0u8; READ_CHUNK],
                         decoder: FrameDecoder::with_config(self.config.frame.clone())?,
@@ -489,6 +506,8 @@ impl Client {
             e
         })?;
         self.connects += 1;
+        self.span = trace::connection("client", conn.addr, Some(self.connects - 1));
+        self.span.in_scope(|| trace::event("connection opened", 0));
         self.record(Event::ConnectionOpened);
         if self.connects > 1 {
             self.record(Event::Reconnect);
@@ -521,8 +540,14 @@ impl Client {
         self.out.clear();
         self.encoder.encode(payload, &mut self.out)?;
         let started = Instant::now();
-        let result = settle_exchange(self.exchange(), accept, &self.config, started);
-        if result.is_err() {
+        let connected = self.ensure_connected();
+        let span = trace::message(&self.span, payload);
+        let _in_msg = span.enter();
+        trace::payload(self.config.trace_payloads, "sent", payload);
+        let exchanged = connected.and_then(|()| self.exchange());
+        let result = settle_exchange(exchanged, accept, &self.config, started);
+        if let Err(e) = &result {
+            trace::failure("request failed", e);
             self.close();
         }
         result
@@ -560,6 +585,7 @@ impl Client {
     /// `self`, counting a retry unless this is the first attempt.
     pub(crate) fn retrying(&mut self, first: &mut bool) -> &mut Client {
         if !std::mem::take(first) {
+            self.span.in_scope(|| trace::event("retry", 0));
             self.record(Event::Retry);
         }
         self
@@ -574,6 +600,8 @@ impl Client {
     /// is open. After any error the connection is closed.
     #[cfg_attr(not(feature = "hl7"), allow(dead_code))]
     pub(crate) fn receive_with(&mut self, accept: impl FnOnce(&Frame) -> bool) -> Result<Frame> {
+        let span = self.span.clone();
+        let _in_conn = span.enter();
         let started = Instant::now();
         let result = settle_exchange(self.read_response(), accept, &self.config, started);
         if result.is_err() {
@@ -582,8 +610,8 @@ impl Client {
         result
     }
 
+    /// Writes the encoded request on the open connection and reads the response.
     fn exchange(&mut self) -> Result<Frame> {
-        self.ensure_connected()?;
         let Some(conn) = self.conn.as_mut() else {
             return Err(Error::new(ErrorKind::ConnectionClosed));
         };
@@ -864,6 +892,10 @@ pub struct ServerConfig {
     pub tls: Option<crate::tls::TlsServerConfig>,
     /// Where events and handling times go (default: nowhere).
     pub metrics: Option<Arc<dyn Metrics>>,
+    /// With the `tracing` feature, also emit each frame received and sent as a TRACE
+    /// event with its content (field `payload`). Off by default (see
+    /// [`ClientConfig::trace_payloads`]).
+    pub trace_payloads: bool,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -875,7 +907,9 @@ impl std::fmt::Debug for ServerConfig {
             .field("write_timeout", &self.write_timeout);
         #[cfg(feature = "tls")]
         d.field("tls", &self.tls);
-        d.field("metrics", &self.metrics.is_some()).finish()
+        d.field("metrics", &self.metrics.is_some())
+            .field("trace_payloads", &self.trace_payloads)
+            .finish()
     }
 }
 
@@ -889,6 +923,7 @@ impl Default for ServerConfig {
             #[cfg(feature = "tls")]
             tls: None,
             metrics: None,
+            trace_payloads: false,
         }
     }
 }
@@ -1048,6 +1083,10 @@ pub(crate) fn settle_exchange(
             Err(Error::new(ErrorKind::AckMismatch))
         }
     });
+    if let Ok(frame) = &result {
+        trace::event("response received", frame.raw().len());
+        trace::payload(config.trace_payloads, "received", frame.raw());
+    }
     let Some(m) = &config.metrics else {
         return result;
     };
@@ -1172,6 +1211,9 @@ fn serve_connection(
     handler: &dyn Handler,
     shared: &Shared,
 ) -> Result<()> {
+    let conn_span = trace::connection("server", peer.addr, Some(peer.connection));
+    let _in_conn = conn_span.enter();
+    trace::event("connection opened", 0);
     tcp.set_nodelay(true)?;
     tcp.set_write_timeout(Some(nonzero(config.write_timeout)))?;
     tcp.set_read_timeout(Some(nonzero(POLL.min(config.idle_timeout))))?;
@@ -1189,6 +1231,10 @@ fn serve_connection(
             match decoder.decode(&mut buf) {
                 Ok(Some(frame)) => {
                     let received = Instant::now();
+                    let msg_span = trace::message(&conn_span, frame.raw());
+                    let _in_msg = msg_span.enter();
+                    trace::event("frame received", frame.raw().len());
+                    trace::payload(config.trace_payloads, "received", frame.raw());
                     shared.frames.fetch_add(1, Ordering::Relaxed);
                     record(
                         config,
@@ -1200,6 +1246,7 @@ fn serve_connection(
                     );
                     let reply = handler.handle(frame, peer);
                     if matches!(reply, Reply::Close) {
+                        trace::event("handler closed the connection", 0);
                         return Ok(());
                     }
                     let frames = reply.frames();
@@ -1207,12 +1254,14 @@ fn serve_connection(
                         out.clear();
                         for f in frames {
                             encoder.encode_frame(f, &mut out)?;
+                            trace::payload(config.trace_payloads, "sent", f.raw());
                         }
                         stream.write_all(&out)?;
                         stream.flush()?;
                         for _ in frames {
                             record(config, Event::ReplySent);
                         }
+                        trace::event("reply sent", out.len());
                     }
                     if let Some(m) = &config.metrics {
                         m.observe(Timing::Handling, received.elapsed());
@@ -1220,6 +1269,7 @@ fn serve_connection(
                 }
                 Ok(None) => break,
                 Err(e) if e.is_recoverable() => {
+                    trace::failure("frame discarded", &e);
                     shared.framing_errors.fetch_add(1, Ordering::Relaxed);
                     record(config, Event::FramingError);
                 }
@@ -1250,6 +1300,7 @@ fn serve_connection(
             }
             Err(e) if is_timeout(&e) => {
                 if last_activity.elapsed() >= config.idle_timeout {
+                    trace::event("idle connection closed", 0);
                     shared.idle_closed.fetch_add(1, Ordering::Relaxed);
                     record(config, Event::IdleClosed);
                     break Ok(());
@@ -1260,5 +1311,9 @@ fn serve_connection(
         }
     };
     stream.close();
+    if let Err(e) = &result {
+        trace::failure("connection failed", e);
+    }
+    trace::event("connection closed", 0);
     result
 }

@@ -79,6 +79,11 @@
 //!   client and server (`tokio::Client`, `tokio::Server`).
 //! - `tls`: TLS 1.2/1.3 and mutual TLS for the clients and servers, through rustls
 //!   (`tls::TlsClientConfig`, `tls::TlsServerConfig`; tokio-rustls for the async ones).
+//! - `tracing`: `tracing` spans per connection (`mllp.connection`: side, peer address,
+//!   connection number) and per message (`mllp.message`: MSH-10 only), with DEBUG events
+//!   that carry lengths, counts, ACK codes and error kinds. Message content is never
+//!   emitted unless `trace_payloads` is set in a client or server configuration (off by
+//!   default; then as TRACE events).
 //!
 //! ## Specifications
 //!
@@ -107,6 +112,7 @@ pub mod tls;
 pub mod tokio;
 #[cfg(feature = "tokio")]
 mod tokio_codec;
+mod trace;
 
 pub use codec::{
     DecoderStats, Frame, FrameConfig, FrameDecoder, FrameEncoder, CARRIAGE_RETURN, COMMIT_ACK,

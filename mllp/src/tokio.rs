@@ -26,6 +26,7 @@ use crate::blocking::{
 use crate::codec::{Frame, FrameDecoder, FrameEncoder};
 use crate::error::{Error, ErrorKind, Phase, Result};
 use crate::metrics::{Event, Timing};
+use crate::trace;
 
 /// Bytes reserved for each read (a connection holds at most `max_frame` plus this).
 const READ_CHUNK: usize = 64 * 1024;
@@ -105,6 +106,7 @@ impl AsyncWrite for Stream {
 
 struct Connection {
     stream: Stream,
+    addr: SocketAddr,
     buf: BytesMut,
     decoder: FrameDecoder,
     last_used: Instant,
@@ -157,6 +159,8 @@ pub struct Client {
     conn: Option<Connection>,
     out: BytesMut,
     connects: u64,
+    /// The span of the current connection (feature `tracing`).
+    span: trace::Span,
 }
 
 impl std::fmt::Debug for Client {
@@ -186,6 +190,7 @@ impl Client {
             conn: None,
             out: BytesMut::new(),
             connects: 0,
+            span: trace::none(),
         };
         client.ensure_connected().await?;
         Ok(client)
@@ -213,6 +218,7 @@ impl Client {
 
     #[cfg_attr(not(feature = "hl7"), allow(dead_code))]
     pub(crate) fn record_retry(&self) {
+        self.span.in_scope(|| trace::event("retry", 0));
         self.record(Event::Retry);
     }
 
@@ -230,7 +236,7 @@ impl Client {
         let mut n = 0;
         loop {
             if n > 0 {
-                self.record(Event::Retry);
+                self.record_retry();
             }
             let result = match self.request(payload).await {
                 Ok(Frame::CommitNak) => Err(Error::new(ErrorKind::Nak)),
@@ -267,6 +273,7 @@ impl Client {
                     stream.set_nodelay(true)?;
                     return Ok(Connection {
                         stream: self.wrap(stream).await?,
+                        addr: *addr,
                         buf: BytesMut::with_capacity(READ_CHUNK),
                         decoder: FrameDecoder::with_config(self.config.frame.clone())?,
                         last_used: Instant::now(),
@@ -319,6 +326,8 @@ impl Client {
             }
         };
         self.connects += 1;
+        self.span = trace::connection("client", conn.addr, Some(self.connects - 1));
+        self.span.in_scope(|| trace::event("connection opened", 0));
         self.record(Event::ConnectionOpened);
         if self.connects > 1 {
             self.record(Event::Reconnect);
@@ -348,8 +357,16 @@ impl Client {
         self.out.clear();
         self.encoder.encode(payload, &mut self.out)?;
         let started = Instant::now();
-        let result = settle_exchange(self.exchange().await, accept, &self.config, started);
-        if result.is_err() {
+        let connected = self.ensure_connected().await;
+        let span = trace::message(&self.span, payload);
+        span.in_scope(|| trace::payload(self.config.trace_payloads, "sent", payload));
+        let exchanged = match connected {
+            Ok(()) => trace::instrument(span.clone(), self.exchange()).await,
+            Err(e) => Err(e),
+        };
+        let result = span.in_scope(|| settle_exchange(exchanged, accept, &self.config, started));
+        if let Err(e) = &result {
+            span.in_scope(|| trace::failure("request failed", e));
             self.close();
         }
         result
@@ -363,15 +380,17 @@ impl Client {
         accept: impl FnOnce(&Frame) -> bool,
     ) -> Result<Frame> {
         let started = Instant::now();
-        let result = settle_exchange(self.read_response().await, accept, &self.config, started);
+        let span = self.span.clone();
+        let response = trace::instrument(span.clone(), self.read_response()).await;
+        let result = span.in_scope(|| settle_exchange(response, accept, &self.config, started));
         if result.is_err() {
             self.close();
         }
         result
     }
 
+    /// Writes the encoded request on the open connection and reads the response.
     async fn exchange(&mut self) -> Result<Frame> {
-        self.ensure_connected().await?;
         let send_timeout = self.config.send_timeout;
         let Some(conn) = self.conn.as_mut() else {
             return Err(Error::new(ErrorKind::ConnectionClosed));
@@ -540,8 +559,24 @@ async fn accept_loop(
         next_id += 1;
         let (config, handler, stopped) =
             (Arc::clone(&config), Arc::clone(&handler), stopped.clone());
+        let span = trace::connection("server", addr, Some(peer.connection));
         connections.spawn(async move {
-            let _ = serve_connection(stream, peer, &config, handler, &slot.0, stopped).await;
+            let serve = serve_connection(
+                stream,
+                peer,
+                &config,
+                handler,
+                &slot.0,
+                stopped,
+                span.clone(),
+            );
+            let served = trace::instrument(span.clone(), serve).await;
+            span.in_scope(|| {
+                if let Err(e) = &served {
+                    trace::failure("connection failed", e);
+                }
+                trace::event("connection closed", 0);
+            });
             drop(slot);
         });
     }
@@ -576,7 +611,9 @@ async fn serve_connection(
     handler: Arc<dyn Handler>,
     shared: &Shared,
     mut stopped: watch::Receiver<bool>,
+    conn_span: trace::Span,
 ) -> Result<()> {
+    trace::event("connection opened", 0);
     tcp.set_nodelay(true)?;
     let mut stream = accept_tls(tcp, config).await?;
     let mut decoder = FrameDecoder::with_config(config.frame.clone())?;
@@ -589,6 +626,11 @@ async fn serve_connection(
             match decoder.decode(&mut buf) {
                 Ok(Some(frame)) => {
                     let received = Instant::now();
+                    let span = trace::message(&conn_span, frame.raw());
+                    span.in_scope(|| {
+                        trace::event("frame received", frame.raw().len());
+                        trace::payload(config.trace_payloads, "received", frame.raw());
+                    });
                     shared.frames.fetch_add(1, Ordering::Relaxed);
                     record(
                         config,
@@ -598,11 +640,14 @@ async fn serve_connection(
                             Frame::CommitNak => Event::CommitNakReceived,
                         },
                     );
-                    let h = Arc::clone(&handler);
-                    let reply = tokio::task::spawn_blocking(move || h.handle(frame, peer))
-                        .await
-                        .unwrap_or(Reply::Close);
+                    let (h, in_span) = (Arc::clone(&handler), span.clone());
+                    let reply = tokio::task::spawn_blocking(move || {
+                        in_span.in_scope(|| h.handle(frame, peer))
+                    })
+                    .await
+                    .unwrap_or(Reply::Close);
                     if matches!(reply, Reply::Close) {
+                        span.in_scope(|| trace::event("handler closed the connection", 0));
                         return Ok(());
                     }
                     let frames = reply.frames();
@@ -610,6 +655,9 @@ async fn serve_connection(
                         out.clear();
                         for f in frames {
                             encoder.encode_frame(f, &mut out)?;
+                            span.in_scope(|| {
+                                trace::payload(config.trace_payloads, "sent", f.raw())
+                            });
                         }
                         let write = async {
                             stream.write_all(&out).await?;
@@ -622,6 +670,7 @@ async fn serve_connection(
                         for _ in frames {
                             record(config, Event::ReplySent);
                         }
+                        span.in_scope(|| trace::event("reply sent", out.len()));
                     }
                     if let Some(m) = &config.metrics {
                         m.observe(Timing::Handling, received.elapsed());
@@ -629,6 +678,7 @@ async fn serve_connection(
                 }
                 Ok(None) => break,
                 Err(e) if e.is_recoverable() => {
+                    trace::failure("frame discarded", &e);
                     shared.framing_errors.fetch_add(1, Ordering::Relaxed);
                     record(config, Event::FramingError);
                 }
@@ -652,6 +702,7 @@ async fn serve_connection(
                 _ => last_activity = tokio::time::Instant::now(),
             },
             _ = tokio::time::sleep_until(idle_deadline) => {
+                trace::event("idle connection closed", 0);
                 shared.idle_closed.fetch_add(1, Ordering::Relaxed);
                 record(config, Event::IdleClosed);
                 return Ok(());
