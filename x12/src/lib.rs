@@ -142,6 +142,7 @@ pub mod model;
 mod scan;
 mod stream;
 mod swar;
+mod units;
 mod validate;
 mod view;
 mod write;
@@ -160,6 +161,7 @@ pub use loops::{Guide, LoopFinding, LoopFindingKind, LoopNode, LoopTree};
 pub use model::{Eligibility, HealthCareClaim, Remittance};
 pub use scan::{Index, Parser};
 pub use stream::{Scanner, SegmentBuf, SegmentReader, Span, Status};
+pub use units::{Unit, UnitKind, UnitReader};
 #[cfg(feature = "bytes")]
 pub use view::DocumentBuf;
 pub use validate::{

@@ -22,9 +22,9 @@ use crate::decimal::Decimal;
 use crate::stream::SegmentBuf;
 use crate::view::{Element, Segment};
 
-mod claim;
-mod eligibility;
-mod remittance;
+pub(crate) mod claim;
+pub(crate) mod eligibility;
+pub(crate) mod remittance;
 
 pub use claim::{
     BillingProvider, Claim, ClaimKind, Drug, HealthCareClaim, HealthCode, LineAdjudication,
