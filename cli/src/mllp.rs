@@ -68,6 +68,12 @@ pub struct SendArgs {
     /// CA certificate (PEM) to verify the listener with; enables TLS.
     #[arg(long)]
     tls_ca: Option<PathBuf>,
+    /// Client certificate chain (PEM) to present for mutual TLS (with --tls-key).
+    #[arg(long, requires_all = ["tls_key", "tls_ca"])]
+    tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of the client certificate.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 pub fn run(cmd: MllpCommand, out: &mut dyn Write) -> Result<(), CliError> {
@@ -340,8 +346,16 @@ fn send(args: SendArgs, out: &mut dyn Write) -> Result<(), CliError> {
             .rsplit_once(':')
             .map(|(h, _)| h.trim_start_matches('[').trim_end_matches(']'))
             .unwrap_or(args.addr.as_str());
-        let tls = carewire_mllp::tls::TlsClientConfig::from_pem(&read_pem(ca)?, host)
-            .map_err(mllp_error)?;
+        let tls = match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => carewire_mllp::tls::TlsClientConfig::with_client_cert(
+                &read_pem(ca)?,
+                &read_pem(cert)?,
+                &read_pem(key)?,
+                host,
+            ),
+            _ => carewire_mllp::tls::TlsClientConfig::from_pem(&read_pem(ca)?, host),
+        }
+        .map_err(mllp_error)?;
         config.tls = Some(tls);
     }
     let mut client = Client::connect(args.addr.as_str(), config).map_err(mllp_error)?;
