@@ -460,10 +460,8 @@ fn effective_vr(e: &Element<'_>, implicit: bool, pixel_rep_signed: bool) -> Vr {
         return vr;
     }
     match dict::by_tag(e.tag()) {
-        // `US or SS` (and `US or SS or OW`); LUT Data (0028,3006) is `US or OW`.
-        Some(d) if d.ambiguous_vr && d.vr == Vr::Us && d.tag != 0x0028_3006 && pixel_rep_signed => {
-            Vr::Ss
-        }
+        // `US or SS` (and `US or SS or OW`).
+        Some(d) if pixel_rep_signed && d.vr == Vr::Us && d.vrs.contains(&Vr::Ss) => Vr::Ss,
         _ => vr,
     }
 }

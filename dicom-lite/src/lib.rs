@@ -75,8 +75,8 @@
 //!
 //! Sequences and items of defined and undefined length nest to any depth within
 //! `max_depth`; UN of undefined length is read as a sequence in Implicit VR LE (CP-246).
-//! Implicit-VR data uses the built-in [`dict`]ionary (a subset of PS3.6; the full
-//! dictionary is future work).
+//! Implicit-VR data uses the built-in [`dict`]ionary (all of PS3.6, retired elements and
+//! repeating groups included, and the PS3.7 command elements).
 //!
 //! ## Stop conditions
 //!

@@ -1057,6 +1057,21 @@ fn scan_stream(
                 }
                 Some((ElementKind::Sequence, mode, false))
             }
+        } else if vr == Vr::Sq
+            && !read_explicit
+            && len > 0
+            && data.get(value_start..value_start + 4)
+                != Some(&if mode.big_endian {
+                    [0xFF, 0xFE, 0xE0, 0x00]
+                } else {
+                    [0xFE, 0xFF, 0x00, 0xE0]
+                })
+        {
+            // Implicit VR: the dictionary says SQ but the value is no item (an element
+            // whose VR changed between editions of PS3.6, e.g. (0040,A170), once CS):
+            // read its bytes as UN rather than fail.
+            entry.vr = Vr::Un;
+            None
         } else if vr == Vr::Sq {
             Some((ElementKind::Sequence, mode, false))
         } else if vr == Vr::Un

@@ -63,8 +63,11 @@ enum Rule {
     /// replaces by its dictionary VR. Checked: our bytes, decoded with pydicom's VR,
     /// give pydicom's value.
     UnDecodedByPydicom,
-    /// As above, for a sequence pydicom parses out of a UN value (private SQ in an
-    /// implicit-VR file); we keep the bytes. Checked: pydicom reports SQ.
+    /// As above, for a sequence pydicom parses out of a UN value: a private SQ in an
+    /// implicit-VR file (we keep the bytes), or a standard element whose dictionary VR
+    /// is SQ but whose value is no item — (0040,A170) written as CS under an older
+    /// PS3.6, where pydicom yields an empty item and we keep the bytes as UN. Checked:
+    /// pydicom reports SQ; for a standard tag our bytes do not start with an item tag.
     UnSequenceByPydicom,
     /// UN of undefined length: we read it as a sequence (CP-246, PS3.5 §6.2.2); pydicom
     /// keeps the raw bytes.
@@ -401,7 +404,17 @@ fn compare_attribute(
             .and_then(base64_decode)
             .unwrap_or_default();
         if tvr == "SQ" {
-            report.explain(Rule::UnSequenceByPydicom);
+            let tag = path
+                .rsplit('/')
+                .next()
+                .and_then(|t| u32::from_str_radix(t, 16).ok())
+                .unwrap_or(0);
+            let private = (tag >> 16) % 2 == 1;
+            if private || !bytes.starts_with(&[0xFE, 0xFF, 0x00, 0xE0]) {
+                report.explain(Rule::UnSequenceByPydicom);
+            } else {
+                report.fail(file, path, ours, theirs);
+            }
             return;
         }
         if matches!(tvr, "OB" | "OW" | "OF" | "OD" | "OL" | "OV") {

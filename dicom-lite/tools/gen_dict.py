@@ -1,132 +1,99 @@
 #!/usr/bin/env python3
-"""Generate dicom-lite/src/dict_data.rs: a minimal DICOM data dictionary.
+"""Generate dicom-lite/src/dict_data.rs: the DICOM data dictionary.
 
-Source of facts: pydicom 2.4.4 (PyPI), module `pydicom._dicom_dict`, which pydicom
-generates from DICOM PS3.6 / PS3.7. Only the facts (tag, VR, VM, keyword, name,
-retired flag) are emitted; no pydicom code is copied.
+Source of facts: pydicom (PyPI), modules `pydicom._dicom_dict.DicomDictionary` and
+`RepeatersDictionary`, which pydicom generates from the current DICOM standard's PS3.6
+(data elements, retired ones included) and PS3.7 (command elements, group 0000). Only the
+facts are emitted (tag, VR(s), VM, keyword, name, retired flag); no pydicom code is
+copied. Run at development time only, never at build time:
 
-    pip install --target /tmp/pyd pydicom==2.4.4
-    PYTHONPATH=/tmp/pyd python3 dicom-lite/tools/gen_dict.py > dicom-lite/src/dict_data.rs
+    python3 -m venv /tmp/pyd-venv && /tmp/pyd-venv/bin/pip install pydicom==3.0.1
+    /tmp/pyd-venv/bin/python dicom-lite/tools/gen_dict.py > dicom-lite/src/dict_data.rs
 
-Selection (the hospital flows; the full PS3.6 dictionary is a later step):
-every tag (retired included, so old implicit-VR files decode) in groups
-0002 (file meta), 0004 (DICOMDIR), 0008 (identification, dates, UIDs, modality,
-accession, character set), 0010 (patient), 0020 (study/series/instance relationship),
-0028 (image pixel description), 0032 (study), 0038 (visit), 0088 (storage), 7FE0
-(pixel data), plus a curated list of keywords from other groups.
+Output:
+- ENTRIES: every fixed tag, sorted by tag (binary search by tag). Entries the standard
+  lists without a keyword (retired "blank" rows) are kept for implicit-VR decoding.
+- BY_KEYWORD: indexes into ENTRIES sorted by keyword (binary search by keyword); the
+  keyword-less entries are left out.
+- REPEATERS: the repeating-group entries (50xx curves, 60xx overlays, 7Fxx variable pixel
+  data, 0028,04x0 …, 1000,xxx0 …, 1010,xxxx), each as the first tag of its range plus a
+  mask of the bits that must match.
 """
 import sys
 import pydicom
-from pydicom._dicom_dict import DicomDictionary
+from pydicom._dicom_dict import DicomDictionary, RepeatersDictionary
 
-GROUPS = {0x0002, 0x0004, 0x0008, 0x0010, 0x0020, 0x0028, 0x0032, 0x0038, 0x0088, 0x7FE0}
-EXTRA = {
-    # 0018 acquisition
-    "ContrastBolusAgent", "BodyPartExamined", "ScanningSequence", "SequenceVariant",
-    "ScanOptions", "MRAcquisitionType", "SliceThickness", "KVP", "RepetitionTime",
-    "EchoTime", "InversionTime", "NumberOfAverages", "ImagingFrequency", "EchoNumbers",
-    "MagneticFieldStrength", "SpacingBetweenSlices", "EchoTrainLength", "DeviceSerialNumber",
-    "SoftwareVersions", "ProtocolName", "DateOfLastCalibration", "TimeOfLastCalibration",
-    "ContrastBolusRoute", "DistanceSourceToDetector", "DistanceSourceToPatient",
-    "GantryDetectorTilt", "TableHeight", "RotationDirection", "ExposureTime",
-    "XRayTubeCurrent", "Exposure", "FilterType", "GeneratorPower", "FocalSpots",
-    "ConvolutionKernel", "PatientPosition", "ViewPosition", "AcquisitionDuration",
-    "DataCollectionDiameter", "ReconstructionDiameter", "ReceiveCoilName",
-    "TransmitCoilName", "FlipAngle", "ImagerPixelSpacing", "DetectorType",
-    "FrameTime", "CineRate", "AcquisitionContextSequence", "PositionerPrimaryAngle",
-    "PositionerSecondaryAngle", "SpiralPitchFactor", "CTDIvol", "PlateID", "CassetteID",
-    "RadiopharmaceuticalInformationSequence", "Radiopharmaceutical",
-    "RadiopharmaceuticalStartTime", "RadionuclideTotalDose", "RadionuclideHalfLife",
-    "AcquisitionDeviceProcessingDescription", "EstimatedRadiographicMagnificationFactor",
-    # 0040 workflow
-    "ScheduledStationAETitle", "ScheduledProcedureStepStartDate",
-    "ScheduledProcedureStepStartTime", "ScheduledPerformingPhysicianName",
-    "ScheduledProcedureStepDescription", "ScheduledProtocolCodeSequence",
-    "ScheduledProcedureStepID", "ScheduledStationName", "ScheduledProcedureStepLocation",
-    "PreMedication", "ScheduledProcedureStepStatus", "ScheduledProcedureStepSequence",
-    "ReferencedNonImageCompositeSOPInstanceSequence", "PerformedStationAETitle",
-    "PerformedStationName", "PerformedLocation", "PerformedProcedureStepStartDate",
-    "PerformedProcedureStepStartTime", "PerformedProcedureStepEndDate",
-    "PerformedProcedureStepEndTime", "PerformedProcedureStepStatus",
-    "PerformedProcedureStepID", "PerformedProcedureStepDescription",
-    "PerformedProcedureTypeDescription", "PerformedProtocolCodeSequence",
-    "ScheduledStepAttributesSequence", "RequestAttributesSequence",
-    "RequestedProcedureID", "ReasonForTheRequestedProcedure", "RequestedProcedurePriority",
-    "PatientTransportArrangements", "RequestedProcedureLocation",
-    "ConfidentialityCode", "ReportingPriority", "NamesOfIntendedRecipientsOfResults",
-    "IssueDateOfImagingServiceRequest", "IssueTimeOfImagingServiceRequest",
-    "OrderEnteredBy", "OrderEntererLocation", "OrderCallbackPhoneNumber",
-    "PlacerOrderNumberImagingServiceRequest", "FillerOrderNumberImagingServiceRequest",
-    "ImagingServiceRequestComments", "ValueType", "ConceptNameCodeSequence",
-    "ContinuityOfContent", "RelationshipType", "ContentSequence", "TextValue",
-    "DateTime", "Date", "Time", "PersonName", "UID", "MeasuredValueSequence",
-    "NumericValue", "MeasurementUnitsCodeSequence", "ConceptCodeSequence",
-    "ReferencedContentItemIdentifier", "ContentTemplateSequence", "TemplateIdentifier",
-    "MappingResource", "CompletionFlag", "VerificationFlag", "ObservationDateTime",
-    "VerifyingObserverSequence", "VerifyingObserverName", "VerificationDateTime",
-    "PredecessorDocumentsSequence", "CurrentRequestedProcedureEvidenceSequence",
-    "PertinentOtherEvidenceSequence", "RealWorldValueMappingSequence",
-    "PixelDataProviderURL", "ProcedureCodeSequence",
-    # code sequence macro lives in 0008 already; 0054 nuclear medicine
-    "EnergyWindowInformationSequence", "NumberOfEnergyWindows", "DetectorInformationSequence",
-    "NumberOfDetectors", "NumberOfSlices", "SeriesType", "Units", "CountsSource",
-    "DecayCorrection", "CorrectedImage", "FrameReferenceTime", "ActualFrameDuration",
-    "DoseCalibrationFactor", "DecayFactor", "PatientOrientationCodeSequence",
-    "PatientGantryRelationshipCodeSequence",
-    # 0019..: none (private). 0050/0070/3006 bits used by reports and presentation states
-    "ContentLabel", "ContentDescription", "ContentCreatorName",
-    "PresentationCreationDate", "PresentationCreationTime",
-    # waveforms (5400) and overlays are repeating; only the waveform sequence and data
-    "WaveformSequence", "NumberOfWaveformChannels", "NumberOfWaveformSamples",
-    "SamplingFrequency", "WaveformBitsAllocated", "WaveformSampleInterpretation",
-    "WaveformData", "ChannelDefinitionSequence",
-}
+VR_NAMES = {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FD", "FL", "IS", "LO", "LT", "OB",
+            "OD", "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM",
+            "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV"}
 
-VR_NAMES = {"AE","AS","AT","CS","DA","DS","DT","FD","FL","IS","LO","LT","OB","OD","OF","OL",
-            "OV","OW","PN","SH","SL","SQ","SS","ST","SV","TM","UC","UI","UL","UN","UR","US",
-            "UT","UV"}
 
-def rust_vr(vr):
-    # "US or SS", "US or SS or OW": the first is used for implicit-VR
-    # decoding (PS3.5 Annex A: implicit VR files use the dictionary VR; for ambiguous
-    # entries readers pick by context — we record the ambiguity).
-    first = vr.split(" or ")[0].strip()
-    if vr.replace(" ", "") == "OBorOW":
-        first = "OW"  # PS3.5 A.1: Pixel Data and similar are OW in implicit VR LE
-    if first == "NONE" or first not in VR_NAMES:
-        first = "UN"
-    return first[0] + first[1].lower(), " or " in vr
+def rust_vrs(vr):
+    """(primary VR, [all VRs]) as Rust paths. "OB or OW" is OW first: PS3.5 A.1 says
+    implicit VR little endian uses OW; "US or SS" is US until Pixel Representation says
+    otherwise. "NONE" (items and delimiters) is UN with no alternatives."""
+    parts = [p.strip() for p in vr.split(" or ")]
+    parts = [p for p in parts if p in VR_NAMES]
+    if not parts:
+        return "Un", []
+    if parts == ["OB", "OW"]:
+        parts = ["OW", "OB"]
+    rs = [p[0] + p[1].lower() for p in parts]
+    return rs[0], rs
+
+
+def esc(s):
+    return s.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def mask_of(key):
+    """'60xx3000' -> (0x60003000, 0xFF00FFFF)."""
+    base = int(key.replace("x", "0"), 16)
+    mask = int("".join("0" if c == "x" else "F" for c in key), 16)
+    return base, mask
+
+
+def entry(tag, mask, vr, vm, name, retired, keyword):
+    primary, vrs = rust_vrs(vr)
+    return ('    DictEntry { tag: 0x%08X, mask: 0x%08X, vr: Vr::%s, vrs: &[%s], ambiguous_vr: %s, '
+            'vm: "%s", keyword: "%s", name: "%s", retired: %s },\n'
+            % (tag, mask, primary, ", ".join("Vr::" + v for v in vrs),
+               "true" if len(vrs) > 1 else "false", vm, keyword, esc(name),
+               "true" if retired == "Retired" else "false"))
+
 
 def main():
-    rows = []
-    for tag, (vr, vm, name, retired, keyword) in DicomDictionary.items():
-        if not keyword:
-            continue
-        group = tag >> 16
-        if group in GROUPS or keyword in EXTRA:
-            rows.append((tag, vr, vm, keyword, name, retired == "Retired"))
-    missing = EXTRA - {r[3] for r in rows}
-    if missing:
-        print("missing keywords: %s" % sorted(missing), file=sys.stderr)
-        sys.exit(1)
-    rows.sort()
+    rows = sorted(DicomDictionary.items())
+    keywords = [v[4] for _, v in rows if v[4]]
+    rep_keywords = [v[4] for v in RepeatersDictionary.values()]
+    dup = {k for k in keywords + rep_keywords if (keywords + rep_keywords).count(k) > 1}
+    if dup:
+        sys.exit("duplicate keywords: %s" % sorted(dup))
+    if len(rows) > 65535:
+        sys.exit("too many entries for u16 indexes")
     out = sys.stdout
     out.write("// @generated by dicom-lite/tools/gen_dict.py from pydicom %s\n" % pydicom.__version__)
-    out.write("// (pydicom._dicom_dict, itself generated from DICOM PS3.6/PS3.7). Do not edit.\n")
-    out.write("// %d entries.\n\n" % len(rows))
+    out.write("// (pydicom._dicom_dict, itself generated from DICOM PS3.6 and PS3.7). Do not edit.\n")
+    out.write("// %d entries, %d repeating-group entries.\n\n" % (len(rows), len(RepeatersDictionary)))
     out.write("use crate::dict::DictEntry;\nuse crate::tag::Vr;\n\n")
-    out.write("/// Dictionary entries sorted by tag.\n")
+    out.write("/// Dictionary entries sorted by tag.\n#[rustfmt::skip]\n")
     out.write("pub(crate) static ENTRIES: &[DictEntry] = &[\n")
-    for tag, vr, vm, kw, name, retired in rows:
-        rvr, amb = rust_vr(vr)
-        out.write('    DictEntry { tag: 0x%08X, vr: Vr::%s, ambiguous_vr: %s, vm: "%s", keyword: "%s", name: "%s", retired: %s },\n'
-                  % (tag, rvr, "true" if amb else "false", vm, kw, name.replace('"', '\\"'), "true" if retired else "false"))
+    for tag, (vr, vm, name, retired, kw) in rows:
+        out.write(entry(tag, 0xFFFFFFFF, vr, vm, name, retired, kw))
     out.write("];\n\n")
-    by_kw = sorted(range(len(rows)), key=lambda i: rows[i][3])
-    out.write("/// Indexes into `ENTRIES`, sorted by keyword.\n")
-    out.write("pub(crate) static BY_KEYWORD: &[u16] = &[\n")
+    by_kw = sorted((i for i in range(len(rows)) if rows[i][1][4]), key=lambda i: rows[i][1][4])
+    out.write("/// Indexes into `ENTRIES` of the entries with a keyword, sorted by keyword.\n")
+    out.write("#[rustfmt::skip]\npub(crate) static BY_KEYWORD: &[u16] = &[\n")
     for i in range(0, len(by_kw), 16):
-        out.write("    " + ", ".join(str(x) for x in by_kw[i:i+16]) + ",\n")
+        out.write("    " + ", ".join(str(x) for x in by_kw[i:i + 16]) + ",\n")
+    out.write("];\n\n")
+    out.write("/// Repeating-group entries: `tag` is the first tag of the range, `mask` the bits\n")
+    out.write("/// that must match (PS3.5 §7.6, PS3.6 §6 \"xx\" tags).\n#[rustfmt::skip]\n")
+    out.write("pub(crate) static REPEATERS: &[DictEntry] = &[\n")
+    for key, (vr, vm, name, retired, kw) in sorted(RepeatersDictionary.items()):
+        base, mask = mask_of(key)
+        out.write(entry(base, mask, vr, vm, name, retired, kw))
     out.write("];\n")
+
 
 main()
