@@ -32,7 +32,7 @@ pub struct FileArg {
 
 /// Arguments of `carewire x12 ack`.
 #[derive(Debug, Args)]
-#[group(id = "kind", required = true, multiple = false)]
+#[command(group = clap::ArgGroup::new("kind").required(true).multiple(false))]
 pub struct AckArgs {
     /// Input file, or `-` for standard input.
     pub file: PathBuf,
