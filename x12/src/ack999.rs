@@ -567,8 +567,18 @@ fn segment_note(
             });
         }
     }
+    // An unrecognized identifier is echoed when it is 2–3 printable characters.
+    let segment_id = match i.kind {
+        IssueKind::Segment(crate::SegmentError::UnrecognizedSegmentId) => i
+            .position
+            .and_then(|p| segs.get(p))
+            .map(|s| s.id())
+            .filter(|id| (2..=3).contains(&id.len()) && id.iter().all(u8::is_ascii_alphanumeric))
+            .map_or_else(|| "??".to_string(), text),
+        _ => i.location.segment_id().to_string(),
+    };
     SegmentNote {
-        segment_id: i.location.segment_id().to_string(),
+        segment_id,
         position: pos,
         loop_id,
         code: code.to_string(),

@@ -5,6 +5,11 @@
 //! parses writes back byte for byte, streams to the same segments, and survives a
 //! rewrite with other delimiters and with LF / CR LF line endings.
 //!
+//! Validation (SNIP 1–3): a pass file has no error-level issue beyond its recorded
+//! envelope findings, except the public samples whose content breaks the guide (each
+//! recorded with its count and why); every fail file produces its expected rejection.
+//! Every parsed file gets a 999 and a TA1 that parse and validate clean.
+//!
 //! The corpus is not part of the repository: when it is absent these tests print a
 //! notice and pass.
 
@@ -141,7 +146,7 @@ fn expectation(rel: &str) -> Expect {
         "837P/fail/imsweb__x12_no_isa_line.x12" => Error(ErrorKind::MissingIsa),
         // imsweb's loop-level negative cases share the unmaintained SE01 of their
         // source sample; the loop/segment errors imsweb expects (missing 2010AA, N3 out
-        // of order, ...) need the loop builder and SNIP 2 validation, not written yet.
+        // of order, ...) are validation issues: see `rejection` below.
         "837P/fail/imsweb__x12_bad_segment_identifier.x12"
         | "837P/fail/imsweb__x12_bad_valid_code.x12"
         | "837P/fail/imsweb__x12_loop_errors1_exceeds_max_1_parent.x12"
@@ -152,12 +157,12 @@ fn expectation(rel: &str) -> Expect {
         | "837P/fail/imsweb__x12_missing_required_loops_mult_repeats.x12"
         | "837P/fail/imsweb__x12_segment_errors.x12"
         | "837P/fail/imsweb__x12_segments_out_of_order.x12" => Findings(&[SE01]),
-        // IK5 before AK1 and extra AK2 elements are transaction-level (later); its SE01
-        // is also wrong.
+        // IK5 before AK1 and extra AK2 elements are validation issues (`rejection`); its
+        // SE01 is also wrong.
         "999/fail/staedi__invalid999.x12" => Findings(&[SE01]),
-        // Element- and schema-level errors only (empty NM101; REF0402; AK101 code list;
-        // too many components): their envelopes are clean. Detected once SNIP 2
-        // validation lands.
+        // Element- and schema-level errors only (empty NM101; REF in the header; AK101
+        // code list; too many components): their envelopes are clean; validation
+        // rejects them (`rejection`).
         "837P/fail/oopfactory__MissingEntityCode.x12"
         | "837P/fail/staedi__837-header-ref-only.x12"
         | "997/fail/staedi__extraDelimiter997.x12"
@@ -435,7 +440,7 @@ fn loop_expectation(rel: &str) -> &'static [&'static str] {
         // REF in the 837 header (a 4010 segment; staedi: IMPLEMENTATION_UNUSED_SEGMENT).
         "837P/fail/staedi__837-header-ref-only.x12" => &[UNEXPECTED],
         // Loop repeat counts and required loops/segments (imsweb's loop_errors*,
-        // segment_errors) need cardinality validation, not written yet.
+        // segment_errors) are validation issues (`rejection`).
         _ => &[],
     }
 }
@@ -576,4 +581,313 @@ fn inbound_ta1_files_read_as_acknowledgments() {
             want.iter().map(|(s, c)| (*s, c.to_string())).collect();
         assert_eq!(got, want, "{rel}");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Validation
+// ---------------------------------------------------------------------------------------
+
+use carewire_x12::{
+    validate, write_999, write_ta1, Ack999, AckOptions, AckStatus, IssueKind, Report,
+    SequentialControlNumbers, Severity,
+};
+
+/// Error-level issues beyond envelope findings, as `"IK3 3"`-style codes.
+fn content_errors(report: &Report) -> Vec<String> {
+    report
+        .issues()
+        .iter()
+        .filter(|i| i.severity() == Severity::Error && !matches!(i.kind, IssueKind::Envelope(_)))
+        .map(|i| format!("{} {}", i.ack_code().segment(), i.ack_code().code()))
+        .collect()
+}
+
+/// Pass files whose content breaks its guide: how many error-level issues, and why.
+/// Every other pass file must validate with no error beyond its envelope findings.
+fn sample_errors(rel: &str) -> usize {
+    match rel {
+        // LinuxForHealth's 835 examples: no 1000A PER (required in X221A1), SVC01 written
+        // with '>' where the component separator is ':', BPR16 missing (11 separators
+        // where 12 are needed) or not a date (20002316), the tertiary example's SVC01 is
+        // "HC" alone so its amounts shift and do not balance.
+        "835/pass/lfh__cob-contractural-adjustment.x12" => 4,
+        "835/pass/lfh__managed-care.x12" => 2,
+        "835/pass/lfh__medicare-part-a.x12" => 1,
+        "835/pass/lfh__secondary-payment.x12" => 6,
+        "835/pass/lfh__tertiary-payment.x12" => 6,
+        // CLP03 385.21 less CLP04 0 vs adjustments of 385.20; BPR16 20990080 is no date
+        // and CLP03 − CLP04 (199.68) vs adjustments of 1201.68 (moov's hand-made samples).
+        "835/pass/moov__example_5010_835_sample1.x12" => 1,
+        "835/pass/moov__example_5010_835_sample2.x12" => 2,
+        // Scrubbed data: SVC01-1 "XX" and amounts replaced by 9s, which no longer balance.
+        "835/pass/oopfactory__835_WithMultipleInterchanges.x12"
+        | "835/pass/oopfactory__ExampleFromNth.x12" => 188,
+        // A professional CLM (11:B:1) and DTP*434 with D8, DTP*304, a 2330F NM1 with ids,
+        // in an institutional claim.
+        "837I/pass/imsweb__x223-test.x12" => 6,
+        // Statement dates (DTP*434) must be a range (RD8).
+        "837I/pass/lfh__institutional-claim.x12" => 1,
+        // '>' inside composites whose separator is ':' (CLM05, HI, SV202); a second
+        // principal-diagnosis HI.
+        "837I/pass/lfh__out-of-network-repriced-claim.x12" => 7,
+        "837I/pass/lfh__ppo-repriced-claim.x12" => 14,
+        // imsweb's base sample: CLM02 500 over lines that do not add up to it, and
+        // HI*BK*8901*BF*... (qualifier and code as separate elements).
+        "837P/pass/imsweb__x12_ambiguous_loop.x12" | "837P/pass/imsweb__x12_writer_test.x12" => 1,
+        "837P/pass/imsweb__x12_no_errors.x12" => 14,
+        "837P/pass/imsweb__x12_valid.x12"
+        | "837P/pass/imsweb__x12_valid_different_separators.x12" => 15,
+        "837P/pass/imsweb__x12_multiple_isa.x12" | "837P/pass/imsweb__x12_multiple_st.x12" => 30,
+        "837P/pass/imsweb__x12_multiple_gs.x12" => 45,
+        // ... plus a NM108 "X", OI04 "A"-"D", 2330C without its REF, FRM without an answer.
+        "837P/pass/imsweb__x12_complex.x12" => 74,
+        // CLM05 "41::1": the facility code qualifier B is missing.
+        "837P/pass/lfh__demo.ambulance.example5.x12" => 1,
+        // '>' inside ':'-separated composites (CLM05, HI, SV101, SV107).
+        "837P/pass/lfh__demo.cob.2ndary.example4.x12"
+        | "837P/pass/lfh__demo.example12.x12"
+        | "837P/pass/lfh__demo.example6.x12" => 7,
+        "837P/pass/lfh__demo.example11.x12" => 12,
+        "837P/pass/lfh__demo.example9.x12" => 8,
+        // The 2320 other subscriber has no 2330B other payer name loop.
+        "837P/pass/lfh__demo.cob.example3.A.x12" => 1,
+        // AMT*F2 in 2320 (a 4010 qualifier).
+        "837P/pass/lfh__demo.cob.example4.x12" => 2,
+        // A DMG in 2320 (4010 layout; also a loop finding).
+        "837P/pass/oopfactory__Example1_2_And_3_Combined.x12"
+        | "837P/pass/oopfactory__Example3_COB.x12" => 1,
+        // Scrubbed data (BHT01 9999, CLM05-2 X, SV101-1 XX) and claims without HI.
+        "837P/pass/oopfactory__MedicaidExample.x12" => 37,
+        // staedi's structural sample: sets without 1000A/1000B/2010AA/2000B loops.
+        "837P/pass/staedi__sample837-small.x12" => 6,
+        // AK202 "002" (ST02 is 4–9 characters).
+        "999/pass/oopfactory__DHS_Wisconsin_Sample.x12" => 1,
+        _ => 0,
+    }
+}
+
+/// What each fail file must be rejected for: (acknowledgment code, segment, loop), each
+/// at least as often as listed. Envelope-level rejections are in `expectation`.
+fn rejection(rel: &str) -> &'static [(&'static str, &'static str, &'static str)] {
+    match rel {
+        // imsweb: "Unable to find a matching segment format in loop 2010AA", "2010BA is
+        // required but not found in 2000B iteration #1".
+        "837P/fail/imsweb__x12_bad_segment_identifier.x12" => {
+            &[("IK3 1", "?", "2010AA"), ("IK3 3", "NM1", "2010BA")]
+        }
+        // "Unable to find a matching segment format in loop 2000A" (NM1*117).
+        "837P/fail/imsweb__x12_bad_valid_code.x12" => {
+            &[("IK3 2", "NM1", "2000A"), ("IK3 3", "NM1", "2010AA")]
+        }
+        "837P/fail/imsweb__x12_segment_errors.x12" => &[
+            ("IK3 3", "N3", "2010AA"),
+            ("IK3 3", "HI", "2300"),
+            ("IK3 5", "REF", "2010AA"),
+        ],
+        // "NM1 in loop 1000B is missing a required element at 2", "CLM ... at 5".
+        "837P/fail/imsweb__x12_missing_elements.x12" => {
+            &[("IK4 1", "NM1", "1000B"), ("IK4 1", "CLM", "2300")]
+        }
+        "837P/fail/imsweb__x12_loop_errors1_exceeds_max_1_parent.x12"
+        | "837P/fail/imsweb__x12_loop_errors2_exceeds_max_repeats_multiple_parents.x12" => {
+            &[("IK3 4", "NM1", "2010AA")]
+        }
+        "837P/fail/imsweb__x12_loop_errors3_missing_loops.x12" => &[("IK3 3", "NM1", "2010AA")],
+        "837P/fail/imsweb__x12_missing_required_loop_in_one_repeat.x12" => {
+            &[("IK3 3", "NM1", "2010BA")]
+        }
+        // SV1s that fit no loop, "2400 is required but not found" twice.
+        "837P/fail/imsweb__x12_missing_required_loops_mult_repeats.x12" => &[
+            ("IK3 2", "SV1", "2300"),
+            ("IK3 3", "LX", "2400"),
+            ("IK3 3", "LX", "2400"),
+        ],
+        "837P/fail/imsweb__x12_segments_out_of_order.x12" => {
+            &[("IK3 7", "N4", "2010AA"), ("IK3 7", "N3", "2010AB")]
+        }
+        // The empty NM101.
+        "837P/fail/oopfactory__MissingEntityCode.x12" => &[("IK4 1", "NM1", "2310A")],
+        // REF in the header; no HL hierarchy.
+        "837P/fail/staedi__837-header-ref-only.x12" => {
+            &[("IK3 2", "REF", "header"), ("IK3 3", "HL", "2000A")]
+        }
+        // IK5 before AK1, AK101 not a functional identifier, extra AK2 elements.
+        "999/fail/staedi__invalid999.x12" => &[
+            ("IK3 2", "IK5", "header"),
+            ("IK4 7", "AK1", "header"),
+            ("IK4 3", "AK2", "2000"),
+        ],
+        // AK101 not in its code list, AK402 not numeric.
+        "997/fail/staedi__invalid997.x12" => &[("IK4 7", "AK1", ""), ("IK4 6", "AK4", "")],
+        // Repetitions and components in AK3/AK4 elements that allow neither.
+        "997/fail/staedi__extraDelimiter997.x12" => &[("IK4 12", "AK3", ""), ("IK4 13", "AK4", "")],
+        _ => &[],
+    }
+}
+
+/// The 999 and TA1 answering `doc` parse, carry no envelope finding, and the 999
+/// validates clean against X231A1.
+fn acknowledgments_are_clean(rel: &str, doc: &Document<'_>, report: &Report) {
+    let opts = AckOptions::new("240102", "0800");
+    let ta1 = write_ta1(doc, &opts, &mut SequentialControlNumbers::default())
+        .unwrap_or_else(|e| panic!("{rel}: TA1: {e}"));
+    let ta1_doc = Document::parse(&ta1).unwrap();
+    assert!(ta1_doc.findings().is_empty(), "{rel}: TA1 findings");
+    let ack = write_999(doc, report, &opts, &mut SequentialControlNumbers::default())
+        .unwrap_or_else(|e| panic!("{rel}: 999: {e}"));
+    if doc.interchanges().all(|i| i.group_count() == 0) {
+        assert!(ack.is_empty());
+        return;
+    }
+    let ack_doc = Document::parse(&ack).unwrap_or_else(|e| panic!("{rel}: 999 parse: {e}"));
+    // AK101 and AK201 echo GS01 and ST01, which X231A1 limits to the HIPAA codes: a 997
+    // group (FA, 997) or a bad one (XX) is echoed as it came.
+    let ack_report = validate(&ack_doc);
+    let issues: Vec<_> = ack_report
+        .issues()
+        .iter()
+        .filter(|i| {
+            let echoed =
+                matches!(i.location.segment_id(), "AK1" | "AK2") && i.location.element() == Some(1);
+            !echoed
+        })
+        .collect();
+    assert!(issues.is_empty(), "{rel}: 999 issues {issues:#?}");
+    // The 999 reads back to what was written, and rejects exactly the sets with errors.
+    let mut n_sets = 0;
+    for (n, ich) in doc.interchanges().enumerate() {
+        for (g, group) in ich.groups().enumerate() {
+            let built = Ack999::for_group(&group, report, n, g);
+            for (s, resp) in built.sets.iter().enumerate() {
+                let has_errors = report
+                    .for_set(n, g, s)
+                    .any(|i| i.severity() == Severity::Error);
+                assert_eq!(
+                    resp.status == AckStatus::Rejected,
+                    has_errors,
+                    "{rel}: set {s}"
+                );
+                n_sets += 1;
+            }
+        }
+    }
+    let read: usize = ack_doc
+        .interchanges()
+        .flat_map(|i| i.groups().collect::<Vec<_>>())
+        .flat_map(|g| g.transaction_sets().collect::<Vec<_>>())
+        .map(|set| Ack999::from_set(&set).map_or(0, |a| a.sets.len()))
+        .sum();
+    assert_eq!(read, n_sets, "{rel}: AK2 count");
+}
+
+#[test]
+fn pass_files_validate_with_only_their_recorded_sample_errors() {
+    let Some(x12) = x12_dir() else { return };
+    let mut mismatches = Vec::new();
+    for rel in &files(&x12, "pass") {
+        let bytes = std::fs::read(x12.join(rel)).unwrap();
+        let Ok(doc) = Document::parse(&bytes) else {
+            continue;
+        };
+        let report = validate(&doc);
+        let errors = content_errors(&report);
+        if errors.len() != sample_errors(rel) {
+            mismatches.push(format!("{rel}: {} {errors:?}", errors.len()));
+        }
+        acknowledgments_are_clean(rel, &doc, &report);
+    }
+    assert!(
+        mismatches.is_empty(),
+        "validation differs:\n{}",
+        mismatches.join("\n")
+    );
+}
+
+#[test]
+fn fail_files_are_rejected_by_validation() {
+    let Some(x12) = x12_dir() else { return };
+    let mut checked = 0;
+    for rel in &files(&x12, "fail") {
+        let bytes = std::fs::read(x12.join(rel)).unwrap();
+        let Ok(doc) = Document::parse(&bytes) else {
+            continue;
+        };
+        let report = validate(&doc);
+        assert!(report.has_errors(), "{rel}: no error");
+        let got: Vec<(String, String, &str)> = report
+            .errors()
+            .map(|i| {
+                (
+                    format!("{} {}", i.ack_code().segment(), i.ack_code().code()),
+                    i.location.segment_id().to_string(),
+                    i.loop_id,
+                )
+            })
+            .collect();
+        let want = rejection(rel);
+        for &(code, seg, lp) in want {
+            let need = want.iter().filter(|w| **w == (code, seg, lp)).count();
+            let have = got
+                .iter()
+                .filter(|(c, s, l)| c == code && s == seg && *l == lp)
+                .count();
+            assert!(
+                have >= need,
+                "{rel}: expected {code} {seg} in {lp:?}, got {got:?}"
+            );
+        }
+        checked += usize::from(!want.is_empty());
+        acknowledgments_are_clean(rel, &doc, &report);
+    }
+    assert!(
+        checked >= 15,
+        "only {checked} fail files with validation expectations"
+    );
+}
+
+#[test]
+fn inbound_999_files_read_as_acknowledgments() {
+    let Some(x12) = x12_dir() else { return };
+    for (rel, want) in [
+        (
+            "999/pass/imsweb__x12_999_accepted.x12",
+            vec![(AckStatus::Accepted, 1, 1, 1)],
+        ),
+        (
+            "999/pass/imsweb__x12_999_rejected.x12",
+            vec![(AckStatus::Rejected, 1, 1, 0)],
+        ),
+        (
+            "999/pass/oopfactory__DHS_Wisconsin_Sample.x12",
+            vec![(AckStatus::PartiallyAccepted, 3, 3, 1)],
+        ),
+        (
+            "999/pass/staedi__simple999.x12",
+            vec![(AckStatus::PartiallyAccepted, 3, 3, 1)],
+        ),
+        (
+            "999/pass/pyx12__834_lui_id_5010.999.x12",
+            vec![(AckStatus::Accepted, 1, 1, 1); 4],
+        ),
+    ] {
+        let bytes = std::fs::read(x12.join(rel)).unwrap();
+        let doc = Document::parse(&bytes).unwrap();
+        let got: Vec<(AckStatus, u32, u32, u32)> = doc
+            .interchanges()
+            .flat_map(|i| i.groups().collect::<Vec<_>>())
+            .flat_map(|g| g.transaction_sets().collect::<Vec<_>>())
+            .filter_map(|s| Ack999::from_set(&s))
+            .map(|a| (a.status, a.included, a.received, a.accepted))
+            .collect();
+        assert_eq!(got, want, "{rel}");
+    }
+    // The rejected sample names its segment and element errors.
+    let bytes = std::fs::read(x12.join("999/pass/imsweb__x12_999_rejected.x12")).unwrap();
+    let doc = Document::parse(&bytes).unwrap();
+    let set = doc.interchange(0).unwrap().groups().next().unwrap();
+    let ack = Ack999::from_set(&set.transaction_sets().next().unwrap()).unwrap();
+    let set = &ack.sets[0];
+    assert_eq!(set.status, AckStatus::Rejected);
+    assert_eq!(set.errors, ["5"]);
+    assert!(!set.segments.is_empty());
 }

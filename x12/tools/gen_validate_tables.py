@@ -66,8 +66,8 @@ class El:
 OVERRIDES = {"725": ("AN", 1, 4)}
 
 
-def simple(usage, de, rep=1, codes=(), ext=""):
-    ty, mn, mx = OVERRIDES.get(de) or dataele.get(de, ("AN", 1, 256))
+def simple(usage, de, rep=1, codes=(), ext="", overrides=True):
+    ty, mn, mx = (overrides and OVERRIDES.get(de)) or dataele.get(de, ("AN", 1, 256))
     ext = ext or EXTERNAL_BY_ELEMENT.get(de, "")
     return El(usage, de, TY.get(ty, "AN"), mn, mx, rep, codes, ext, ())
 
@@ -309,7 +309,8 @@ def parse_hand_el(tok):
             codes = tuple(p.split(","))
     if de == "479":
         codes = tuple(FUNCTIONAL_IDS.split(","))
-    return simple(usage, de, rep, codes)
+    # The 997's AK402 stays numeric (X230 predates the 999's composite references).
+    return simple(usage, de, rep, codes, overrides=False)
 
 
 def split_els(body):
