@@ -129,6 +129,7 @@
 
 mod ack;
 mod ack999;
+pub mod build;
 mod config;
 mod decimal;
 mod delim;

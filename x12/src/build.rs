@@ -1,0 +1,725 @@
+//! Builders for 837P / 837I claims and 270 eligibility inquiries: typed input in, an
+//! implementation-guide shaped transaction set out. They number the HL hierarchy (HL01
+//! in sequence, HL02 the parent, HL04 whether children follow), compute CLM02 from the
+//! line charges, and leave SE01/GE01/IEA01, ISA padding and control numbers to the
+//! [`Writer`] and the caller's [`ControlNumbers`] allocator.
+//!
+//! The 999 and TA1 builders are [`Ack999::write`](crate::Ack999::write) and
+//! [`Writer::ta1`]; [`write_999`](crate::write_999) and [`write_ta1`](crate::write_ta1)
+//! answer whole documents.
+
+use std::io::Write;
+
+use crate::decimal::Decimal;
+use crate::error::{Error, ErrorKind, Result};
+use crate::write::{ControlNumbers, Field, GroupHeader, InterchangeHeader, LineEnding, Writer};
+use crate::Delimiters;
+
+/// A postal address (N3/N4).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Address {
+    /// N301.
+    pub line1: String,
+    /// N302, when present.
+    pub line2: Option<String>,
+    /// N401.
+    pub city: String,
+    /// N402.
+    pub state: String,
+    /// N403.
+    pub postal_code: String,
+}
+
+/// A person or organization with an identifier (NM1).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Party {
+    /// NM103: last or organization name.
+    pub name: String,
+    /// NM104: first name (persons only).
+    pub first_name: Option<String>,
+    /// NM109: the identifier (NPI, payer id, member id, ...).
+    pub id: String,
+}
+
+impl Party {
+    /// An organization.
+    pub fn organization(name: &str, id: &str) -> Party {
+        Party {
+            name: name.to_string(),
+            first_name: None,
+            id: id.to_string(),
+        }
+    }
+
+    /// A person.
+    pub fn person(last: &str, first: &str, id: &str) -> Party {
+        Party {
+            name: last.to_string(),
+            first_name: Some(first.to_string()),
+            id: id.to_string(),
+        }
+    }
+
+    /// NM102: 1 person, 2 organization.
+    fn entity_type(&self) -> &'static str {
+        if self.first_name.is_some() {
+            "1"
+        } else {
+            "2"
+        }
+    }
+}
+
+/// Demographics (DMG): birth date (CCYYMMDD) and gender (`F`, `M`, `U`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Demographics {
+    /// DMG02.
+    pub birth_date: String,
+    /// DMG03.
+    pub gender: String,
+}
+
+/// The kind of 837.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum ClaimKind {
+    /// 837P, 005010X222A1.
+    #[default]
+    Professional,
+    /// 837I, 005010X223A2.
+    Institutional,
+}
+
+impl ClaimKind {
+    /// The implementation convention reference (ST03 / GS08).
+    pub fn version(&self) -> &'static str {
+        match self {
+            ClaimKind::Professional => "005010X222A1",
+            ClaimKind::Institutional => "005010X223A2",
+        }
+    }
+}
+
+/// One service line (2400).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServiceLine {
+    /// SV2-01: the revenue code (837I only).
+    pub revenue_code: Option<String>,
+    /// The HCPCS/CPT procedure code (SV1-01-2 / SV2-02-2).
+    pub procedure: String,
+    /// Procedure modifiers (up to four).
+    pub modifiers: Vec<String>,
+    /// The line charge (SV1-02 / SV2-03).
+    pub charge: Decimal,
+    /// Units (SV1-04 / SV2-05).
+    pub units: Decimal,
+    /// Service date, CCYYMMDD (DTP*472).
+    pub date: Option<String>,
+}
+
+/// One claim (2300).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Claim {
+    /// CLM01: the patient control number.
+    pub id: String,
+    /// CLM05-1: place of service (837P) or facility type code (837I).
+    pub facility_code: String,
+    /// CLM05-3: claim frequency type code (default `1`).
+    pub frequency: String,
+    /// Statement period CCYYMMDD-CCYYMMDD (DTP*434; required in an 837I).
+    pub statement_period: Option<(String, String)>,
+    /// CL101–CL103 (837I): admission type, admission source, patient status.
+    pub institutional: Option<(String, String, String)>,
+    /// ICD-10-CM diagnosis codes; the first is the principal diagnosis.
+    pub diagnoses: Vec<String>,
+    /// The service lines (at least one).
+    pub lines: Vec<ServiceLine>,
+}
+
+/// A patient who is not the subscriber (2000C).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Patient {
+    /// PAT01: relationship to the insured (e.g. `19` child, `01` spouse).
+    pub relationship: String,
+    /// NM1*QC (the id is not used: leave it empty).
+    pub name: Party,
+    /// N3/N4.
+    pub address: Address,
+    /// DMG.
+    pub demographics: Demographics,
+    /// The patient's claims.
+    pub claims: Vec<Claim>,
+}
+
+/// A subscriber (2000B) with their payer, own claims and dependents' claims.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Subscriber {
+    /// SBR01: payer responsibility sequence (`P`, `S`, `T`).
+    pub responsibility: String,
+    /// SBR03: group or policy number.
+    pub group_number: Option<String>,
+    /// SBR09: claim filing indicator (`CI` commercial, `MB` Medicare Part B, ...).
+    pub filing_indicator: String,
+    /// NM1*IL with the member id.
+    pub name: Party,
+    /// N3/N4 (required when the subscriber is the patient).
+    pub address: Option<Address>,
+    /// DMG (required when the subscriber is the patient).
+    pub demographics: Option<Demographics>,
+    /// NM1*PR with the payer id.
+    pub payer: Party,
+    /// Claims where the subscriber is the patient (2300 under 2000B).
+    pub claims: Vec<Claim>,
+    /// Dependents' claims (2000C).
+    pub patients: Vec<Patient>,
+}
+
+/// A billing provider (2000A) and everything billed under it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BillingProvider {
+    /// NM1*85 with the NPI.
+    pub name: Party,
+    /// N3/N4.
+    pub address: Address,
+    /// REF*EI: the employer identification number (9 digits).
+    pub tax_id: String,
+    /// PRV*BI taxonomy code, when sent.
+    pub taxonomy: Option<String>,
+    /// The subscribers.
+    pub subscribers: Vec<Subscriber>,
+}
+
+/// An 837P or 837I transaction set.
+///
+/// # Examples
+/// ```
+/// use carewire_x12::build::{
+///     Address, BillingProvider, Claim, ClaimKind, Claims837, Demographics, Envelope, Party,
+///     ServiceLine, Subscriber,
+/// };
+/// use carewire_x12::{validate, Document, SequentialControlNumbers};
+///
+/// let line = |code: &str, charge: &str| ServiceLine {
+///     procedure: code.into(),
+///     charge: charge.parse().unwrap_or_default(),
+///     units: 1.into(),
+///     date: Some("20240105".into()),
+///     ..Default::default()
+/// };
+/// let claims = Claims837 {
+///     kind: ClaimKind::Professional,
+///     reference: "0001".into(),
+///     date: "20240110".into(),
+///     time: "1200".into(),
+///     submitter: Party::organization("CLINIC", "S1234"),
+///     contact: ("BILLING OFFICE".into(), "5555551234".into()),
+///     receiver: Party::organization("PAYER", "R1234"),
+///     providers: vec![BillingProvider {
+///         name: Party::organization("CLINIC", "1234567893"),
+///         address: Address { line1: "1 MAIN ST".into(), city: "TOWN".into(),
+///             state: "NY".into(), postal_code: "10001".into(), ..Default::default() },
+///         tax_id: "123456789".into(),
+///         taxonomy: None,
+///         subscribers: vec![Subscriber {
+///             responsibility: "P".into(),
+///             filing_indicator: "CI".into(),
+///             name: Party::person("DOE", "JANE", "123456789"),
+///             address: None,
+///             demographics: Some(Demographics { birth_date: "19800101".into(), gender: "F".into() }),
+///             payer: Party::organization("PAYER", "12345"),
+///             claims: vec![Claim {
+///                 id: "A1".into(),
+///                 facility_code: "11".into(),
+///                 diagnoses: vec!["J209".into()],
+///                 lines: vec![line("99213", "60.00"), line("36415", "40.50")],
+///                 ..Default::default()
+///             }],
+///             ..Default::default()
+///         }],
+///     }],
+/// };
+/// let out = claims.build(&Envelope::new("SENDER", "RECEIVER", "240110", "1200"),
+///     &mut SequentialControlNumbers::default())?;
+/// let text = String::from_utf8(out.clone())?;
+/// assert!(text.contains("\nHL*1**20*1~\n") && text.contains("\nHL*2*1*22*0~\n"));
+/// assert!(text.contains("\nCLM*A1*100.50***11:B:1*Y*A*Y*Y~\n"));
+/// let doc = Document::parse(&out)?;
+/// assert!(validate(&doc).is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Claims837 {
+    /// Professional or institutional.
+    pub kind: ClaimKind,
+    /// BHT03: the originator's reference.
+    pub reference: String,
+    /// BHT04: creation date, CCYYMMDD.
+    pub date: String,
+    /// BHT05: creation time, HHMM.
+    pub time: String,
+    /// 1000A NM1*41 with the submitter id.
+    pub submitter: Party,
+    /// 1000A PER: contact name and telephone.
+    pub contact: (String, String),
+    /// 1000B NM1*40 with the receiver id.
+    pub receiver: Party,
+    /// The billing providers (2000A).
+    pub providers: Vec<BillingProvider>,
+}
+
+/// Writes the transaction sets of one group.
+type SetBody<'a> = dyn FnMut(&mut Writer<Vec<u8>>, &mut dyn ControlNumbers) -> Result<()> + 'a;
+
+/// What the interchange and group around a built transaction set carry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Envelope {
+    /// The ISA values (sender, receiver, date, time, usage, ...).
+    pub interchange: InterchangeHeader,
+    /// GS02: the application sender code.
+    pub application_sender: String,
+    /// GS03: the application receiver code.
+    pub application_receiver: String,
+    /// Delimiters.
+    pub delimiters: Delimiters,
+    /// Line ending after each segment.
+    pub line_ending: LineEnding,
+}
+
+impl Envelope {
+    /// An envelope from sender and receiver (ISA06/08 and GS02/03), date (YYMMDD) and
+    /// time (HHMM); default delimiters, LF line endings, production usage.
+    pub fn new(sender: &str, receiver: &str, date: &str, time: &str) -> Envelope {
+        Envelope {
+            interchange: InterchangeHeader::new(sender, receiver, date, time),
+            application_sender: sender.to_string(),
+            application_receiver: receiver.to_string(),
+            delimiters: Delimiters::default(),
+            line_ending: LineEnding::Lf,
+        }
+    }
+
+    /// Writes one interchange holding one group of `functional_id` / `version` around
+    /// the transaction sets `body` writes.
+    fn wrap(
+        &self,
+        functional_id: &str,
+        version: &str,
+        numbers: &mut dyn ControlNumbers,
+        body: &mut SetBody<'_>,
+    ) -> Result<Vec<u8>> {
+        let mut w = Writer::new(Vec::new(), self.delimiters, self.line_ending);
+        w.begin_interchange(&self.interchange, numbers)?;
+        let header = GroupHeader::new(
+            functional_id,
+            &self.application_sender,
+            &self.application_receiver,
+            &format!("20{}", self.interchange.date),
+            &self.interchange.time,
+            version,
+        );
+        w.begin_group(&header, numbers)?;
+        body(&mut w, numbers)?;
+        w.end_group()?;
+        w.end_interchange()?;
+        w.into_inner()
+    }
+}
+
+fn s(v: &str) -> Field<'_> {
+    Field::Simple(v)
+}
+
+fn nm1<W: Write>(w: &mut Writer<W>, code: &str, p: &Party, qualifier: &str) -> Result<()> {
+    let first = p.first_name.as_deref().unwrap_or("");
+    let (q, id) = if p.id.is_empty() {
+        ("", "")
+    } else {
+        (qualifier, p.id.as_str())
+    };
+    let mut f = vec![
+        s(code),
+        s(p.entity_type()),
+        s(&p.name),
+        s(first),
+        s(""),
+        s(""),
+        s(""),
+        s(q),
+        s(id),
+    ];
+    while f.last() == Some(&Field::Simple("")) {
+        f.pop();
+    }
+    w.segment("NM1", &f)
+}
+
+fn address<W: Write>(w: &mut Writer<W>, a: &Address) -> Result<()> {
+    match &a.line2 {
+        Some(l2) => w.segment("N3", &[s(&a.line1), s(l2)])?,
+        None => w.segment("N3", &[s(&a.line1)])?,
+    }
+    w.segment("N4", &[s(&a.city), s(&a.state), s(&a.postal_code)])
+}
+
+fn dmg<W: Write>(w: &mut Writer<W>, d: &Demographics) -> Result<()> {
+    w.segment("DMG", &[s("D8"), s(&d.birth_date), s(&d.gender)])
+}
+
+/// HL numbering: HL01 in sequence, HL02 the parent's HL01, HL04 1 when children follow.
+struct Hl {
+    next: u32,
+}
+
+impl Hl {
+    fn write<W: Write>(
+        &mut self,
+        w: &mut Writer<W>,
+        parent: Option<u32>,
+        level: &str,
+        children: bool,
+    ) -> Result<u32> {
+        self.next += 1;
+        let id = self.next.to_string();
+        let parent = parent.map(|p| p.to_string()).unwrap_or_default();
+        w.segment(
+            "HL",
+            &[
+                s(&id),
+                s(&parent),
+                s(level),
+                s(if children { "1" } else { "0" }),
+            ],
+        )?;
+        Ok(self.next)
+    }
+}
+
+impl Claims837 {
+    /// Writes the 837 as one transaction set into an open group of `w`; returns ST02.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidValue`] for a claim without service lines or diagnoses, or
+    /// charges whose sum overflows; [`ErrorKind::DelimiterInData`] when a value holds a
+    /// delimiter; writer state errors.
+    pub fn write<W: Write>(
+        &self,
+        w: &mut Writer<W>,
+        numbers: &mut dyn ControlNumbers,
+    ) -> Result<u32> {
+        let st02 = w.begin_transaction_set("837", Some(self.kind.version()), numbers)?;
+        w.segment(
+            "BHT",
+            &[
+                s("0019"),
+                s("00"),
+                s(&self.reference),
+                s(&self.date),
+                s(&self.time),
+                s("CH"),
+            ],
+        )?;
+        nm1(w, "41", &self.submitter, "46")?;
+        w.segment(
+            "PER",
+            &[s("IC"), s(&self.contact.0), s("TE"), s(&self.contact.1)],
+        )?;
+        nm1(w, "40", &self.receiver, "46")?;
+        let mut hl = Hl { next: 0 };
+        for bp in &self.providers {
+            let bp_hl = hl.write(w, None, "20", !bp.subscribers.is_empty())?;
+            if let Some(t) = &bp.taxonomy {
+                w.segment("PRV", &[s("BI"), s("PXC"), s(t)])?;
+            }
+            nm1(w, "85", &bp.name, "XX")?;
+            address(w, &bp.address)?;
+            w.segment("REF", &[s("EI"), s(&bp.tax_id)])?;
+            for sub in &bp.subscribers {
+                let sub_hl = hl.write(w, Some(bp_hl), "22", !sub.patients.is_empty())?;
+                let relationship = if sub.patients.is_empty() { "18" } else { "" };
+                let group = sub.group_number.as_deref().unwrap_or("");
+                w.segment(
+                    "SBR",
+                    &[
+                        s(&sub.responsibility),
+                        s(relationship),
+                        s(group),
+                        s(""),
+                        s(""),
+                        s(""),
+                        s(""),
+                        s(""),
+                        s(&sub.filing_indicator),
+                    ],
+                )?;
+                nm1(w, "IL", &sub.name, "MI")?;
+                if let Some(a) = &sub.address {
+                    address(w, a)?;
+                }
+                if let Some(d) = &sub.demographics {
+                    dmg(w, d)?;
+                }
+                nm1(w, "PR", &sub.payer, "PI")?;
+                for c in &sub.claims {
+                    self.claim(w, c)?;
+                }
+                for p in &sub.patients {
+                    hl.write(w, Some(sub_hl), "23", false)?;
+                    w.segment("PAT", &[s(&p.relationship)])?;
+                    nm1(w, "QC", &p.name, "")?;
+                    address(w, &p.address)?;
+                    dmg(w, &p.demographics)?;
+                    for c in &p.claims {
+                        self.claim(w, c)?;
+                    }
+                }
+            }
+        }
+        w.end_transaction_set()?;
+        Ok(st02)
+    }
+
+    fn claim<W: Write>(&self, w: &mut Writer<W>, c: &Claim) -> Result<()> {
+        let invalid = || Error::new(ErrorKind::InvalidValue, 0);
+        if c.lines.is_empty() || c.diagnoses.is_empty() {
+            return Err(invalid());
+        }
+        let total = Decimal::try_sum(c.lines.iter().map(|l| l.charge)).map_err(|_| invalid())?;
+        let total = total.to_string();
+        let inst = self.kind == ClaimKind::Institutional;
+        let frequency = if c.frequency.is_empty() {
+            "1"
+        } else {
+            c.frequency.as_str()
+        };
+        let clm05 = [
+            c.facility_code.as_str(),
+            if inst { "A" } else { "B" },
+            frequency,
+        ];
+        if inst {
+            // 837I: no CLM06 (not used), release of information and assignment follow.
+            w.segment(
+                "CLM",
+                &[
+                    s(&c.id),
+                    s(&total),
+                    s(""),
+                    s(""),
+                    Field::Composite(&clm05),
+                    s(""),
+                    s("A"),
+                    s("Y"),
+                    s("Y"),
+                ],
+            )?;
+        } else {
+            w.segment(
+                "CLM",
+                &[
+                    s(&c.id),
+                    s(&total),
+                    s(""),
+                    s(""),
+                    Field::Composite(&clm05),
+                    s("Y"),
+                    s("A"),
+                    s("Y"),
+                    s("Y"),
+                ],
+            )?;
+        }
+        if let Some((from, to)) = &c.statement_period {
+            let range = format!("{from}-{to}");
+            w.segment("DTP", &[s("434"), s("RD8"), s(&range)])?;
+        }
+        if let Some((a, b, p)) = &c.institutional {
+            w.segment("CL1", &[s(a), s(b), s(p)])?;
+        }
+        let dx: Vec<[&str; 2]> = c
+            .diagnoses
+            .iter()
+            .enumerate()
+            .map(|(i, d)| [if i == 0 { "ABK" } else { "ABF" }, d.as_str()])
+            .collect();
+        if inst {
+            // 837I: the principal diagnosis has its own HI, other diagnoses another.
+            let principal: Vec<Field<'_>> =
+                dx.iter().take(1).map(|p| Field::Composite(p)).collect();
+            w.segment("HI", &principal)?;
+            let other: Vec<Field<'_>> = dx
+                .iter()
+                .skip(1)
+                .take(12)
+                .map(|p| Field::Composite(p))
+                .collect();
+            if !other.is_empty() {
+                w.segment("HI", &other)?;
+            }
+        } else {
+            let hi: Vec<Field<'_>> = dx.iter().take(12).map(|p| Field::Composite(p)).collect();
+            w.segment("HI", &hi)?;
+        }
+        for (n, line) in c.lines.iter().enumerate() {
+            let lx = (n + 1).to_string();
+            w.segment("LX", &[s(&lx)])?;
+            let mut proc: Vec<&str> = vec!["HC", &line.procedure];
+            proc.extend(line.modifiers.iter().take(4).map(String::as_str));
+            let charge = line.charge.to_string();
+            let units = line.units.to_string();
+            if inst {
+                let rev = line.revenue_code.as_deref().unwrap_or("");
+                w.segment(
+                    "SV2",
+                    &[
+                        s(rev),
+                        Field::Composite(&proc),
+                        s(&charge),
+                        s("UN"),
+                        s(&units),
+                    ],
+                )?;
+            } else {
+                w.segment(
+                    "SV1",
+                    &[
+                        Field::Composite(&proc),
+                        s(&charge),
+                        s("UN"),
+                        s(&units),
+                        s(""),
+                        s(""),
+                        s("1"),
+                    ],
+                )?;
+            }
+            if let Some(d) = &line.date {
+                w.segment("DTP", &[s("472"), s("D8"), s(d)])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds a whole interchange (ISA … IEA) holding this 837 in one `HC` group.
+    ///
+    /// # Errors
+    /// As [`Claims837::write`], and [`ErrorKind::InvalidValue`] for ISA values longer
+    /// than their fixed widths.
+    pub fn build(&self, env: &Envelope, numbers: &mut dyn ControlNumbers) -> Result<Vec<u8>> {
+        env.wrap("HC", self.kind.version(), numbers, &mut |w, n| {
+            self.write(w, n).map(|_| ())
+        })
+    }
+}
+
+/// One person in a 270 inquiry (2000C subscriber or 2000D dependent).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InquiryPerson {
+    /// TRN02: the trace number the 271 will echo.
+    pub trace: String,
+    /// NM1*IL / NM1*03 (the member id only for the subscriber).
+    pub name: Party,
+    /// DMG, when sent.
+    pub demographics: Option<Demographics>,
+    /// EQ01 service type codes (e.g. `30` health benefit plan coverage).
+    pub service_types: Vec<String>,
+}
+
+/// A subscriber and their dependents in a 270.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InquirySubscriber {
+    /// The subscriber.
+    pub person: InquiryPerson,
+    /// Dependents (2000D).
+    pub dependents: Vec<InquiryPerson>,
+}
+
+/// A 270 eligibility inquiry (005010X279A1).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Inquiry270 {
+    /// BHT03: the originator's reference.
+    pub reference: String,
+    /// BHT04 date CCYYMMDD.
+    pub date: String,
+    /// BHT05 time HHMM.
+    pub time: String,
+    /// 2100A: the information source (payer, NM1*PR with PI id).
+    pub source: Party,
+    /// 2100B: the information receiver (provider, NM1*1P with NPI).
+    pub receiver: Party,
+    /// TRN03: the originating company identifier (10 characters, `1` + EIN by convention).
+    pub originator: String,
+    /// 2000C subscribers.
+    pub subscribers: Vec<InquirySubscriber>,
+}
+
+impl Inquiry270 {
+    /// Writes the 270 as one transaction set into an open group of `w`; returns ST02.
+    ///
+    /// # Errors
+    /// [`ErrorKind::DelimiterInData`] when a value holds a delimiter; writer state errors.
+    pub fn write<W: Write>(
+        &self,
+        w: &mut Writer<W>,
+        numbers: &mut dyn ControlNumbers,
+    ) -> Result<u32> {
+        let st02 = w.begin_transaction_set("270", Some("005010X279A1"), numbers)?;
+        w.segment(
+            "BHT",
+            &[
+                s("0022"),
+                s("13"),
+                s(&self.reference),
+                s(&self.date),
+                s(&self.time),
+            ],
+        )?;
+        let mut hl = Hl { next: 0 };
+        let src = hl.write(w, None, "20", true)?;
+        nm1(w, "PR", &self.source, "PI")?;
+        let rcv = hl.write(w, Some(src), "21", !self.subscribers.is_empty())?;
+        nm1(w, "1P", &self.receiver, "XX")?;
+        for sub in &self.subscribers {
+            let sub_hl = hl.write(w, Some(rcv), "22", !sub.dependents.is_empty())?;
+            self.person(w, &sub.person, "IL", "MI")?;
+            for dep in &sub.dependents {
+                hl.write(w, Some(sub_hl), "23", false)?;
+                self.person(w, dep, "03", "")?;
+            }
+        }
+        w.end_transaction_set()?;
+        Ok(st02)
+    }
+
+    fn person<W: Write>(
+        &self,
+        w: &mut Writer<W>,
+        p: &InquiryPerson,
+        code: &str,
+        q: &str,
+    ) -> Result<()> {
+        w.segment("TRN", &[s("1"), s(&p.trace), s(&self.originator)])?;
+        let mut party = p.name.clone();
+        if q.is_empty() {
+            party.id.clear();
+        }
+        nm1(w, code, &party, q)?;
+        if let Some(d) = &p.demographics {
+            dmg(w, d)?;
+        }
+        for st in &p.service_types {
+            w.segment("EQ", &[s(st)])?;
+        }
+        Ok(())
+    }
+
+    /// Builds a whole interchange (ISA … IEA) holding this 270 in one `HS` group.
+    ///
+    /// # Errors
+    /// As [`Inquiry270::write`].
+    pub fn build(&self, env: &Envelope, numbers: &mut dyn ControlNumbers) -> Result<Vec<u8>> {
+        env.wrap("HS", "005010X279A1", numbers, &mut |w, n| {
+            self.write(w, n).map(|_| ())
+        })
+    }
+}
