@@ -74,10 +74,42 @@ impl Stream {
         let _ = self.tcp().shutdown(Shutdown::Both);
     }
 
-    /// True when nothing is waiting to be read and the peer has not closed: a
-    /// non-blocking look (for TLS, a read, which also consumes session tickets and other
-    /// TLS housekeeping that is not data).
+    /// True when nothing is waiting to be read and the peer has not closed: one
+    /// non-blocking peek at the socket (a single system call on Unix). Under TLS,
+    /// plaintext rustls already holds is unasked data; bytes waiting on the socket are
+    /// read without blocking, which consumes session tickets and other TLS housekeeping
+    /// that is not data.
     fn is_quiet(&mut self) -> bool {
+        match self {
+            Stream::Plain(s) => {
+                if let Some(pending) = socket_pending(s) {
+                    return !pending;
+                }
+            }
+            #[cfg(feature = "tls")]
+            Stream::TlsClient(s) => {
+                if tls_has_plaintext(s.conn.reader()) {
+                    return false;
+                }
+                if socket_pending(&s.sock) == Some(false) {
+                    return true;
+                }
+            }
+            #[cfg(feature = "tls")]
+            Stream::TlsServer(s) => {
+                if tls_has_plaintext(s.conn.reader()) {
+                    return false;
+                }
+                if socket_pending(&s.sock) == Some(false) {
+                    return true;
+                }
+            }
+        }
+        self.is_quiet_slow()
+    }
+
+    /// [`Stream::is_quiet`] by switching the socket to non-blocking mode for one read.
+    fn is_quiet_slow(&mut self) -> bool {
         if self.tcp().set_nonblocking(true).is_err() {
             return false;
         }
@@ -93,6 +125,33 @@ impl Stream {
         let quiet = matches!(result, Err(ref e) if e.kind() == io::ErrorKind::WouldBlock);
         self.tcp().set_nonblocking(false).is_ok() && quiet
     }
+}
+
+/// Whether bytes (or the peer's close) wait on the socket, by one `recv` with
+/// `MSG_PEEK | MSG_DONTWAIT`, which neither blocks nor consumes; `None` where that is not
+/// available.
+#[cfg(unix)]
+fn socket_pending(tcp: &TcpStream) -> Option<bool> {
+    let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    let flags = libc::MSG_PEEK | libc::MSG_DONTWAIT;
+    Some(match socket2::SockRef::from(tcp).recv_with_flags(&mut probe, flags) {
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => false,
+        // Ok(0): closed by the peer; Ok(n): bytes nobody asked for; Err: broken.
+        _ => true,
+    })
+}
+
+#[cfg(not(unix))]
+fn socket_pending(_tcp: &TcpStream) -> Option<bool> {
+    None
+}
+
+/// True when rustls holds decrypted bytes not read yet (or the peer closed the TLS
+/// session).
+#[cfg(feature = "tls")]
+fn tls_has_plaintext(mut reader: rustls::Reader<'_>) -> bool {
+    let mut probe = [0u8; 1];
+    !matches!(reader.read(&mut probe), Err(ref e) if e.kind() == io::ErrorKind::WouldBlock)
 }
 
 impl Read for Stream {
@@ -337,6 +396,8 @@ struct Connection {
     chunk: Vec<u8>,
     decoder: FrameDecoder,
     last_used: Instant,
+    /// The read timeout the socket has now (setting it is a system call).
+    read_timeout: Duration,
 }
 
 /// A stop-and-wait MLLP client over one persistent TCP connection.
@@ -455,6 +516,7 @@ impl Client {
                         chunk: vec![0u8; READ_CHUNK],
                         decoder: FrameDecoder::with_config(self.config.frame.clone())?,
                         last_used: Instant::now(),
+                        read_timeout: nonzero(self.config.send_timeout),
                     });
                 }
                 Err(e) => last = timeout_or_io(e, Phase::Connect),
@@ -539,7 +601,7 @@ impl Client {
     ) -> Result<Frame> {
         self.out.clear();
         self.encoder.encode(payload, &mut self.out)?;
-        let started = Instant::now();
+        let started = self.config.metrics.as_ref().map(|_| Instant::now());
         let connected = self.ensure_connected();
         let span = trace::message(&self.span, payload);
         let _in_msg = span.enter();
@@ -602,7 +664,7 @@ impl Client {
     pub(crate) fn receive_with(&mut self, accept: impl FnOnce(&Frame) -> bool) -> Result<Frame> {
         let span = self.span.clone();
         let _in_conn = span.enter();
-        let started = Instant::now();
+        let started = self.config.metrics.as_ref().map(|_| Instant::now());
         let result = settle_exchange(self.read_response(), accept, &self.config, started);
         if result.is_err() {
             self.close();
@@ -628,19 +690,31 @@ impl Client {
         let Some(conn) = self.conn.as_mut() else {
             return Err(Error::new(ErrorKind::ConnectionClosed));
         };
-        let deadline = Instant::now() + response_timeout;
+        let started = Instant::now();
+        let deadline = started + response_timeout;
+        let mut first = true;
         loop {
             if let Some(frame) = conn.decoder.decode(&mut conn.buf)? {
-                conn.last_used = Instant::now();
+                conn.last_used = if first { started } else { Instant::now() };
                 return Ok(frame);
             }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(Error::new(ErrorKind::Timeout(Phase::Response)));
+            // The first read waits the whole response timeout: the socket usually has
+            // it already from the previous request, which saves a system call per
+            // message. Later reads (a response in pieces) wait what is left of it.
+            let wait = if first {
+                nonzero(response_timeout)
+            } else {
+                let now = Instant::now();
+                if now >= deadline {
+                    return Err(Error::new(ErrorKind::Timeout(Phase::Response)));
+                }
+                nonzero(deadline - now)
+            };
+            first = false;
+            if wait != conn.read_timeout {
+                conn.stream.tcp().set_read_timeout(Some(wait))?;
+                conn.read_timeout = wait;
             }
-            conn.stream
-                .tcp()
-                .set_read_timeout(Some(nonzero(deadline - now)))?;
             match conn.stream.read(&mut conn.chunk) {
                 Ok(0) => {
                     return match conn.decoder.decode_eof(&mut conn.buf)? {
@@ -1074,7 +1148,7 @@ pub(crate) fn settle_exchange(
     result: Result<Frame>,
     accept: impl FnOnce(&Frame) -> bool,
     config: &ClientConfig,
-    started: Instant,
+    started: Option<Instant>,
 ) -> Result<Frame> {
     let result = result.and_then(|frame| {
         if accept(&frame) {
@@ -1097,7 +1171,9 @@ pub(crate) fn settle_exchange(
                 Frame::CommitAck => Event::CommitAckReceived,
                 Frame::CommitNak => Event::CommitNakReceived,
             });
-            m.observe(Timing::RoundTrip, started.elapsed());
+            if let Some(started) = started {
+                m.observe(Timing::RoundTrip, started.elapsed());
+            }
         }
         Err(e) => match e.kind() {
             ErrorKind::Timeout(phase) if phase != Phase::Connect => m.record(Event::Timeout(phase)),
@@ -1225,12 +1301,15 @@ fn serve_connection(
     let mut out = BytesMut::new();
     let mut chunk = vec![0u8; READ_CHUNK];
     let mut last_activity = Instant::now();
+    // Data arrived since `last_activity` was taken: the clock is read again only when a
+    // read times out (every `POLL` while idle), not for every read.
+    let mut active = false;
     let result = loop {
         // Answer every complete frame already buffered.
         loop {
             match decoder.decode(&mut buf) {
                 Ok(Some(frame)) => {
-                    let received = Instant::now();
+                    let received = config.metrics.as_ref().map(|_| Instant::now());
                     let msg_span = trace::message(&conn_span, frame.raw());
                     let _in_msg = msg_span.enter();
                     trace::event("frame received", frame.raw().len());
@@ -1263,7 +1342,7 @@ fn serve_connection(
                         }
                         trace::event("reply sent", out.len());
                     }
-                    if let Some(m) = &config.metrics {
+                    if let (Some(m), Some(received)) = (&config.metrics, received) {
                         m.observe(Timing::Handling, received.elapsed());
                     }
                 }
@@ -1296,9 +1375,12 @@ fn serve_connection(
                     admitted = true;
                 }
                 buf.extend_from_slice(&chunk[..n]);
-                last_activity = Instant::now();
+                active = true;
             }
             Err(e) if is_timeout(&e) => {
+                if std::mem::take(&mut active) {
+                    last_activity = Instant::now();
+                }
                 if last_activity.elapsed() >= config.idle_timeout {
                     trace::event("idle connection closed", 0);
                     shared.idle_closed.fetch_add(1, Ordering::Relaxed);

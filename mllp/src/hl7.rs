@@ -24,6 +24,25 @@ fn field(msg: &Message<'_>, path: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The fields the client reads from every acknowledgment, their paths parsed once.
+#[derive(Clone, Copy)]
+enum Known {
+    Msh10,
+    Msa1,
+    Msa2,
+}
+
+/// The decoded, non-empty text at a [`Known`] path, borrowed when it needs no decoding.
+fn known<'m>(msg: &'m Message<'_>, which: Known) -> Option<std::borrow::Cow<'m, str>> {
+    static PATHS: std::sync::OnceLock<Option<[carewire_hl7::Path; 3]>> = std::sync::OnceLock::new();
+    let paths = PATHS.get_or_init(|| {
+        let p = |t: &str| t.parse::<carewire_hl7::Path>().ok();
+        Some([p("MSH-10")?, p("MSA-1")?, p("MSA-2")?])
+    });
+    let path = &paths.as_ref()?[which as usize];
+    msg.get(path).map(|v| v.decoded()).filter(|v| !v.is_empty())
+}
+
 /// MSH-10, the message control id, as decoded text (`None` when the message does not
 /// parse or has none).
 ///
@@ -200,7 +219,9 @@ pub(crate) struct Outgoing {
 impl Outgoing {
     pub(crate) fn of(message: &[u8]) -> Result<Outgoing> {
         let msg = Message::parse(message).map_err(|_| Error::new(ErrorKind::MissingControlId))?;
-        let id = field(&msg, "MSH-10").ok_or(Error::new(ErrorKind::MissingControlId))?;
+        let id = known(&msg, Known::Msh10)
+            .ok_or(Error::new(ErrorKind::MissingControlId))?
+            .into_owned();
         let app_after_commit = matches!(enhanced_conditions(&msg), Some((_, AckCondition::Always)));
         Ok(Outgoing {
             id,
@@ -218,10 +239,10 @@ impl Outgoing {
                     return false;
                 };
                 let view = ack.view();
-                if field(&view, "MSA-2").as_deref() != Some(self.id.as_str()) {
+                if known(&view, Known::Msa2).as_deref() != Some(self.id.as_str()) {
                     return false;
                 }
-                let Some(code) = field(&view, "MSA-1").and_then(|c| AckCode::parse(&c)) else {
+                let Some(code) = known(&view, Known::Msa1).and_then(|c| AckCode::parse(&c)) else {
                     return false;
                 };
                 (code, Some(ack))

@@ -356,7 +356,7 @@ impl Client {
     ) -> Result<Frame> {
         self.out.clear();
         self.encoder.encode(payload, &mut self.out)?;
-        let started = Instant::now();
+        let started = self.config.metrics.as_ref().map(|_| Instant::now());
         let connected = self.ensure_connected().await;
         let span = trace::message(&self.span, payload);
         span.in_scope(|| trace::payload(self.config.trace_payloads, "sent", payload));
@@ -379,7 +379,7 @@ impl Client {
         &mut self,
         accept: impl FnOnce(&Frame) -> bool,
     ) -> Result<Frame> {
-        let started = Instant::now();
+        let started = self.config.metrics.as_ref().map(|_| Instant::now());
         let span = self.span.clone();
         let response = trace::instrument(span.clone(), self.read_response()).await;
         let result = span.in_scope(|| settle_exchange(response, accept, &self.config, started));
