@@ -410,7 +410,16 @@ pub(crate) fn decimal_json(s: &str) -> Option<String> {
         // Keep the sign of a negative zero out of integer-looking output.
         return Some("0".into());
     }
-    Some(out)
+    within_double_range(out)
+}
+
+/// `text` when it reads as a finite double: JSON readers (serde_json, JavaScript) refuse
+/// or mangle numbers beyond ±1.8e308, so such a value is written as a string instead.
+fn within_double_range(text: String) -> Option<String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .map(|_| text)
 }
 
 /// An IS value's text as a JSON integer, or `None`.
@@ -425,7 +434,7 @@ pub(crate) fn integer_json(s: &str) -> Option<String> {
         return None;
     }
     let d = digits.trim_start_matches('0');
-    Some(match (neg, d.is_empty()) {
+    within_double_range(match (neg, d.is_empty()) {
         (_, true) => "0".into(),
         (true, false) => format!("-{d}"),
         (false, false) => d.to_owned(),
@@ -1191,6 +1200,9 @@ mod tests {
             ("1.2.3", None),
             ("1e", None),
             ("NaN", None),
+            ("1e400", None),
+            ("-1e309", None),
+            ("1e-400", Some("1e-400")),
         ] {
             assert_eq!(decimal_json(ds).as_deref(), json, "{ds:?}");
         }

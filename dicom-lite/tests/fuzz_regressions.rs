@@ -1,0 +1,65 @@
+//! Inputs the fuzz targets (`fuzz/`) found, each named for what broke, kept as tests.
+#![cfg(feature = "json")]
+
+use carewire_dicom_lite::{json, DataSet, DataSetBuf, ParseConfig, Tag, TransferSyntax};
+
+/// `dicom_json`: a DS (or IS) value with hundreds of digits became a JSON number beyond
+/// the range of a double, which JSON readers refuse ("number out of range"). Such values
+/// are now strings.
+#[test]
+fn huge_decimal_strings_are_written_as_json_strings() {
+    let digits = format!("7{}", "0".repeat(400));
+    let text = format!(
+        r#"{{"00160010":{{"v%r":"KS","Value":["{digits}",null,"0-000000000000000000326355000",null,"B"]}}}}"#
+    );
+    let buf = json::from_json(&text).expect("reads");
+    let bytes = buf
+        .write(TransferSyntax::ExplicitVrLittleEndian)
+        .expect("writes");
+    let ds = DataSet::parse(&bytes).expect("reads back");
+    let out = ds.to_json();
+    let v: serde_json::Value = serde_json::from_str(&out).expect("our JSON is JSON");
+    assert_eq!(v["00160010"]["vr"], "DS");
+    let values = &v["00160010"]["Value"];
+    assert_eq!(values[0], serde_json::Value::String(digits));
+    // And it goes round again unchanged.
+    let again = json::from_json(&out)
+        .expect("reads")
+        .write(TransferSyntax::ExplicitVrLittleEndian)
+        .expect("writes");
+    assert_eq!(again, bytes);
+    // The same for IS.
+    let is = format!(
+        r#"{{"00201206":{{"vr":"IS","Value":["-{}"]}}}}"#,
+        "9".repeat(320)
+    );
+    let bytes = json::from_json(&is)
+        .expect("reads")
+        .write(TransferSyntax::ExplicitVrLittleEndian)
+        .expect("writes");
+    let out = DataSet::parse(&bytes).expect("reads").to_json();
+    assert!(serde_json::from_str::<serde_json::Value>(&out).is_ok());
+}
+
+/// `dicom_roundtrip`: a bare data set (no preamble, no meta) of group lengths in groups
+/// 0000 and 0040, written as Explicit VR Big Endian, was read back without the syntax
+/// and detected as little endian — bare data sets starting in group 0000 do not say
+/// their byte order. Read with the syntax given, the values are the same.
+#[test]
+fn bare_big_endian_output_reads_back_with_its_syntax_given() {
+    let mut input = vec![0u8; 0x60];
+    input[0x20] = 0x40;
+    let ds = DataSet::parse(&input).expect("reads");
+    assert_eq!(ds.to_vec(), input);
+    let buf = DataSetBuf::from_view(&ds).expect("complete");
+    let be = TransferSyntax::ExplicitVrBigEndian;
+    let out = buf.write(be).expect("writes");
+    let back =
+        DataSet::parse_with(&out, &ParseConfig::default().transfer_syntax(be)).expect("reads back");
+    let back = DataSetBuf::from_view(&back).expect("complete");
+    assert_eq!(back.elements(), buf.elements());
+    assert!(buf
+        .elements()
+        .iter()
+        .any(|e| e.tag == Tag::new(0x0040, 0x0000)));
+}
