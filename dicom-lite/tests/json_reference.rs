@@ -178,6 +178,11 @@ fn pydicom_python() -> Result<PathBuf, String> {
             "install",
             "--quiet",
             "--disable-pip-version-check",
+            // Offline: fail within seconds instead of retrying for minutes.
+            "--timeout",
+            "20",
+            "--retries",
+            "1",
             PYDICOM,
         ])
         .output()
