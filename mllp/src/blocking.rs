@@ -134,11 +134,13 @@ impl Stream {
 fn socket_pending(tcp: &TcpStream) -> Option<bool> {
     let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); 1];
     let flags = libc::MSG_PEEK | libc::MSG_DONTWAIT;
-    Some(match socket2::SockRef::from(tcp).recv_with_flags(&mut probe, flags) {
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => false,
-        // Ok(0): closed by the peer; Ok(n): bytes nobody asked for; Err: broken.
-        _ => true,
-    })
+    Some(
+        match socket2::SockRef::from(tcp).recv_with_flags(&mut probe, flags) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => false,
+            // Ok(0): closed by the peer; Ok(n): bytes nobody asked for; Err: broken.
+            _ => true,
+        },
+    )
 }
 
 #[cfg(not(unix))]

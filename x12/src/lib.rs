@@ -163,12 +163,12 @@ pub use model::{Eligibility, HealthCareClaim, Remittance};
 pub use scan::{Index, Parser};
 pub use stream::{Scanner, SegmentBuf, SegmentReader, Span, Status};
 pub use units::{Unit, UnitKind, UnitReader};
+pub use validate::{
+    validate, BalanceError, CodeListProvider, ElementError, Issue, IssueKind, Report, SegmentError,
+    Validator,
+};
 #[cfg(feature = "bytes")]
 pub use view::DocumentBuf;
-pub use validate::{
-    validate, BalanceError, CodeListProvider, ElementError, Issue, IssueKind, Report,
-    SegmentError, Validator,
-};
 pub use view::{
     Component, Document, Element, FunctionalGroup, Interchange, Repetition, Segment, Segments,
     TransactionSet,
