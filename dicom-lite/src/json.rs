@@ -434,11 +434,14 @@ pub(crate) fn integer_json(s: &str) -> Option<String> {
         return None;
     }
     let d = digits.trim_start_matches('0');
-    within_double_range(match (neg, d.is_empty()) {
+    let text = match (neg, d.is_empty()) {
         (_, true) => "0".into(),
         (true, false) => format!("-{d}"),
         (false, false) => d.to_owned(),
-    })
+    };
+    // Beyond 64 bits a JSON reader turns the integer into a float (or refuses it): such a
+    // value (far outside IS's range anyway) is written as a string.
+    text.parse::<i64>().ok().map(|_| text)
 }
 
 fn float_json(v: f64, out: &mut Emitter) {
@@ -1214,6 +1217,8 @@ mod tests {
             ("1.0", None),
             ("", None),
             ("-", None),
+            ("9223372036854775807", Some("9223372036854775807")),
+            ("9223372036854775808", None),
         ] {
             assert_eq!(integer_json(is).as_deref(), json, "{is:?}");
         }

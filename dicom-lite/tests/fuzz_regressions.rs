@@ -63,3 +63,29 @@ fn bare_big_endian_output_reads_back_with_its_syntax_given() {
         .iter()
         .any(|e| e.tag == Tag::new(0x0040, 0x0000)));
 }
+
+/// `dicom_json`: an IS value of 52 digits was written as a JSON integer, which JSON
+/// readers turn into a float, which is no IS: the second round trip refused it. Integers
+/// beyond 64 bits are now strings.
+#[test]
+fn integers_beyond_64_bits_are_written_as_json_strings() {
+    let text = r#"{"00160018":{"v%r":"CS","Value":["1000000000000000000000000000000008003970658500101002",null,"B"]}}"#;
+    let mut json_text = text.to_owned();
+    let mut previous = None;
+    for _ in 0..3 {
+        let bytes = json::from_json(&json_text)
+            .expect("reads")
+            .write(TransferSyntax::ExplicitVrLittleEndian)
+            .expect("writes");
+        json_text = DataSet::parse(&bytes).expect("reads back").to_json();
+        let v: serde_json::Value = serde_json::from_str(&json_text).expect("JSON");
+        assert_eq!(v["00160018"]["vr"], "IS");
+        assert_eq!(
+            v["00160018"]["Value"][0],
+            "1000000000000000000000000000000008003970658500101002"
+        );
+        if let Some(p) = previous.replace(bytes.clone()) {
+            assert_eq!(p, bytes);
+        }
+    }
+}
