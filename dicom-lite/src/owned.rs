@@ -304,6 +304,14 @@ impl DataSetBuf {
         buf.meta.sort_by_key(|e| e.tag);
         for e in ds.elements() {
             if let Some(el) = element_from_view(&e)? {
+                if el.tag.group() == 0x0002 {
+                    // A file meta element the lenient reader met inside the data set (after
+                    // a stray element): it belongs to the file meta group.
+                    if let Err(i) = buf.meta.binary_search_by_key(&el.tag, |m| m.tag) {
+                        buf.meta.insert(i, el);
+                    }
+                    continue;
+                }
                 buf.insert_element(el);
             }
         }
@@ -311,6 +319,18 @@ impl DataSetBuf {
     }
 
     element_ops!();
+
+    /// The elements written in the data set, before and after group 0002: that group is
+    /// file meta only (an element of it inserted with [`DataSetBuf::insert`] would read
+    /// back as a second file meta group), so it is left out.
+    fn data_set_parts(&self) -> (&[ElementBuf], &[ElementBuf]) {
+        let start = self.elements.partition_point(|e| e.tag.group() < 0x0002);
+        let end = self.elements.partition_point(|e| e.tag.group() <= 0x0002);
+        (
+            self.elements.get(..start).unwrap_or_default(),
+            self.elements.get(end..).unwrap_or_default(),
+        )
+    }
 
     /// The file meta elements (group 0002), sorted by tag.
     pub fn file_meta(&self) -> &[ElementBuf] {
@@ -393,7 +413,9 @@ impl DataSetBuf {
             // Deflated Explicit VR Little Endian (PS3.5 §A.5): the data set in Explicit VR
             // LE, then raw deflate (RFC 1951) after the file meta group.
             let mut enc = Encoder::new(TransferSyntax::ExplicitVrLittleEndian);
-            write_elements(&mut enc, &self.elements, false)?;
+            let (head, tail) = self.data_set_parts();
+            write_elements(&mut enc, head, false)?;
+            write_elements(&mut enc, tail, false)?;
             let body = enc.finish()?;
             let at = out.len();
             let mut z = flate2::write::DeflateEncoder::new(out, flate2::Compression::default());
@@ -404,7 +426,9 @@ impl DataSetBuf {
                 .map_err(|_| Error::new(ErrorKind::Unencodable, at));
         }
         let mut enc = Encoder::new(ts);
-        write_elements(&mut enc, &self.elements, ts.is_big_endian())?;
+        let (head, tail) = self.data_set_parts();
+        write_elements(&mut enc, head, ts.is_big_endian())?;
+        write_elements(&mut enc, tail, ts.is_big_endian())?;
         out.extend_from_slice(&enc.finish()?);
         Ok(out)
     }

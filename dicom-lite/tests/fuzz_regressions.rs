@@ -89,3 +89,48 @@ fn integers_beyond_64_bits_are_written_as_json_strings() {
         }
     }
 }
+
+/// `dicom_roundtrip`: a file meta element after a stray element (so read inside the data
+/// set) was written back inside the data set, where it read as a second file meta group
+/// and the rest failed to read. It now goes to the file meta group of the owned copy, and
+/// group 0002 is never written in the data set.
+#[test]
+fn file_meta_elements_met_in_the_data_set_go_back_to_the_meta_group() {
+    let mut input = vec![0u8; 128];
+    input.extend_from_slice(b"DICM");
+    // (0002,0000) UL 4 = 28 (wrong), then a stray (0102,1000) OB, then (0002,0010).
+    input.extend_from_slice(b"\x02\x00\x00\x00UL\x04\x00\x1c\x00\x00\x00");
+    input.extend_from_slice(b"\x02\x01\x00\x10OB\x00\x00\x02\x00\x00\x00\x00\x01");
+    input.extend_from_slice(b"\x02\x00\x10\x00UI\x14\x001.2.840.10008.1.2.1\x00");
+    let ds = DataSet::parse(&input).expect("reads leniently");
+    assert!(!ds.diagnostics().is_empty());
+    let buf = DataSetBuf::from_view(&ds).expect("complete");
+    assert!(buf
+        .file_meta()
+        .iter()
+        .any(|e| e.tag == Tag::TRANSFER_SYNTAX_UID));
+    assert!(buf.get(Tag::TRANSFER_SYNTAX_UID).is_none());
+    let out = buf
+        .write(TransferSyntax::ExplicitVrLittleEndian)
+        .expect("writes");
+    let back = DataSet::parse(&out).expect("reads back");
+    assert!(back.diagnostics().is_empty(), "{:?}", back.diagnostics());
+    let back = DataSetBuf::from_view(&back).expect("complete");
+    assert_eq!(back.elements(), buf.elements());
+    // Inserted by hand, a group 0002 element is not written in the data set either.
+    let mut bare = DataSetBuf::new();
+    bare.insert(
+        Tag::new(0x0008, 0x0060),
+        carewire_dicom_lite::Vr::Cs,
+        b"CT".to_vec(),
+    );
+    bare.insert(
+        Tag::new(0x0002, 0x0013),
+        carewire_dicom_lite::Vr::Sh,
+        b"X".to_vec(),
+    );
+    let out = bare
+        .write(TransferSyntax::ExplicitVrLittleEndian)
+        .expect("writes");
+    assert_eq!(out, b"\x08\x00\x60\x00CS\x02\x00CT");
+}
