@@ -30,12 +30,19 @@ fn best<F: FnMut()>(mut f: F) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let data = gen::enhanced_multiframe(2000)?;
+    let frames: usize = std::env::var("FRAMES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2000);
+    let data = gen::enhanced_multiframe(frames)?;
     let parser = Parser::new(ParseConfig::default());
     let mut index = Index::new();
     parser.parse_into(&data, &mut index)?;
     let entries = index.len();
-    let reps = 400;
+    let reps = std::env::var("REPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(800_000 / frames.max(1));
     let t = best(|| {
         for _ in 0..reps {
             let ds = parser.parse_into(std::hint::black_box(&data), &mut index);

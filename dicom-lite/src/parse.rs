@@ -108,11 +108,15 @@ struct Mode {
     big_endian: bool,
 }
 
+/// [`Open::end`] of a container of undefined length: past any offset.
+const UNDEFINED_END: usize = usize::MAX;
+
 #[derive(Clone, Copy, Debug)]
 struct Open {
     entry: u32,
-    /// Defined end (local offset), `None` for undefined length.
-    end: Option<usize>,
+    /// Defined end (local offset), [`UNDEFINED_END`] for undefined length (a sentinel,
+    /// not an `Option`: this is compared once per element).
+    end: usize,
     is_item: bool,
     encapsulated: bool,
     /// Encoding of what is inside.
@@ -283,12 +287,19 @@ fn tag_at(data: &[u8], pos: usize, be: bool) -> Option<Tag> {
 
 #[inline]
 fn off(base: usize, local: usize) -> u32 {
-    // Inputs are limited to u32::MAX bytes (checked in `scan`), so this never saturates
-    // for valid offsets.
-    u32::try_from(base.saturating_add(local)).unwrap_or(u32::MAX)
+    // Inputs (and inflated data sets) are limited to u32::MAX bytes (checked in `scan`
+    // and `inflate`), and every offset is within them, so the cast never truncates; it
+    // is a plain cast because this runs several times per element.
+    debug_assert!(base
+        .checked_add(local)
+        .is_some_and(|o| o <= u32::MAX as usize));
+    base.wrapping_add(local) as u32
 }
 
-/// Reports a repair, or refuses it in strict mode.
+/// Reports a repair, or refuses it in strict mode. Out of line: repairs are rare, and
+/// keeping them out of the scanner's hot loop keeps its registers for the common case.
+#[cold]
+#[inline(never)]
 fn repair(
     index: &mut Index,
     config: &ParseConfig,
@@ -588,10 +599,22 @@ fn scan_stream(
     index.stack.clear();
     let mut seq_depth = 0usize;
     loop {
-        // Close defined-length containers that end here.
-        while let Some(top) = index.stack.last().copied() {
+        // Close defined-length containers that end here; the innermost one still open
+        // is `cur` (`has_top`), or the root sentinel. Not an `Option<Open>`: this is
+        // read on every element, and scalars stay in registers.
+        let cur = loop {
+            let Some(top) = index.stack.last().copied() else {
+                break Open {
+                    entry: NONE,
+                    end: UNDEFINED_END,
+                    is_item: false,
+                    encapsulated: false,
+                    mode: root,
+                    last_tag: root_last_tag,
+                };
+            };
             match top.end {
-                Some(end) if pos >= end => {
+                end if pos >= end => {
                     if pos > end {
                         let tag = index.entries.get(top.entry as usize).map(|e| e.tag);
                         repair(
@@ -608,16 +631,17 @@ fn scan_stream(
                         seq_depth = seq_depth.saturating_sub(1);
                     }
                 }
-                _ => break,
+                _ => break top,
             }
-        }
+        };
+        // Entries on the stack always name a real entry.
+        let has_top = cur.entry != NONE;
         if pos >= data.len() {
             break;
         }
-        let top = index.stack.last().copied();
-        let mode = top.map_or(root, |t| t.mode);
+        let mode = cur.mode;
         let rem = data.len() - pos;
-        let at_top = top.is_none() && !meta;
+        let at_top = !has_top && !meta;
         let limit = config.max_header_len.filter(|_| at_top);
         if rem < 8 && limit.is_some_and(|m| base + data.len() >= m) {
             // A header cut by the header size limit: stop here (the caller may refill).
@@ -628,10 +652,10 @@ fn scan_stream(
             return Ok(pos);
         }
         if rem < 8 {
-            if meta && top.is_none() {
+            if meta && !has_top {
                 break;
             }
-            if top.is_none() && data.get(pos..).is_some_and(|b| b.iter().all(|&x| x == 0)) {
+            if !has_top && data.get(pos..).is_some_and(|b| b.iter().all(|&x| x == 0)) {
                 // Zero padding after the last element.
                 repair(
                     index,
@@ -642,7 +666,7 @@ fn scan_stream(
                 )?;
                 break;
             }
-            if top.is_none() || config.allow_repairs {
+            if !has_top || config.allow_repairs {
                 repair(
                     index,
                     config,
@@ -662,23 +686,19 @@ fn scan_stream(
         else {
             return Err(Error::new(ErrorKind::TruncatedHeader, base + pos));
         };
-        let be = mode.big_endian;
-        let rd16 = |b: [u8; 2]| {
-            if be {
-                u16::from_be_bytes(b)
-            } else {
-                u16::from_le_bytes(b)
-            }
+        // Tag, 32-bit length (implicit VR, items, delimiters) and 16-bit length or
+        // reserved field (explicit VR), from one 64-bit read in the stream's byte order.
+        let (tag, implicit_len, len16) = if mode.big_endian {
+            let w = u64::from_be_bytes(h8);
+            (Tag((w >> 32) as u32), w as u32, w as u16)
+        } else {
+            let w = u64::from_le_bytes(h8);
+            (
+                Tag((w as u32).rotate_left(16)),
+                (w >> 32) as u32,
+                (w >> 48) as u16,
+            )
         };
-        let rd32 = |b: [u8; 4]| {
-            if be {
-                u32::from_be_bytes(b)
-            } else {
-                u32::from_le_bytes(b)
-            }
-        };
-        let tag = Tag::new(rd16([h8[0], h8[1]]), rd16([h8[2], h8[3]]));
-        let implicit_len = rd32([h8[4], h8[5], h8[6], h8[7]]);
         if index.entries.len() >= config.max_elements {
             return Err(Error::new(
                 ErrorKind::TooManyElements {
@@ -687,10 +707,10 @@ fn scan_stream(
                 base + pos,
             ));
         }
-        if meta && top.is_none() && tag.group() != 0x0002 {
+        if meta && !has_top && tag.group() != 0x0002 {
             break;
         }
-        let parent = top.map_or(NONE, |t| t.entry);
+        let parent = cur.entry;
 
         if tag.is_delimiter_group() {
             let len = implicit_len;
@@ -712,7 +732,7 @@ fn scan_stream(
             };
             match tag {
                 Tag::ITEM => {
-                    let t = match top.filter(|t| !t.is_item) {
+                    let t = match (has_top && !cur.is_item).then_some(cur) {
                         Some(t) => t,
                         None => {
                             // An item outside any sequence (a writer lost the sequence
@@ -727,7 +747,7 @@ fn scan_stream(
                             )?;
                             Open {
                                 entry: parent,
-                                end: top.and_then(|t| t.end),
+                                end: cur.end,
                                 is_item: false,
                                 encapsulated: false,
                                 mode,
@@ -768,7 +788,7 @@ fn scan_stream(
                         index.entries.push(entry);
                         index.stack.push(Open {
                             entry: at,
-                            end,
+                            end: end.unwrap_or(UNDEFINED_END),
                             is_item: true,
                             encapsulated: false,
                             mode: t.mode,
@@ -788,8 +808,8 @@ fn scan_stream(
                             Some(tag),
                         )?;
                     }
-                    match top {
-                        Some(t) if t.is_item && t.end.is_none() => {
+                    match has_top.then_some(cur) {
+                        Some(t) if t.is_item && t.end == UNDEFINED_END => {
                             set_value_end(index, t.entry, off(base, pos));
                             index.entries.push(entry);
                             close(index, t.entry);
@@ -821,7 +841,7 @@ fn scan_stream(
                     }
                     // An undefined-length item left open: its delimiter is missing.
                     while let Some(t) = index.stack.last().copied() {
-                        if !(t.is_item && t.end.is_none()) {
+                        if !(t.is_item && t.end == UNDEFINED_END) {
                             break;
                         }
                         let tag = index.entries.get(t.entry as usize).map(|e| e.tag);
@@ -837,7 +857,7 @@ fn scan_stream(
                         index.stack.pop();
                     }
                     match index.stack.last().copied() {
-                        Some(t) if !t.is_item && t.end.is_none() => {
+                        Some(t) if !t.is_item && t.end == UNDEFINED_END => {
                             entry.parent = t.entry;
                             set_value_end(index, t.entry, off(base, pos));
                             index.entries.push(entry);
@@ -869,8 +889,8 @@ fn scan_stream(
         }
 
         // A data element. Inside a sequence it must be inside an item.
-        if let Some(t) = top.filter(|t| !t.is_item) {
-            if t.encapsulated || t.end.is_none() {
+        if let Some(t) = (has_top && !cur.is_item).then_some(cur) {
+            if t.encapsulated || t.end == UNDEFINED_END {
                 // The sequence delimiter is missing: the sequence ended before this element.
                 let kind = DiagnosticKind::MissingSequenceDelimiter;
                 let seq_tag = index.entries.get(t.entry as usize).map(|e| e.tag);
@@ -891,7 +911,7 @@ fn scan_stream(
         }
 
         // Stop conditions apply to the top level only.
-        if top.is_none() && !meta {
+        if !has_top && !meta {
             let pixel = matches!(
                 tag,
                 Tag::PIXEL_DATA | Tag::FLOAT_PIXEL_DATA | Tag::DOUBLE_FLOAT_PIXEL_DATA
@@ -922,7 +942,7 @@ fn scan_stream(
                     .stack
                     .iter()
                     .rev()
-                    .find_map(|t| t.end)
+                    .find_map(|t| (t.end != UNDEFINED_END).then_some(t.end))
                     .unwrap_or(data.len())
                     .min(data.len());
                 explicit_in_implicit(data.get(..limit).unwrap_or(data), pos, tag, implicit_len)
@@ -931,7 +951,7 @@ fn scan_stream(
             let vr_raw = [h8[4], h8[5]];
             match Vr::from_bytes(vr_raw) {
                 Some(vr) if vr.has_long_header() => {
-                    let reserved = rd16([h8[6], h8[7]]);
+                    let reserved = len16;
                     let Some(len) = u32_at(data, pos + 8, mode.big_endian) else {
                         if limit.is_some_and(|m| base + data.len() >= m) {
                             index.stop = Some(Stop {
@@ -947,7 +967,7 @@ fn scan_stream(
                     (vr, vr_raw, Form::Long, len, 12, reserved)
                 }
                 Some(vr) => {
-                    let len = rd16([h8[6], h8[7]]);
+                    let len = len16;
                     (vr, vr_raw, Form::Short, u32::from(len), 8, 0)
                 }
                 None => {
@@ -996,7 +1016,7 @@ fn scan_stream(
         }
 
         // Ordering within the current level (PS3.5 §7.1: ascending tags).
-        let last = top.map_or(root_last_tag, |t| t.last_tag);
+        let last = if has_top { cur.last_tag } else { root_last_tag };
         if tag.0 < last && config.allow_repairs {
             repair(
                 index,
@@ -1109,7 +1129,7 @@ fn scan_stream(
                 } else {
                     let end = value_end(data, value_start, len, base, pos, tag)?;
                     entry.value_end = off(base, end);
-                    if let Some(t) = top {
+                    if let Some(t) = has_top.then_some(cur) {
                         check_within(index, config, t, end, base)?;
                     }
                     Some(end)
@@ -1119,7 +1139,7 @@ fn scan_stream(
                 index.entries.push(entry);
                 index.stack.push(Open {
                     entry: at,
-                    end,
+                    end: end.unwrap_or(UNDEFINED_END),
                     is_item: false,
                     encapsulated,
                     mode: inner,
@@ -1139,7 +1159,7 @@ fn scan_stream(
                         Some(tag),
                     )?;
                 }
-                if let Some(t) = top {
+                if let Some(t) = has_top.then_some(cur) {
                     check_within(index, config, t, end, base)?;
                 }
                 entry.value_end = off(base, end);
@@ -1151,7 +1171,7 @@ fn scan_stream(
 
     // End of input with containers still open: their delimiters are missing.
     while let Some(t) = index.stack.pop() {
-        if t.end.is_none() {
+        if t.end == UNDEFINED_END {
             let kind = if t.is_item {
                 DiagnosticKind::MissingItemDelimiter
             } else {
@@ -1225,7 +1245,8 @@ fn check_within(
     base: usize,
 ) -> Result<()> {
     match container.end {
-        Some(limit) if end > limit => {
+        // Never true for UNDEFINED_END.
+        limit if end > limit => {
             let tag = index.entries.get(container.entry as usize).map(|e| e.tag);
             repair(
                 index,

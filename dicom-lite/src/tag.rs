@@ -177,14 +177,15 @@ macro_rules! vrs {
             pub fn from_bytes(code: [u8; 2]) -> Option<Vr> {
                 /// Every VR, in declaration order.
                 const ALL: &[Vr] = &[$(Vr::$name,)*];
-                /// (first letter - 'A') * 26 + (second - 'A') -> position in `ALL` + 1.
-                const TABLE: [u8; 26 * 26] = {
+                /// (first letter - 'A') * 26 + (second - 'A') -> the VR (one load: the
+                /// reader looks up every explicit VR with it).
+                const TABLE: [Option<Vr>; 26 * 26] = {
                     let codes: &[&[u8; 2]] = &[$($code,)*];
-                    let mut t = [0u8; 26 * 26];
+                    let mut t = [None; 26 * 26];
                     let mut i = 0;
                     while i < codes.len() {
                         let c = codes[i];
-                        t[(c[0] - b'A') as usize * 26 + (c[1] - b'A') as usize] = i as u8 + 1;
+                        t[(c[0] - b'A') as usize * 26 + (c[1] - b'A') as usize] = Some(ALL[i]);
                         i += 1;
                     }
                     t
@@ -194,8 +195,7 @@ macro_rules! vrs {
                 if a >= 26 || b >= 26 {
                     return None;
                 }
-                let k = TABLE.get(a * 26 + b).copied().unwrap_or(0) as usize;
-                ALL.get(k.wrapping_sub(1)).copied()
+                TABLE.get(a * 26 + b).copied().flatten()
             }
 
             /// The two-letter code as bytes.

@@ -209,3 +209,61 @@ fn malformed_corpus_files_allocate_within_a_multiple_of_their_size() {
         assert!(peak <= 16 * bytes.len() + 64 * 1024, "{}", path.display());
     }
 }
+
+/// The allocation target: at most 2 allocations per file once a reused index has grown
+/// to the largest file, over every corpus file (deflated ones included: the inflater's
+/// state) and the 2000-frame enhanced multi-frame header; 0 for uncompressed files.
+#[test]
+fn reused_index_stays_within_two_allocations_per_file() {
+    let mut inputs: Vec<(String, Vec<u8>)> = vec![(
+        "enhanced_multiframe(2000)".into(),
+        carewire_dicom_lite::gen::enhanced_multiframe(2000).expect("generates"),
+    )];
+    match corpus_dir() {
+        Some(root) => {
+            let mut paths: Vec<_> = std::fs::read_dir(root.join("dicom"))
+                .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            paths.sort();
+            for p in paths
+                .iter()
+                .filter(|p| p.extension().is_some_and(|x| x == "dcm"))
+            {
+                let name = p.display().to_string();
+                inputs.push((name, std::fs::read(p).expect("readable")));
+            }
+        }
+        None => eprintln!("corpus not found (set CAREWIRE_CORPUS): synthetic input only"),
+    }
+    let parser = Parser::new(ParseConfig::default().stop_before_pixel_data(true));
+    let mut index = Index::new();
+    // Warm up: the index grows to the largest file.
+    for (_, bytes) in &inputs {
+        let _ = parser
+            .parse_into(bytes, &mut index)
+            .map(|d| d.entry_count());
+    }
+    let mut worst = (0, String::new());
+    for (name, bytes) in &inputs {
+        let deflated = parser
+            .parse_into(bytes, &mut index)
+            .is_ok_and(|d| d.transfer_syntax().is_deflated());
+        let before = allocations();
+        let _ = parser
+            .parse_into(bytes, &mut index)
+            .map(|d| d.entry_count());
+        let n = allocations() - before;
+        if !deflated {
+            assert_eq!(n, 0, "{name}: {n} allocations with a warm index");
+        }
+        if n > worst.0 {
+            worst = (n, name.clone());
+        }
+    }
+    assert!(
+        worst.0 <= 2,
+        "{}: {} allocations per file",
+        worst.1,
+        worst.0
+    );
+}
