@@ -190,8 +190,14 @@ impl Write for Stream {
     }
 }
 
-/// Bytes read from a socket at a time (a connection holds at most `max_frame` plus this).
-const READ_CHUNK: usize = 64 * 1024;
+/// Bytes read from a socket at a time. A connection holds the unfinished frame it has
+/// buffered (at most `max_frame`), at most one read beyond it, and this read buffer: so
+/// at most `max_frame` + 32 KiB of buffers, and 16 KiB while idle.
+pub(crate) const READ_CHUNK: usize = 16 * 1024;
+
+/// A buffer left this large by a big frame is given back once it is empty, so an idle
+/// connection does not keep a big frame's memory.
+pub(crate) const SHRINK_ABOVE: usize = 4 * READ_CHUNK;
 
 fn is_timeout(e: &io::Error) -> bool {
     matches!(
@@ -514,7 +520,7 @@ impl Client {
                     return Ok(Connection {
                         stream: self.wrap(stream)?,
                         addr: *addr,
-                        buf: BytesMut::with_capacity(READ_CHUNK),
+                        buf: BytesMut::new(),
                         chunk: vec![0u8; READ_CHUNK],
                         decoder: FrameDecoder::with_config(self.config.frame.clone())?,
                         last_used: Instant::now(),
@@ -698,6 +704,9 @@ impl Client {
         loop {
             if let Some(frame) = conn.decoder.decode(&mut conn.buf)? {
                 conn.last_used = if first { started } else { Instant::now() };
+                if conn.buf.is_empty() && conn.buf.capacity() > SHRINK_ABOVE {
+                    conn.buf = BytesMut::new();
+                }
                 return Ok(frame);
             }
             // The first read waits the whole response timeout: the socket usually has
@@ -1299,7 +1308,7 @@ fn serve_connection(
     let mut admitted = !stream.needs_admission();
     let mut decoder = FrameDecoder::with_config(config.frame.clone())?;
     let encoder = FrameEncoder::with_config(config.frame.clone())?;
-    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    let mut buf = BytesMut::new();
     let mut out = BytesMut::new();
     let mut chunk = vec![0u8; READ_CHUNK];
     let mut last_activity = Instant::now();
@@ -1348,7 +1357,12 @@ fn serve_connection(
                         m.observe(Timing::Handling, received.elapsed());
                     }
                 }
-                Ok(None) => break,
+                Ok(None) => {
+                    if buf.is_empty() && buf.capacity() > SHRINK_ABOVE {
+                        buf = BytesMut::new();
+                    }
+                    break;
+                }
                 Err(e) if e.is_recoverable() => {
                     trace::failure("frame discarded", &e);
                     shared.framing_errors.fetch_add(1, Ordering::Relaxed);

@@ -28,8 +28,31 @@ use crate::error::{Error, ErrorKind, Phase, Result};
 use crate::metrics::{Event, Timing};
 use crate::trace;
 
-/// Bytes reserved for each read (a connection holds at most `max_frame` plus this).
+/// Bytes reserved for each read: a connection holds the unfinished frame it has
+/// buffered (at most `max_frame`) and at most this much room beyond it, so at most
+/// `max_frame` + 64 KiB; nothing while idle (a big frame's buffer is given back).
 const READ_CHUNK: usize = 64 * 1024;
+
+/// A buffer left this large by a big frame is given back once it is empty.
+const SHRINK_ABOVE: usize = 2 * READ_CHUNK;
+
+/// A server connection reads into a buffer of this size and appends what arrived to its
+/// frame buffer, like the blocking server: reading straight into spare room that
+/// `BytesMut` doubled would leave a connection holding up to twice its frame. So a
+/// server connection holds at most `max_frame` + 2 × 16 KiB of buffers, 16 KiB idle.
+const SERVER_CHUNK: usize = crate::blocking::READ_CHUNK;
+
+/// Room is added to a buffer only when less than this is left. `BytesMut` at least
+/// doubles when it grows, and the copy touches the whole old buffer, so growing a buffer
+/// that still had most of its room free would make its untouched pages resident.
+const MIN_ROOM: usize = 4 * 1024;
+
+/// Makes room for the next read (see [`MIN_ROOM`]).
+fn room_for_read(buf: &mut BytesMut) {
+    if buf.capacity() - buf.len() < MIN_ROOM {
+        buf.reserve(READ_CHUNK);
+    }
+}
 
 /// A connection: plain TCP, or TLS over TCP.
 enum Stream {
@@ -419,7 +442,7 @@ impl Client {
                 conn.last_used = Instant::now();
                 return Ok(frame);
             }
-            conn.buf.reserve(READ_CHUNK);
+            room_for_read(&mut conn.buf);
             let read = tokio::time::timeout_at(deadline, conn.stream.read_buf(&mut conn.buf));
             match read.await {
                 Err(_) => return Err(Error::new(ErrorKind::Timeout(Phase::Response))),
@@ -618,7 +641,10 @@ async fn serve_connection(
     let mut stream = accept_tls(tcp, config).await?;
     let mut decoder = FrameDecoder::with_config(config.frame.clone())?;
     let encoder = FrameEncoder::with_config(config.frame.clone())?;
-    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    let mut buf = BytesMut::new();
+    // Reads land here and are appended to `buf`, which so grows only by what arrived
+    // (see `SERVER_CHUNK`).
+    let mut chunk = vec![0u8; SERVER_CHUNK];
     let mut out = BytesMut::new();
     let mut last_activity = tokio::time::Instant::now();
     loop {
@@ -676,7 +702,12 @@ async fn serve_connection(
                         m.observe(Timing::Handling, received.elapsed());
                     }
                 }
-                Ok(None) => break,
+                Ok(None) => {
+                    if buf.is_empty() && buf.capacity() > SHRINK_ABOVE {
+                        buf = BytesMut::new();
+                    }
+                    break;
+                }
                 Err(e) if e.is_recoverable() => {
                     trace::failure("frame discarded", &e);
                     shared.framing_errors.fetch_add(1, Ordering::Relaxed);
@@ -688,10 +719,9 @@ async fn serve_connection(
         if *stopped.borrow() {
             return Ok(());
         }
-        buf.reserve(READ_CHUNK);
         let idle_deadline = last_activity + config.idle_timeout;
         tokio::select! {
-            read = stream.read_buf(&mut buf) => match read? {
+            read = stream.read(&mut chunk) => match read? {
                 0 => {
                     if decoder.decode_eof(&mut buf).is_err() {
                         shared.framing_errors.fetch_add(1, Ordering::Relaxed);
@@ -699,7 +729,10 @@ async fn serve_connection(
                     }
                     return Ok(());
                 }
-                _ => last_activity = tokio::time::Instant::now(),
+                n => {
+                    buf.extend_from_slice(&chunk[..n]);
+                    last_activity = tokio::time::Instant::now();
+                }
             },
             _ = tokio::time::sleep_until(idle_deadline) => {
                 trace::event("idle connection closed", 0);
