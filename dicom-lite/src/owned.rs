@@ -445,7 +445,7 @@ fn write_elements(enc: &mut Encoder, elements: &[ElementBuf], big_endian: bool) 
         }
         match &el.value {
             ValueBuf::Bytes(bytes) => {
-                if el.tag.is_group_length() && bytes.len() == 4 {
+                if el.tag.is_group_length() && el.vr == Vr::Ul && bytes.len() == 4 {
                     enc.element(el.tag, el.vr, &[0; 4])?;
                     group_len_at = Some((el.tag.group(), enc.position()));
                 } else if big_endian && (el.vr.binary_width().is_some() || el.vr == Vr::At) {

@@ -134,3 +134,50 @@ fn file_meta_elements_met_in_the_data_set_go_back_to_the_meta_group() {
         .expect("writes");
     assert_eq!(out, b"\x08\x00\x60\x00CS\x02\x00CT");
 }
+
+/// `dicom_roundtrip`: a group length element (1000,0000) written with VR US (two 16-bit
+/// values, not the UL the standard gives every group length) was recomputed as a 32-bit
+/// length, which changed its values in big endian. Only UL group lengths are
+/// recomputed; others are values like any other.
+#[test]
+fn only_ul_group_lengths_are_recomputed() {
+    let mut buf = DataSetBuf::new();
+    buf.insert(
+        Tag::new(0x1000, 0x0000),
+        carewire_dicom_lite::Vr::Us,
+        vec![1, 0, 2, 0],
+    );
+    buf.insert(
+        Tag::new(0x1000, 0x0004),
+        carewire_dicom_lite::Vr::Us,
+        Vec::new(),
+    );
+    buf.insert(
+        Tag::new(0x0008, 0x0000),
+        carewire_dicom_lite::Vr::Ul,
+        vec![0; 4],
+    );
+    buf.insert(
+        Tag::new(0x0008, 0x0060),
+        carewire_dicom_lite::Vr::Cs,
+        b"CT".to_vec(),
+    );
+    for ts in [
+        TransferSyntax::ExplicitVrLittleEndian,
+        TransferSyntax::ExplicitVrBigEndian,
+    ] {
+        let out = buf.write(ts).expect("writes");
+        let back =
+            DataSet::parse_with(&out, &ParseConfig::default().transfer_syntax(ts)).expect("reads");
+        assert_eq!(
+            back.get(Tag::new(0x1000, 0x0000)).map(|e| e.u16s()),
+            Some(vec![1, 2]),
+            "{ts:?}"
+        );
+        // The UL group length of group 0008 is recomputed: one 10-byte element follows.
+        assert_eq!(
+            back.get(Tag::new(0x0008, 0x0000)).and_then(|e| e.uint()),
+            Some(10)
+        );
+    }
+}
