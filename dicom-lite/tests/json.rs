@@ -7,8 +7,9 @@ use carewire_dicom_lite::json::{self, JsonErrorKind, JsonOptions};
 use carewire_dicom_lite::{DataSet, Encoder, ParseConfig, Tag, TransferSyntax, Vr};
 use serde_json::{json, Value};
 
-/// The first study of the example in PS3.18 §F.4 ("DICOM JSON Model Example"), as
-/// published.
+/// The first study of the example in PS3.18 §F.4 ("DICOM JSON Model Example": a
+/// study-level query response with UTF-8 names, a private block with a UN value and a
+/// nested Other Patient IDs Sequence).
 const F4_EXAMPLE: &str = r#"{
   "00080005": { "vr": "CS", "Value": [ "ISO_IR 192" ] },
   "00080020": { "vr": "DA", "Value": [ "20130409" ] },
