@@ -789,10 +789,12 @@ struct Open {
 impl LoopTree {
     /// Builds the loops of `set` with `guide`'s table.
     pub fn build(set: &TransactionSet<'_>, guide: Guide) -> LoopTree {
+        // Presized: one entry per segment, and loop instances are at most as many.
+        let count = set.segment_count();
         let mut tree = LoopTree {
             guide,
-            nodes: Vec::new(),
-            seg_node: Vec::new(),
+            nodes: Vec::with_capacity(count / 2 + 1),
+            seg_node: Vec::with_capacity(count),
             findings: Vec::new(),
         };
         let root = guide.root();

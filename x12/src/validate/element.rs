@@ -18,6 +18,9 @@ pub(crate) struct Hit {
     pub(crate) offset: usize,
 }
 
+/// Reports one problem: error, repetition, component, data element, the bytes concerned.
+type Report<'r> = dyn FnMut(ElementError, Option<usize>, Option<usize>, &'static str, &[u8]) + 'r;
+
 pub(crate) struct Checker<'a> {
     pub(crate) codes: Option<&'a dyn CodeListProvider>,
 }
@@ -30,17 +33,15 @@ fn offset_in(seg: &Segment<'_>, part: &[u8]) -> usize {
 impl Checker<'_> {
     /// Checks `seg` against `def`, calling `hit` for each problem.
     pub(crate) fn segment(&self, seg: &Segment<'_>, def: &Seg, hit: &mut dyn FnMut(Hit)) {
-        let n = seg.element_count();
+        let delims = seg.delimiters();
+        let comp_sep = delims.component();
+        let rep_sep = delims.repetition();
         let els = def.els;
         let mut prev: &[u8] = &[];
-        for k in 1..=n.max(els.len()) {
-            let raw = seg.raw_element(k);
-            let offset = if k <= n {
-                seg.element(k)
-                    .map_or(seg.offset(), |e| offset_in(seg, e.raw()))
-            } else {
-                seg.offset()
-            };
+        let mut k = 0;
+        for e in seg.elements() {
+            k += 1;
+            let raw = e.raw();
             let Some(d) = els.get(k - 1) else {
                 if !raw.is_empty() {
                     hit(Hit {
@@ -49,86 +50,112 @@ impl Checker<'_> {
                         repetition: None,
                         component: None,
                         de: None,
-                        offset,
+                        offset: offset_in(seg, raw),
                     });
                     break;
                 }
                 continue;
             };
-            let mut report = |error, repetition, component, de: &'static str, offset| {
+            let mut report = |error, repetition, component, de: &'static str, part: &[u8]| {
                 hit(Hit {
                     error,
                     element: k,
                     repetition,
                     component,
                     de: Some(de),
-                    offset,
+                    offset: offset_in(seg, part),
                 })
             };
             if raw.is_empty() {
                 if d.u == b'R' {
-                    report(ElementError::RequiredMissing, None, None, d.de, offset);
+                    report(ElementError::RequiredMissing, None, None, d.de, raw);
                 }
                 prev = raw;
                 continue;
             }
             if d.u == b'N' {
-                report(ElementError::NotUsedPresent, None, None, d.de, offset);
+                report(ElementError::NotUsedPresent, None, None, d.de, raw);
                 prev = raw;
                 continue;
             }
-            let Some(e) = seg.element(k) else { continue };
+            let split = raw.iter().any(|&b| b == comp_sep || Some(b) == rep_sep);
+            if !split && d.ty != Ty::Comp {
+                // The common case: one simple value.
+                if let Some(err) = self.value(d, raw, prev) {
+                    report(err, (d.rep > 1).then_some(1), None, d.de, raw);
+                }
+                prev = raw;
+                continue;
+            }
             let reps = e.repetition_count();
             let max_rep = usize::from(d.rep.max(1));
             let show_rep = reps > 1 || max_rep > 1;
             for (r, rep) in e.repetitions().enumerate() {
                 let rnum = show_rep.then_some(r + 1);
-                let roff = offset_in(seg, rep.raw());
                 if r >= max_rep {
-                    report(ElementError::TooManyRepetitions, rnum, None, d.de, roff);
+                    report(
+                        ElementError::TooManyRepetitions,
+                        rnum,
+                        None,
+                        d.de,
+                        rep.raw(),
+                    );
                     break;
                 }
                 if d.ty == Ty::Comp {
                     if d.comps.is_empty() {
                         continue;
                     }
-                    let count = rep.component_count();
-                    for c in 1..=count.max(d.comps.len()) {
-                        let comp = rep.component(c);
-                        let craw = comp.map_or(&[][..], |c| c.raw());
-                        let coff = comp.map_or(roff, |c| offset_in(seg, c.raw()));
+                    let mut c = 0;
+                    for comp in rep.components() {
+                        c += 1;
+                        let craw = comp.raw();
                         let Some(cd) = d.comps.get(c - 1) else {
                             if !craw.is_empty() {
-                                report(ElementError::TooManyComponents, rnum, Some(c), d.de, coff);
+                                report(ElementError::TooManyComponents, rnum, Some(c), d.de, craw);
                                 break;
                             }
                             continue;
                         };
-                        if craw.is_empty() {
-                            if cd.u == b'R' {
-                                report(ElementError::RequiredMissing, rnum, Some(c), cd.de, coff);
-                            }
-                            continue;
-                        }
-                        if cd.u == b'N' {
-                            report(ElementError::NotUsedPresent, rnum, Some(c), cd.de, coff);
-                            continue;
-                        }
-                        if let Some(err) = self.value(cd, craw, &[]) {
-                            report(err, rnum, Some(c), cd.de, coff);
+                        self.component(cd, craw, rnum, c, &mut report);
+                    }
+                    // Required components after the last one present.
+                    for (j, cd) in d.comps.iter().enumerate().skip(c) {
+                        if cd.u == b'R' {
+                            let end = rep.raw().get(rep.raw().len()..).unwrap_or(&[]);
+                            report(ElementError::RequiredMissing, rnum, Some(j + 1), cd.de, end);
                         }
                     }
                 } else {
-                    if rep.component_count() > 1 {
-                        report(ElementError::TooManyComponents, rnum, Some(2), d.de, roff);
+                    if rep.raw().contains(&comp_sep) {
+                        report(
+                            ElementError::TooManyComponents,
+                            rnum,
+                            Some(2),
+                            d.de,
+                            rep.raw(),
+                        );
                         continue;
                     }
                     if let Some(err) = self.value(d, rep.raw(), prev) {
-                        report(err, rnum, None, d.de, roff);
+                        report(err, rnum, None, d.de, rep.raw());
                     }
                 }
             }
             prev = raw;
+        }
+        // Required elements after the last one present.
+        for (j, d) in els.iter().enumerate().skip(k) {
+            if d.u == b'R' {
+                hit(Hit {
+                    error: ElementError::RequiredMissing,
+                    element: j + 1,
+                    repetition: None,
+                    component: None,
+                    de: Some(d.de),
+                    offset: seg.offset() + seg.raw().len(),
+                });
+            }
         }
         for rule in def.syn {
             syntax_note(seg, rule, &mut |error, element| {
@@ -144,6 +171,30 @@ impl Checker<'_> {
                     offset,
                 })
             });
+        }
+    }
+
+    /// Checks one component of a composite.
+    fn component(
+        &self,
+        cd: &El,
+        craw: &[u8],
+        rnum: Option<usize>,
+        c: usize,
+        report: &mut Report<'_>,
+    ) {
+        if craw.is_empty() {
+            if cd.u == b'R' {
+                report(ElementError::RequiredMissing, rnum, Some(c), cd.de, craw);
+            }
+            return;
+        }
+        if cd.u == b'N' {
+            report(ElementError::NotUsedPresent, rnum, Some(c), cd.de, craw);
+            return;
+        }
+        if let Some(err) = self.value(cd, craw, &[]) {
+            report(err, rnum, Some(c), cd.de, craw);
         }
     }
 
@@ -280,10 +331,15 @@ fn syntax_note(seg: &Segment<'_>, rule: &str, report: &mut dyn FnMut(ElementErro
     let Some((&kind, rest)) = b.split_first() else {
         return;
     };
-    let els: Vec<usize> = rest
-        .chunks(2)
-        .filter_map(|c| std::str::from_utf8(c).ok()?.parse().ok())
-        .collect();
+    let mut buf = [0usize; 12];
+    let mut n = 0;
+    for c in rest.chunks(2) {
+        if let (Some(slot), [a @ b'0'..=b'9', b @ b'0'..=b'9']) = (buf.get_mut(n), c) {
+            *slot = usize::from(a - b'0') * 10 + usize::from(b - b'0');
+            n += 1;
+        }
+    }
+    let els = buf.get(..n).unwrap_or(&[]);
     let present = |k: usize| !seg.raw_element(k).is_empty();
     let Some(&first) = els.first() else { return };
     let missing = |from: usize| els.iter().skip(from).find(|&&k| !present(k)).copied();

@@ -19,8 +19,6 @@ mod spec;
 #[rustfmt::skip]
 mod tables;
 
-use std::collections::HashMap;
-
 pub use issue::{BalanceError, ElementError, Issue, IssueKind, SegmentError};
 
 use crate::error::Location;
@@ -28,7 +26,7 @@ use crate::finding::Severity;
 use crate::loops::{Guide, LoopFindingKind, LoopTree};
 use crate::view::{Document, Segment, TransactionSet};
 use element::{Checker, Hit};
-use spec::{Seg, Table};
+use spec::{LoopRule, Seg, Table};
 
 /// Answers for code lists this crate does not ship (CARC/RARC claim adjustment and remark
 /// codes, place of service, states, countries, currencies, ...). Implement it over your
@@ -310,8 +308,10 @@ impl<'c> Validator<'c> {
             }
         }
 
-        // Segment and element checks; uses per (loop instance, definition).
-        let mut uses: HashMap<(usize, usize), u32> = HashMap::new();
+        // Segment and element checks. Uses per (loop instance, definition) are packed as
+        // node << 40 | definition << 24 | position and counted after a sort.
+        let mut uses: Vec<u64> = Vec::new();
+        let mut cache = DefCache::new();
         for (pos, seg) in set.segments().enumerate() {
             if pos == 0 || (pos + 1 == count && seg.id() == b"SE") {
                 continue;
@@ -319,23 +319,12 @@ impl<'c> Validator<'c> {
             let lp = loop_of(pos);
             let def: Option<&Seg> = match (table, &tree) {
                 (Some(t), Some(tree)) => {
-                    let (first, defs) = t.defs(lp, seg.id());
+                    let (first, defs) = cache.defs(t, lp, seg.id());
                     match pick(defs, &seg) {
                         Some(k) => {
                             let def = &defs[k];
-                            let node = tree.node_of(pos).unwrap_or(0);
-                            let n = uses.entry((node, first + k)).or_insert(0);
-                            *n += 1;
-                            if def.max > 0 && *n == def.max + 1 {
-                                out.push(issue(
-                                    IssueKind::Segment(SegmentError::SegmentOverMaximumUse),
-                                    pos,
-                                    seg.location(),
-                                    seg.offset(),
-                                    lp,
-                                    None,
-                                ));
-                            }
+                            let node = tree.node_of(pos).unwrap_or(0) as u64;
+                            uses.push(node << 40 | ((first + k) as u64) << 24 | pos as u64);
                             if def.u == b'N' {
                                 out.push(issue(
                                     IssueKind::Segment(SegmentError::NotUsedSegmentPresent),
@@ -380,7 +369,10 @@ impl<'c> Validator<'c> {
 
         // Required segments and loops, loop repeats.
         if let (Some(t), Some(tree)) = (table, &tree) {
-            self.cardinality(doc, set, t, tree, &uses, &mut |kind, pos, id: &str, lp| {
+            // Segments and loops beyond 4M positions or 16M loop instances do not pack:
+            // an interchange holds at most `max_segments` (4,000,000) segments.
+            uses.sort_unstable();
+            self.cardinality(t, tree, &uses, &mut |kind, pos, id: &str, lp| {
                 let seg = doc.segment(st_pos + pos.min(count.saturating_sub(1)));
                 let offset = seg.map_or(0, |s| s.offset());
                 let location = Location::segment(id.as_bytes(), st_pos + pos);
@@ -432,45 +424,101 @@ impl<'c> Validator<'c> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn cardinality(
         &self,
-        _doc: &Document<'_>,
-        _set: &TransactionSet<'_>,
         t: &Table,
         tree: &LoopTree,
-        uses: &HashMap<(usize, usize), u32>,
+        uses: &[u64],
         report: &mut dyn FnMut(SegmentError, usize, &str, &'static str),
     ) {
         let nodes = tree.nodes();
-        // Children of each node, by loop id, in document order.
-        let mut children: HashMap<(usize, &'static str), Vec<usize>> = HashMap::new();
-        for (i, n) in nodes.iter().enumerate() {
-            if let Some(p) = n.parent() {
-                children.entry((p, n.id())).or_default().push(i);
-            }
-        }
+        let node_of = |u: u64| (u >> 40) as usize;
+        let def_of = |u: u64| ((u >> 24) & 0xFFFF) as usize;
+        let pos_of = |u: u64| (u & 0xFF_FFFF) as usize;
+        // Children of each node in document order: (parent, child) packed, sorted.
+        let mut kids: Vec<u64> = nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| n.parent().map(|p| (p as u64) << 32 | i as u64))
+            .collect();
+        kids.sort_unstable();
+        let mut u = 0;
+        let mut k = 0;
+        // Per loop id: its required segment definitions and child-loop rules.
+        type Needs = (
+            &'static str,
+            Vec<(usize, &'static str)>,
+            &'static [LoopRule],
+        );
+        let mut loop_cache: Vec<Needs> = Vec::new();
         for (i, node) in nodes.iter().enumerate() {
             let end = node.end_segment();
-            let (first, segs) = t.loop_segs(node.id());
-            let mut k = 0;
-            while k < segs.len() {
-                let id = segs[k].id;
-                // Definitions of one segment id are adjacent: the segment is present when
-                // any of them was used; a required one missing is reported once.
-                let group_end = k + segs[k..].iter().take_while(|s| s.id == id).count();
-                for (j, s) in segs.iter().enumerate().take(group_end).skip(k) {
-                    if s.u == b'R' && !uses.contains_key(&(i, first + j)) {
-                        report(SegmentError::RequiredSegmentMissing, end, id, node.id());
+            let id = node.id();
+            let slot = match loop_cache.iter().position(|c| std::ptr::eq(c.0, id)) {
+                Some(c) => c,
+                None => {
+                    let (first, segs) = t.loop_segs(id);
+                    let required = segs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| s.u == b'R')
+                        .map(|(j, s)| (first + j, s.id))
+                        .collect();
+                    loop_cache.push((id, required, t.child_loops(id)));
+                    loop_cache.len() - 1
+                }
+            };
+            let Some((_, required, rules)) = loop_cache.get(slot) else {
+                continue;
+            };
+            // This node's uses, grouped by definition (sorted by node, definition, position).
+            while uses.get(u).is_some_and(|&x| node_of(x) < i) {
+                u += 1;
+            }
+            let start = u;
+            while uses.get(u).is_some_and(|&x| node_of(x) == i) {
+                u += 1;
+            }
+            let mine = uses.get(start..u).unwrap_or(&[]);
+            let mut r = 0;
+            while r < mine.len() {
+                let d = def_of(mine[r]);
+                let run = mine[r..].iter().take_while(|&&x| def_of(x) == d).count();
+                if let Some(def) = t.segs.get(d) {
+                    if def.max > 0 && run > def.max as usize {
+                        let pos = pos_of(mine[r + def.max as usize]);
+                        report(SegmentError::SegmentOverMaximumUse, pos, def.id, node.id());
                     }
                 }
-                k = group_end;
+                r += run;
             }
-            for rule in t.child_loops(node.id()) {
-                let got = children
-                    .get(&(i, rule.id))
-                    .map_or(&[][..], |v| v.as_slice());
-                if rule.u == b'R' && got.is_empty() {
+            for &(d, sid) in required {
+                if !mine.iter().any(|&x| def_of(x) == d) {
+                    report(SegmentError::RequiredSegmentMissing, end, sid, node.id());
+                }
+            }
+            // Child loops.
+            while kids.get(k).is_some_and(|&x| ((x >> 32) as usize) < i) {
+                k += 1;
+            }
+            let kstart = k;
+            while kids.get(k).is_some_and(|&x| (x >> 32) as usize == i) {
+                k += 1;
+            }
+            let my_kids = kids.get(kstart..k).unwrap_or(&[]);
+            for rule in rules.iter() {
+                let mut n = 0usize;
+                let mut extra = None;
+                for &x in my_kids {
+                    let c = (x & 0xFFFF_FFFF) as usize;
+                    if nodes.get(c).is_some_and(|cn| cn.id() == rule.id) {
+                        n += 1;
+                        if rule.max > 0 && n == rule.max as usize + 1 {
+                            extra = Some(c);
+                        }
+                    }
+                }
+                if rule.u == b'R' && n == 0 {
                     report(
                         SegmentError::RequiredLoopMissing,
                         end,
@@ -478,14 +526,55 @@ impl<'c> Validator<'c> {
                         rule.id,
                     );
                 }
-                if rule.max > 0 {
-                    if let Some(&extra) = got.get(rule.max as usize) {
-                        let pos = nodes.get(extra).map_or(0, |n| n.first_segment());
-                        report(SegmentError::LoopOverMaximum, pos, rule.trigger, rule.id);
-                    }
+                if let Some(c) = extra {
+                    let pos = nodes.get(c).map_or(0, |n| n.first_segment());
+                    report(SegmentError::LoopOverMaximum, pos, rule.trigger, rule.id);
                 }
             }
         }
+    }
+}
+
+/// Loop id address, segment id, index of the first definition, the definitions.
+type CacheEntry = (usize, [u8; 3], usize, &'static [Seg]);
+
+/// Remembers the definitions of recent (loop, segment id) pairs: a set holds few
+/// distinct pairs, looked up once per segment.
+struct DefCache {
+    slots: Vec<Option<CacheEntry>>,
+}
+
+impl DefCache {
+    fn new() -> DefCache {
+        DefCache {
+            slots: vec![None; 256],
+        }
+    }
+
+    fn defs(&mut self, t: &'static Table, lp: &'static str, id: &[u8]) -> (usize, &'static [Seg]) {
+        let mut key = [0u8; 3];
+        for (k, b) in key.iter_mut().zip(id) {
+            *k = *b;
+        }
+        if id.len() > 3 {
+            return t.defs(lp, id);
+        }
+        let lp_addr = lp.as_ptr() as usize;
+        let h = (lp_addr >> 3)
+            ^ (usize::from(key[0]) << 1)
+            ^ (usize::from(key[1]) << 4)
+            ^ (usize::from(key[2]) << 6);
+        let slot = h & 0xFF;
+        if let Some(Some((a, k, first, defs))) = self.slots.get(slot) {
+            if *a == lp_addr && *k == key {
+                return (*first, defs);
+            }
+        }
+        let (first, defs) = t.defs(lp, id);
+        if let Some(s) = self.slots.get_mut(slot) {
+            *s = Some((lp_addr, key, first, defs));
+        }
+        (first, defs)
     }
 }
 
@@ -522,19 +611,20 @@ fn pick(defs: &[Seg], seg: &Segment<'_>) -> Option<usize> {
         }
         Some(codes.iter().any(|c| c.as_bytes() == value))
     };
-    let first_ok: Vec<usize> = (0..defs.len())
-        .filter(|&i| key_matches(&defs[i], 1).unwrap_or(true))
-        .collect();
-    match first_ok.len() {
-        0 => Some(0),
-        1 => first_ok.first().copied(),
-        _ => Some(
-            first_ok
-                .iter()
-                .copied()
-                .find(|&i| key_matches(&defs[i], 2).unwrap_or(true))
-                .or_else(|| first_ok.first().copied())
-                .unwrap_or(0),
-        ),
+    let first_ok = |i: &usize| {
+        defs.get(*i)
+            .is_some_and(|d| key_matches(d, 1).unwrap_or(true))
+    };
+    let mut candidates = (0..defs.len()).filter(first_ok);
+    let Some(first) = candidates.next() else {
+        return Some(0);
+    };
+    if key_matches(&defs[first], 2).unwrap_or(true) {
+        return Some(first);
     }
+    Some(
+        candidates
+            .find(|&i| key_matches(&defs[i], 2).unwrap_or(true))
+            .unwrap_or(first),
+    )
 }
