@@ -1228,12 +1228,15 @@ fn value_end(
 ) -> Result<usize> {
     match start.checked_add(len as usize) {
         Some(end) if end <= data.len() => Ok(end),
-        _ => Err(Error::new(
-            ErrorKind::ValueExceedsInput { declared: len },
-            base + header_at,
-        )
-        .with_tag(tag)),
+        _ => Err(exceeds(len, base + header_at, tag)),
     }
+}
+
+/// The error of a value running past the input (out of line: never on the hot path).
+#[cold]
+#[inline(never)]
+fn exceeds(len: u32, offset: usize, tag: Tag) -> Error {
+    Error::new(ErrorKind::ValueExceedsInput { declared: len }, offset).with_tag(tag)
 }
 
 /// Reports a value that runs past the defined end of its enclosing container.
