@@ -166,11 +166,14 @@ impl Decimal {
             }
         }
         if !any {
-            return Err(if digits.iter().all(|&b| b == b'.') {
-                DecimalError::Empty
-            } else {
-                DecimalError::Invalid
-            });
+            // A lone sign is malformed; nothing (or only a point) is an empty value.
+            return Err(
+                if digits.len() == text.len() && digits.iter().all(|&b| b == b'.') {
+                    DecimalError::Empty
+                } else {
+                    DecimalError::Invalid
+                },
+            );
         }
         let mantissa = if negative {
             mantissa
@@ -527,7 +530,11 @@ mod tests {
         );
         // Aligning scales can overflow too.
         assert_eq!(
-            d("922337203685477580") + d("0.1"),
+            (d("922337203685477580") + d("0.1")).unwrap().to_string(),
+            "922337203685477580.1"
+        );
+        assert_eq!(
+            d("922337203685477581") + d("0.1"),
             Err(DecimalError::Overflow)
         );
         assert_eq!(
