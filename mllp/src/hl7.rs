@@ -14,6 +14,7 @@ use crate::blocking::{
 };
 use crate::codec::Frame;
 use crate::error::{Error, ErrorKind, Result};
+use crate::metrics::{AckKind, Event, Metrics};
 use crate::store::MessageKey;
 
 fn field(msg: &Message<'_>, path: &str) -> Option<String> {
@@ -327,14 +328,16 @@ impl Client {
         let frame = self.request_with(message, |f| out.accept(f, &mut got))?;
         let first = Outgoing::settle(frame, got)?;
         if !out.expects_more(&first) {
+            record_acks(self.config(), &first);
             return Ok(first);
         }
         let mut got = None;
         let frame = self.receive_with(|f| out.accept(f, &mut got))?;
         let combined =
             Outgoing::settle(frame, got).and_then(|second| Outgoing::combine(first, second));
-        if combined.is_err() {
-            self.close();
+        match &combined {
+            Ok(ack) => record_acks(self.config(), ack),
+            Err(_) => self.close(),
         }
         combined
     }
@@ -403,14 +406,16 @@ impl crate::tokio::Client {
             .await?;
         let first = Outgoing::settle(frame, got)?;
         if !out.expects_more(&first) {
+            record_acks(self.config(), &first);
             return Ok(first);
         }
         let mut got = None;
         let frame = self.receive_with(|f| out.accept(f, &mut got)).await?;
         let combined =
             Outgoing::settle(frame, got).and_then(|second| Outgoing::combine(first, second));
-        if combined.is_err() {
-            self.close();
+        match &combined {
+            Ok(ack) => record_acks(self.config(), ack),
+            Err(_) => self.close(),
         }
         combined
     }
@@ -476,6 +481,29 @@ pub fn reject_unparsable() -> Result<Bytes> {
 pub struct AckHandler<F> {
     callback: F,
     mode: AckMode,
+    metrics: Option<std::sync::Arc<dyn Metrics>>,
+}
+
+/// The metrics kind of an HL7 acknowledgment code.
+pub fn ack_kind(code: AckCode) -> AckKind {
+    match code {
+        AckCode::Aa => AckKind::Aa,
+        AckCode::Ae => AckKind::Ae,
+        AckCode::Ar => AckKind::Ar,
+        AckCode::Ca => AckKind::Ca,
+        AckCode::Ce => AckKind::Ce,
+        AckCode::Cr => AckKind::Cr,
+    }
+}
+
+/// Counts the acknowledgments a client accepted.
+fn record_acks(config: &ClientConfig, ack: &Ack) {
+    if let Some(m) = &config.metrics {
+        if let Some(commit) = ack.commit() {
+            m.record(Event::AckReceived(ack_kind(commit.code())));
+        }
+        m.record(Event::AckReceived(ack_kind(ack.code())));
+    }
 }
 
 /// Which acknowledgment an [`AckHandler`] sends (HL7 v2.x ch. 2.9).
@@ -522,7 +550,15 @@ where
         AckHandler {
             callback,
             mode: AckMode::Original,
+            metrics: None,
         }
+    }
+
+    /// The same handler, counting each acknowledgment it builds in `metrics`
+    /// ([`Event::AckSent`] with its code).
+    pub fn metrics(mut self, metrics: std::sync::Arc<dyn Metrics>) -> AckHandler<F> {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The same handler with acknowledgment mode `mode`.
@@ -541,6 +577,9 @@ where
             return Reply::Nothing;
         };
         let Ok(msg) = MessageBuf::parse(bytes) else {
+            if let Some(m) = &self.metrics {
+                m.record(Event::AckSent(AckKind::Ar));
+            }
             return match reject_unparsable() {
                 Ok(ack) => Reply::data(ack),
                 Err(_) => Reply::Close,
@@ -548,7 +587,12 @@ where
         };
         let code = (self.callback)(&msg, peer);
         let view = msg.view();
-        let ack = |code: AckCode| view.ack(code).build().map(|a| Frame::Data(a.into_bytes()));
+        let ack = |code: AckCode| {
+            if let Some(m) = &self.metrics {
+                m.record(Event::AckSent(ack_kind(code)));
+            }
+            view.ack(code).build().map(|a| Frame::Data(a.into_bytes()))
+        };
         let single = match self.mode {
             AckMode::Immediate => AckCode::Aa,
             AckMode::Original => code,

@@ -35,6 +35,39 @@ pub enum Event {
     /// A client gave up on a message (retries exhausted, or refused): it went to the
     /// dead-letter hook, if one is configured.
     Undelivered,
+    /// A client accepted an HL7 acknowledgment with this MSA-1 code (feature `hl7`; an
+    /// enhanced-mode commit ACK and application ACK count once each).
+    AckReceived(AckKind),
+    /// A server handler built an HL7 acknowledgment with this MSA-1 code (feature `hl7`,
+    /// `AckHandler::metrics`).
+    AckSent(AckKind),
+}
+
+/// An HL7 acknowledgment code (MSA-1), for counting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AckKind {
+    /// Application accept.
+    Aa,
+    /// Application error.
+    Ae,
+    /// Application reject.
+    Ar,
+    /// Commit accept (enhanced mode, or an MLLP release 2 commit ACK block).
+    Ca,
+    /// Commit error.
+    Ce,
+    /// Commit reject.
+    Cr,
+}
+
+/// A level that goes up and down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Gauge {
+    /// Messages waiting in a [`PartitionedHandler`](crate::partition::PartitionedHandler)'s
+    /// queues (all partitions together), reported whenever it changes.
+    QueueDepth,
 }
 
 /// What a duration measures.
@@ -76,5 +109,10 @@ pub trait Metrics: Send + Sync + 'static {
     /// Records a duration (default: ignored).
     fn observe(&self, timing: Timing, elapsed: Duration) {
         let _ = (timing, elapsed);
+    }
+
+    /// Records the current value of a gauge (default: ignored).
+    fn gauge(&self, gauge: Gauge, value: u64) {
+        let _ = (gauge, value);
     }
 }

@@ -3,13 +3,15 @@
 use std::collections::hash_map::DefaultHasher;
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 
 use crate::blocking::{Handler, Peer, Reply};
 use crate::codec::Frame;
 use crate::error::{Error, ErrorKind, Result};
+use crate::metrics::{Gauge, Metrics};
 
 struct Job {
     frame: Frame,
@@ -52,6 +54,29 @@ pub struct PartitionedHandler {
     senders: Vec<SyncSender<Job>>,
     workers: Mutex<Vec<JoinHandle<()>>>,
     key_fn: Box<KeyFn>,
+    depth: Arc<Depth>,
+}
+
+/// Messages queued and not yet started, shared with the workers.
+#[derive(Default)]
+struct Depth {
+    queued: AtomicU64,
+    metrics: OnceLock<Arc<dyn Metrics>>,
+}
+
+impl Depth {
+    fn add(&self, delta: i64) {
+        let now = if delta >= 0 {
+            self.queued.fetch_add(delta as u64, Ordering::SeqCst) + delta as u64
+        } else {
+            self.queued
+                .fetch_sub(delta.unsigned_abs(), Ordering::SeqCst)
+                .saturating_sub(delta.unsigned_abs())
+        };
+        if let Some(m) = self.metrics.get() {
+            m.gauge(Gauge::QueueDepth, now);
+        }
+    }
 }
 
 impl fmt::Debug for PartitionedHandler {
@@ -62,8 +87,9 @@ impl fmt::Debug for PartitionedHandler {
     }
 }
 
-fn worker(jobs: Receiver<Job>, inner: Arc<dyn Handler>) {
+fn worker(jobs: Receiver<Job>, inner: Arc<dyn Handler>, depth: Arc<Depth>) {
     while let Ok(job) = jobs.recv() {
+        depth.add(-1);
         // A panicking handler fails its message (no reply, the connection closes) but
         // must not take the whole partition down with it.
         let (frame, peer) = (job.frame, job.peer);
@@ -91,14 +117,15 @@ impl PartitionedHandler {
             return Err(Error::new(ErrorKind::InvalidConfig));
         }
         let inner: Arc<dyn Handler> = Arc::new(inner);
+        let depth = Arc::new(Depth::default());
         let mut senders = Vec::with_capacity(workers);
         let mut handles = Vec::with_capacity(workers);
         for _ in 0..workers {
             let (tx, rx) = mpsc::sync_channel(queue);
-            let inner = Arc::clone(&inner);
+            let (inner, depth) = (Arc::clone(&inner), Arc::clone(&depth));
             let handle = thread::Builder::new()
                 .name("mllp-partition".into())
-                .spawn(move || worker(rx, inner))?;
+                .spawn(move || worker(rx, inner, depth))?;
             senders.push(tx);
             handles.push(handle);
         }
@@ -106,7 +133,19 @@ impl PartitionedHandler {
             senders,
             workers: Mutex::new(handles),
             key_fn: Box::new(key_fn),
+            depth,
         })
+    }
+
+    /// Reports the queue depth ([`Gauge::QueueDepth`]) to `metrics` whenever it changes.
+    pub fn metrics(self, metrics: Arc<dyn Metrics>) -> PartitionedHandler {
+        let _ = self.depth.metrics.set(metrics);
+        self
+    }
+
+    /// Messages queued now and not yet started (all partitions together).
+    pub fn queue_depth(&self) -> u64 {
+        self.depth.queued.load(Ordering::SeqCst)
     }
 
     /// The worker a message with `key` goes to.
@@ -130,9 +169,18 @@ impl Handler for PartitionedHandler {
             peer,
             reply: tx,
         };
-        match self.senders.get(index).map(|s| s.send(job)) {
-            Some(Ok(())) => rx.recv().unwrap_or(Reply::Close),
-            _ => Reply::Close,
+        let Some(sender) = self.senders.get(index) else {
+            return Reply::Close;
+        };
+        // Counted before the send, which may wait for room: a full queue shows as its
+        // capacity plus the senders waiting for it.
+        self.depth.add(1);
+        match sender.send(job) {
+            Ok(()) => rx.recv().unwrap_or(Reply::Close),
+            Err(_) => {
+                self.depth.add(-1);
+                Reply::Close
+            }
         }
     }
 }

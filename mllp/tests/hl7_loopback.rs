@@ -504,3 +504,52 @@ fn refused_and_failed_messages_go_to_the_dead_letter_hook() {
 /// What a dead-letter hook was handed: message, reason, attempts.
 type Parked =
     std::sync::Arc<std::sync::Mutex<Vec<(Vec<u8>, carewire_mllp::blocking::Undelivered, u32)>>>;
+
+#[test]
+fn ack_codes_are_counted_on_both_sides() {
+    use carewire_mllp::metrics::{AckKind, Event, Metrics};
+    #[derive(Default)]
+    struct Acks(Mutex<HashMap<Event, u64>>);
+    impl Metrics for Acks {
+        fn record(&self, event: Event) {
+            if matches!(event, Event::AckSent(_) | Event::AckReceived(_)) {
+                *self.0.lock().unwrap().entry(event).or_default() += 1;
+            }
+        }
+    }
+    let (sent, received) = (Arc::new(Acks::default()), Arc::new(Acks::default()));
+    let handler = AckHandler::new(by_sex)
+        .mode(AckMode::Enhanced)
+        .metrics(sent.clone());
+    let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler).unwrap();
+    let mut cc = config(Duration::from_secs(5));
+    cc.metrics = Some(received.clone());
+    let mut client = Client::connect(server.local_addr(), cc).unwrap();
+    client.send_message(&adt("C1")).unwrap();
+    client
+        .send_message(&adt_enhanced("C2", "AL", "AL"))
+        .unwrap();
+    let male = String::from_utf8(adt("C3"))
+        .unwrap()
+        .replace("|F\r", "|M\r");
+    client.send_message(male.as_bytes()).unwrap();
+    server.shutdown();
+    let want: HashMap<Event, u64> = [(AckKind::Aa, 2), (AckKind::Ca, 1), (AckKind::Ae, 1)]
+        .into_iter()
+        .collect::<HashMap<_, _>>()
+        .into_iter()
+        .map(|(k, n)| (Event::AckSent(k), n))
+        .collect();
+    assert_eq!(*sent.0.lock().unwrap(), want);
+    let got: HashMap<Event, u64> = received
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(e, n)| match e {
+            Event::AckReceived(k) => (Event::AckSent(*k), *n),
+            other => (*other, *n),
+        })
+        .collect();
+    assert_eq!(got, want);
+}

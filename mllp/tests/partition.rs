@@ -103,3 +103,60 @@ fn zero_workers_or_queue_is_refused() {
         ErrorKind::InvalidConfig
     );
 }
+
+/// Keeps the highest queue depth reported.
+#[derive(Default)]
+struct MaxDepth(std::sync::atomic::AtomicU64, std::sync::atomic::AtomicU64);
+
+impl carewire_mllp::metrics::Metrics for MaxDepth {
+    fn record(&self, _event: carewire_mllp::metrics::Event) {}
+    fn gauge(&self, gauge: carewire_mllp::metrics::Gauge, value: u64) {
+        assert_eq!(gauge, carewire_mllp::metrics::Gauge::QueueDepth);
+        self.0.fetch_max(value, Ordering::SeqCst);
+        self.1.store(value, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn queue_depth_is_reported_and_drains() {
+    let gate = Arc::new(Mutex::new(()));
+    let held = gate.lock().unwrap();
+    let inner = {
+        let gate = Arc::clone(&gate);
+        move |_f: Frame, _p: Peer| {
+            let _open = gate.lock().unwrap();
+            Reply::Frame(Frame::CommitAck)
+        }
+    };
+    let depth = Arc::new(MaxDepth::default());
+    let handler = Arc::new(
+        PartitionedHandler::new(1, 8, key, inner)
+            .unwrap()
+            .metrics(depth.clone()),
+    );
+    // Four messages for the one worker: the first runs (and waits at the gate), three wait.
+    let callers: Vec<_> = (0..4)
+        .map(|i| {
+            let h = Arc::clone(&handler);
+            thread::spawn(move || {
+                let peer = Peer {
+                    addr: std::net::SocketAddr::from(([127, 0, 0, 1], 1)),
+                    connection: i,
+                };
+                carewire_mllp::blocking::Handler::handle(&*h, Frame::Data("K|m".into()), peer)
+            })
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    while handler.queue_depth() < 3 && start.elapsed() < Duration::from_secs(5) {
+        thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(handler.queue_depth(), 3);
+    drop(held);
+    for c in callers {
+        assert_eq!(c.join().unwrap(), Reply::Frame(Frame::CommitAck));
+    }
+    assert_eq!(handler.queue_depth(), 0);
+    assert!(depth.0.load(Ordering::SeqCst) >= 3);
+    assert_eq!(depth.1.load(Ordering::SeqCst), 0, "last report: drained");
+}
