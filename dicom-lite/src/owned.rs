@@ -397,14 +397,11 @@ impl DataSetBuf {
                 value: ValueBuf::Bytes(uid_bytes),
                 undefined_length: false,
             };
-            match meta.binary_search_by_key(&Tag::TRANSFER_SYNTAX_UID, |e| e.tag) {
-                Ok(i) => {
-                    if let Some(slot) = meta.get_mut(i) {
-                        *slot = ts_el;
-                    }
-                }
-                Err(i) => meta.insert(i, ts_el),
-            }
+            // Exactly one Transfer Syntax UID, the one written (a lenient read may have
+            // kept a repeated or mistyped one).
+            meta.retain(|e| e.tag != Tag::TRANSFER_SYNTAX_UID);
+            let at = meta.partition_point(|e| e.tag < Tag::TRANSFER_SYNTAX_UID);
+            meta.insert(at, ts_el);
             let mut enc = Encoder::new(TransferSyntax::ExplicitVrLittleEndian);
             write_elements(&mut enc, &meta, false)?;
             out.extend_from_slice(&enc.finish()?);

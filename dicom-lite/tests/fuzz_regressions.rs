@@ -181,3 +181,36 @@ fn only_ul_group_lengths_are_recomputed() {
         );
     }
 }
+
+/// `dicom_roundtrip`: a file meta group holding (0002,0010) twice (the first with VR UL)
+/// was written with both, and the reader took the stale one for the transfer syntax. The
+/// owned data set now writes exactly one Transfer Syntax UID, the one it encodes in.
+#[test]
+fn exactly_one_transfer_syntax_uid_is_written() {
+    let mut input = vec![0u8; 128];
+    input.extend_from_slice(b"DICM");
+    input.extend_from_slice(b"\x02\x00\x10\x00UL\x04\x00\x2e\x00\x00\x00");
+    input.extend_from_slice(b"\x02\x00\x10\x00UI\x14\x001.2.840.10008.1.2.1\x00");
+    input.extend_from_slice(b"\x08\x00\x60\x00CS\x02\x00CT");
+    let ds = DataSet::parse(&input).expect("reads leniently");
+    let buf = DataSetBuf::from_view(&ds).expect("complete");
+    for ts in [
+        TransferSyntax::ExplicitVrBigEndian,
+        TransferSyntax::ImplicitVrLittleEndian,
+        TransferSyntax::DeflatedExplicitVrLittleEndian,
+    ] {
+        let out = buf.write(ts).expect("writes");
+        let back = DataSet::parse(&out).expect("reads back");
+        assert_eq!(back.transfer_syntax(), ts);
+        assert_eq!(
+            back.file_meta()
+                .filter(|e| e.tag() == Tag::TRANSFER_SYNTAX_UID)
+                .count(),
+            1
+        );
+        assert_eq!(
+            back.get_str(Tag::new(0x0008, 0x0060)).as_deref(),
+            Some("CT")
+        );
+    }
+}
