@@ -638,7 +638,8 @@ fn answer_header(ich: &Interchange<'_>, opts: &AckOptions) -> InterchangeHeader 
     let mut h = InterchangeHeader::new(&isa(8), &isa(6), &opts.date, &opts.time);
     h.sender_qualifier = isa(7);
     h.receiver_qualifier = isa(5);
-    if let Some(u) = isa(15).chars().next() {
+    // ISA15 is echoed when it is a usage indicator (P or T); anything else answers as P.
+    if let Some(u) = isa(15).chars().next().filter(|c| matches!(c, 'P' | 'T')) {
         h.usage = u;
     }
     h

@@ -820,8 +820,8 @@ impl LoopTree {
                 tree.seg_node.push(0);
                 continue;
             }
-            let in_trailer = guide.trailer().iter().any(|t| t.as_bytes() == id)
-                && (id != b"SE" || pos + 1 == count);
+            let in_trailer =
+                guide.trailer().iter().any(|t| same(t, id)) && (id != b"SE" || pos + 1 == count);
             if in_trailer || trailer.is_some() {
                 let node = match trailer {
                     Some(n) => n,
@@ -892,7 +892,7 @@ impl LoopTree {
             };
             let spec = open.spec;
             let node = open.node;
-            if let Some(k) = spec.own.iter().position(|s| s.as_bytes() == id) {
+            if let Some(k) = spec.own.iter().position(|s| same(s, id)) {
                 stack.truncate(depth + 1);
                 if let Some(nd) = self.nodes.get_mut(node) {
                     let out_of_order = nd.had_child || k < nd.last_own;
@@ -904,7 +904,7 @@ impl LoopTree {
                 self.place(node, pos);
                 return;
             }
-            if spec.after.iter().any(|s| s.as_bytes() == id) {
+            if spec.after.iter().any(|s| same(s, id)) {
                 stack.truncate(depth + 1);
                 self.place(node, pos);
                 return;
@@ -1054,16 +1054,22 @@ fn find(spec: &'static Spec, id: &str) -> Option<&'static Spec> {
     spec.children.iter().find_map(|c| find(c, id))
 }
 
+/// `a == b` for the short identifiers and qualifiers of the tables, byte by byte (a
+/// `memcmp` call per comparison dominated the loop builder).
+fn same(a: &str, b: &[u8]) -> bool {
+    a.len() == b.len() && a.bytes().zip(b).all(|(x, &y)| x == y)
+}
+
 /// Does `seg` open loop `spec`?
 fn triggers(spec: &Spec, seg: &Segment<'_>) -> bool {
-    if seg.id() != spec.trigger.as_bytes() {
+    if !same(spec.trigger, seg.id()) {
         return false;
     }
     if spec.quals.is_empty() {
         return true;
     }
     let q = seg.raw_element(spec.qual_elem);
-    spec.quals.iter().any(|v| v.as_bytes() == q)
+    spec.quals.iter().any(|v| same(v, q))
 }
 
 /// Is `seg` (an HL) a level some HL loop of the table accepts?

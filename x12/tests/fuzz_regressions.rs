@@ -122,3 +122,27 @@ impl FirstCount for carewire_x12::Element<'_> {
         self.repetition(1).map_or(0, |r| r.component_count())
     }
 }
+
+/// `x12_validate`: an inbound ISA15 that is not a usage indicator (`@`) was echoed into
+/// the TA1 interchange, whose own ISA15 was then invalid.
+#[test]
+fn acknowledgment_does_not_echo_an_invalid_usage_indicator() {
+    use carewire_x12::{validate, write_999, write_ta1, AckOptions, SequentialControlNumbers};
+    let input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+*240101*1200*^*00501*000000042*0*@*:~GS*HP*S*R*20240101*1200*1*X*005010X221A1~\
+ST*835*0001*005010X221A1~SE*2*0001~GE*1*1~IEA*1*000000042~";
+    let doc = Document::parse(input).unwrap();
+    let opts = AckOptions::new("240102", "0800");
+    let ta1 = write_ta1(&doc, &opts, &mut SequentialControlNumbers::default()).unwrap();
+    let back = Document::parse(&ta1).unwrap();
+    assert!(back.findings().is_empty(), "{:?}", back.findings());
+    assert_eq!(back.segment(0).unwrap().raw_element(15), b"P");
+    let ack = write_999(
+        &doc,
+        &validate(&doc),
+        &opts,
+        &mut SequentialControlNumbers::default(),
+    )
+    .unwrap();
+    assert!(Document::parse(&ack).unwrap().findings().is_empty());
+}

@@ -201,13 +201,13 @@ impl Checker<'_> {
     /// Checks one simple value; `prev` is the element before it (for DTP03/DMG02, whose
     /// format the qualifier before names).
     fn value(&self, d: &El, v: &[u8], prev: &[u8]) -> Option<ElementError> {
-        if d.de == "1251" {
+        if same(d.de, b"1251") {
             return date_time_period(prev, v);
         }
         match d.ty {
             Ty::ID => {
                 if !d.codes.is_empty() {
-                    if !d.codes.iter().any(|c| c.as_bytes() == v) {
+                    if !d.codes.iter().any(|c| same(c, v)) {
                         return Some(ElementError::InvalidCode);
                     }
                     return None;
@@ -224,7 +224,7 @@ impl Checker<'_> {
                 if let Some(e) = length(d, v.len()) {
                     return Some(e);
                 }
-                if !d.codes.is_empty() && !d.codes.iter().any(|c| c.as_bytes() == v) {
+                if !d.codes.is_empty() && !d.codes.iter().any(|c| same(c, v)) {
                     return Some(ElementError::InvalidCode);
                 }
                 self.external(d, v)
@@ -260,6 +260,11 @@ impl Checker<'_> {
             _ => None,
         }
     }
+}
+
+/// `a == b` byte by byte: codes are short, a `memcmp` call per comparison costs more.
+pub(crate) fn same(a: &str, b: &[u8]) -> bool {
+    a.len() == b.len() && a.bytes().zip(b).all(|(x, &y)| x == y)
 }
 
 fn length(d: &El, len: usize) -> Option<ElementError> {

@@ -609,7 +609,7 @@ fn pick(defs: &[Seg], seg: &Segment<'_>) -> Option<usize> {
         if codes.is_empty() {
             return None;
         }
-        Some(codes.iter().any(|c| c.as_bytes() == value))
+        Some(codes.iter().any(|c| element::same(c, value)))
     };
     let first_ok = |i: &usize| {
         defs.get(*i)
