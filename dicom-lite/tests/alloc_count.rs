@@ -260,6 +260,7 @@ fn reused_index_stays_within_two_allocations_per_file() {
             worst = (n, name.clone());
         }
     }
+    eprintln!("most allocations per file: {} ({})", worst.0, worst.1);
     assert!(
         worst.0 <= 2,
         "{}: {} allocations per file",
