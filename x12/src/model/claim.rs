@@ -2,7 +2,8 @@
 
 use super::{
     adjustments, amount, comp, components, date, opt, party, party_detail, procedure, reference,
-    text, Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure, Reference, Seg, Text,
+    text, Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure, PushExact, Reference, Seg,
+    Text,
 };
 use crate::decimal::Decimal;
 use crate::loops::Guide;
@@ -459,7 +460,24 @@ impl<'a> HealthCareClaim<'a> {
         let reference = set
             .implementation_reference()
             .unwrap_or_else(|| set.group_version());
-        Some(build(set.segments(), ClaimKind::from_reference(reference)))
+        // Subscribers per billing provider, so the large vectors are allocated once.
+        let mut hints = Vec::new();
+        for seg in set.segments().filter(|s| s.id() == b"HL") {
+            match seg.raw_element(3) {
+                b"20" => hints.push1(0usize),
+                b"22" => {
+                    if let Some(n) = hints.last_mut() {
+                        *n += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(build_with(
+            set.segments(),
+            ClaimKind::from_reference(reference),
+            hints,
+        ))
     }
 
     /// Every claim, in document order.
@@ -511,6 +529,8 @@ struct Builder<'a> {
     in_line: bool,
     in_drug: bool,
     in_adjudication: bool,
+    /// Expected subscribers of each billing provider (capacity hints).
+    hints: Vec<usize>,
 }
 
 /// Builds the model from an 837's segments (ST first when present).
@@ -518,9 +538,18 @@ pub(crate) fn build<'a, S: Seg<'a>>(
     segments: impl IntoIterator<Item = S>,
     kind: ClaimKind,
 ) -> HealthCareClaim<'a> {
+    build_with(segments, kind, Vec::new())
+}
+
+fn build_with<'a, S: Seg<'a>>(
+    segments: impl IntoIterator<Item = S>,
+    kind: ClaimKind,
+    hints: Vec<usize>,
+) -> HealthCareClaim<'a> {
     let mut b = Builder {
         out: HealthCareClaim {
             kind,
+            billing_providers: Vec::with_capacity(hints.len()),
             ..HealthCareClaim::default()
         },
         ctx: Ctx::default(),
@@ -532,6 +561,7 @@ pub(crate) fn build<'a, S: Seg<'a>>(
         in_line: false,
         in_drug: false,
         in_adjudication: false,
+        hints,
     };
     for (i, seg) in segments.into_iter().enumerate() {
         b.ctx.position = i;
@@ -544,7 +574,7 @@ pub(crate) fn build<'a, S: Seg<'a>>(
 impl<'a> Builder<'a> {
     fn billing(&mut self) -> &mut BillingProvider<'a> {
         if self.out.billing_providers.is_empty() {
-            self.out.billing_providers.push(BillingProvider::default());
+            self.out.billing_providers.push1(BillingProvider::default());
         }
         let n = self.out.billing_providers.len() - 1;
         &mut self.out.billing_providers[n]
@@ -553,7 +583,7 @@ impl<'a> Builder<'a> {
     fn subscriber(&mut self) -> &mut Subscriber<'a> {
         let b = self.billing();
         if b.subscribers.is_empty() {
-            b.subscribers.push(Subscriber::default());
+            b.subscribers.push1(Subscriber::default());
         }
         let n = b.subscribers.len() - 1;
         &mut b.subscribers[n]
@@ -562,7 +592,7 @@ impl<'a> Builder<'a> {
     fn patient(&mut self) -> &mut Patient<'a> {
         let s = self.subscriber();
         if s.patients.is_empty() {
-            s.patients.push(Patient::default());
+            s.patients.push1(Patient::default());
         }
         let n = s.patients.len() - 1;
         &mut s.patients[n]
@@ -579,7 +609,7 @@ impl<'a> Builder<'a> {
     fn claim(&mut self) -> &mut Claim<'a> {
         let claims = self.claims();
         if claims.is_empty() {
-            claims.push(Claim::default());
+            claims.push1(Claim::default());
         }
         let n = claims.len() - 1;
         &mut claims[n]
@@ -588,7 +618,7 @@ impl<'a> Builder<'a> {
     fn other(&mut self) -> &mut OtherSubscriber<'a> {
         let c = self.claim();
         if c.other_subscribers.is_empty() {
-            c.other_subscribers.push(OtherSubscriber::default());
+            c.other_subscribers.push1(OtherSubscriber::default());
         }
         let n = c.other_subscribers.len() - 1;
         &mut c.other_subscribers[n]
@@ -597,7 +627,7 @@ impl<'a> Builder<'a> {
     fn line(&mut self) -> &mut ServiceLine<'a> {
         let c = self.claim();
         if c.lines.is_empty() {
-            c.lines.push(ServiceLine::default());
+            c.lines.push1(ServiceLine::default());
         }
         let n = c.lines.len() - 1;
         &mut c.lines[n]
@@ -606,7 +636,7 @@ impl<'a> Builder<'a> {
     fn adjudication(&mut self) -> &mut LineAdjudication<'a> {
         let l = self.line();
         if l.adjudications.is_empty() {
-            l.adjudications.push(LineAdjudication::default());
+            l.adjudications.push1(LineAdjudication::default());
         }
         let n = l.adjudications.len() - 1;
         &mut l.adjudications[n]
@@ -659,7 +689,7 @@ impl<'a> Builder<'a> {
                     number: text(seg, 1),
                     ..ServiceLine::default()
                 };
-                self.claim().lines.push(line);
+                self.claim().lines.push1(line);
             }
             b"SV1" | b"SV2" | b"SV3" if self.in_claim => self.service(seg),
             b"SBR" => self.sbr(seg),
@@ -701,14 +731,14 @@ impl<'a> Builder<'a> {
                     paid_units: self.ctx.num(seg, 5),
                     ..LineAdjudication::default()
                 };
-                self.line().adjudications.push(adj);
+                self.line().adjudications.push1(adj);
             }
             b"TOO" if self.in_line => {
                 let tooth = Tooth {
                     code: text(seg, 2),
                     surfaces: components(seg, 3),
                 };
-                self.line().teeth.push(tooth);
+                self.line().teeth.push1(tooth);
             }
             b"CAS" if self.in_claim => {
                 let mut adj = Vec::new();
@@ -722,31 +752,31 @@ impl<'a> Builder<'a> {
             b"DTP" if self.in_claim => {
                 let d = date(seg);
                 if self.in_adjudication {
-                    self.adjudication().dates.push(d);
+                    self.adjudication().dates.push1(d);
                 } else if self.in_line {
-                    self.line().dates.push(d);
+                    self.line().dates.push1(d);
                 } else if self.in_other {
-                    self.other().dates.push(d);
+                    self.other().dates.push1(d);
                 } else {
-                    self.claim().dates.push(d);
+                    self.claim().dates.push1(d);
                 }
             }
             b"AMT" | b"QTY" if self.in_claim => {
                 let a = amount(&mut self.ctx, seg);
                 if self.in_line {
-                    self.line().amounts.push(a);
+                    self.line().amounts.push1(a);
                 } else if self.in_other {
-                    self.other().amounts.push(a);
+                    self.other().amounts.push1(a);
                 } else {
-                    self.claim().amounts.push(a);
+                    self.claim().amounts.push1(a);
                 }
             }
             b"NTE" if self.in_claim => {
                 let note = text(seg, 2);
                 if self.in_line {
-                    self.line().notes.push(note);
+                    self.line().notes.push1(note);
                 } else {
-                    self.claim().notes.push(note);
+                    self.claim().notes.push1(note);
                 }
             }
             b"REF" if self.at == At::Nothing && self.in_claim => {
@@ -756,9 +786,9 @@ impl<'a> Builder<'a> {
                         d.prescription = Some(r.value);
                     }
                 } else if self.in_line {
-                    self.line().references.push(r);
+                    self.line().references.push1(r);
                 } else {
-                    self.claim().references.push(r);
+                    self.claim().references.push1(r);
                 }
             }
             _ => {
@@ -780,21 +810,27 @@ impl<'a> Builder<'a> {
         match seg.raw(3) {
             b"20" => {
                 self.level = Level::Billing;
-                self.out.billing_providers.push(BillingProvider {
+                let hint = self
+                    .hints
+                    .get(self.out.billing_providers.len())
+                    .copied()
+                    .unwrap_or(0);
+                self.out.billing_providers.push1(BillingProvider {
                     hl_id: id,
+                    subscribers: Vec::with_capacity(hint),
                     ..BillingProvider::default()
                 });
             }
             b"22" => {
                 self.level = Level::Subscriber;
-                self.billing().subscribers.push(Subscriber {
+                self.billing().subscribers.push1(Subscriber {
                     hl_id: id,
                     ..Subscriber::default()
                 });
             }
             b"23" => {
                 self.level = Level::Patient;
-                self.subscriber().patients.push(Patient {
+                self.subscriber().patients.push1(Patient {
                     hl_id: id,
                     ..Patient::default()
                 });
@@ -810,15 +846,15 @@ impl<'a> Builder<'a> {
             self.in_adjudication = false;
             if self.in_line {
                 let p = party(seg, self.loop_id("2400", q));
-                self.line().providers.push(p);
+                self.line().providers.push1(p);
                 self.at = At::LineProvider;
             } else if self.in_other {
                 let p = party(seg, self.loop_id("2320", q));
-                self.other().parties.push(p);
+                self.other().parties.push1(p);
                 self.at = At::OtherParty;
             } else {
                 let p = party(seg, self.loop_id("2300", q));
-                self.claim().providers.push(p);
+                self.claim().providers.push1(p);
                 self.at = At::ClaimProvider;
             }
             return;
@@ -872,7 +908,7 @@ impl<'a> Builder<'a> {
             delay_reason: opt(seg, 20),
             ..Claim::default()
         };
-        self.claims().push(claim);
+        self.claims().push1(claim);
     }
 
     fn sbr<S: Seg<'a>>(&mut self, seg: &S) {
@@ -887,7 +923,7 @@ impl<'a> Builder<'a> {
                 claim_filing: opt(seg, 9),
                 ..OtherSubscriber::default()
             };
-            self.claim().other_subscribers.push(o);
+            self.claim().other_subscribers.push1(o);
             return;
         }
         let s = self.subscriber();
@@ -899,15 +935,23 @@ impl<'a> Builder<'a> {
     }
 
     fn service<S: Seg<'a>>(&mut self, seg: &S) {
+        // Read every number first (they may add problems), then fill the line in place.
+        let (charge_el, qty_el) = match seg.id() {
+            b"SV1" => (2, 4),
+            b"SV2" => (3, 5),
+            _ => (2, 6),
+        };
+        let charge = self.ctx.num(seg, charge_el);
+        let quantity = self.ctx.num(seg, qty_el);
         let id = seg.id();
-        let mut line = std::mem::take(self.line());
+        let line = self.line();
+        line.charge = charge;
+        line.quantity = quantity;
         match id {
             b"SV1" => {
                 line.kind = LineKind::Professional;
                 line.procedure = procedure(seg, 1);
-                line.charge = self.ctx.num(seg, 2);
                 line.unit = opt(seg, 3);
-                line.quantity = self.ctx.num(seg, 4);
                 line.place_of_service = opt(seg, 5);
                 line.diagnosis_pointers = components(seg, 7);
             }
@@ -915,21 +959,16 @@ impl<'a> Builder<'a> {
                 line.kind = LineKind::Institutional;
                 line.revenue_code = opt(seg, 1);
                 line.procedure = procedure(seg, 2);
-                line.charge = self.ctx.num(seg, 3);
                 line.unit = opt(seg, 4);
-                line.quantity = self.ctx.num(seg, 5);
             }
             _ => {
                 line.kind = LineKind::Dental;
                 line.procedure = procedure(seg, 1);
-                line.charge = self.ctx.num(seg, 2);
                 line.place_of_service = opt(seg, 3);
                 line.oral_cavity = components(seg, 4);
-                line.quantity = self.ctx.num(seg, 6);
                 line.diagnosis_pointers = components(seg, 11);
             }
         }
-        *self.line() = line;
     }
 
     fn hi<S: Seg<'a>>(&mut self, seg: &S) {
@@ -962,7 +1001,7 @@ impl<'a> Builder<'a> {
                         _ => {}
                     }
                 }
-                codes.push(h);
+                codes.push1(h);
             }
         }
         self.claim().diagnoses.extend(codes);

@@ -2,7 +2,8 @@
 
 use super::{
     components, date, opt, party, party_detail, procedure, reference, rejection, repetitions, text,
-    trace, Ctx, DateRef, Party, Problem, Procedure, Reference, Rejection, Seg, Text, Trace,
+    trace, Ctx, DateRef, Party, Problem, Procedure, PushExact, Reference, Rejection, Seg, Text,
+    Trace,
 };
 use crate::decimal::Decimal;
 use crate::view::TransactionSet;
@@ -318,7 +319,7 @@ pub(crate) fn build<'a, S: Seg<'a>>(
 
 fn last<T: Default>(v: &mut Vec<T>) -> &mut T {
     if v.is_empty() {
-        v.push(T::default());
+        v.push1(T::default());
     }
     let n = v.len() - 1;
     &mut v[n]
@@ -341,7 +342,7 @@ impl<'a> Builder<'a> {
         if self.level == Level::Dependent {
             let s = self.subscriber();
             if s.dependents.is_empty() {
-                s.dependents.push(Member {
+                s.dependents.push1(Member {
                     level: MemberLevel::Dependent,
                     ..Member::default()
                 });
@@ -406,11 +407,11 @@ impl<'a> Builder<'a> {
             b"HL" => self.hl(seg),
             b"NM1" => self.nm1(seg),
             b"TRN" if matches!(self.level, Level::Subscriber | Level::Dependent) => {
-                self.member().traces.push(trace(seg));
+                self.member().traces.push1(trace(seg));
             }
             b"AAA" => {
                 let r = rejection(seg);
-                self.rejections().push(r);
+                self.rejections().push1(r);
             }
             b"INS" if !self.in_2110 => {
                 let m = self.member();
@@ -427,7 +428,7 @@ impl<'a> Builder<'a> {
                     diagnosis_pointers: components(seg, 5),
                     ..Inquiry::default()
                 };
-                self.member().inquiries.push(q);
+                self.member().inquiries.push1(q);
             }
             b"EB" => {
                 self.in_2110 = true;
@@ -448,34 +449,34 @@ impl<'a> Builder<'a> {
                     procedure: procedure(seg, 13),
                     ..Benefit::default()
                 };
-                self.member().benefits.push(b);
+                self.member().benefits.push1(b);
             }
             b"MSG" if self.in_2110 && self.response() => {
                 let m = text(seg, 1);
-                self.benefit().messages.push(m);
+                self.benefit().messages.push1(m);
             }
             b"III" if self.in_2110 && self.response() => {
                 let pair = (text(seg, 1), text(seg, 2));
-                self.benefit().additional.push(pair);
+                self.benefit().additional.push1(pair);
             }
             b"LS" if self.in_2110 => self.in_ls = true,
             b"LE" => self.in_ls = false,
             b"DTP" if !self.in_ls => {
                 let d = date(seg);
                 if !self.in_2110 {
-                    self.member().dates.push(d);
+                    self.member().dates.push1(d);
                 } else if self.response() {
-                    self.benefit().dates.push(d);
+                    self.benefit().dates.push1(d);
                 } else {
-                    self.inquiry().dates.push(d);
+                    self.inquiry().dates.push1(d);
                 }
             }
             b"REF" if self.in_2110 && !self.in_ls => {
                 let r = reference(seg);
                 if self.response() {
-                    self.benefit().references.push(r);
+                    self.benefit().references.push1(r);
                 } else {
-                    self.inquiry().references.push(r);
+                    self.inquiry().references.push1(r);
                 }
             }
             _ => {
@@ -494,28 +495,28 @@ impl<'a> Builder<'a> {
         match seg.raw(3) {
             b"20" => {
                 self.level = Level::Source;
-                self.out.sources.push(InformationSource {
+                self.out.sources.push1(InformationSource {
                     hl_id,
                     ..InformationSource::default()
                 });
             }
             b"21" => {
                 self.level = Level::Receiver;
-                self.source().receivers.push(InformationReceiver {
+                self.source().receivers.push1(InformationReceiver {
                     hl_id,
                     ..InformationReceiver::default()
                 });
             }
             b"22" => {
                 self.level = Level::Subscriber;
-                self.receiver().subscribers.push(Member {
+                self.receiver().subscribers.push1(Member {
                     hl_id,
                     ..Member::default()
                 });
             }
             b"23" => {
                 self.level = Level::Dependent;
-                self.subscriber().dependents.push(Member {
+                self.subscriber().dependents.push1(Member {
                     level: MemberLevel::Dependent,
                     hl_id,
                     ..Member::default()
@@ -537,7 +538,7 @@ impl<'a> Builder<'a> {
         };
         let p = party(seg, loop_id);
         if self.in_ls {
-            self.benefit().entities.push(p);
+            self.benefit().entities.push1(p);
             return;
         }
         self.named = true;

@@ -363,6 +363,22 @@ impl<'a> Seg<'a> for &'a SegmentBuf {
     }
 }
 
+/// `push` that grows a vector 1, 2, 4… instead of starting at 4: most model lists hold
+/// one or two large items, and the default would allocate four.
+pub(crate) trait PushExact<T> {
+    fn push1(&mut self, item: T);
+}
+
+impl<T> PushExact<T> for Vec<T> {
+    #[inline]
+    fn push1(&mut self, item: T) {
+        if self.len() == self.capacity() {
+            self.reserve_exact(self.len().max(1));
+        }
+        self.push(item);
+    }
+}
+
 /// Collects number problems while a model is built.
 #[derive(Default)]
 pub(crate) struct Ctx {
@@ -376,7 +392,7 @@ impl Ctx {
         for (d, s) in segment.iter_mut().zip(id) {
             *d = *s;
         }
-        self.problems.push(Problem {
+        self.problems.push1(Problem {
             position: self.position,
             segment,
             element,
@@ -490,8 +506,8 @@ pub(crate) fn party_detail<'a, S: Seg<'a>>(p: &mut Party<'a>, seg: &S) -> bool {
             a.postal_code = opt(seg, 3);
             a.country = opt(seg, 4);
         }
-        b"REF" => p.references.push(reference(seg)),
-        b"PER" => p.contacts.push(contact(seg)),
+        b"REF" => p.references.push1(reference(seg)),
+        b"PER" => p.contacts.push1(contact(seg)),
         b"PRV" => p.taxonomy = opt(seg, 3),
         b"DMG" => p.demographics = Some(demographics(seg)),
         _ => return false,
@@ -510,7 +526,7 @@ pub(crate) fn contact<'a, S: Seg<'a>>(seg: &S) -> Contact<'a> {
     let mut numbers = Vec::new();
     for k in [3, 5, 7] {
         if let Some(q) = opt(seg, k) {
-            numbers.push((q, text(seg, k + 1)));
+            numbers.push1((q, text(seg, k + 1)));
         }
     }
     Contact {
@@ -563,7 +579,7 @@ pub(crate) fn procedure<'a, S: Seg<'a>>(seg: &S, n: usize) -> Option<Procedure<'
         match i {
             0 => p.qualifier = t,
             1 => p.code = t,
-            2..=5 if !t.is_empty() => p.modifiers.push(t),
+            2..=5 if !t.is_empty() => p.modifiers.push1(t),
             6 if !t.is_empty() => p.description = Some(t),
             _ => {}
         }
@@ -580,7 +596,7 @@ pub(crate) fn adjustments<'a, S: Seg<'a>>(ctx: &mut Ctx, seg: &S, out: &mut Vec<
         if reason.is_empty() && amount.is_none() {
             continue;
         }
-        out.push(Adjustment {
+        out.push1(Adjustment {
             group,
             reason,
             amount,

@@ -2,7 +2,8 @@
 
 use super::{
     adjustments, amount, comp, date, opt, party, party_detail, procedure, reference, text, trace,
-    Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure, Reference, Seg, Text, Trace,
+    Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure, PushExact, Reference, Seg, Text,
+    Trace,
 };
 use crate::decimal::Decimal;
 use crate::view::TransactionSet;
@@ -312,7 +313,11 @@ pub struct PlbAdjustment<'a> {
 impl<'a> Remittance<'a> {
     /// The model of an 835 transaction set; `None` when the set is not an 835.
     pub fn from_set(set: &TransactionSet<'a>) -> Option<Remittance<'a>> {
-        (set.id() == b"835").then(|| build(set.segments()))
+        if set.id() != b"835" {
+            return None;
+        }
+        let claims = set.segments().filter(|s| s.id() == b"CLP").count();
+        Some(build_with(set.segments(), claims))
     }
 }
 
@@ -327,7 +332,17 @@ enum At {
 
 /// Builds the model from an 835's segments (ST first when present).
 pub(crate) fn build<'a, S: Seg<'a>>(segments: impl IntoIterator<Item = S>) -> Remittance<'a> {
-    let mut out = Remittance::default();
+    build_with(segments, 0)
+}
+
+fn build_with<'a, S: Seg<'a>>(
+    segments: impl IntoIterator<Item = S>,
+    claims: usize,
+) -> Remittance<'a> {
+    let mut out = Remittance {
+        claims: Vec::with_capacity(claims),
+        ..Remittance::default()
+    };
     let mut ctx = Ctx::default();
     let mut at = At::Header;
     let mut lx: Option<Text<'a>> = None;
@@ -373,7 +388,7 @@ pub(crate) fn build<'a, S: Seg<'a>>(segments: impl IntoIterator<Item = S>) -> Re
             }
             b"CLP" => {
                 at = At::Claim;
-                out.claims.push(ClaimPayment {
+                out.claims.push1(ClaimPayment {
                     header_number: lx,
                     claim_id: text(seg, 1),
                     status: text(seg, 2),
@@ -400,7 +415,7 @@ pub(crate) fn build<'a, S: Seg<'a>>(segments: impl IntoIterator<Item = S>) -> Re
                     units_submitted: ctx.num(seg, 7),
                     ..ServicePayment::default()
                 };
-                claim(&mut out).lines.push(line);
+                claim(&mut out).lines.push1(line);
             }
             b"PLB" => {
                 at = At::Header;
@@ -413,13 +428,13 @@ pub(crate) fn build<'a, S: Seg<'a>>(segments: impl IntoIterator<Item = S>) -> Re
                     let Some(reason) = comp(seg, k, 1) else {
                         continue;
                     };
-                    plb.adjustments.push(PlbAdjustment {
+                    plb.adjustments.push1(PlbAdjustment {
                         reason,
                         reference: comp(seg, k, 2),
                         amount: ctx.num(seg, k + 1),
                     });
                 }
-                out.provider_adjustments.push(plb);
+                out.provider_adjustments.push1(plb);
             }
             b"CAS" if matches!(at, At::Claim | At::Line) => {
                 let mut adj = Vec::new();
@@ -430,7 +445,7 @@ pub(crate) fn build<'a, S: Seg<'a>>(segments: impl IntoIterator<Item = S>) -> Re
                     claim(&mut out).adjustments.extend(adj);
                 }
             }
-            b"NM1" if at == At::Claim => claim(&mut out).parties.push(party(seg, "2100")),
+            b"NM1" if at == At::Claim => claim(&mut out).parties.push1(party(seg, "2100")),
             b"MIA" if at == At::Claim => {
                 let mia = Inpatient {
                     covered_days: ctx.num(seg, 1),
@@ -462,40 +477,40 @@ pub(crate) fn build<'a, S: Seg<'a>>(segments: impl IntoIterator<Item = S>) -> Re
             b"DTM" => {
                 let d = date(seg);
                 match at {
-                    At::Claim => claim(&mut out).dates.push(d),
-                    At::Line => line(&mut out).dates.push(d),
-                    _ => out.dates.push(d),
+                    At::Claim => claim(&mut out).dates.push1(d),
+                    At::Line => line(&mut out).dates.push1(d),
+                    _ => out.dates.push1(d),
                 }
             }
             b"REF" => {
                 let r = reference(seg);
                 match at {
-                    At::Claim => claim(&mut out).references.push(r),
-                    At::Line => line(&mut out).references.push(r),
+                    At::Claim => claim(&mut out).references.push1(r),
+                    At::Line => line(&mut out).references.push1(r),
                     At::Payer => {
                         if let Some(p) = out.payer.as_mut() {
-                            p.references.push(r);
+                            p.references.push1(r);
                         }
                     }
                     At::Payee => {
                         if let Some(p) = out.payee.as_mut() {
-                            p.references.push(r);
+                            p.references.push1(r);
                         }
                     }
-                    At::Header => out.references.push(r),
+                    At::Header => out.references.push1(r),
                 }
             }
             b"AMT" | b"QTY" if matches!(at, At::Claim | At::Line) => {
                 let a = amount(&mut ctx, seg);
                 if at == At::Line {
-                    line(&mut out).amounts.push(a);
+                    line(&mut out).amounts.push1(a);
                 } else {
-                    claim(&mut out).amounts.push(a);
+                    claim(&mut out).amounts.push1(a);
                 }
             }
             b"LQ" if at == At::Line => {
                 if let Some(code) = opt(seg, 2) {
-                    line(&mut out).remark_codes.push(code);
+                    line(&mut out).remark_codes.push1(code);
                 }
             }
             _ => {
@@ -516,7 +531,7 @@ pub(crate) fn build<'a, S: Seg<'a>>(segments: impl IntoIterator<Item = S>) -> Re
 
 fn claim<'r, 'a>(out: &'r mut Remittance<'a>) -> &'r mut ClaimPayment<'a> {
     if out.claims.is_empty() {
-        out.claims.push(ClaimPayment::default());
+        out.claims.push1(ClaimPayment::default());
     }
     let n = out.claims.len() - 1;
     &mut out.claims[n]
@@ -525,7 +540,7 @@ fn claim<'r, 'a>(out: &'r mut Remittance<'a>) -> &'r mut ClaimPayment<'a> {
 fn line<'r, 'a>(out: &'r mut Remittance<'a>) -> &'r mut ServicePayment<'a> {
     let c = claim(out);
     if c.lines.is_empty() {
-        c.lines.push(ServicePayment::default());
+        c.lines.push1(ServicePayment::default());
     }
     let n = c.lines.len() - 1;
     &mut c.lines[n]
