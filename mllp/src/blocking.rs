@@ -199,6 +199,19 @@ pub(crate) const READ_CHUNK: usize = 16 * 1024;
 /// connection does not keep a big frame's memory.
 pub(crate) const SHRINK_ABOVE: usize = 4 * READ_CHUNK;
 
+/// Appends what a read brought to a connection's frame buffer. When it must grow, it
+/// grows fourfold (not the usual twofold), at most to what the decoder can ever hold
+/// (`max_frame` and one read): a big frame then passes through fewer, larger buffers,
+/// and fewer freed smaller ones stay resident in the allocator between connections.
+pub(crate) fn append(buf: &mut BytesMut, data: &[u8], max_frame: usize) {
+    if buf.capacity() - buf.len() < data.len() {
+        let limit = max_frame.saturating_add(2 * READ_CHUNK);
+        let want = buf.len().saturating_mul(4).clamp(READ_CHUNK, limit.max(READ_CHUNK));
+        buf.reserve(want.max(buf.len() + data.len()) - buf.len());
+    }
+    buf.extend_from_slice(data);
+}
+
 fn is_timeout(e: &io::Error) -> bool {
     matches!(
         e.kind(),
@@ -1390,7 +1403,7 @@ fn serve_connection(
                     }
                     admitted = true;
                 }
-                buf.extend_from_slice(&chunk[..n]);
+                append(&mut buf, &chunk[..n], config.frame.max_frame);
                 active = true;
             }
             Err(e) if is_timeout(&e) => {

@@ -730,7 +730,7 @@ async fn serve_connection(
                     return Ok(());
                 }
                 n => {
-                    buf.extend_from_slice(&chunk[..n]);
+                    crate::blocking::append(&mut buf, &chunk[..n], config.frame.max_frame);
                     last_activity = tokio::time::Instant::now();
                 }
             },
