@@ -34,7 +34,7 @@ fn loops(input: &str) -> (Vec<(String, &'static str)>, Option<Guide>, usize) {
     (out, set.guide(), tree.findings().len())
 }
 
-fn loop_of<'a>(rows: &'a [(String, &'static str)], prefix: &str) -> Vec<&'static str> {
+fn loop_of(rows: &[(String, &'static str)], prefix: &str) -> Vec<&'static str> {
     rows.iter()
         .filter(|(s, _)| s.starts_with(prefix))
         .map(|(_, l)| *l)
