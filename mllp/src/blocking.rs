@@ -206,7 +206,10 @@ pub(crate) const SHRINK_ABOVE: usize = 4 * READ_CHUNK;
 pub(crate) fn append(buf: &mut BytesMut, data: &[u8], max_frame: usize) {
     if buf.capacity() - buf.len() < data.len() {
         let limit = max_frame.saturating_add(2 * READ_CHUNK);
-        let want = buf.len().saturating_mul(4).clamp(READ_CHUNK, limit.max(READ_CHUNK));
+        let want = buf
+            .len()
+            .saturating_mul(4)
+            .clamp(READ_CHUNK, limit.max(READ_CHUNK));
         buf.reserve(want.max(buf.len() + data.len()) - buf.len());
     }
     buf.extend_from_slice(data);
