@@ -65,12 +65,18 @@
 //! exactly once reads committed messages from the store. A
 //! [`partition::PartitionedHandler`] keeps messages about one partition key (a patient)
 //! in order while different keys run in parallel, with bounded queues for backpressure.
+//! A message a client could not deliver under its retry policy (or that was refused with
+//! AE, AR, CE or CR) goes to the [`blocking::DeadLetter`] hook set in its configuration.
+//! With `hl7`, `AckMode::Enhanced` answers a message that asks for enhanced mode
+//! (MSH-15/MSH-16) with the commit acknowledgment, then the application acknowledgment;
+//! the clients read both, and a duplicate replays both from the store.
 //!
 //! ## Errors and privacy
 //!
 //! One [`Error`] type: an [`ErrorKind`] and, for framing, the stream offset of the frame
 //! concerned. No error, `Debug` output or counter carries message content: a [`Frame`]
-//! prints as `Data(<812 bytes>)`. [`metrics::Metrics`] receives counts and timings only.
+//! prints as `Data(<812 bytes>)`. [`metrics::Metrics`] receives counts, ACK codes,
+//! timings and the partition queue depth only; `tracing` spans carry the peer and MSH-10.
 //!
 //! ## Cargo features
 //!
