@@ -24,7 +24,7 @@ pub enum DecimalError {
     Empty,
     /// A byte that is not a digit, or a sign or decimal point in the wrong place.
     Invalid,
-    /// The value does not fit an `i64` mantissa, or has more than [`MAX_SCALE`]
+    /// The value does not fit an `i64` mantissa, or has more than 18
     /// fraction digits.
     Overflow,
 }
@@ -109,7 +109,7 @@ impl Decimal {
     /// `mantissa × 10^-scale`.
     ///
     /// # Errors
-    /// [`DecimalError::Overflow`] when `scale` exceeds [`MAX_SCALE`].
+    /// [`DecimalError::Overflow`] when `scale` exceeds 18.
     pub fn new(mantissa: i64, scale: u32) -> Result<Decimal, DecimalError> {
         if scale > MAX_SCALE as u32 {
             return Err(DecimalError::Overflow);
