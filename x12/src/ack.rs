@@ -8,6 +8,7 @@ use crate::view::{Interchange, Segment};
 
 /// TA104, the interchange acknowledgment code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub enum Ta1Status {
     /// `A`: accepted with no errors.
@@ -33,6 +34,7 @@ impl Ta1Status {
 ///
 /// `Debug` shows status and note code, never the control number, date or time.
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Ta1 {
     /// TA101: the interchange control number (ISA13) being acknowledged.
     pub control_number: String,

@@ -212,3 +212,23 @@ fn ta1_interchange_answers_each_interchange() {
         ]
     );
 }
+
+/// With the `serde` feature, inbound 999 and TA1 models serialize to JSON.
+#[cfg(feature = "serde")]
+#[test]
+fn acknowledgment_models_serialize() {
+    let bad = with_errors();
+    let input = p837(&[&bad]);
+    let doc = Document::parse(&input).unwrap();
+    let report = validate(&doc);
+    let group = doc.interchange(0).unwrap().groups().next().unwrap();
+    let ack = Ack999::for_group(&group, &report, 0, 0);
+    let json = serde_json::to_value(&ack).unwrap();
+    assert_eq!(json["status"], "Rejected");
+    assert_eq!(json["sets"][0]["segments"][0]["segment_id"], "N3");
+    assert_eq!(json["sets"][0]["segments"][1]["elements"][0]["code"], "7");
+    let ta1 = Ta1::for_interchange(&doc.interchange(0).unwrap());
+    let json = serde_json::to_value(&ta1).unwrap();
+    assert_eq!(json["status"], "Accepted");
+    assert_eq!(json["note"], "000");
+}
