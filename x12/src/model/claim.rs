@@ -741,12 +741,17 @@ impl<'a> Builder<'a> {
                 self.line().teeth.push1(tooth);
             }
             b"CAS" if self.in_claim => {
-                let mut adj = Vec::new();
+                let target = if self.in_adjudication {
+                    &mut self.adjudication().adjustments
+                } else {
+                    &mut self.other().adjustments
+                };
+                let mut adj = std::mem::take(target);
                 adjustments(&mut self.ctx, seg, &mut adj);
                 if self.in_adjudication {
-                    self.adjudication().adjustments.extend(adj);
+                    self.adjudication().adjustments = adj;
                 } else {
-                    self.other().adjustments.extend(adj);
+                    self.other().adjustments = adj;
                 }
             }
             b"DTP" if self.in_claim => {
@@ -972,7 +977,7 @@ impl<'a> Builder<'a> {
     }
 
     fn hi<S: Seg<'a>>(&mut self, seg: &S) {
-        let mut codes = Vec::new();
+        let mut codes = std::mem::take(&mut self.claim().diagnoses);
         for k in 1..=12 {
             let Some(e) = seg.element(k) else { break };
             for rep in e.repetitions() {
@@ -1004,6 +1009,6 @@ impl<'a> Builder<'a> {
                 codes.push1(h);
             }
         }
-        self.claim().diagnoses.extend(codes);
+        self.claim().diagnoses = codes;
     }
 }

@@ -150,10 +150,10 @@ pub struct ClaimPayment<'a> {
     pub parties: Vec<Party<'a>>,
     /// MIA.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub inpatient: Option<Inpatient<'a>>,
+    pub inpatient: Option<Box<Inpatient<'a>>>,
     /// MOA.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub outpatient: Option<Outpatient<'a>>,
+    pub outpatient: Option<Box<Outpatient<'a>>>,
     /// REF segments of 2100.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub references: Vec<Reference<'a>>,
@@ -437,13 +437,12 @@ fn build_with<'a, S: Seg<'a>>(
                 out.provider_adjustments.push1(plb);
             }
             b"CAS" if matches!(at, At::Claim | At::Line) => {
-                let mut adj = Vec::new();
-                adjustments(&mut ctx, seg, &mut adj);
-                if at == At::Line {
-                    line(&mut out).adjustments.extend(adj);
+                let target = if at == At::Line {
+                    &mut line(&mut out).adjustments
                 } else {
-                    claim(&mut out).adjustments.extend(adj);
-                }
+                    &mut claim(&mut out).adjustments
+                };
+                adjustments(&mut ctx, seg, target);
             }
             b"NM1" if at == At::Claim => claim(&mut out).parties.push1(party(seg, "2100")),
             b"MIA" if at == At::Claim => {
@@ -462,7 +461,7 @@ fn build_with<'a, S: Seg<'a>>(
                         .filter_map(|&k| opt(seg, k))
                         .collect(),
                 };
-                claim(&mut out).inpatient = Some(mia);
+                claim(&mut out).inpatient = Some(Box::new(mia));
             }
             b"MOA" if at == At::Claim => {
                 let moa = Outpatient {
@@ -472,7 +471,7 @@ fn build_with<'a, S: Seg<'a>>(
                     esrd_payment: ctx.num(seg, 8),
                     nonpayable_professional_component: ctx.num(seg, 9),
                 };
-                claim(&mut out).outpatient = Some(moa);
+                claim(&mut out).outpatient = Some(Box::new(moa));
             }
             b"DTM" => {
                 let d = date(seg);
