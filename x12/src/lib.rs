@@ -89,12 +89,23 @@
 //! ## Loops
 //!
 //! [`TransactionSet::loops`] rebuilds the implementation-guide loops of 837P
-//! (005010X222A1), 837I (005010X223A2), 835 (005010X221A1), 270/271 (005010X279A1) and
-//! 999 (005010X231A1) from static tables ([`LoopTree`]): qualifiers pick the loop (`NM1*85` is 2010AA, `NM1*87`
+//! (005010X222A1), 837I (005010X223A2), 837D (005010X224A2), 835 (005010X221A1), 270/271
+//! (005010X279A1) and 999 (005010X231A1) from static tables ([`LoopTree`]): qualifiers pick the loop (`NM1*85` is 2010AA, `NM1*87`
 //! 2010AB), HL02 picks the HL parent (so a 2300 claim sits under 2000B or 2000C), and a
 //! segment that fits nowhere or comes out of sequence stays in the nearest open loop and
 //! is reported as a [`LoopFinding`] with its IK304 code. Other transaction sets read as
 //! flat segment lists.
+//!
+//! ## Typed models and streaming units
+//!
+//! [`HealthCareClaim`] (837P/I/D), [`Remittance`] (835) and [`Eligibility`] (270/271)
+//! are typed models borrowed from the input (every text a [`model::Text`] view, every
+//! amount an exact [`Decimal`], never `f64`), built in one pass per transaction set;
+//! `Serialize` with the `serde` feature. [`UnitReader`] reads any `BufRead` one 837
+//! claim, 835 claim payment or 270/271 subscriber/dependent at a time, each [`Unit`]
+//! with its ancestor context (envelope headers, billing provider, subscriber, payer…)
+//! and its own model, in memory that does not grow with the file (a 1 GB 837P streams
+//! in about 2 MB of RSS).
 //!
 //! ## Writing
 //!
@@ -113,6 +124,7 @@
 //! ## Cargo features
 //!
 //! - `bytes` (default): `DocumentBuf`, a document owning its input as `bytes::Bytes`.
+//! - `serde`: `Serialize` for the typed models and [`Decimal`] (amounts as exact strings).
 //!
 //! ## Specifications
 //!
