@@ -113,6 +113,21 @@
 //! it with other delimiters and line endings; [`Writer`] builds interchanges, padding the
 //! ISA, numbering envelopes from a [`ControlNumbers`] allocator and computing SE01,
 //! GE01 and IEA01. [`Ta1`] turns an interchange's findings into the TA1 that answers it.
+//! The [`build`] module writes 837P, 837I and 270 transaction sets from typed input (HL
+//! numbering, CLM02 from the line charges).
+//!
+//! ## Validation and acknowledgments
+//!
+//! [`validate`] (or a configured [`Validator`]) checks every interchange, group and
+//! transaction set without stopping: SNIP 1 (envelopes, syntax, data types and lengths,
+//! X12 syntax notes), SNIP 2 (the guide's loops, required and situational segments and
+//! elements, repeats, X12-internal code values; tables generated from the pyx12 maps for
+//! 837P/837I/835/999 and written from the guides for 270/271) and SNIP 3 balancing
+//! (835 BPR02, CLP and SVC adjustments; 837 CLM02). External code sets (CARC, RARC,
+//! place of service, ...) come from a [`CodeListProvider`] you supply; none ships. Each
+//! [`Issue`] has its byte offset, position in the transaction set, element / component /
+//! repetition, loop id and the 999 IK3/IK4/IK5/AK9 or TA1 code. [`write_999`] and
+//! [`write_ta1`] answer a document; [`Ack999`] builds, writes and reads a 999.
 //!
 //! ## Errors and privacy
 //!
