@@ -62,7 +62,7 @@ fn generated_837p_claims_balance_and_borrow_from_the_input() {
             assert_eq!(c.providers[0].loop_id, "2310B");
             for l in &c.lines {
                 assert_eq!(l.kind, LineKind::Professional);
-                assert_eq!(l.procedure.as_ref().unwrap().modifiers, ["25"]);
+                assert_eq!(l.procedure.as_ref().unwrap().modifiers[..], ["25"]);
                 assert_eq!(l.dates[0].qualifier, "472");
             }
             // Zero-copy: the claim id points into the input.

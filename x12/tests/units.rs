@@ -21,6 +21,9 @@ fn units(input: &[u8], capacity: usize) -> Vec<carewire_x12::Unit> {
 fn each_837_claim_is_one_unit_equal_to_the_slice_model() {
     let input = gen::mixed(400_000, 700, 5);
     let doc = Document::parse(&input).unwrap();
+    // Declared before the slice models, which are compared with (and so borrow as
+    // long as) the unit models.
+    let all = units(&input, 4096);
     let mut slice_claims = Vec::new();
     let mut slice_payments = Vec::new();
     for set in doc
@@ -35,7 +38,6 @@ fn each_837_claim_is_one_unit_equal_to_the_slice_model() {
             slice_payments.extend(r.claims);
         }
     }
-    let all = units(&input, 4096);
     let claims: Vec<_> = all.iter().filter(|u| u.kind() == UnitKind::Claim).collect();
     let payments: Vec<_> = all
         .iter()

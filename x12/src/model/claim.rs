@@ -3,7 +3,7 @@
 use super::{
     adjustments, amount, comp, components, date, opt, party, party_detail, procedure, reference,
     text, Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure, PushExact, Reference, Seg,
-    Text,
+    SmallVec, Text,
 };
 use crate::decimal::Decimal;
 use crate::loops::Guide;
@@ -240,9 +240,9 @@ pub struct Claim<'a> {
     /// Every HI code in order: diagnoses (`ABK` principal, `ABF` other, `BK`/`BF` ICD-9;
     /// 837I also admitting `ABJ`, reason for visit `APR`, external cause `ABN`) and,
     /// in an 837I, procedure, occurrence, value and condition codes, told apart by
-    /// their qualifier.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
-    pub diagnoses: Vec<HealthCode<'a>>,
+    /// their qualifier. The first two are kept inline.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "SmallVec::is_empty"))]
+    pub diagnoses: SmallVec<[HealthCode<'a>; 2]>,
     /// 2310 loops (referring, rendering, service facility, supervising…), each with
     /// its loop id.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
@@ -364,18 +364,18 @@ pub struct ServiceLine<'a> {
     /// SV105 / SV303, the place of service.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub place_of_service: Option<Text<'a>>,
-    /// SV107 / SV311 components, the diagnosis code pointers.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
-    pub diagnosis_pointers: Vec<Text<'a>>,
+    /// SV107 / SV311 components, the diagnosis code pointers (up to four kept inline).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "SmallVec::is_empty"))]
+    pub diagnosis_pointers: SmallVec<[Text<'a>; 4]>,
     /// SV304 components, the oral cavity designation (837D).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub oral_cavity: Vec<Text<'a>>,
     /// TOO segments (837D).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub teeth: Vec<Tooth<'a>>,
-    /// DTP segments of 2400 (`472` service date).
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
-    pub dates: Vec<DateRef<'a>>,
+    /// DTP segments of 2400 (`472` service date; the first kept inline).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "SmallVec::is_empty"))]
+    pub dates: SmallVec<[DateRef<'a>; 1]>,
     /// REF segments of 2400.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub references: Vec<Reference<'a>>,
@@ -531,6 +531,9 @@ struct Builder<'a> {
     in_adjudication: bool,
     /// Expected subscribers of each billing provider (capacity hints).
     hints: Vec<usize>,
+    /// The current claim's service lines, built in place here (the buffer is reused
+    /// across claims) and moved into the claim, at its exact size, when it ends.
+    lines: Vec<ServiceLine<'a>>,
 }
 
 /// Builds the model from an 837's segments (ST first when present).
@@ -562,11 +565,13 @@ fn build_with<'a, S: Seg<'a>>(
         in_drug: false,
         in_adjudication: false,
         hints,
+        lines: Vec::new(),
     };
     for (i, seg) in segments.into_iter().enumerate() {
         b.ctx.position = i;
         b.segment(&seg);
     }
+    b.flush_lines();
     b.out.problems = b.ctx.problems;
     b.out
 }
@@ -625,12 +630,24 @@ impl<'a> Builder<'a> {
     }
 
     fn line(&mut self) -> &mut ServiceLine<'a> {
-        let c = self.claim();
-        if c.lines.is_empty() {
-            c.lines.push1(ServiceLine::default());
+        if self.lines.is_empty() {
+            self.lines.push(ServiceLine::default());
         }
-        let n = c.lines.len() - 1;
-        &mut c.lines[n]
+        let n = self.lines.len() - 1;
+        &mut self.lines[n]
+    }
+
+    /// Moves the lines built so far into the current claim (before the claim changes).
+    fn flush_lines(&mut self) {
+        if self.lines.is_empty() {
+            return;
+        }
+        let mut lines = std::mem::take(&mut self.lines);
+        let c = self.claim();
+        // Exact size; `append` leaves the buffer's capacity for the next claim.
+        c.lines.reserve_exact(lines.len());
+        c.lines.append(&mut lines);
+        self.lines = lines;
     }
 
     fn adjudication(&mut self) -> &mut LineAdjudication<'a> {
@@ -685,11 +702,8 @@ impl<'a> Builder<'a> {
                 self.in_drug = false;
                 self.in_adjudication = false;
                 self.at = At::Nothing;
-                let line = ServiceLine {
-                    number: text(seg, 1),
-                    ..ServiceLine::default()
-                };
-                self.claim().lines.push1(line);
+                self.lines.push(ServiceLine::default());
+                self.line().number = text(seg, 1);
             }
             b"SV1" | b"SV2" | b"SV3" if self.in_claim => self.service(seg),
             b"SBR" => self.sbr(seg),
@@ -805,6 +819,7 @@ impl<'a> Builder<'a> {
     }
 
     fn hl<S: Seg<'a>>(&mut self, seg: &S) {
+        self.flush_lines();
         self.in_claim = false;
         self.in_other = false;
         self.in_line = false;
@@ -893,6 +908,7 @@ impl<'a> Builder<'a> {
     }
 
     fn clm<S: Seg<'a>>(&mut self, seg: &S) {
+        self.flush_lines();
         self.in_claim = true;
         self.in_other = false;
         self.in_line = false;

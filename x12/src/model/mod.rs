@@ -14,9 +14,17 @@
 //! `Debug` of a model shows its shape and the length of each text, never the text.
 //! With the `serde` feature every model serializes (`Text` as a JSON string, `Decimal`
 //! as a JSON string holding the exact number; `None` and empty lists are left out).
+//!
+//! Lists that are short in practice (procedure modifiers, diagnosis pointers, a line's
+//! dates and adjustments, the first HI codes of a claim) are [`SmallVec`]s that keep
+//! their first items inline, so building a claim allocates little; they dereference to
+//! slices like a `Vec` and serialize the same way.
 
 use std::borrow::Cow;
 use std::fmt;
+
+/// The inline-first vector used by the short model lists (re-exported from `smallvec`).
+pub use smallvec::SmallVec;
 
 use crate::decimal::Decimal;
 use crate::stream::SegmentBuf;
@@ -275,9 +283,9 @@ pub struct Procedure<'a> {
     pub qualifier: Text<'a>,
     /// Component 2: the code.
     pub code: Text<'a>,
-    /// Components 3–6, non-empty ones.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
-    pub modifiers: Vec<Text<'a>>,
+    /// Components 3–6, non-empty ones (at most four, kept inline).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "SmallVec::is_empty"))]
+    pub modifiers: SmallVec<[Text<'a>; 4]>,
     /// Component 7.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub description: Option<Text<'a>>,
@@ -379,6 +387,13 @@ impl<T> PushExact<T> for Vec<T> {
     }
 }
 
+impl<A: smallvec::Array> PushExact<A::Item> for SmallVec<A> {
+    #[inline]
+    fn push1(&mut self, item: A::Item) {
+        self.push(item);
+    }
+}
+
 /// Collects number problems while a model is built.
 #[derive(Default)]
 pub(crate) struct Ctx {
@@ -443,14 +458,17 @@ pub(crate) fn comp<'a, S: Seg<'a>>(seg: &S, n: usize, c: usize) -> Option<Text<'
 }
 
 /// The non-empty components of the first repetition of element `n`.
-pub(crate) fn components<'a, S: Seg<'a>>(seg: &S, n: usize) -> Vec<Text<'a>> {
+pub(crate) fn components<'a, S: Seg<'a>, C: FromIterator<Text<'a>> + Default>(
+    seg: &S,
+    n: usize,
+) -> C {
     match seg.element(n) {
         Some(e) if !e.is_empty() => e
             .components()
             .map(|c| Text(c.raw()))
             .filter(|t| !t.is_empty())
             .collect(),
-        _ => Vec::new(),
+        _ => C::default(),
     }
 }
 
@@ -588,7 +606,11 @@ pub(crate) fn procedure<'a, S: Seg<'a>>(seg: &S, n: usize) -> Option<Procedure<'
 }
 
 /// Every (reason, amount, quantity) triplet of a CAS segment.
-pub(crate) fn adjustments<'a, S: Seg<'a>>(ctx: &mut Ctx, seg: &S, out: &mut Vec<Adjustment<'a>>) {
+pub(crate) fn adjustments<'a, S: Seg<'a>, V: PushExact<Adjustment<'a>>>(
+    ctx: &mut Ctx,
+    seg: &S,
+    out: &mut V,
+) {
     let group = text(seg, 1);
     for k in (2..=17).step_by(3) {
         let reason = text(seg, k);

@@ -2,8 +2,8 @@
 
 use super::{
     adjustments, amount, comp, date, opt, party, party_detail, procedure, reference, text, trace,
-    Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure, PushExact, Reference, Seg, Text,
-    Trace,
+    Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure, PushExact, Reference, Seg,
+    SmallVec, Text, Trace,
 };
 use crate::decimal::Decimal;
 use crate::view::TransactionSet;
@@ -157,9 +157,10 @@ pub struct ClaimPayment<'a> {
     /// REF segments of 2100.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub references: Vec<Reference<'a>>,
-    /// DTM segments of 2100 (`232`/`233` statement period, `050` received).
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
-    pub dates: Vec<DateRef<'a>>,
+    /// DTM segments of 2100 (`232`/`233` statement period, `050` received; the first
+    /// two kept inline).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "SmallVec::is_empty"))]
+    pub dates: SmallVec<[DateRef<'a>; 2]>,
     /// AMT and QTY segments of 2100.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub amounts: Vec<Amount<'a>>,
@@ -266,18 +267,19 @@ pub struct ServicePayment<'a> {
     /// SVC07, units submitted.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub units_submitted: Option<Decimal>,
-    /// DTM segments of 2110 (`472` service date, `150`/`151` period).
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
-    pub dates: Vec<DateRef<'a>>,
-    /// Line-level CAS adjustments.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
-    pub adjustments: Vec<Adjustment<'a>>,
+    /// DTM segments of 2110 (`472` service date, `150`/`151` period; the first kept
+    /// inline).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "SmallVec::is_empty"))]
+    pub dates: SmallVec<[DateRef<'a>; 1]>,
+    /// Line-level CAS adjustments (the first kept inline).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "SmallVec::is_empty"))]
+    pub adjustments: SmallVec<[Adjustment<'a>; 1]>,
     /// REF segments of 2110 (`6R` line item control number…).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub references: Vec<Reference<'a>>,
-    /// AMT and QTY segments of 2110 (`B6` allowed amount…).
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
-    pub amounts: Vec<Amount<'a>>,
+    /// AMT and QTY segments of 2110 (`B6` allowed amount…; the first kept inline).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "SmallVec::is_empty"))]
+    pub amounts: SmallVec<[Amount<'a>; 1]>,
     /// LQ02 remark codes (RARC).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub remark_codes: Vec<Text<'a>>,
@@ -346,6 +348,8 @@ fn build_with<'a, S: Seg<'a>>(
     let mut ctx = Ctx::default();
     let mut at = At::Header;
     let mut lx: Option<Text<'a>> = None;
+    // The current claim's lines, built in place and moved into the claim at its end.
+    let mut lines: Vec<ServicePayment<'a>> = Vec::new();
     for (i, seg) in segments.into_iter().enumerate() {
         ctx.position = i;
         let seg = &seg;
@@ -388,6 +392,7 @@ fn build_with<'a, S: Seg<'a>>(
             }
             b"CLP" => {
                 at = At::Claim;
+                flush_lines(&mut out, &mut lines);
                 out.claims.push1(ClaimPayment {
                     header_number: lx,
                     claim_id: text(seg, 1),
@@ -405,17 +410,15 @@ fn build_with<'a, S: Seg<'a>>(
             }
             b"SVC" => {
                 at = At::Line;
-                let line = ServicePayment {
-                    procedure: procedure(seg, 1),
-                    charge: ctx.num(seg, 2),
-                    paid: ctx.num(seg, 3),
-                    revenue_code: opt(seg, 4),
-                    units_paid: ctx.num(seg, 5),
-                    submitted_procedure: procedure(seg, 6),
-                    units_submitted: ctx.num(seg, 7),
-                    ..ServicePayment::default()
-                };
-                claim(&mut out).lines.push1(line);
+                lines.push(ServicePayment::default());
+                let l = line(&mut lines);
+                l.procedure = procedure(seg, 1);
+                l.charge = ctx.num(seg, 2);
+                l.paid = ctx.num(seg, 3);
+                l.revenue_code = opt(seg, 4);
+                l.units_paid = ctx.num(seg, 5);
+                l.submitted_procedure = procedure(seg, 6);
+                l.units_submitted = ctx.num(seg, 7);
             }
             b"PLB" => {
                 at = At::Header;
@@ -437,12 +440,11 @@ fn build_with<'a, S: Seg<'a>>(
                 out.provider_adjustments.push1(plb);
             }
             b"CAS" if matches!(at, At::Claim | At::Line) => {
-                let target = if at == At::Line {
-                    &mut line(&mut out).adjustments
+                if at == At::Line {
+                    adjustments(&mut ctx, seg, &mut line(&mut lines).adjustments);
                 } else {
-                    &mut claim(&mut out).adjustments
-                };
-                adjustments(&mut ctx, seg, target);
+                    adjustments(&mut ctx, seg, &mut claim(&mut out).adjustments);
+                }
             }
             b"NM1" if at == At::Claim => claim(&mut out).parties.push1(party(seg, "2100")),
             b"MIA" if at == At::Claim => {
@@ -477,7 +479,7 @@ fn build_with<'a, S: Seg<'a>>(
                 let d = date(seg);
                 match at {
                     At::Claim => claim(&mut out).dates.push1(d),
-                    At::Line => line(&mut out).dates.push1(d),
+                    At::Line => line(&mut lines).dates.push1(d),
                     _ => out.dates.push1(d),
                 }
             }
@@ -485,7 +487,7 @@ fn build_with<'a, S: Seg<'a>>(
                 let r = reference(seg);
                 match at {
                     At::Claim => claim(&mut out).references.push1(r),
-                    At::Line => line(&mut out).references.push1(r),
+                    At::Line => line(&mut lines).references.push1(r),
                     At::Payer => {
                         if let Some(p) = out.payer.as_mut() {
                             p.references.push1(r);
@@ -502,14 +504,14 @@ fn build_with<'a, S: Seg<'a>>(
             b"AMT" | b"QTY" if matches!(at, At::Claim | At::Line) => {
                 let a = amount(&mut ctx, seg);
                 if at == At::Line {
-                    line(&mut out).amounts.push1(a);
+                    line(&mut lines).amounts.push1(a);
                 } else {
                     claim(&mut out).amounts.push1(a);
                 }
             }
             b"LQ" if at == At::Line => {
                 if let Some(code) = opt(seg, 2) {
-                    line(&mut out).remark_codes.push1(code);
+                    line(&mut lines).remark_codes.push1(code);
                 }
             }
             _ => {
@@ -524,8 +526,20 @@ fn build_with<'a, S: Seg<'a>>(
             }
         }
     }
+    flush_lines(&mut out, &mut lines);
     out.problems = ctx.problems;
     out
+}
+
+/// Moves the lines built so far into the current claim, at their exact size.
+fn flush_lines<'a>(out: &mut Remittance<'a>, lines: &mut Vec<ServicePayment<'a>>) {
+    if lines.is_empty() {
+        return;
+    }
+    let c = claim(out);
+    // Exact size; `append` leaves the buffer's capacity for the next claim.
+    c.lines.reserve_exact(lines.len());
+    c.lines.append(lines);
 }
 
 fn claim<'r, 'a>(out: &'r mut Remittance<'a>) -> &'r mut ClaimPayment<'a> {
@@ -536,11 +550,10 @@ fn claim<'r, 'a>(out: &'r mut Remittance<'a>) -> &'r mut ClaimPayment<'a> {
     &mut out.claims[n]
 }
 
-fn line<'r, 'a>(out: &'r mut Remittance<'a>) -> &'r mut ServicePayment<'a> {
-    let c = claim(out);
-    if c.lines.is_empty() {
-        c.lines.push1(ServicePayment::default());
+fn line<'r, 'a>(lines: &'r mut Vec<ServicePayment<'a>>) -> &'r mut ServicePayment<'a> {
+    if lines.is_empty() {
+        lines.push(ServicePayment::default());
     }
-    let n = c.lines.len() - 1;
-    &mut c.lines[n]
+    let n = lines.len() - 1;
+    &mut lines[n]
 }
