@@ -1,9 +1,9 @@
 //! The 837 health care claim (professional, institutional, dental).
 
 use super::{
-    adjustments, amount, comp, components, date, opt, party, party_detail, procedure, reference,
-    text, Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure, PushExact, Reference, Seg,
-    SmallVec, Text,
+    adjustments, amount, comp, components, date, fill_party, opt, party_detail, procedure,
+    reference, text, Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure, PushExact,
+    Reference, Seg, SmallVec, Text,
 };
 use crate::decimal::Decimal;
 use crate::loops::Guide;
@@ -843,10 +843,10 @@ impl<'a> Builder<'a> {
             }
             b"22" => {
                 self.level = Level::Subscriber;
-                self.billing().subscribers.push1(Subscriber {
-                    hl_id: id,
-                    ..Subscriber::default()
-                });
+                let subscribers = &mut self.billing().subscribers;
+                subscribers.push1(Subscriber::default());
+                let n = subscribers.len() - 1;
+                subscribers[n].hl_id = id;
             }
             b"23" => {
                 self.level = Level::Patient;
@@ -864,19 +864,23 @@ impl<'a> Builder<'a> {
         if self.in_claim {
             self.in_drug = false;
             self.in_adjudication = false;
-            if self.in_line {
-                let p = party(seg, self.loop_id("2400", q));
-                self.line().providers.push1(p);
-                self.at = At::LineProvider;
+            let (parent, at) = if self.in_line {
+                ("2400", At::LineProvider)
             } else if self.in_other {
-                let p = party(seg, self.loop_id("2320", q));
-                self.other().parties.push1(p);
-                self.at = At::OtherParty;
+                ("2320", At::OtherParty)
             } else {
-                let p = party(seg, self.loop_id("2300", q));
-                self.claim().providers.push1(p);
-                self.at = At::ClaimProvider;
-            }
+                ("2300", At::ClaimProvider)
+            };
+            let loop_id = self.loop_id(parent, q);
+            let list = match at {
+                At::LineProvider => &mut self.line().providers,
+                At::OtherParty => &mut self.other().parties,
+                _ => &mut self.claim().providers,
+            };
+            list.push1(Party::default());
+            let n = list.len() - 1;
+            fill_party(&mut list[n], seg, loop_id);
+            self.at = at;
             return;
         }
         let (parent, at) = match (self.level, q) {
@@ -893,17 +897,18 @@ impl<'a> Builder<'a> {
                 return;
             }
         };
-        let p = Some(party(seg, self.loop_id(parent, q)));
-        match at {
-            At::Submitter => self.out.submitter = p,
-            At::Receiver => self.out.receiver = p,
-            At::Billing => self.billing().provider = p,
-            At::PayTo => self.billing().pay_to = p,
-            At::PayToPlan => self.billing().pay_to_plan = p,
-            At::SubscriberName => self.subscriber().subscriber = p,
-            At::Payer => self.subscriber().payer = p,
-            _ => self.patient().patient = p,
-        }
+        let loop_id = self.loop_id(parent, q);
+        let slot = match at {
+            At::Submitter => &mut self.out.submitter,
+            At::Receiver => &mut self.out.receiver,
+            At::Billing => &mut self.billing().provider,
+            At::PayTo => &mut self.billing().pay_to,
+            At::PayToPlan => &mut self.billing().pay_to_plan,
+            At::SubscriberName => &mut self.subscriber().subscriber,
+            At::Payer => &mut self.subscriber().payer,
+            _ => &mut self.patient().patient,
+        };
+        fill_party(slot.insert(Party::default()), seg, loop_id);
         self.at = at;
     }
 
@@ -915,21 +920,23 @@ impl<'a> Builder<'a> {
         self.in_drug = false;
         self.in_adjudication = false;
         self.at = At::Nothing;
-        let claim = Claim {
-            id: text(seg, 1),
-            charge: self.ctx.num(seg, 2),
-            place_of_service: comp(seg, 5, 1),
-            facility_code_qualifier: comp(seg, 5, 2),
-            frequency: comp(seg, 5, 3),
-            provider_signature: opt(seg, 6),
-            assignment: opt(seg, 7),
-            benefits_assignment: opt(seg, 8),
-            release_of_information: opt(seg, 9),
-            related_causes: components(seg, 11),
-            delay_reason: opt(seg, 20),
-            ..Claim::default()
-        };
-        self.claims().push1(claim);
+        // Built where it is stored (a `Claim` is large).
+        let charge = self.ctx.num(seg, 2);
+        let claims = self.claims();
+        claims.push1(Claim::default());
+        let n = claims.len() - 1;
+        let c = &mut claims[n];
+        c.id = text(seg, 1);
+        c.charge = charge;
+        c.place_of_service = comp(seg, 5, 1);
+        c.facility_code_qualifier = comp(seg, 5, 2);
+        c.frequency = comp(seg, 5, 3);
+        c.provider_signature = opt(seg, 6);
+        c.assignment = opt(seg, 7);
+        c.benefits_assignment = opt(seg, 8);
+        c.release_of_information = opt(seg, 9);
+        c.related_causes = components(seg, 11);
+        c.delay_reason = opt(seg, 20);
     }
 
     fn sbr<S: Seg<'a>>(&mut self, seg: &S) {
@@ -993,7 +1000,10 @@ impl<'a> Builder<'a> {
     }
 
     fn hi<S: Seg<'a>>(&mut self, seg: &S) {
-        let mut codes = std::mem::take(&mut self.claim().diagnoses);
+        // The codes go straight into the claim; the (small) problem list is set aside
+        // meanwhile.
+        let mut ctx = std::mem::take(&mut self.ctx);
+        let codes = &mut self.claim().diagnoses;
         for k in 1..=12 {
             let Some(e) = seg.element(k) else { break };
             for rep in e.repetitions() {
@@ -1013,7 +1023,7 @@ impl<'a> Builder<'a> {
                             h.amount = match crate::Decimal::parse(t.raw()) {
                                 Ok(v) => Some(v),
                                 Err(_) => {
-                                    self.ctx.problem(seg.id(), k, Some(5));
+                                    ctx.problem(seg.id(), k, Some(5));
                                     None
                                 }
                             }
@@ -1022,9 +1032,9 @@ impl<'a> Builder<'a> {
                         _ => {}
                     }
                 }
-                codes.push1(h);
+                codes.push(h);
             }
         }
-        self.claim().diagnoses = codes;
+        self.ctx = ctx;
     }
 }

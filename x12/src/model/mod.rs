@@ -485,28 +485,29 @@ pub(crate) fn repetitions<'a, S: Seg<'a>>(seg: &S, n: usize) -> Vec<Text<'a>> {
 }
 
 pub(crate) fn party<'a, S: Seg<'a>>(seg: &S, loop_id: &'static str) -> Party<'a> {
+    let mut p = Party::default();
+    fill_party(&mut p, seg, loop_id);
+    p
+}
+
+/// Fills the NM1/N1 fields of `p` (a default party) in place: a `Party` is large, and
+/// building it where it is stored saves a copy.
+pub(crate) fn fill_party<'a, S: Seg<'a>>(p: &mut Party<'a>, seg: &S, loop_id: &'static str) {
+    p.loop_id = loop_id;
+    p.entity = text(seg, 1);
     if seg.id() == b"N1" {
-        return Party {
-            loop_id,
-            entity: text(seg, 1),
-            name: opt(seg, 2),
-            id_qualifier: opt(seg, 3),
-            id: opt(seg, 4),
-            ..Party::default()
-        };
+        p.name = opt(seg, 2);
+        p.id_qualifier = opt(seg, 3);
+        p.id = opt(seg, 4);
+        return;
     }
-    Party {
-        loop_id,
-        entity: text(seg, 1),
-        entity_type: opt(seg, 2),
-        name: opt(seg, 3),
-        first_name: opt(seg, 4),
-        middle_name: opt(seg, 5),
-        suffix: opt(seg, 7),
-        id_qualifier: opt(seg, 8),
-        id: opt(seg, 9),
-        ..Party::default()
-    }
+    p.entity_type = opt(seg, 2);
+    p.name = opt(seg, 3);
+    p.first_name = opt(seg, 4);
+    p.middle_name = opt(seg, 5);
+    p.suffix = opt(seg, 7);
+    p.id_qualifier = opt(seg, 8);
+    p.id = opt(seg, 9);
 }
 
 /// Applies N3, N4, REF, PER, PRV or DMG to `p`; false for any other segment.

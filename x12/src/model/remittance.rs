@@ -1,9 +1,9 @@
 //! The 835 health care claim payment/advice.
 
 use super::{
-    adjustments, amount, comp, date, opt, party, party_detail, procedure, reference, text, trace,
-    Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure, PushExact, Reference, Seg,
-    SmallVec, Text, Trace,
+    adjustments, amount, comp, date, fill_party, opt, party, party_detail, procedure, reference,
+    text, trace, Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure, PushExact, Reference,
+    Seg, SmallVec, Text, Trace,
 };
 use crate::decimal::Decimal;
 use crate::view::TransactionSet;
@@ -393,20 +393,20 @@ fn build_with<'a, S: Seg<'a>>(
             b"CLP" => {
                 at = At::Claim;
                 flush_lines(&mut out, &mut lines);
-                out.claims.push1(ClaimPayment {
-                    header_number: lx,
-                    claim_id: text(seg, 1),
-                    status: text(seg, 2),
-                    charge: ctx.num(seg, 3),
-                    paid: ctx.num(seg, 4),
-                    patient_responsibility: ctx.num(seg, 5),
-                    filing_indicator: opt(seg, 6),
-                    payer_claim_control_number: opt(seg, 7),
-                    facility_type: opt(seg, 8),
-                    frequency: opt(seg, 9),
-                    drg: opt(seg, 11),
-                    ..ClaimPayment::default()
-                });
+                // Built where it is stored (a `ClaimPayment` is large).
+                out.claims.push1(ClaimPayment::default());
+                let c = claim(&mut out);
+                c.header_number = lx;
+                c.claim_id = text(seg, 1);
+                c.status = text(seg, 2);
+                c.charge = ctx.num(seg, 3);
+                c.paid = ctx.num(seg, 4);
+                c.patient_responsibility = ctx.num(seg, 5);
+                c.filing_indicator = opt(seg, 6);
+                c.payer_claim_control_number = opt(seg, 7);
+                c.facility_type = opt(seg, 8);
+                c.frequency = opt(seg, 9);
+                c.drg = opt(seg, 11);
             }
             b"SVC" => {
                 at = At::Line;
@@ -446,7 +446,12 @@ fn build_with<'a, S: Seg<'a>>(
                     adjustments(&mut ctx, seg, &mut claim(&mut out).adjustments);
                 }
             }
-            b"NM1" if at == At::Claim => claim(&mut out).parties.push1(party(seg, "2100")),
+            b"NM1" if at == At::Claim => {
+                let parties = &mut claim(&mut out).parties;
+                parties.push1(Party::default());
+                let n = parties.len() - 1;
+                fill_party(&mut parties[n], seg, "2100");
+            }
             b"MIA" if at == At::Claim => {
                 let mia = Inpatient {
                     covered_days: ctx.num(seg, 1),
