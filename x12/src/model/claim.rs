@@ -2,8 +2,8 @@
 
 use super::{
     adjustments, amount, comp, components, date, fill_party, opt, party_detail, procedure,
-    reference, text, Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure, PushExact,
-    Reference, Seg, SmallVec, Text,
+    reference, set_procedure, text, Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure,
+    PushExact, Reference, Seg, SmallVec, Text,
 };
 use crate::decimal::Decimal;
 use crate::loops::Guide;
@@ -534,6 +534,8 @@ struct Builder<'a> {
     /// The current claim's service lines, built in place here (the buffer is reused
     /// across claims) and moved into the claim, at its exact size, when it ends.
     lines: Vec<ServiceLine<'a>>,
+    /// Loop ids already looked up: (parent, NM101 padded with NULs, loop id); at most 32.
+    loop_ids: Vec<(&'static str, [u8; 3], &'static str)>,
 }
 
 /// Builds the model from an 837's segments (ST first when present).
@@ -566,6 +568,7 @@ fn build_with<'a, S: Seg<'a>>(
         in_adjudication: false,
         hints,
         lines: Vec::new(),
+        loop_ids: Vec::new(),
     };
     for (i, seg) in segments.into_iter().enumerate() {
         b.ctx.position = i;
@@ -676,8 +679,29 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn loop_id(&self, parent: &str, q: &[u8]) -> &'static str {
-        self.guide.map_or("", |g| g.child_loop(parent, "NM1", q))
+    /// The loop an NM1 with qualifier `q` opens under `parent`, remembered per
+    /// (parent, qualifier): looking it up in the guide's tables costs more than the NM1.
+    fn loop_id(&mut self, parent: &'static str, q: &[u8]) -> &'static str {
+        let Some(g) = self.guide else { return "" };
+        if q.len() > 3 {
+            return g.child_loop(parent, "NM1", q);
+        }
+        let mut key = [0u8; 3];
+        for (k, b) in key.iter_mut().zip(q) {
+            *k = *b;
+        }
+        if let Some(&(_, _, id)) = self
+            .loop_ids
+            .iter()
+            .find(|(p, k, _)| *k == key && *p == parent)
+        {
+            return id;
+        }
+        let id = g.child_loop(parent, "NM1", q);
+        if self.loop_ids.len() < 32 {
+            self.loop_ids.push((parent, key, id));
+        }
+        id
     }
 
     fn segment<S: Seg<'a>>(&mut self, seg: &S) {
@@ -978,7 +1002,7 @@ impl<'a> Builder<'a> {
         match id {
             b"SV1" => {
                 line.kind = LineKind::Professional;
-                line.procedure = procedure(seg, 1);
+                set_procedure(&mut line.procedure, seg, 1);
                 line.unit = opt(seg, 3);
                 line.place_of_service = opt(seg, 5);
                 line.diagnosis_pointers = components(seg, 7);
@@ -986,12 +1010,12 @@ impl<'a> Builder<'a> {
             b"SV2" => {
                 line.kind = LineKind::Institutional;
                 line.revenue_code = opt(seg, 1);
-                line.procedure = procedure(seg, 2);
+                set_procedure(&mut line.procedure, seg, 2);
                 line.unit = opt(seg, 4);
             }
             _ => {
                 line.kind = LineKind::Dental;
-                line.procedure = procedure(seg, 1);
+                set_procedure(&mut line.procedure, seg, 1);
                 line.place_of_service = opt(seg, 3);
                 line.oral_cavity = components(seg, 4);
                 line.diagnosis_pointers = components(seg, 11);

@@ -591,8 +591,19 @@ pub(crate) fn amount<'a, S: Seg<'a>>(ctx: &mut Ctx, seg: &S) -> Amount<'a> {
 
 /// A composite procedure code in element `n`; `None` when the element is empty.
 pub(crate) fn procedure<'a, S: Seg<'a>>(seg: &S, n: usize) -> Option<Procedure<'a>> {
-    let e = seg.element(n).filter(|e| !e.is_empty())?;
-    let mut p = Procedure::default();
+    let mut p = None;
+    set_procedure(&mut p, seg, n);
+    p
+}
+
+/// Sets `slot` to the composite procedure code in element `n` (`None` when the element
+/// is empty), building it in place.
+pub(crate) fn set_procedure<'a, S: Seg<'a>>(slot: &mut Option<Procedure<'a>>, seg: &S, n: usize) {
+    let Some(e) = seg.element(n).filter(|e| !e.is_empty()) else {
+        *slot = None;
+        return;
+    };
+    let p = slot.insert(Procedure::default());
     for (i, c) in e.components().enumerate() {
         let t = Text(c.raw());
         match i {
@@ -603,7 +614,6 @@ pub(crate) fn procedure<'a, S: Seg<'a>>(seg: &S, n: usize) -> Option<Procedure<'
             _ => {}
         }
     }
-    Some(p)
 }
 
 /// Every (reason, amount, quantity) triplet of a CAS segment.

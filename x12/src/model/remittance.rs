@@ -1,9 +1,9 @@
 //! The 835 health care claim payment/advice.
 
 use super::{
-    adjustments, amount, comp, date, fill_party, opt, party, party_detail, procedure, reference,
-    text, trace, Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure, PushExact, Reference,
-    Seg, SmallVec, Text, Trace,
+    adjustments, amount, comp, date, fill_party, opt, party, party_detail, reference,
+    set_procedure, text, trace, Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure,
+    PushExact, Reference, Seg, SmallVec, Text, Trace,
 };
 use crate::decimal::Decimal;
 use crate::view::TransactionSet;
@@ -412,12 +412,12 @@ fn build_with<'a, S: Seg<'a>>(
                 at = At::Line;
                 lines.push(ServicePayment::default());
                 let l = line(&mut lines);
-                l.procedure = procedure(seg, 1);
+                set_procedure(&mut l.procedure, seg, 1);
                 l.charge = ctx.num(seg, 2);
                 l.paid = ctx.num(seg, 3);
                 l.revenue_code = opt(seg, 4);
                 l.units_paid = ctx.num(seg, 5);
-                l.submitted_procedure = procedure(seg, 6);
+                set_procedure(&mut l.submitted_procedure, seg, 6);
                 l.units_submitted = ctx.num(seg, 7);
             }
             b"PLB" => {
