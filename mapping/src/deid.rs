@@ -1,0 +1,1 @@
+//! De-identification of HL7 v2 messages.

@@ -1,0 +1,1 @@
+//! The FHIR R4 JSON output model and the mapping report.

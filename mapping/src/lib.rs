@@ -1,0 +1,24 @@
+//! # carewire-mapping
+//!
+//! HL7 v2, X12 and DICOM to FHIR R4 JSON (and FHIR back to HL7 v2), with a report of
+//! everything that could not be mapped; de-identification of HL7 v2 and FHIR; and the
+//! routing helpers an integration engine needs around those conversions.
+//!
+//! Modules:
+//! - [`fhir`]: the FHIR R4 JSON output model (resources, Bundle, deterministic ids,
+//!   time-zone policy) and the mapping report.
+//! - [`v2`]: HL7 v2 → FHIR R4 following the HL7 v2-to-FHIR implementation guide.
+//! - [`deid`]: de-identification of HL7 v2 messages (remove, keyed hash, per-patient date
+//!   shift).
+//! - [`route`]: match messages on type, trigger, sender, receiver or any path value and
+//!   fan out to named destinations.
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+pub mod deid;
+pub mod fhir;
+pub mod route;
+pub mod v2;

@@ -1,0 +1,1 @@
+//! Routing helpers: match messages and fan out to named destinations.
