@@ -146,8 +146,9 @@ pub struct ClaimPayment<'a> {
     pub adjustments: Vec<Adjustment<'a>>,
     /// NM1 segments: patient (`QC`), insured (`IL`), corrected patient (`74`), rendering
     /// provider (`82`), crossover carrier (`TT`), corrected priority payer (`PR`)…
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
-    pub parties: Vec<Party<'a>>,
+    /// The first is kept inline.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "SmallVec::is_empty"))]
+    pub parties: SmallVec<[Party<'a>; 1]>,
     /// MIA.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub inpatient: Option<Box<Inpatient<'a>>>,
