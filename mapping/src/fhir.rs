@@ -1,1 +1,840 @@
 //! The FHIR R4 JSON output model and the mapping report.
+//!
+//! # Design
+//!
+//! Conversions write JSON directly: there is no intermediate `serde_json::Value` tree.
+//! A [`BundleBuilder`] owns one text arena; each resource is written into it with a
+//! [`Json`] writer (escape-correct, commas handled, empty objects and arrays removed as
+//! FHIR requires: an element is either absent or has content), and
+//! [`BundleBuilder::finish`] copies the resources into the Bundle text in one pass. A
+//! conversion therefore allocates the arena, the output and a few small bookkeeping
+//! vectors — about twice the output size.
+//!
+//! # Resource ids and references
+//!
+//! Ids are deterministic: [`resource_id`] hashes the resource type and a business key
+//! (for a Patient the first identifier's system and value, for an Observation the
+//! filler order number and the OBX set id, …) with two 64-bit FNV-1a hashes
+//! (offset bases `0xcbf29ce484222325` and `0x84222325cbf29ce4`, prime `0x100000001b3`)
+//! and formats the 128 bits as a UUID (version nibble 8, "custom", RFC 9562 §5.8). The same
+//! input gives the same ids on every run, machine and version of this crate (a change of
+//! the hash would be a breaking change). Each entry has `fullUrl = urn:uuid:<id>`, the
+//! resource's `id` is the same `<id>`, and references are written as `urn:uuid:<id>`, so
+//! they resolve inside every Bundle type. Resources with the same type and key are
+//! written once ([`BundleBuilder::contains`]): the practitioner named in PV1-7, ORC-12
+//! and OBR-16 becomes one Practitioner.
+//!
+//! Bundle types ([`BundleType`]): `message` (a MessageHeader, built from MSH, is the
+//! first entry and `Bundle.timestamp` comes from MSH-7), `transaction` and `batch`
+//! (each entry has `request { method: PUT, url: Type/id }`, an idempotent upsert).
+//!
+//! # Times
+//!
+//! HL7 TS/DTM values keep their precision (year, month, day, …, fractional seconds).
+//! FHIR R4 `dateTime` has two rules HL7 does not: a value with a time must carry a UTC
+//! offset, and a time must have seconds (regex `T([01][0-9]|2[0-3]):[0-5][0-9]:…`). So:
+//! - a value with hours or minutes but no seconds is padded with `:00` (`202401011230`
+//!   → `2024-01-01T12:30:00…`). This does not change the instant, only its stated
+//!   precision; it is documented here and not reported;
+//! - a value with a time but no offset follows the [`TzPolicy`]: [`TzPolicy::Error`]
+//!   fails the conversion, [`TzPolicy::AssumeOffset`] appends the given offset,
+//!   [`TzPolicy::DateOnly`] keeps the date and drops the time (reported as
+//!   [`ReportKind::PrecisionReduced`]).
+//!
+//! `instant` (Bundle.timestamp, Provenance.recorded) needs seconds and an offset; a
+//! value with less than day precision cannot become an instant and is reported.
+//!
+//! # The report
+//!
+//! Every conversion returns a [`Report`]: each non-empty v2 field, component or
+//! repetition that was not mapped, each unknown code, each value that could not be
+//! converted — by location (`PID-11[2].4`) and reason, never by value. With
+//! [`MapConfig::strict`] any report item turns the conversion into an
+//! [`Error::Strict`].
+
+use std::collections::HashMap;
+use std::fmt;
+
+use carewire_hl7::datatypes::{DateTime, Precision};
+
+// ---------------------------------------------------------------------------------------
+// Configuration and errors
+// ---------------------------------------------------------------------------------------
+
+/// What to do with a date/time that has a time of day but no UTC offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TzPolicy {
+    /// Fail the conversion ([`ErrorKind::MissingOffset`]).
+    #[default]
+    Error,
+    /// Assume this offset, in minutes east of UTC (`-720..=840`), e.g. `-300` for -05:00.
+    AssumeOffset(i16),
+    /// Keep only the date (reported as [`ReportKind::PrecisionReduced`]).
+    DateOnly,
+}
+
+impl TzPolicy {
+    /// Parses `+HH:MM`/`-HH:MM` (also `+HHMM`, `Z`) into [`TzPolicy::AssumeOffset`].
+    pub fn parse_offset(s: &str) -> Option<TzPolicy> {
+        let b = s.as_bytes();
+        if b == b"Z" {
+            return Some(TzPolicy::AssumeOffset(0));
+        }
+        let sign: i16 = match b.first()? {
+            b'+' => 1,
+            b'-' => -1,
+            _ => return None,
+        };
+        let digits: Vec<u8> = b[1..].iter().copied().filter(|c| *c != b':').collect();
+        if digits.len() != 4 || !digits.iter().all(u8::is_ascii_digit) || b.len() > 6 {
+            return None;
+        }
+        let d = |i: usize| i16::from(digits[i] - b'0');
+        let (h, m) = (d(0) * 10 + d(1), d(2) * 10 + d(3));
+        let total = sign * (h * 60 + m);
+        (m < 60 && (-720..=840).contains(&total)).then_some(TzPolicy::AssumeOffset(total))
+    }
+}
+
+/// The FHIR Bundle type to produce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum BundleType {
+    /// `message`: MessageHeader first (from MSH).
+    #[default]
+    Message,
+    /// `transaction`: every entry has a `PUT Type/id` request.
+    Transaction,
+    /// `batch`: as transaction, processed independently by the server.
+    Batch,
+}
+
+impl BundleType {
+    fn code(self) -> &'static str {
+        match self {
+            BundleType::Message => "message",
+            BundleType::Transaction => "transaction",
+            BundleType::Batch => "batch",
+        }
+    }
+}
+
+/// Conversion settings.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MapConfig {
+    /// Time-zone policy for TS/DTM values without an offset.
+    pub tz: TzPolicy,
+    /// Bundle type.
+    pub bundle_type: BundleType,
+    /// Turn any report item into an error.
+    pub strict: bool,
+}
+
+impl MapConfig {
+    /// Default settings with `tz`.
+    pub fn with_tz(tz: TzPolicy) -> MapConfig {
+        MapConfig {
+            tz,
+            ..MapConfig::default()
+        }
+    }
+}
+
+/// What went wrong in a conversion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input is not a parseable HL7 v2 message.
+    Parse,
+    /// The message type is not supported.
+    UnsupportedMessage,
+    /// A required segment is missing.
+    MissingSegment,
+    /// A date/time with a time of day has no offset and the policy is [`TzPolicy::Error`].
+    MissingOffset,
+    /// Strict mode and the report is not empty (the first item's kind is kept).
+    Strict(ReportKind),
+}
+
+/// A conversion error: a kind and a location (`PID-7`, `MSH-9`), never a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    location: String,
+}
+
+impl Error {
+    /// A new error.
+    pub fn new(kind: ErrorKind, location: impl Into<String>) -> Error {
+        Error {
+            kind,
+            location: location.into(),
+        }
+    }
+    /// The kind.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+    /// Where (`PID-7`), or empty.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            ErrorKind::Parse => "message does not parse",
+            ErrorKind::UnsupportedMessage => "unsupported message type",
+            ErrorKind::MissingSegment => "required segment missing",
+            ErrorKind::MissingOffset => "date/time has a time but no utc offset",
+            ErrorKind::Strict(k) => return write!(f, "strict mode: {} at {}", k, self.location),
+        };
+        if self.location.is_empty() {
+            f.write_str(what)
+        } else {
+            write!(f, "{what} at {}", self.location)
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+// ---------------------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------------------
+
+/// Why a report item exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReportKind {
+    /// A non-empty field, component or subcomponent that no mapping consumed.
+    NotMapped,
+    /// A whole segment that no mapping consumed (Z-segments, unsupported segments).
+    SegmentNotMapped,
+    /// A repetition beyond what the FHIR element can hold (e.g. a second PID-7).
+    TruncatedRepetition,
+    /// A code not in the table the mapping uses (the table id, e.g. `0001`).
+    UnknownCode(&'static str),
+    /// A value that could not be converted (bad date, bad number).
+    InvalidValue,
+    /// A value written with less precision than sent (time dropped by `DateOnly`).
+    PrecisionReduced,
+}
+
+impl fmt::Display for ReportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReportKind::NotMapped => f.write_str("not mapped"),
+            ReportKind::SegmentNotMapped => f.write_str("segment not mapped"),
+            ReportKind::TruncatedRepetition => f.write_str("repetition truncated"),
+            ReportKind::UnknownCode(t) => write!(f, "unknown code in table {t}"),
+            ReportKind::InvalidValue => f.write_str("invalid value"),
+            ReportKind::PrecisionReduced => f.write_str("precision reduced"),
+        }
+    }
+}
+
+/// One report item: a location and a reason. Never holds a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportItem {
+    /// Where, in HL7 path syntax: `PID-11[2].4`, `ZPI`, `OBX[3]-5` for the third OBX.
+    pub location: String,
+    /// Why.
+    pub kind: ReportKind,
+}
+
+impl fmt::Display for ReportItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.kind)
+    }
+}
+
+/// Everything a conversion could not map.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    items: Vec<ReportItem>,
+}
+
+impl Report {
+    /// The items, in message order.
+    pub fn items(&self) -> &[ReportItem] {
+        &self.items
+    }
+    /// True when everything was mapped.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+    /// Adds an item.
+    pub fn push(&mut self, location: impl Into<String>, kind: ReportKind) {
+        self.items.push(ReportItem {
+            location: location.into(),
+            kind,
+        });
+    }
+    /// True when an item with this exact location exists.
+    pub fn contains(&self, location: &str) -> bool {
+        self.items.iter().any(|i| i.location == location)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for i in &self.items {
+            writeln!(f, "{i}")?;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// JSON writer
+// ---------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy)]
+struct Frame {
+    /// Arena length before the container's key/comma: the rollback point.
+    rollback: usize,
+    /// Whether the parent had no member yet before this container.
+    parent_first: bool,
+}
+
+/// A streaming JSON writer over a `String`.
+///
+/// Members with empty string values are skipped, and objects/arrays that end with no
+/// member are removed together with their key (FHIR: elements are absent or have
+/// content). Strings are trimmed (FHIR strings have no leading/trailing whitespace) and
+/// escaped per RFC 8259.
+pub struct Json<'a> {
+    out: &'a mut String,
+    stack: Vec<Frame>,
+    first: bool,
+}
+
+impl<'a> Json<'a> {
+    /// A writer appending to `out`, positioned inside an object that already has
+    /// members when `has_members` is true.
+    pub fn new(out: &'a mut String, has_members: bool) -> Json<'a> {
+        Json {
+            out,
+            stack: Vec::new(),
+            first: !has_members,
+        }
+    }
+
+    fn sep(&mut self) {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+    }
+
+    fn key(&mut self, key: Option<&str>) {
+        self.sep();
+        if let Some(k) = key {
+            self.out.push('"');
+            self.out.push_str(k);
+            self.out.push_str("\":");
+        }
+    }
+
+    fn open(&mut self, key: Option<&str>, c: char) {
+        let frame = Frame {
+            rollback: self.out.len(),
+            parent_first: self.first,
+        };
+        self.key(key);
+        self.out.push(c);
+        self.stack.push(frame);
+        self.first = true;
+    }
+
+    fn close(&mut self, c: char) {
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        if self.first {
+            // Nothing was written inside: remove the container and its key.
+            self.out.truncate(frame.rollback);
+            self.first = frame.parent_first;
+        } else {
+            self.out.push(c);
+            self.first = false;
+        }
+    }
+
+    /// Opens an object (member `key`, or an array item when `None`).
+    pub fn obj(&mut self, key: Option<&str>) {
+        self.open(key, '{');
+    }
+    /// Closes the innermost object.
+    pub fn end_obj(&mut self) {
+        self.close('}');
+    }
+    /// Opens an array.
+    pub fn arr(&mut self, key: Option<&str>) {
+        self.open(key, '[');
+    }
+    /// Closes the innermost array.
+    pub fn end_arr(&mut self) {
+        self.close(']');
+    }
+
+    /// A string member (skipped when empty after trimming).
+    pub fn str(&mut self, key: Option<&str>, value: &str) {
+        let v = value.trim();
+        if v.is_empty() {
+            return;
+        }
+        self.key(key);
+        escape_into(self.out, v);
+    }
+
+    /// A member whose value is already JSON (a number, `true`).
+    pub fn raw(&mut self, key: Option<&str>, json: &str) {
+        if json.is_empty() {
+            return;
+        }
+        self.key(key);
+        self.out.push_str(json);
+    }
+
+    /// A string member written from pieces (no trimming; skipped when all are empty).
+    pub fn concat(&mut self, key: Option<&str>, parts: &[&str]) {
+        if parts.iter().all(|p| p.is_empty()) {
+            return;
+        }
+        self.key(key);
+        self.out.push('"');
+        for p in parts {
+            escape_body(self.out, p);
+        }
+        self.out.push('"');
+    }
+
+    /// A reference member `{ "reference": "urn:uuid:<id>" }`.
+    pub fn reference(&mut self, key: Option<&str>, id: &ResourceId) {
+        self.obj(key);
+        self.concat(Some("reference"), &["urn:uuid:", id.as_str()]);
+        self.end_obj();
+    }
+
+    /// A coding object (skipped when code and display are empty).
+    pub fn coding(&mut self, system: &str, code: &str, display: &str) {
+        self.obj(None);
+        if !code.trim().is_empty() || !display.trim().is_empty() {
+            self.str(Some("system"), system);
+        }
+        self.str(Some("code"), code);
+        self.str(Some("display"), display);
+        self.end_obj();
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+pub fn escape_into(out: &mut String, s: &str) {
+    out.push('"');
+    escape_body(out, s);
+    out.push('"');
+}
+
+fn escape_body(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Ids
+// ---------------------------------------------------------------------------------------
+
+/// A deterministic resource id: a UUID-formatted 128-bit hash (36 ASCII characters).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResourceId([u8; 36]);
+
+impl ResourceId {
+    /// The id text.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+impl fmt::Debug for ResourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ResourceId({})", self.as_str())
+    }
+}
+
+impl fmt::Display for ResourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+fn fnv(mut h: u64, parts: &[&str]) -> u64 {
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            // A unit separator between parts, so ("ab","c") differs from ("a","bc").
+            h ^= 0x1f;
+            h = h.wrapping_mul(FNV_PRIME);
+        }
+        for &b in p.as_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(FNV_PRIME);
+        }
+    }
+    h
+}
+
+/// The deterministic id of a resource of type `rtype` with business key `key` (parts
+/// are separated before hashing). See the module docs for the hash.
+pub fn resource_id(rtype: &str, key: &[&str]) -> ResourceId {
+    let mut parts: Vec<&str> = Vec::with_capacity(key.len() + 1);
+    parts.push(rtype);
+    parts.extend_from_slice(key);
+    let a = fnv(0xcbf2_9ce4_8422_2325, &parts);
+    let b = fnv(0x8422_2325_cbf2_9ce4, &parts);
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&a.to_be_bytes());
+    bytes[8..].copy_from_slice(&b.to_be_bytes());
+    bytes[6] = (bytes[6] & 0x0f) | 0x80; // version 8 (custom)
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 9562 variant
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [b'-'; 36];
+    let mut j = 0;
+    for (i, byte) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            j += 1;
+        }
+        out[j] = HEX[usize::from(byte >> 4)];
+        out[j + 1] = HEX[usize::from(byte & 15)];
+        j += 2;
+    }
+    ResourceId(out)
+}
+
+// ---------------------------------------------------------------------------------------
+// Bundle builder
+// ---------------------------------------------------------------------------------------
+
+struct Entry {
+    rtype: &'static str,
+    id: ResourceId,
+    start: usize,
+    end: usize,
+}
+
+/// Collects resources (deduplicated by id) and writes the Bundle.
+pub struct BundleBuilder {
+    arena: String,
+    entries: Vec<Entry>,
+    seen: HashMap<ResourceId, usize>,
+    open: Option<(&'static str, ResourceId, usize)>,
+    header: Option<usize>,
+}
+
+impl Default for BundleBuilder {
+    fn default() -> Self {
+        BundleBuilder::new()
+    }
+}
+
+impl BundleBuilder {
+    /// An empty builder.
+    pub fn new() -> BundleBuilder {
+        BundleBuilder {
+            arena: String::with_capacity(4096),
+            entries: Vec::new(),
+            seen: HashMap::new(),
+            open: None,
+            header: None,
+        }
+    }
+
+    /// True when a resource with this id has been added.
+    pub fn contains(&self, id: &ResourceId) -> bool {
+        self.seen.contains_key(id)
+    }
+
+    /// Number of resources.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there is no resource.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Starts a resource: returns a writer positioned inside the resource object after
+    /// `resourceType` and `id`; call [`BundleBuilder::end`] when done. Returns `None`
+    /// when a resource with the same id exists (deduplication) — write nothing then.
+    pub fn begin(&mut self, rtype: &'static str, id: ResourceId) -> Option<Json<'_>> {
+        if self.seen.contains_key(&id) {
+            return None;
+        }
+        let start = self.arena.len();
+        self.arena.push_str("{\"resourceType\":\"");
+        self.arena.push_str(rtype);
+        self.arena.push_str("\",\"id\":\"");
+        self.arena.push_str(id.as_str());
+        self.arena.push('"');
+        self.open = Some((rtype, id, start));
+        Some(Json::new(&mut self.arena, true))
+    }
+
+    /// Ends the resource started by [`BundleBuilder::begin`].
+    pub fn end(&mut self) {
+        if let Some((rtype, id, start)) = self.open.take() {
+            self.arena.push('}');
+            self.seen.insert(id, self.entries.len());
+            if rtype == "MessageHeader" && self.header.is_none() {
+                self.header = Some(self.entries.len());
+            }
+            self.entries.push(Entry {
+                rtype,
+                id,
+                start,
+                end: self.arena.len(),
+            });
+        }
+    }
+
+    /// Writes the Bundle JSON. `id` becomes `Bundle.id`; `timestamp` (an instant) is
+    /// written when given. With [`BundleType::Message`] the MessageHeader is the first
+    /// entry.
+    pub fn finish(&self, bundle_type: BundleType, id: &ResourceId, timestamp: &str) -> String {
+        let mut out = String::with_capacity(self.arena.len() + 160 * self.entries.len() + 128);
+        out.push_str("{\"resourceType\":\"Bundle\",\"id\":\"");
+        out.push_str(id.as_str());
+        out.push_str("\",\"type\":\"");
+        out.push_str(bundle_type.code());
+        out.push('"');
+        if !timestamp.is_empty() {
+            out.push_str(",\"timestamp\":");
+            escape_into(&mut out, timestamp);
+        }
+        out.push_str(",\"entry\":[");
+        let order = self
+            .header
+            .filter(|_| bundle_type == BundleType::Message)
+            .into_iter()
+            .chain((0..self.entries.len()).filter(|i| {
+                Some(*i) != self.header.filter(|_| bundle_type == BundleType::Message)
+            }));
+        for (n, i) in order.enumerate() {
+            let Some(e) = self.entries.get(i) else {
+                continue;
+            };
+            if n > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"fullUrl\":\"urn:uuid:");
+            out.push_str(e.id.as_str());
+            out.push_str("\",\"resource\":");
+            out.push_str(self.arena.get(e.start..e.end).unwrap_or("{}"));
+            if bundle_type != BundleType::Message {
+                out.push_str(",\"request\":{\"method\":\"PUT\",\"url\":\"");
+                out.push_str(e.rtype);
+                out.push('/');
+                out.push_str(e.id.as_str());
+                out.push_str("\"}");
+            }
+            out.push('}');
+        }
+        out.push_str("]}");
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Times
+// ---------------------------------------------------------------------------------------
+
+/// Outcome of converting a TS/DTM value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TimeOutcome {
+    /// A FHIR dateTime, written as is.
+    Ok(String),
+    /// Written with the time dropped ([`TzPolicy::DateOnly`]).
+    Reduced(String),
+}
+
+fn push_2(out: &mut String, v: u32) {
+    out.push(char::from(b'0' + (v / 10 % 10) as u8));
+    out.push(char::from(b'0' + (v % 10) as u8));
+}
+
+fn push_offset(out: &mut String, minutes: i32) {
+    if minutes == 0 {
+        out.push('Z');
+        return;
+    }
+    out.push(if minutes < 0 { '-' } else { '+' });
+    let m = minutes.unsigned_abs();
+    push_2(out, m / 60);
+    out.push(':');
+    push_2(out, m % 60);
+}
+
+fn push_date(out: &mut String, dt: &DateTime) {
+    let y = dt.year().clamp(0, 9999) as u32;
+    push_2(out, y / 100);
+    push_2(out, y % 100);
+    if let Some(m) = dt.month() {
+        out.push('-');
+        push_2(out, m);
+        if let Some(d) = dt.day() {
+            out.push('-');
+            push_2(out, d);
+        }
+    }
+}
+
+/// Converts a parsed TS/DTM to a FHIR R4 `dateTime` under `tz`.
+///
+/// # Errors
+///
+/// [`ErrorKind::MissingOffset`] (with an empty location: the caller adds it) when the
+/// value has a time, no offset, and `tz` is [`TzPolicy::Error`].
+pub fn fhir_datetime(dt: &DateTime, tz: TzPolicy) -> Result<TimeOutcome, ErrorKind> {
+    let mut out = String::with_capacity(29);
+    push_date(&mut out, dt);
+    if dt.precision() <= Precision::Day {
+        return Ok(TimeOutcome::Ok(out));
+    }
+    let offset = match (dt.offset(), tz) {
+        (Some(o), _) => o.local_minus_utc() / 60,
+        (None, TzPolicy::AssumeOffset(m)) => i32::from(m),
+        (None, TzPolicy::DateOnly) => return Ok(TimeOutcome::Reduced(out)),
+        (None, TzPolicy::Error) => return Err(ErrorKind::MissingOffset),
+    };
+    out.push('T');
+    push_2(&mut out, dt.hour().unwrap_or(0));
+    out.push(':');
+    push_2(&mut out, dt.minute().unwrap_or(0));
+    out.push(':');
+    // FHIR requires seconds whenever a time is present: pad with :00.
+    push_2(&mut out, dt.second().unwrap_or(0).min(60));
+    if let Precision::Fraction(n) = dt.precision() {
+        let nanos = dt.nanosecond().unwrap_or(0) % 1_000_000_000;
+        let digits = format!("{nanos:09}");
+        out.push('.');
+        out.push_str(digits.get(..usize::from(n.clamp(1, 4))).unwrap_or("0"));
+    }
+    push_offset(&mut out, offset);
+    Ok(TimeOutcome::Ok(out))
+}
+
+/// Converts a parsed TS/DTM to a FHIR `instant` (seconds and offset required; a value
+/// with only a date or coarser is `None`; missing seconds are padded).
+///
+/// # Errors
+///
+/// As [`fhir_datetime`].
+pub fn fhir_instant(dt: &DateTime, tz: TzPolicy) -> Result<Option<String>, ErrorKind> {
+    if dt.precision() <= Precision::Day {
+        return Ok(None);
+    }
+    match fhir_datetime(dt, tz)? {
+        TimeOutcome::Ok(s) => Ok(Some(s)),
+        TimeOutcome::Reduced(_) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writer_omits_empty_containers() {
+        let mut s = String::new();
+        let mut j = Json::new(&mut s, false);
+        j.obj(None);
+        j.str(Some("a"), "x\"y\n\u{1}");
+        j.arr(Some("empty"));
+        j.obj(None);
+        j.str(Some("b"), "  ");
+        j.end_obj();
+        j.end_arr();
+        j.raw(Some("n"), "1");
+        j.end_obj();
+        assert_eq!(s, r#"{"a":"x\"y\n\u0001","n":1}"#);
+    }
+
+    #[test]
+    fn ids_are_stable() {
+        let a = resource_id("Patient", &["urn:oid:1.2.3", "123"]);
+        assert_eq!(a, resource_id("Patient", &["urn:oid:1.2.3", "123"]));
+        assert_ne!(a, resource_id("Patient", &["urn:oid:1.2.3", "124"]));
+        assert_eq!(a.as_str().len(), 36);
+        assert_eq!(&a.as_str()[14..15], "8");
+    }
+
+    #[test]
+    fn tz_offsets_parse() {
+        assert_eq!(
+            TzPolicy::parse_offset("-05:00"),
+            Some(TzPolicy::AssumeOffset(-300))
+        );
+        assert_eq!(
+            TzPolicy::parse_offset("+0530"),
+            Some(TzPolicy::AssumeOffset(330))
+        );
+        assert_eq!(TzPolicy::parse_offset("5"), None);
+    }
+
+    #[test]
+    fn datetimes() -> Result<(), Box<dyn std::error::Error>> {
+        let dt = DateTime::parse(b"202401021230")?;
+        assert_eq!(
+            fhir_datetime(&dt, TzPolicy::AssumeOffset(-300)),
+            Ok(TimeOutcome::Ok("2024-01-02T12:30:00-05:00".into()))
+        );
+        assert_eq!(
+            fhir_datetime(&dt, TzPolicy::Error),
+            Err(ErrorKind::MissingOffset)
+        );
+        assert_eq!(
+            fhir_datetime(&dt, TzPolicy::DateOnly),
+            Ok(TimeOutcome::Reduced("2024-01-02".into()))
+        );
+        let dt = DateTime::parse(b"20240102123005.12+0000")?;
+        assert_eq!(
+            fhir_datetime(&dt, TzPolicy::Error),
+            Ok(TimeOutcome::Ok("2024-01-02T12:30:05.12Z".into()))
+        );
+        let dt = DateTime::parse(b"198007")?;
+        assert_eq!(
+            fhir_datetime(&dt, TzPolicy::Error),
+            Ok(TimeOutcome::Ok("1980-07".into()))
+        );
+        Ok(())
+    }
+}
