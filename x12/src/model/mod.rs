@@ -18,7 +18,9 @@
 //! Lists that are short in practice (procedure modifiers, diagnosis pointers, a line's
 //! dates and adjustments, the first HI codes of a claim) are [`SmallVec`]s that keep
 //! their first items inline, so building a claim allocates little; they dereference to
-//! slices like a `Vec` and serialize the same way.
+//! slices like a `Vec` and serialize the same way. Unlike a `Vec`, a `SmallVec` of
+//! borrowed items needs what it borrows to outlive it when it is dropped: keep the input
+//! (and any other model compared with this one) declared before the model.
 
 use std::borrow::Cow;
 use std::fmt;
