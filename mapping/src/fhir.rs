@@ -50,7 +50,7 @@
 //! repetition that was not mapped, each unknown code, each value that could not be
 //! converted — by location (`PID-11[2].4`) and reason, never by value. With
 //! [`MapConfig::strict`] any report item turns the conversion into an
-//! [`Error::Strict`].
+//! [`ErrorKind::Strict`] error.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -626,16 +626,27 @@ impl BundleBuilder {
         }
     }
 
-    /// Writes the Bundle JSON. `id` becomes `Bundle.id`; `timestamp` (an instant) is
-    /// written when given. With [`BundleType::Message`] the MessageHeader is the first
-    /// entry.
-    pub fn finish(&self, bundle_type: BundleType, id: &ResourceId, timestamp: &str) -> String {
+    /// Writes the Bundle JSON. `id` becomes `Bundle.id`; `timestamp` (an instant) and
+    /// `identifier` (`Bundle.identifier.value`, e.g. MSH-10) are written when not empty.
+    /// With [`BundleType::Message`] the MessageHeader is the first entry.
+    pub fn finish(
+        &self,
+        bundle_type: BundleType,
+        id: &ResourceId,
+        timestamp: &str,
+        identifier: &str,
+    ) -> String {
         let mut out = String::with_capacity(self.arena.len() + 160 * self.entries.len() + 128);
         out.push_str("{\"resourceType\":\"Bundle\",\"id\":\"");
         out.push_str(id.as_str());
         out.push_str("\",\"type\":\"");
         out.push_str(bundle_type.code());
         out.push('"');
+        if !identifier.is_empty() {
+            out.push_str(",\"identifier\":{\"value\":");
+            escape_into(&mut out, identifier);
+            out.push('}');
+        }
         if !timestamp.is_empty() {
             out.push_str(",\"timestamp\":");
             escape_into(&mut out, timestamp);

@@ -1,1 +1,2650 @@
 //! HL7 v2 → FHIR R4 (HL7 v2-to-FHIR implementation guide).
+//!
+//! [`to_fhir`] converts one HL7 v2 message into a FHIR R4 Bundle (JSON text) and a
+//! [`Report`] of everything it did not map.
+//!
+//! ```
+//! use carewire_mapping::fhir::{MapConfig, TzPolicy};
+//! use carewire_mapping::v2::to_fhir;
+//!
+//! let msg = b"MSH|^~\\&|ADT|HOSP|EHR|HOSP|20240101120000+0100||ADT^A01^ADT_A01|MSG1|P|2.5.1\r\
+//! PID|1||123^^^HOSP&1.2.3&ISO^MR||Doe^Jane||19800101|F\r\
+//! PV1|1|I|ICU^101^A\r";
+//! let out = to_fhir(msg, &MapConfig::with_tz(TzPolicy::Error))?;
+//! assert!(out.json.starts_with("{\"resourceType\":\"Bundle\""));
+//! assert!(out.report.is_empty());
+//! # Ok::<(), carewire_mapping::fhir::Error>(())
+//! ```
+//!
+//! # Messages
+//!
+//! ADT A01, A02, A03, A04, A05, A08, A11, A28, A31, A40 and ORU R01 (several OBR groups).
+//! Other messages fail with [`ErrorKind::UnsupportedMessage`].
+//!
+//! # Segments
+//!
+//! | segment | resource |
+//! |---|---|
+//! | MSH | MessageHeader (+ sender/receiver Organization), Bundle.timestamp/identifier |
+//! | EVN | Provenance (recorded EVN-2, reason EVN-4, agent EVN-5 or MSH-4, occurred EVN-6) |
+//! | PID, PD1 | Patient (+ general practitioner) |
+//! | NK1 | RelatedPerson |
+//! | PV1, PV2 | Encounter (+ Location, Practitioner) |
+//! | AL1 | AllergyIntolerance |
+//! | DG1 | Condition |
+//! | PR1 | Procedure |
+//! | IN1 | Coverage (+ payor Organization) |
+//! | ORC, OBR, NTE | ServiceRequest + DiagnosticReport |
+//! | OBX, NTE | Observation (value\[x\] from OBX-2) |
+//! | MRG | (A40) Patient.link replaces → the merged identifier |
+//!
+//! Which fields and components each mapping reads is written down in one table per
+//! segment (`SPECS` in the source); every non-empty field, repetition or component
+//! outside it is reported as [`ReportKind::NotMapped`] or
+//! [`ReportKind::TruncatedRepetition`], and every segment without a mapping as
+//! [`ReportKind::SegmentNotMapped`]. Structural fields (MSH-1, MSH-2, MSH-9, MSH-12,
+//! set ids) are consumed by the conversion itself.
+//!
+//! # Code tables
+//!
+//! 0001 administrative sex → `Patient.gender`; 0004 patient class → `Encounter.class`
+//! (v3-ActCode, or v2-0004 for codes without a v3 equivalent); 0078 abnormal flags →
+//! `Observation.interpretation` (v3-ObservationInterpretation); 0085 result status →
+//! `Observation.status`; 0123 → `DiagnosticReport.status`; 0203 identifier type →
+//! `Identifier.type` (v2-0203). Codes outside a table are reported as
+//! [`ReportKind::UnknownCode`]. Coding systems named in CWE.3 (`LN`, `SCT`, `I10`,
+//! `HL70203`, …) become their FHIR URIs; an unknown name is reported and the coding is
+//! written without a system.
+//!
+//! # Endpoints
+//!
+//! `MessageHeader.source.endpoint` is required by FHIR R4; HL7 v2 has no URL for an
+//! application, so it is `urn:oid:<MSH-3.2>` when MSH-3 carries an ISO OID and
+//! `urn:hl7v2:app:<MSH-3.1>` (characters outside `[A-Za-z0-9.-]` replaced by `-`)
+//! otherwise.
+
+use std::borrow::Cow;
+
+use carewire_hl7::datatypes::DateTime;
+use carewire_hl7::{Message, Repetition, Segment, Value};
+
+use crate::fhir::{
+    fhir_datetime, fhir_instant, resource_id, BundleBuilder, Error, ErrorKind, Json, MapConfig,
+    Report, ReportKind, ResourceId, TimeOutcome,
+};
+
+/// The result of a conversion: the Bundle JSON and the report.
+#[derive(Clone)]
+pub struct Conversion {
+    /// The FHIR R4 Bundle, JSON text.
+    pub json: String,
+    /// What was not mapped.
+    pub report: Report,
+}
+
+impl std::fmt::Debug for Conversion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conversion")
+            .field("json_len", &self.json.len())
+            .field("report_items", &self.report.len())
+            .finish()
+    }
+}
+
+/// Parses `input` as HL7 v2 and converts it (see [`convert`]).
+///
+/// # Errors
+///
+/// [`ErrorKind::Parse`] when the input does not parse; otherwise as [`convert`].
+pub fn to_fhir(input: &[u8], config: &MapConfig) -> Result<Conversion, Error> {
+    let msg = Message::parse(input).map_err(|_| Error::new(ErrorKind::Parse, ""))?;
+    convert(&msg, config)
+}
+
+/// Converts a parsed message into a FHIR R4 Bundle and a report.
+///
+/// # Errors
+///
+/// [`ErrorKind::UnsupportedMessage`] for message types outside the list in the module
+/// docs, [`ErrorKind::MissingSegment`] when PID is missing, [`ErrorKind::MissingOffset`]
+/// under [`crate::fhir::TzPolicy::Error`], and [`ErrorKind::Strict`] in strict mode when
+/// the report is not empty.
+pub fn convert(msg: &Message<'_>, config: &MapConfig) -> Result<Conversion, Error> {
+    let header = msg.header();
+    let mtype = header.message_type().unwrap_or_default();
+    let trigger = header.trigger_event().unwrap_or_default();
+    let kind = match (mtype.as_ref(), trigger.as_ref()) {
+        ("ADT", "A01" | "A02" | "A03" | "A04" | "A05" | "A08" | "A11" | "A28" | "A31" | "A40") => {
+            Kind::Adt
+        }
+        ("ORU", "R01") => Kind::Oru,
+        _ => return Err(Error::new(ErrorKind::UnsupportedMessage, "MSH-9")),
+    };
+    let mut cx = Cx {
+        b: BundleBuilder::new(),
+        rx: Rx {
+            cfg: *config,
+            report: Report::default(),
+        },
+        trigger: trigger.into_owned(),
+        patient: None,
+        encounter: None,
+        focus: Vec::new(),
+    };
+    let segs: Vec<Seg<'_>> = label_segments(msg);
+    cx.run(msg, &segs, kind)?;
+    let timestamp = match header.datetime() {
+        Some(Ok(dt)) => match fhir_instant(&dt, config.tz) {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                cx.rx.report.push("MSH-7", ReportKind::PrecisionReduced);
+                String::new()
+            }
+            Err(k) => return Err(Error::new(k, "MSH-7")),
+        },
+        Some(Err(_)) => {
+            cx.rx.report.push("MSH-7", ReportKind::InvalidValue);
+            String::new()
+        }
+        None => String::new(),
+    };
+    let control = msg.get_str("MSH-10").ok().flatten().unwrap_or_default();
+    let sender = msg.get_str("MSH-4").ok().flatten().unwrap_or_default();
+    let bundle_id = resource_id("Bundle", &[&sender, &control]);
+    if config.strict {
+        if let Some(first) = cx.rx.report.items().first() {
+            return Err(Error::new(
+                ErrorKind::Strict(first.kind),
+                first.location.clone(),
+            ));
+        }
+    }
+    let json =
+        cx.b.finish(config.bundle_type, &bundle_id, &timestamp, control.trim());
+    Ok(Conversion {
+        json,
+        report: cx.rx.report,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Adt,
+    Oru,
+}
+
+/// A segment and its label for report locations (`PID`, or `OBX[3]` when the id occurs
+/// more than once).
+struct Seg<'m> {
+    seg: Segment<'m>,
+    label: String,
+}
+
+fn label_segments<'m>(msg: &'m Message<'_>) -> Vec<Seg<'m>> {
+    let all: Vec<Segment<'m>> = msg.segments().collect();
+    let mut out = Vec::with_capacity(all.len());
+    for (i, s) in all.iter().enumerate() {
+        let id = s.id();
+        let total = all.iter().filter(|t| t.id() == id).count();
+        let label = if total > 1 {
+            let n = all[..=i].iter().filter(|t| t.id() == id).count();
+            format!("{}[{n}]", safe_id(s))
+        } else {
+            safe_id(s).to_string()
+        };
+        out.push(Seg { seg: *s, label });
+    }
+    out
+}
+
+/// The segment id for locations: only `[A-Z0-9]{3}` ids are printed (PHI-safe).
+fn safe_id<'m>(s: &Segment<'m>) -> &'m str {
+    let id = s.id_str();
+    if id.len() == 3
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        id
+    } else {
+        "???"
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Field tables: what each mapping consumes.
+// ---------------------------------------------------------------------------------------
+
+const fn mask(list: &[u8]) -> u32 {
+    let mut m = 0u32;
+    let mut i = 0;
+    while i < list.len() {
+        m |= 1 << list[i];
+        i += 1;
+    }
+    m
+}
+
+const ALL: u32 = u32::MAX;
+const ONE: u32 = mask(&[1]);
+const CX_M: u32 = mask(&[1, 4, 5, 7, 8]);
+const XPN_M: u32 = mask(&[1, 2, 3, 4, 5, 6, 7]);
+const XAD_M: u32 = mask(&[1, 2, 3, 4, 5, 6, 7, 9]);
+const XTN_M: u32 = mask(&[1, 2, 3, 4, 5, 6, 7, 8, 12]);
+const CWE_M: u32 = mask(&[1, 2, 3, 4, 5, 6, 9]);
+const XCN_M: u32 = mask(&[1, 2, 3, 4, 5, 6, 9]);
+const PL_M: u32 = mask(&[1, 2, 3, 4, 9]);
+const HD_M: u32 = mask(&[1, 2, 3]);
+const EI_M: u32 = mask(&[1, 2, 3, 4]);
+const XON_M: u32 = mask(&[1, 10]);
+
+/// (field, component mask, max repetitions; 0 = any).
+type Spec = &'static [(u8, u32, u8)];
+
+const MSH: Spec = &[
+    (1, ALL, 1),
+    (2, ALL, 1),
+    (3, HD_M, 1),
+    (4, HD_M, 1),
+    (5, HD_M, 1),
+    (6, HD_M, 1),
+    (7, ONE, 1),
+    (9, ALL, 1),
+    (10, ALL, 1),
+    (11, ONE, 1),
+    (12, ALL, 1),
+];
+const EVN: Spec = &[
+    (1, ALL, 1),
+    (2, ONE, 1),
+    (4, CWE_M, 1),
+    (5, XCN_M, 1),
+    (6, ONE, 1),
+];
+const PID: Spec = &[
+    (1, ALL, 1),
+    (2, CX_M, 1),
+    (3, CX_M, 0),
+    (4, CX_M, 0),
+    (5, XPN_M, 0),
+    (7, ONE, 1),
+    (8, ONE, 1),
+    (11, XAD_M, 0),
+    (13, XTN_M, 0),
+    (14, XTN_M, 0),
+    (15, CWE_M, 1),
+    (16, CWE_M, 1),
+    (19, ALL, 1),
+    (24, ONE, 1),
+    (25, ONE, 1),
+    (29, ONE, 1),
+    (30, ONE, 1),
+];
+const PD1: Spec = &[(4, XCN_M, 0)];
+const MRG: Spec = &[(1, CX_M, 0)];
+const NK1: Spec = &[
+    (1, ALL, 1),
+    (2, XPN_M, 0),
+    (3, CWE_M, 1),
+    (4, XAD_M, 0),
+    (5, XTN_M, 0),
+    (6, XTN_M, 0),
+    (7, CWE_M, 1),
+    (8, ONE, 1),
+    (9, ONE, 1),
+];
+const PV1: Spec = &[
+    (1, ALL, 1),
+    (2, ONE, 1),
+    (3, PL_M, 1),
+    (4, CWE_M, 1),
+    (7, XCN_M, 0),
+    (8, XCN_M, 0),
+    (9, XCN_M, 0),
+    (10, CWE_M, 1),
+    (14, CWE_M, 1),
+    (17, XCN_M, 0),
+    (19, CX_M, 1),
+    (36, CWE_M, 1),
+    (44, ONE, 1),
+    (45, ONE, 1),
+];
+const PV2: Spec = &[(3, CWE_M, 1)];
+const AL1: Spec = &[
+    (1, ALL, 1),
+    (2, CWE_M, 1),
+    (3, CWE_M, 1),
+    (4, CWE_M, 1),
+    (5, ALL, 0),
+    (6, ONE, 1),
+];
+const DG1: Spec = &[(1, ALL, 1), (2, ALL, 1), (3, CWE_M, 1), (5, ONE, 1)];
+const PR1: Spec = &[
+    (1, ALL, 1),
+    (2, ALL, 1),
+    (3, CWE_M, 1),
+    (5, ONE, 1),
+    (12, XCN_M, 0),
+];
+const IN1: Spec = &[
+    (1, ALL, 1),
+    (2, CWE_M, 1),
+    (3, CX_M, 1),
+    (4, XON_M, 1),
+    (8, ONE, 1),
+    (9, XON_M, 1),
+    (12, ONE, 1),
+    (13, ONE, 1),
+    (17, CWE_M, 1),
+    (36, ONE, 1),
+];
+const ORC: Spec = &[
+    (1, ALL, 1),
+    (2, EI_M, 1),
+    (3, EI_M, 1),
+    (9, ONE, 1),
+    (12, XCN_M, 0),
+];
+const OBR: Spec = &[
+    (1, ALL, 1),
+    (2, EI_M, 1),
+    (3, EI_M, 1),
+    (4, CWE_M, 1),
+    (7, ONE, 1),
+    (16, XCN_M, 0),
+    (22, ONE, 1),
+    (25, ONE, 1),
+];
+const OBX: Spec = &[
+    (1, ALL, 1),
+    (2, ONE, 1),
+    (3, CWE_M, 1),
+    (4, ALL, 1),
+    (5, ALL, 0),
+    (6, CWE_M, 1),
+    (7, ONE, 1),
+    (8, ONE, 0),
+    (11, ONE, 1),
+    (14, ONE, 1),
+    (16, XCN_M, 0),
+];
+const NTE: Spec = &[(1, ALL, 1), (3, ALL, 0)];
+
+fn spec_for(id: &[u8], kind: Kind) -> Option<Spec> {
+    Some(match (id, kind) {
+        (b"MSH", _) => MSH,
+        (b"EVN", Kind::Adt) => EVN,
+        (b"PID", _) => PID,
+        (b"PD1", _) => PD1,
+        (b"NK1", _) => NK1,
+        (b"PV1", _) => PV1,
+        (b"PV2", _) => PV2,
+        (b"AL1", Kind::Adt) => AL1,
+        (b"DG1", Kind::Adt) => DG1,
+        (b"PR1", Kind::Adt) => PR1,
+        (b"IN1", Kind::Adt) => IN1,
+        (b"MRG", Kind::Adt) => MRG,
+        (b"ORC", Kind::Oru) => ORC,
+        (b"OBR", Kind::Oru) => OBR,
+        (b"OBX", _) => OBX,
+        (b"NTE", _) => NTE,
+        _ => return None,
+    })
+}
+
+/// Reports every non-empty part of `seg` that `spec` does not cover.
+fn report_unmapped(s: &Seg<'_>, spec: Spec, report: &mut Report) {
+    let seg = &s.seg;
+    for n in 1..=seg.field_count() {
+        let Some(field) = seg.field(n) else { continue };
+        if !has_content(field.raw()) {
+            continue;
+        }
+        let Some(&(_, cmask, max)) = spec.iter().find(|(f, _, _)| usize::from(*f) == n) else {
+            report.push(format!("{}-{n}", s.label), ReportKind::NotMapped);
+            continue;
+        };
+        if cmask == ALL {
+            continue;
+        }
+        let nreps = field.repetition_count();
+        for (r, rep) in field.repetitions().enumerate() {
+            let r = r + 1;
+            if !has_content(rep.raw()) {
+                continue;
+            }
+            let rl = if nreps > 1 {
+                format!("{}-{n}[{r}]", s.label)
+            } else {
+                format!("{}-{n}", s.label)
+            };
+            if max != 0 && r > usize::from(max) {
+                report.push(rl, ReportKind::TruncatedRepetition);
+                continue;
+            }
+            for (c, comp) in rep.components().enumerate() {
+                let c = c + 1;
+                if !has_content(comp.raw()) {
+                    continue;
+                }
+                if c >= 32 || cmask & (1 << c) == 0 {
+                    report.push(format!("{rl}.{c}"), ReportKind::NotMapped);
+                } else if c_is_primitive(cmask) && comp.subcomponents().count() > 1 {
+                    // A primitive component with subcomponents: only the first is read.
+                    for (k, sc) in comp.subcomponents().enumerate().skip(1) {
+                        if has_content(sc.raw()) {
+                            report.push(format!("{rl}.{c}.{}", k + 1), ReportKind::NotMapped);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Masks whose components are all read as whole values (HD inside CX-4 etc. are not
+/// checked below the component).
+fn c_is_primitive(m: u32) -> bool {
+    m == ONE
+}
+
+fn has_content(raw: &[u8]) -> bool {
+    !raw.is_empty() && raw != b"\"\"" && raw.iter().any(|b| !matches!(b, b'^' | b'&' | b'~'))
+}
+
+// ---------------------------------------------------------------------------------------
+// Value helpers
+// ---------------------------------------------------------------------------------------
+
+/// Decoded text of a leaf value (first subcomponent); empty when absent or null.
+fn leaf<'m>(v: Option<Value<'m>>) -> Cow<'m, str> {
+    match v {
+        Some(v) if !v.is_null() && !v.is_empty() => v.decoded(),
+        _ => Cow::Borrowed(""),
+    }
+}
+
+fn comp<'m>(rep: &Repetition<'m>, n: usize) -> Cow<'m, str> {
+    leaf(
+        rep.component(n)
+            .and_then(|c| c.subcomponent(1))
+            .map(Value::from),
+    )
+}
+
+fn sub<'m>(rep: &Repetition<'m>, n: usize, k: usize) -> Cow<'m, str> {
+    leaf(
+        rep.component(n)
+            .and_then(|c| c.subcomponent(k))
+            .map(Value::from),
+    )
+}
+
+fn field_text<'m>(seg: &Segment<'m>, n: usize) -> Cow<'m, str> {
+    match seg.field(n).and_then(|f| f.repetition(1)) {
+        Some(r) => comp(&r, 1),
+        None => Cow::Borrowed(""),
+    }
+}
+
+fn reps<'m>(seg: &Segment<'m>, n: usize) -> Vec<Repetition<'m>> {
+    match seg.field(n) {
+        Some(f) if has_content(f.raw()) => {
+            f.repetitions().filter(|r| has_content(r.raw())).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn rep1<'m>(seg: &Segment<'m>, n: usize) -> Option<Repetition<'m>> {
+    seg.field(n)
+        .and_then(|f| f.repetition(1))
+        .filter(|r| has_content(r.raw()))
+}
+
+/// The FHIR URI of a v2 coding-system name (table 0396), if known.
+fn system_uri(name: &str) -> Option<Cow<'static, str>> {
+    let s = match name {
+        "LN" | "LOINC" => "http://loinc.org",
+        "SCT" | "SNM" | "SNOMED" | "SNOMEDCT" => "http://snomed.info/sct",
+        "I10" | "ICD10" | "I10C" => "http://hl7.org/fhir/sid/icd-10",
+        "I10P" => "http://www.cms.gov/Medicare/Coding/ICD10",
+        "I9" | "I9C" | "ICD9" => "http://hl7.org/fhir/sid/icd-9-cm",
+        "UCUM" => "http://unitsofmeasure.org",
+        "RXNORM" | "RXN" => "http://www.nlm.nih.gov/research/umls/rxnorm",
+        "C4" | "CPT" | "CPT4" => "http://www.ama-assn.org/go/cpt",
+        "NDC" => "http://hl7.org/fhir/sid/ndc",
+        "CVX" => "http://hl7.org/fhir/sid/cvx",
+        "HCPCS" | "HCPT" => "urn:oid:2.16.840.1.113883.6.285",
+        _ => {
+            let t = name.strip_prefix("HL7")?;
+            if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) {
+                return Some(Cow::Owned(format!(
+                    "http://terminology.hl7.org/CodeSystem/v2-{t}"
+                )));
+            }
+            if name.starts_with("urn:") || name.starts_with("http") {
+                return Some(Cow::Owned(name.to_string()));
+            }
+            return None;
+        }
+    };
+    Some(Cow::Borrowed(s))
+}
+
+fn v2_table(t: &str) -> String {
+    format!("http://terminology.hl7.org/CodeSystem/v2-{t}")
+}
+
+/// A URI for an HD (MSH-3, CX-4 …): `urn:oid:` for ISO, the id for URI/UUID types.
+fn hd_uri(ns: &str, uid: &str, utype: &str) -> Option<String> {
+    if uid.is_empty() {
+        return None;
+    }
+    Some(match utype {
+        "ISO" => format!("urn:oid:{uid}"),
+        "UUID" => format!("urn:uuid:{uid}"),
+        _ if uid.contains(':') => uid.to_string(),
+        _ => {
+            let _ = ns;
+            return None;
+        }
+    })
+}
+
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+struct Rx {
+    cfg: MapConfig,
+    report: Report,
+}
+
+impl Rx {
+    /// A TS/DTM value as a FHIR dateTime (reports invalid values and dropped times).
+    fn datetime(&mut self, v: Option<Value<'_>>, loc: &str) -> Result<Option<String>, Error> {
+        let Some(v) = v.filter(|v| has_content(v.raw())) else {
+            return Ok(None);
+        };
+        let raw = v.raw();
+        let end = raw.iter().position(|&b| b == b'^').unwrap_or(raw.len());
+        let Some(text) = raw.get(..end) else {
+            return Ok(None);
+        };
+        let dt = match DateTime::parse(text) {
+            Ok(dt) => dt,
+            Err(_) => {
+                self.report.push(loc, ReportKind::InvalidValue);
+                return Ok(None);
+            }
+        };
+        if dt.year() < 1 {
+            self.report.push(loc, ReportKind::InvalidValue);
+            return Ok(None);
+        }
+        match fhir_datetime(&dt, self.cfg.tz) {
+            Ok(TimeOutcome::Ok(s)) => Ok(Some(s)),
+            Ok(TimeOutcome::Reduced(s)) => {
+                self.report.push(loc, ReportKind::PrecisionReduced);
+                Ok(Some(s))
+            }
+            Err(k) => Err(Error::new(k, loc)),
+        }
+    }
+
+    /// A TS/DTM value as a FHIR instant (None + report when coarser than seconds).
+    fn instant(&mut self, v: Option<Value<'_>>, loc: &str) -> Result<Option<String>, Error> {
+        let Some(v) = v.filter(|v| has_content(v.raw())) else {
+            return Ok(None);
+        };
+        let raw = v.raw();
+        let end = raw.iter().position(|&b| b == b'^').unwrap_or(raw.len());
+        let Ok(dt) = DateTime::parse(raw.get(..end).unwrap_or(b"")) else {
+            self.report.push(loc, ReportKind::InvalidValue);
+            return Ok(None);
+        };
+        match fhir_instant(&dt, self.cfg.tz) {
+            Ok(Some(s)) => Ok(Some(s)),
+            Ok(None) => {
+                self.report.push(loc, ReportKind::PrecisionReduced);
+                Ok(None)
+            }
+            Err(k) => Err(Error::new(k, loc)),
+        }
+    }
+
+    /// A date only (birthDate): a time part is kept elsewhere or reported by the caller.
+    fn date(&mut self, v: Option<Value<'_>>, loc: &str) -> Option<String> {
+        let v = v.filter(|v| has_content(v.raw()))?;
+        let raw = v.raw();
+        let end = raw
+            .iter()
+            .position(|&b| b == b'^')
+            .unwrap_or(raw.len())
+            .min(8);
+        let text = raw.get(..end)?;
+        match DateTime::parse(text) {
+            Ok(dt) if dt.year() >= 1 => {
+                let mut s = String::with_capacity(10);
+                let y = dt.year();
+                s.push_str(&format!("{y:04}"));
+                if let Some(m) = dt.month() {
+                    s.push_str(&format!("-{m:02}"));
+                    if let Some(d) = dt.day() {
+                        s.push_str(&format!("-{d:02}"));
+                    }
+                }
+                Some(s)
+            }
+            _ => {
+                self.report.push(loc, ReportKind::InvalidValue);
+                None
+            }
+        }
+    }
+
+    /// Writes a CodeableConcept from a CWE/CE/CNE repetition. `default_system` is used
+    /// when CWE.3 is empty (the table the field is bound to).
+    fn codeable(
+        &mut self,
+        j: &mut Json<'_>,
+        key: Option<&str>,
+        rep: &Repetition<'_>,
+        default_system: Option<&str>,
+        loc: &str,
+    ) {
+        j.obj(key);
+        j.arr(Some("coding"));
+        for (c, d, s) in [(1, 2, 3), (4, 5, 6)] {
+            let code = comp(rep, c);
+            let display = comp(rep, d);
+            if code.is_empty() && display.is_empty() {
+                continue;
+            }
+            let sysname = comp(rep, s);
+            let system: Option<Cow<'_, str>> = if sysname.is_empty() {
+                default_system.map(Cow::Borrowed)
+            } else {
+                match system_uri(&sysname) {
+                    Some(u) => Some(u),
+                    None => {
+                        self.report
+                            .push(format!("{loc}.{s}"), ReportKind::UnknownCode("0396"));
+                        None
+                    }
+                }
+            };
+            if code.is_empty() {
+                continue; // display-only: written as text below
+            }
+            j.obj(None);
+            if let Some(sys) = &system {
+                j.str(Some("system"), sys);
+            }
+            j.str(Some("code"), &code);
+            j.str(Some("display"), &display);
+            j.end_obj();
+        }
+        j.end_arr();
+        let text = comp(rep, 9);
+        if !text.is_empty() {
+            j.str(Some("text"), &text);
+        } else if comp(rep, 1).is_empty() {
+            j.str(Some("text"), &comp(rep, 2));
+        }
+        j.end_obj();
+    }
+
+    fn identifier(
+        &mut self,
+        j: &mut Json<'_>,
+        rep: &Repetition<'_>,
+        loc: &str,
+    ) -> Result<(), Error> {
+        j.obj(None);
+        let ty = comp(rep, 5);
+        if !ty.is_empty() {
+            j.obj(Some("type"));
+            j.arr(Some("coding"));
+            j.coding(&v2_table("0203"), &ty, "");
+            j.end_arr();
+            j.end_obj();
+        }
+        let (ns, uid, ut) = (sub(rep, 4, 1), sub(rep, 4, 2), sub(rep, 4, 3));
+        if let Some(sys) = hd_uri(&ns, &uid, &ut) {
+            j.str(Some("system"), &sys);
+        }
+        j.str(Some("value"), &comp(rep, 1));
+        let start = self.datetime(rep.component(7).map(Value::from), &format!("{loc}.7"))?;
+        let end = self.datetime(rep.component(8).map(Value::from), &format!("{loc}.8"))?;
+        j.obj(Some("period"));
+        j.str(Some("start"), start.as_deref().unwrap_or(""));
+        j.str(Some("end"), end.as_deref().unwrap_or(""));
+        j.end_obj();
+        if !ns.is_empty() {
+            j.obj(Some("assigner"));
+            j.str(Some("display"), &ns);
+            j.end_obj();
+        }
+        j.end_obj();
+        Ok(())
+    }
+}
+
+fn cx_key<'m>(rep: &Repetition<'m>) -> (String, Cow<'m, str>) {
+    let (ns, uid, ut) = (sub(rep, 4, 1), sub(rep, 4, 2), sub(rep, 4, 3));
+    let sys = hd_uri(&ns, &uid, &ut).unwrap_or_else(|| ns.into_owned());
+    (sys, comp(rep, 1))
+}
+
+fn human_name(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: &str) {
+    j.obj(None);
+    let ty = comp(rep, 7);
+    if !ty.is_empty() {
+        let u = match ty.as_ref() {
+            "L" | "R" => "official",
+            "D" => "usual",
+            "M" => "maiden",
+            "N" => "nickname",
+            "MSK" => "anonymous",
+            "TEMP" | "NAV" => "temp",
+            "BAD" => "old",
+            _ => {
+                rx.report
+                    .push(format!("{loc}.7"), ReportKind::UnknownCode("0200"));
+                ""
+            }
+        };
+        j.str(Some("use"), u);
+    }
+    j.str(Some("family"), &comp(rep, 1));
+    j.arr(Some("given"));
+    j.str(None, &comp(rep, 2));
+    j.str(None, &comp(rep, 3));
+    j.end_arr();
+    j.arr(Some("prefix"));
+    j.str(None, &comp(rep, 5));
+    j.end_arr();
+    j.arr(Some("suffix"));
+    j.str(None, &comp(rep, 4));
+    j.str(None, &comp(rep, 6));
+    j.end_arr();
+    j.end_obj();
+}
+
+fn address(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: &str) {
+    j.obj(None);
+    let ty = comp(rep, 7);
+    if !ty.is_empty() {
+        let (u, t) = match ty.as_ref() {
+            "H" => ("home", ""),
+            "B" | "O" => ("work", ""),
+            "C" => ("temp", ""),
+            "BA" => ("old", ""),
+            "BI" => ("billing", ""),
+            "M" => ("", "postal"),
+            "SH" => ("", "physical"),
+            _ => {
+                rx.report
+                    .push(format!("{loc}.7"), ReportKind::UnknownCode("0190"));
+                ("", "")
+            }
+        };
+        j.str(Some("use"), u);
+        j.str(Some("type"), t);
+    }
+    j.arr(Some("line"));
+    j.str(None, &comp(rep, 1));
+    j.str(None, &comp(rep, 2));
+    j.end_arr();
+    j.str(Some("city"), &comp(rep, 3));
+    j.str(Some("district"), &comp(rep, 9));
+    j.str(Some("state"), &comp(rep, 4));
+    j.str(Some("postalCode"), &comp(rep, 5));
+    j.str(Some("country"), &comp(rep, 6));
+    j.end_obj();
+}
+
+fn contact_point(
+    j: &mut Json<'_>,
+    rep: &Repetition<'_>,
+    default_use: &str,
+    rx: &mut Rx,
+    loc: &str,
+) {
+    let equip = comp(rep, 3);
+    let email = comp(rep, 4);
+    let (system, mobile) = match equip.as_ref() {
+        "" => (if email.is_empty() { "phone" } else { "email" }, false),
+        "PH" => ("phone", false),
+        "FX" => ("fax", false),
+        "CP" => ("phone", true),
+        "BP" => ("pager", false),
+        "Internet" | "X.400" => ("email", false),
+        "MD" | "SAT" | "TDD" | "TTY" => ("other", false),
+        _ => {
+            rx.report
+                .push(format!("{loc}.3"), ReportKind::UnknownCode("0202"));
+            ("other", false)
+        }
+    };
+    let value: String = if system == "email" && !email.is_empty() {
+        email.into_owned()
+    } else {
+        let (cc, area, local, ext) = (comp(rep, 5), comp(rep, 6), comp(rep, 7), comp(rep, 8));
+        if !local.is_empty() {
+            let mut v = String::new();
+            if !cc.is_empty() {
+                v.push('+');
+                v.push_str(&cc);
+                v.push(' ');
+            }
+            if !area.is_empty() {
+                v.push('(');
+                v.push_str(&area);
+                v.push_str(") ");
+            }
+            v.push_str(&local);
+            if !ext.is_empty() {
+                v.push_str(" ext. ");
+                v.push_str(&ext);
+            }
+            v
+        } else {
+            let u = comp(rep, 12);
+            if u.is_empty() {
+                comp(rep, 1).into_owned()
+            } else {
+                u.into_owned()
+            }
+        }
+    };
+    if value.trim().is_empty() {
+        return;
+    }
+    let uc = comp(rep, 2);
+    let use_ = if mobile || uc == "PRS" {
+        "mobile"
+    } else {
+        match uc.as_ref() {
+            "" => default_use,
+            "PRN" | "VHN" | "ORN" => "home",
+            "WPN" => "work",
+            "ASN" | "EMR" | "NET" | "BPN" => "",
+            _ => {
+                rx.report
+                    .push(format!("{loc}.2"), ReportKind::UnknownCode("0201"));
+                ""
+            }
+        }
+    };
+    j.obj(None);
+    j.str(Some("system"), system);
+    j.str(Some("value"), &value);
+    j.str(Some("use"), use_);
+    j.end_obj();
+}
+
+// ---------------------------------------------------------------------------------------
+// The conversion
+// ---------------------------------------------------------------------------------------
+
+struct Cx {
+    b: BundleBuilder,
+    rx: Rx,
+    trigger: String,
+    patient: Option<ResourceId>,
+    encounter: Option<ResourceId>,
+    focus: Vec<ResourceId>,
+}
+
+/// One OBR group of an ORU.
+struct Group<'s, 'm> {
+    orc: Option<&'s Seg<'m>>,
+    obr: &'s Seg<'m>,
+    notes: Vec<&'s Seg<'m>>,
+    obx: Vec<(&'s Seg<'m>, Vec<&'s Seg<'m>>)>,
+}
+
+impl Cx {
+    fn run(&mut self, msg: &Message<'_>, segs: &[Seg<'_>], kind: Kind) -> Result<(), Error> {
+        // Report pass: whatever the tables do not cover.
+        for s in segs {
+            match spec_for(s.seg.id(), kind) {
+                Some(spec) => report_unmapped(s, spec, &mut self.rx.report),
+                None => self
+                    .rx
+                    .report
+                    .push(s.label.clone(), ReportKind::SegmentNotMapped),
+            }
+        }
+        let find = |id: &[u8]| segs.iter().find(|s| s.seg.id() == id);
+        let pid = find(b"PID").ok_or_else(|| Error::new(ErrorKind::MissingSegment, "PID"))?;
+        let pd1 = find(b"PD1");
+        let mrg = find(b"MRG");
+        self.patient(pid, pd1, mrg)?;
+        for s in segs.iter().filter(|s| s.seg.id() == b"NK1") {
+            self.related_person(s)?;
+        }
+        if let Some(pv1) = find(b"PV1") {
+            self.encounter(pv1, find(b"PV2"))?;
+        }
+        match kind {
+            Kind::Adt => {
+                for s in segs {
+                    match s.seg.id() {
+                        b"AL1" => self.allergy(s)?,
+                        b"DG1" => self.condition(s)?,
+                        b"PR1" => self.procedure(s)?,
+                        b"IN1" => self.coverage(s)?,
+                        _ => {}
+                    }
+                }
+                // OBX in ADT: observations about the patient (with their NTEs).
+                let mut i = 0;
+                while i < segs.len() {
+                    if segs[i].seg.id() == b"OBX" {
+                        let mut notes = Vec::new();
+                        let mut k = i + 1;
+                        while k < segs.len() && segs[k].seg.id() == b"NTE" {
+                            notes.push(&segs[k]);
+                            k += 1;
+                        }
+                        let key = format!("adt-{}", i);
+                        let id = resource_id("Observation", &[self.patient_key(), &key]);
+                        self.observation(&segs[i], &notes, id, None, None)?;
+                        i = k;
+                    } else {
+                        i += 1;
+                    }
+                }
+                if let Some(p) = self.patient {
+                    self.focus.insert(0, p);
+                }
+                if let Some(e) = self.encounter {
+                    self.focus.push(e);
+                }
+                if let Some(evn) = find(b"EVN") {
+                    self.provenance(msg, evn)?;
+                }
+            }
+            Kind::Oru => {
+                let groups = oru_groups(segs);
+                for g in &groups {
+                    self.order_group(g)?;
+                }
+            }
+        }
+        self.message_header(msg)?;
+        Ok(())
+    }
+
+    fn patient_key(&self) -> &str {
+        self.patient.as_ref().map(|p| p.as_str()).unwrap_or("")
+    }
+
+    fn practitioner(
+        &mut self,
+        rep: &Repetition<'_>,
+        loc: &str,
+    ) -> Result<Option<ResourceId>, Error> {
+        let idv = comp(rep, 1);
+        let (ns, uid, ut) = (sub(rep, 9, 1), sub(rep, 9, 2), sub(rep, 9, 3));
+        let sys = hd_uri(&ns, &uid, &ut).unwrap_or_else(|| ns.to_string());
+        let family = comp(rep, 2);
+        let given = comp(rep, 3);
+        if idv.is_empty() && family.is_empty() && given.is_empty() {
+            return Ok(None);
+        }
+        let id = if idv.is_empty() {
+            resource_id("Practitioner", &["name", &family, &given, &comp(rep, 4)])
+        } else {
+            resource_id("Practitioner", &[&sys, &idv])
+        };
+        let Some(mut j) = self.b.begin("Practitioner", id) else {
+            return Ok(Some(id));
+        };
+        j.arr(Some("identifier"));
+        j.obj(None);
+        if let Some(s) = hd_uri(&ns, &uid, &ut) {
+            j.str(Some("system"), &s);
+        }
+        j.str(Some("value"), &idv);
+        if !ns.is_empty() {
+            j.obj(Some("assigner"));
+            j.str(Some("display"), &ns);
+            j.end_obj();
+        }
+        j.end_obj();
+        j.end_arr();
+        j.arr(Some("name"));
+        j.obj(None);
+        j.str(Some("family"), &family);
+        j.arr(Some("given"));
+        j.str(None, &given);
+        j.str(None, &comp(rep, 4));
+        j.end_arr();
+        j.arr(Some("prefix"));
+        j.str(None, &comp(rep, 6));
+        j.end_arr();
+        j.arr(Some("suffix"));
+        j.str(None, &comp(rep, 5));
+        j.end_arr();
+        j.end_obj();
+        j.end_arr();
+        drop(j);
+        let _ = loc;
+        self.b.end();
+        Ok(Some(id))
+    }
+
+    fn organization(&mut self, name: &str, ident: Option<(&str, &str)>) -> Option<ResourceId> {
+        let (sys, val) = ident.unwrap_or(("", ""));
+        if name.is_empty() && val.is_empty() {
+            return None;
+        }
+        let id = if val.is_empty() {
+            resource_id("Organization", &["name", name])
+        } else {
+            resource_id("Organization", &[sys, val])
+        };
+        if let Some(mut j) = self.b.begin("Organization", id) {
+            j.arr(Some("identifier"));
+            j.obj(None);
+            j.str(Some("system"), sys);
+            j.str(Some("value"), val);
+            j.end_obj();
+            j.end_arr();
+            j.str(Some("name"), name);
+            drop(j);
+            self.b.end();
+        }
+        Some(id)
+    }
+
+    fn hd_organization(&mut self, seg: &Segment<'_>, n: usize) -> Option<ResourceId> {
+        let rep = rep1(seg, n)?;
+        let (ns, uid, ut) = (comp(&rep, 1), comp(&rep, 2), comp(&rep, 3));
+        let uri = hd_uri(&ns, &uid, &ut);
+        match uri {
+            Some(u) => self.organization(&ns, Some(("urn:ietf:rfc:3986", &u))),
+            None => self.organization(&ns, None),
+        }
+    }
+
+    fn patient(
+        &mut self,
+        pid: &Seg<'_>,
+        pd1: Option<&Seg<'_>>,
+        mrg: Option<&Seg<'_>>,
+    ) -> Result<(), Error> {
+        let seg = &pid.seg;
+        let l = &pid.label;
+        let ids3 = reps(seg, 3);
+        let id = match ids3.first() {
+            Some(r) => {
+                let (s, v) = cx_key(r);
+                resource_id("Patient", &[&s, &v])
+            }
+            None => {
+                let name = seg.field(5).map(|f| f.raw()).unwrap_or(b"");
+                let birth = seg.field(7).map(|f| f.raw()).unwrap_or(b"");
+                resource_id(
+                    "Patient",
+                    &[
+                        "pid",
+                        &String::from_utf8_lossy(name),
+                        &String::from_utf8_lossy(birth),
+                    ],
+                )
+            }
+        };
+        self.patient = Some(id);
+        let mut gps = Vec::new();
+        if let Some(pd1) = pd1 {
+            for (i, r) in reps(&pd1.seg, 4).iter().enumerate() {
+                if let Some(p) = self.practitioner(r, &format!("{}-4[{}]", pd1.label, i + 1))? {
+                    gps.push(p);
+                }
+            }
+        }
+        let gender_code = field_text(seg, 8);
+        let gender = match gender_code.as_ref() {
+            "" => "",
+            "F" => "female",
+            "M" => "male",
+            "U" => "unknown",
+            "O" | "A" | "N" => "other",
+            _ => {
+                self.rx
+                    .report
+                    .push(format!("{l}-8"), ReportKind::UnknownCode("0001"));
+                ""
+            }
+        };
+        let birth_v = seg.field(7).map(Value::from);
+        let birth_date = self.rx.date(birth_v, &format!("{l}-7"));
+        let birth_has_time = birth_v.is_some_and(|v| {
+            let r = v.raw();
+            r.iter().take_while(|&&b| b != b'^').count() > 8
+        });
+        let birth_time = if birth_has_time {
+            self.rx.datetime(birth_v, &format!("{l}-7"))?
+        } else {
+            None
+        };
+        let deceased = self
+            .rx
+            .datetime(seg.field(29).map(Value::from), &format!("{l}-29"))?;
+        let Cx { b, rx, .. } = self;
+        let Some(mut j) = b.begin("Patient", id) else {
+            return Ok(());
+        };
+        j.arr(Some("identifier"));
+        for n in [2usize, 3, 4] {
+            let rs = reps(seg, n);
+            let many = rs.len() > 1;
+            for (i, r) in rs.iter().enumerate() {
+                let loc = if many {
+                    format!("{l}-{n}[{}]", i + 1)
+                } else {
+                    format!("{l}-{n}")
+                };
+                rx.identifier(&mut j, r, &loc)?;
+            }
+        }
+        let ssn = field_text(seg, 19);
+        if !ssn.is_empty() {
+            j.obj(None);
+            j.obj(Some("type"));
+            j.arr(Some("coding"));
+            j.coding(&v2_table("0203"), "SS", "");
+            j.end_arr();
+            j.end_obj();
+            j.str(Some("system"), "http://hl7.org/fhir/sid/us-ssn");
+            j.str(Some("value"), &ssn);
+            j.end_obj();
+        }
+        j.end_arr();
+        j.arr(Some("name"));
+        for (i, r) in reps(seg, 5).iter().enumerate() {
+            human_name(&mut j, r, rx, &format!("{l}-5[{}]", i + 1));
+        }
+        j.end_arr();
+        j.arr(Some("telecom"));
+        for (n, u) in [(13usize, "home"), (14, "work")] {
+            for (i, r) in reps(seg, n).iter().enumerate() {
+                contact_point(&mut j, r, u, rx, &format!("{l}-{n}[{}]", i + 1));
+            }
+        }
+        j.end_arr();
+        j.str(Some("gender"), gender);
+        if let Some(d) = &birth_date {
+            j.str(Some("birthDate"), d);
+        }
+        if let Some(t) = &birth_time {
+            if t.contains('T') {
+                j.obj(Some("_birthDate"));
+                j.arr(Some("extension"));
+                j.obj(None);
+                j.str(
+                    Some("url"),
+                    "http://hl7.org/fhir/StructureDefinition/patient-birthTime",
+                );
+                j.str(Some("valueDateTime"), t);
+                j.end_obj();
+                j.end_arr();
+                j.end_obj();
+            }
+        }
+        if let Some(d) = &deceased {
+            j.str(Some("deceasedDateTime"), d);
+        } else {
+            match field_text(seg, 30).as_ref() {
+                "Y" => j.raw(Some("deceasedBoolean"), "true"),
+                "N" => j.raw(Some("deceasedBoolean"), "false"),
+                "" => {}
+                _ => rx
+                    .report
+                    .push(format!("{l}-30"), ReportKind::UnknownCode("0136")),
+            }
+        }
+        j.arr(Some("address"));
+        for (i, r) in reps(seg, 11).iter().enumerate() {
+            address(&mut j, r, rx, &format!("{l}-11[{}]", i + 1));
+        }
+        j.end_arr();
+        if let Some(r) = rep1(seg, 16) {
+            rx.codeable(
+                &mut j,
+                Some("maritalStatus"),
+                &r,
+                Some(&v2_table("0002")),
+                &format!("{l}-16"),
+            );
+        }
+        let order = field_text(seg, 25);
+        if let Ok(n) = order.trim().parse::<u32>() {
+            j.raw(Some("multipleBirthInteger"), &n.to_string());
+        } else {
+            if !order.is_empty() {
+                rx.report.push(format!("{l}-25"), ReportKind::InvalidValue);
+            }
+            match field_text(seg, 24).as_ref() {
+                "Y" => j.raw(Some("multipleBirthBoolean"), "true"),
+                "N" => j.raw(Some("multipleBirthBoolean"), "false"),
+                "" => {}
+                _ => rx
+                    .report
+                    .push(format!("{l}-24"), ReportKind::UnknownCode("0136")),
+            }
+        }
+        if let Some(r) = rep1(seg, 15) {
+            j.arr(Some("communication"));
+            j.obj(None);
+            rx.codeable(&mut j, Some("language"), &r, None, &format!("{l}-15"));
+            j.end_obj();
+            j.end_arr();
+        }
+        j.arr(Some("generalPractitioner"));
+        for p in &gps {
+            j.reference(None, p);
+        }
+        j.end_arr();
+        if let Some(mrg) = mrg {
+            let rs = reps(&mrg.seg, 1);
+            if !rs.is_empty() {
+                j.arr(Some("link"));
+                for (i, r) in rs.iter().enumerate() {
+                    j.obj(None);
+                    j.obj(Some("other"));
+                    j.obj(Some("identifier"));
+                    let (s, v) = cx_key(r);
+                    if s.contains(':') {
+                        j.str(Some("system"), &s);
+                    }
+                    j.str(Some("value"), &v);
+                    j.end_obj();
+                    j.end_obj();
+                    j.str(Some("type"), "replaces");
+                    j.end_obj();
+                    let _ = i;
+                }
+                j.end_arr();
+            }
+        }
+        drop(j);
+        b.end();
+        Ok(())
+    }
+
+    fn related_person(&mut self, s: &Seg<'_>) -> Result<(), Error> {
+        let Some(patient) = self.patient else {
+            return Ok(());
+        };
+        let seg = &s.seg;
+        let l = &s.label;
+        let setid = field_text(seg, 1);
+        let id = resource_id(
+            "RelatedPerson",
+            &[patient.as_str(), &setid, &s.seg.position().to_string()],
+        );
+        let start = self
+            .rx
+            .datetime(seg.field(8).map(Value::from), &format!("{l}-8"))?;
+        let end = self
+            .rx
+            .datetime(seg.field(9).map(Value::from), &format!("{l}-9"))?;
+        let Cx { b, rx, .. } = self;
+        let Some(mut j) = b.begin("RelatedPerson", id) else {
+            return Ok(());
+        };
+        j.reference(Some("patient"), &patient);
+        j.arr(Some("relationship"));
+        if let Some(r) = rep1(seg, 3) {
+            rx.codeable(&mut j, None, &r, Some(&v2_table("0063")), &format!("{l}-3"));
+        }
+        if let Some(r) = rep1(seg, 7) {
+            rx.codeable(&mut j, None, &r, Some(&v2_table("0131")), &format!("{l}-7"));
+        }
+        j.end_arr();
+        j.arr(Some("name"));
+        for (i, r) in reps(seg, 2).iter().enumerate() {
+            human_name(&mut j, r, rx, &format!("{l}-2[{}]", i + 1));
+        }
+        j.end_arr();
+        j.arr(Some("telecom"));
+        for (n, u) in [(5usize, "home"), (6, "work")] {
+            for (i, r) in reps(seg, n).iter().enumerate() {
+                contact_point(&mut j, r, u, rx, &format!("{l}-{n}[{}]", i + 1));
+            }
+        }
+        j.end_arr();
+        j.arr(Some("address"));
+        for (i, r) in reps(seg, 4).iter().enumerate() {
+            address(&mut j, r, rx, &format!("{l}-4[{}]", i + 1));
+        }
+        j.end_arr();
+        j.obj(Some("period"));
+        j.str(Some("start"), start.as_deref().unwrap_or(""));
+        j.str(Some("end"), end.as_deref().unwrap_or(""));
+        j.end_obj();
+        drop(j);
+        b.end();
+        Ok(())
+    }
+
+    fn location(&mut self, rep: &Repetition<'_>) -> Option<ResourceId> {
+        let (poc, room, bed) = (comp(rep, 1), comp(rep, 2), comp(rep, 3));
+        let fac = sub(rep, 4, 1);
+        let desc = comp(rep, 9);
+        if poc.is_empty() && room.is_empty() && bed.is_empty() && fac.is_empty() {
+            return None;
+        }
+        let id = resource_id("Location", &[&fac, &poc, &room, &bed]);
+        if let Some(mut j) = self.b.begin("Location", id) {
+            let mut name = String::new();
+            for p in [&fac, &poc, &room, &bed] {
+                if !p.is_empty() {
+                    if !name.is_empty() {
+                        name.push(' ');
+                    }
+                    name.push_str(p);
+                }
+            }
+            j.str(Some("name"), &name);
+            j.str(Some("description"), &desc);
+            let (code, display) = if !bed.is_empty() {
+                ("bd", "Bed")
+            } else if !room.is_empty() {
+                ("ro", "Room")
+            } else if !poc.is_empty() {
+                ("wa", "Ward")
+            } else {
+                ("si", "Site")
+            };
+            j.obj(Some("physicalType"));
+            j.arr(Some("coding"));
+            j.coding(
+                "http://terminology.hl7.org/CodeSystem/location-physical-type",
+                code,
+                display,
+            );
+            j.end_arr();
+            j.end_obj();
+            drop(j);
+            self.b.end();
+        }
+        Some(id)
+    }
+
+    fn encounter(&mut self, pv1: &Seg<'_>, pv2: Option<&Seg<'_>>) -> Result<(), Error> {
+        let Some(patient) = self.patient else {
+            return Ok(());
+        };
+        let seg = &pv1.seg;
+        let l = &pv1.label;
+        let visit = rep1(seg, 19);
+        let id = match &visit {
+            Some(r) => {
+                let (s, v) = cx_key(r);
+                resource_id("Encounter", &[&s, &v])
+            }
+            None => resource_id("Encounter", &[patient.as_str(), "pv1"]),
+        };
+        self.encounter = Some(id);
+        let mut parts: Vec<(&'static str, &'static str, ResourceId)> = Vec::new();
+        for (n, code, display) in [
+            (7usize, "ATND", "attender"),
+            (8, "REF", "referrer"),
+            (9, "CON", "consultant"),
+            (17, "ADM", "admitter"),
+        ] {
+            for (i, r) in reps(seg, n).iter().enumerate() {
+                if let Some(p) = self.practitioner(r, &format!("{l}-{n}[{}]", i + 1))? {
+                    parts.push((code, display, p));
+                }
+            }
+        }
+        let loc = rep1(seg, 3).and_then(|r| self.location(&r));
+        let start = self
+            .rx
+            .datetime(seg.field(44).map(Value::from), &format!("{l}-44"))?;
+        let end = self
+            .rx
+            .datetime(seg.field(45).map(Value::from), &format!("{l}-45"))?;
+        let class = field_text(seg, 2);
+        let (csys, ccode, cdisp): (&str, &str, &str) = match class.as_ref() {
+            "E" => (
+                "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                "EMER",
+                "emergency",
+            ),
+            "I" => (
+                "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                "IMP",
+                "inpatient encounter",
+            ),
+            "O" => (
+                "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                "AMB",
+                "ambulatory",
+            ),
+            "P" => (
+                "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                "PRENC",
+                "pre-admission",
+            ),
+            "R" => (
+                "http://terminology.hl7.org/CodeSystem/v2-0004",
+                "R",
+                "Recurring patient",
+            ),
+            "B" => (
+                "http://terminology.hl7.org/CodeSystem/v2-0004",
+                "B",
+                "Obstetrics",
+            ),
+            "C" => (
+                "http://terminology.hl7.org/CodeSystem/v2-0004",
+                "C",
+                "Commercial Account",
+            ),
+            "N" => (
+                "http://terminology.hl7.org/CodeSystem/v2-0004",
+                "N",
+                "Not Applicable",
+            ),
+            "U" | "" => (
+                "http://terminology.hl7.org/CodeSystem/v2-0004",
+                "U",
+                "Unknown",
+            ),
+            _ => {
+                self.rx
+                    .report
+                    .push(format!("{l}-2"), ReportKind::UnknownCode("0004"));
+                (
+                    "http://terminology.hl7.org/CodeSystem/v2-0004",
+                    "U",
+                    "Unknown",
+                )
+            }
+        };
+        let status = match self.trigger.as_str() {
+            "A03" => "finished",
+            "A05" => "planned",
+            "A11" => "cancelled",
+            _ if end.is_some() => "finished",
+            "A01" | "A02" | "A04" => "in-progress",
+            _ if start.is_some() => "in-progress",
+            _ => "unknown",
+        };
+        let Cx { b, rx, .. } = self;
+        let Some(mut j) = b.begin("Encounter", id) else {
+            return Ok(());
+        };
+        if let Some(r) = &visit {
+            j.arr(Some("identifier"));
+            rx.identifier(&mut j, r, &format!("{l}-19"))?;
+            j.end_arr();
+        }
+        j.str(Some("status"), status);
+        j.obj(Some("class"));
+        j.str(Some("system"), csys);
+        j.str(Some("code"), ccode);
+        j.str(Some("display"), cdisp);
+        j.end_obj();
+        if let Some(r) = rep1(seg, 4) {
+            j.arr(Some("type"));
+            rx.codeable(&mut j, None, &r, Some(&v2_table("0007")), &format!("{l}-4"));
+            j.end_arr();
+        }
+        if let Some(r) = rep1(seg, 10) {
+            rx.codeable(
+                &mut j,
+                Some("serviceType"),
+                &r,
+                Some(&v2_table("0069")),
+                &format!("{l}-10"),
+            );
+        }
+        j.reference(Some("subject"), &patient);
+        j.arr(Some("participant"));
+        for (code, display, p) in &parts {
+            j.obj(None);
+            j.arr(Some("type"));
+            j.obj(None);
+            j.arr(Some("coding"));
+            j.coding(
+                "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
+                code,
+                display,
+            );
+            j.end_arr();
+            j.end_obj();
+            j.end_arr();
+            j.reference(Some("individual"), p);
+            j.end_obj();
+        }
+        j.end_arr();
+        j.obj(Some("period"));
+        j.str(Some("start"), start.as_deref().unwrap_or(""));
+        j.str(Some("end"), end.as_deref().unwrap_or(""));
+        j.end_obj();
+        if let Some(pv2) = pv2 {
+            if let Some(r) = rep1(&pv2.seg, 3) {
+                j.arr(Some("reasonCode"));
+                rx.codeable(&mut j, None, &r, None, &format!("{}-3", pv2.label));
+                j.end_arr();
+            }
+        }
+        j.obj(Some("hospitalization"));
+        if let Some(r) = rep1(seg, 14) {
+            rx.codeable(
+                &mut j,
+                Some("admitSource"),
+                &r,
+                Some(&v2_table("0023")),
+                &format!("{l}-14"),
+            );
+        }
+        if let Some(r) = rep1(seg, 36) {
+            rx.codeable(
+                &mut j,
+                Some("dischargeDisposition"),
+                &r,
+                Some(&v2_table("0112")),
+                &format!("{l}-36"),
+            );
+        }
+        j.end_obj();
+        if let Some(loc) = &loc {
+            j.arr(Some("location"));
+            j.obj(None);
+            j.reference(Some("location"), loc);
+            j.end_obj();
+            j.end_arr();
+        }
+        drop(j);
+        b.end();
+        Ok(())
+    }
+
+    fn allergy(&mut self, s: &Seg<'_>) -> Result<(), Error> {
+        let Some(patient) = self.patient else {
+            return Ok(());
+        };
+        let seg = &s.seg;
+        let l = &s.label;
+        let code = rep1(seg, 3);
+        let key = code.as_ref().map(|r| comp(r, 1)).unwrap_or_default();
+        let id = resource_id(
+            "AllergyIntolerance",
+            &[patient.as_str(), &key, &field_text(seg, 1)],
+        );
+        let onset = self
+            .rx
+            .datetime(seg.field(6).map(Value::from), &format!("{l}-6"))?;
+        let Cx { b, rx, .. } = self;
+        let Some(mut j) = b.begin("AllergyIntolerance", id) else {
+            return Ok(());
+        };
+        j.obj(Some("clinicalStatus"));
+        j.arr(Some("coding"));
+        j.coding(
+            "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+            "active",
+            "Active",
+        );
+        j.end_arr();
+        j.end_obj();
+        let cat = rep1(seg, 2).map(|r| comp(&r, 1)).unwrap_or_default();
+        let category = match cat.as_ref() {
+            "" => "",
+            "DA" | "MA" => "medication",
+            "FA" => "food",
+            "EA" | "AA" | "LA" | "PA" => "environment",
+            _ => {
+                rx.report
+                    .push(format!("{l}-2"), ReportKind::UnknownCode("0127"));
+                ""
+            }
+        };
+        if !category.is_empty() {
+            j.arr(Some("category"));
+            j.str(None, category);
+            j.end_arr();
+        }
+        let sev = rep1(seg, 4).map(|r| comp(&r, 1)).unwrap_or_default();
+        let crit = match sev.as_ref() {
+            "" => "",
+            "SV" => "high",
+            "MI" | "MO" => "low",
+            "U" => "unable-to-assess",
+            _ => {
+                rx.report
+                    .push(format!("{l}-4"), ReportKind::UnknownCode("0128"));
+                ""
+            }
+        };
+        j.str(Some("criticality"), crit);
+        if let Some(r) = &code {
+            rx.codeable(&mut j, Some("code"), r, None, &format!("{l}-3"));
+        }
+        j.reference(Some("patient"), &patient);
+        j.str(Some("onsetDateTime"), onset.as_deref().unwrap_or(""));
+        let reactions = reps(seg, 5);
+        if !reactions.is_empty() {
+            j.arr(Some("reaction"));
+            j.obj(None);
+            j.arr(Some("manifestation"));
+            for r in &reactions {
+                j.obj(None);
+                j.str(Some("text"), &leaf(Some(Value::from(*r))));
+                j.end_obj();
+            }
+            j.end_arr();
+            j.end_obj();
+            j.end_arr();
+        }
+        drop(j);
+        b.end();
+        Ok(())
+    }
+
+    fn condition(&mut self, s: &Seg<'_>) -> Result<(), Error> {
+        let Some(patient) = self.patient else {
+            return Ok(());
+        };
+        let seg = &s.seg;
+        let l = &s.label;
+        let code = rep1(seg, 3);
+        let key = code.as_ref().map(|r| comp(r, 1)).unwrap_or_default();
+        let id = resource_id("Condition", &[patient.as_str(), &key, &field_text(seg, 1)]);
+        let onset = self
+            .rx
+            .datetime(seg.field(5).map(Value::from), &format!("{l}-5"))?;
+        let encounter = self.encounter;
+        let Cx { b, rx, .. } = self;
+        let Some(mut j) = b.begin("Condition", id) else {
+            return Ok(());
+        };
+        j.arr(Some("category"));
+        j.obj(None);
+        j.arr(Some("coding"));
+        j.coding(
+            "http://terminology.hl7.org/CodeSystem/condition-category",
+            "encounter-diagnosis",
+            "Encounter Diagnosis",
+        );
+        j.end_arr();
+        j.end_obj();
+        j.end_arr();
+        if let Some(r) = &code {
+            rx.codeable(&mut j, Some("code"), r, None, &format!("{l}-3"));
+        }
+        j.reference(Some("subject"), &patient);
+        if let Some(e) = &encounter {
+            j.reference(Some("encounter"), e);
+        }
+        j.str(Some("onsetDateTime"), onset.as_deref().unwrap_or(""));
+        drop(j);
+        b.end();
+        Ok(())
+    }
+
+    fn procedure(&mut self, s: &Seg<'_>) -> Result<(), Error> {
+        let Some(patient) = self.patient else {
+            return Ok(());
+        };
+        let seg = &s.seg;
+        let l = &s.label;
+        let code = rep1(seg, 3);
+        let key = code.as_ref().map(|r| comp(r, 1)).unwrap_or_default();
+        let when_raw = seg
+            .field(5)
+            .map(|f| String::from_utf8_lossy(f.raw()).into_owned())
+            .unwrap_or_default();
+        let id = resource_id(
+            "Procedure",
+            &[patient.as_str(), &key, &when_raw, &field_text(seg, 1)],
+        );
+        let when = self
+            .rx
+            .datetime(seg.field(5).map(Value::from), &format!("{l}-5"))?;
+        let mut performers = Vec::new();
+        for (i, r) in reps(seg, 12).iter().enumerate() {
+            if let Some(p) = self.practitioner(r, &format!("{l}-12[{}]", i + 1))? {
+                performers.push(p);
+            }
+        }
+        let encounter = self.encounter;
+        let Cx { b, rx, .. } = self;
+        let Some(mut j) = b.begin("Procedure", id) else {
+            return Ok(());
+        };
+        j.str(Some("status"), "completed");
+        if let Some(r) = &code {
+            rx.codeable(&mut j, Some("code"), r, None, &format!("{l}-3"));
+        }
+        j.reference(Some("subject"), &patient);
+        if let Some(e) = &encounter {
+            j.reference(Some("encounter"), e);
+        }
+        j.str(Some("performedDateTime"), when.as_deref().unwrap_or(""));
+        j.arr(Some("performer"));
+        for p in &performers {
+            j.obj(None);
+            j.reference(Some("actor"), p);
+            j.end_obj();
+        }
+        j.end_arr();
+        drop(j);
+        b.end();
+        Ok(())
+    }
+
+    fn coverage(&mut self, s: &Seg<'_>) -> Result<(), Error> {
+        let Some(patient) = self.patient else {
+            return Ok(());
+        };
+        let seg = &s.seg;
+        let l = &s.label;
+        let payor_name = field_text(seg, 4);
+        let payor_id = rep1(seg, 3).map(|r| cx_key(&r));
+        let payor = match &payor_id {
+            Some((sys, v)) if !v.is_empty() => self.organization(
+                &payor_name,
+                Some((if sys.contains(':') { sys } else { "" }, v)),
+            ),
+            _ => self.organization(&payor_name, None),
+        };
+        let policy = field_text(seg, 36);
+        let id = resource_id(
+            "Coverage",
+            &[
+                patient.as_str(),
+                &field_text(seg, 2),
+                &policy,
+                &field_text(seg, 1),
+            ],
+        );
+        let start = self
+            .rx
+            .datetime(seg.field(12).map(Value::from), &format!("{l}-12"))?;
+        let end = self
+            .rx
+            .datetime(seg.field(13).map(Value::from), &format!("{l}-13"))?;
+        let Cx { b, rx, .. } = self;
+        let Some(mut j) = b.begin("Coverage", id) else {
+            return Ok(());
+        };
+        if !policy.is_empty() {
+            j.arr(Some("identifier"));
+            j.obj(None);
+            j.str(Some("value"), &policy);
+            j.end_obj();
+            j.end_arr();
+        }
+        j.str(Some("status"), "active");
+        j.str(Some("subscriberId"), &policy);
+        j.reference(Some("beneficiary"), &patient);
+        let rel = rep1(seg, 17).map(|r| comp(&r, 1)).unwrap_or_default();
+        let relc = match rel.as_ref() {
+            "" => "",
+            "SEL" => "self",
+            "SPO" => "spouse",
+            "CHD" => "child",
+            "DOM" => "common",
+            "EME" => "injured",
+            _ => {
+                rx.report
+                    .push(format!("{l}-17"), ReportKind::UnknownCode("0063"));
+                "other"
+            }
+        };
+        if !relc.is_empty() {
+            j.obj(Some("relationship"));
+            j.arr(Some("coding"));
+            j.coding(
+                "http://terminology.hl7.org/CodeSystem/subscriber-relationship",
+                relc,
+                "",
+            );
+            j.end_arr();
+            j.end_obj();
+        }
+        j.obj(Some("period"));
+        j.str(Some("start"), start.as_deref().unwrap_or(""));
+        j.str(Some("end"), end.as_deref().unwrap_or(""));
+        j.end_obj();
+        j.arr(Some("payor"));
+        match &payor {
+            Some(p) => j.reference(None, p),
+            None => {
+                // Coverage.payor is required: name the patient's own payment when unknown.
+                j.obj(None);
+                j.str(Some("display"), "unknown payor");
+                j.end_obj();
+            }
+        }
+        j.end_arr();
+        j.arr(Some("class"));
+        for (n, code, value) in [
+            (
+                2usize,
+                "plan",
+                rep1(seg, 2).map(|r| comp(&r, 1)).unwrap_or_default(),
+            ),
+            (8, "group", field_text(seg, 8)),
+        ] {
+            if value.is_empty() {
+                continue;
+            }
+            j.obj(None);
+            j.obj(Some("type"));
+            j.arr(Some("coding"));
+            j.coding(
+                "http://terminology.hl7.org/CodeSystem/coverage-class",
+                code,
+                "",
+            );
+            j.end_arr();
+            j.end_obj();
+            j.str(Some("value"), &value);
+            if n == 8 {
+                j.str(Some("name"), &field_text(seg, 9));
+            }
+            j.end_obj();
+        }
+        j.end_arr();
+        drop(j);
+        b.end();
+        Ok(())
+    }
+
+    fn provenance(&mut self, msg: &Message<'_>, evn: &Seg<'_>) -> Result<(), Error> {
+        let seg = &evn.seg;
+        let l = &evn.label;
+        let recorded = match self
+            .rx
+            .instant(seg.field(2).map(Value::from), &format!("{l}-2"))?
+        {
+            Some(s) => Some(s),
+            None => {
+                let v = msg.msh().field(7).map(Value::from);
+                match v.filter(|v| has_content(v.raw())) {
+                    Some(v) => {
+                        let raw = v.raw();
+                        let end = raw.iter().position(|&b| b == b'^').unwrap_or(raw.len());
+                        DateTime::parse(raw.get(..end).unwrap_or(b""))
+                            .ok()
+                            .and_then(|dt| fhir_instant(&dt, self.rx.cfg.tz).ok().flatten())
+                    }
+                    None => None,
+                }
+            }
+        };
+        let occurred = self
+            .rx
+            .datetime(seg.field(6).map(Value::from), &format!("{l}-6"))?;
+        let operator = match rep1(seg, 5) {
+            Some(r) => self.practitioner(&r, &format!("{l}-5"))?,
+            None => None,
+        };
+        let who = match operator {
+            Some(p) => Some(p),
+            None => self.hd_organization(&msg.msh(), 4),
+        };
+        let (Some(recorded), Some(who)) = (recorded, who) else {
+            // Provenance needs recorded and agent.who: report what cannot be placed.
+            for n in [2usize, 4, 6] {
+                if seg.field(n).is_some_and(|f| has_content(f.raw())) {
+                    self.rx
+                        .report
+                        .push(format!("{l}-{n}"), ReportKind::NotMapped);
+                }
+            }
+            return Ok(());
+        };
+        let id = resource_id(
+            "Provenance",
+            &[
+                &self
+                    .focus
+                    .first()
+                    .map(|f| f.to_string())
+                    .unwrap_or_default(),
+                &recorded,
+            ],
+        );
+        let focus = self.focus.clone();
+        let Cx { b, rx, .. } = self;
+        let Some(mut j) = b.begin("Provenance", id) else {
+            return Ok(());
+        };
+        j.arr(Some("target"));
+        for f in &focus {
+            j.reference(None, f);
+        }
+        j.end_arr();
+        j.str(Some("occurredDateTime"), occurred.as_deref().unwrap_or(""));
+        j.str(Some("recorded"), &recorded);
+        if let Some(r) = rep1(seg, 4) {
+            j.arr(Some("reason"));
+            rx.codeable(&mut j, None, &r, Some(&v2_table("0062")), &format!("{l}-4"));
+            j.end_arr();
+        }
+        j.obj(Some("activity"));
+        j.arr(Some("coding"));
+        j.coding(&v2_table("0003"), rx_trigger(&msg.header()), "");
+        j.end_arr();
+        j.end_obj();
+        j.arr(Some("agent"));
+        j.obj(None);
+        j.reference(Some("who"), &who);
+        j.end_obj();
+        j.end_arr();
+        drop(j);
+        b.end();
+        Ok(())
+    }
+
+    fn message_header(&mut self, msg: &Message<'_>) -> Result<(), Error> {
+        let msh = msg.msh();
+        let sender = self.hd_organization(&msh, 4);
+        let receiver = self.hd_organization(&msh, 6);
+        let control = field_text(&msh, 10);
+        let app = |n: usize| -> (String, String) {
+            match rep1(&msh, n) {
+                Some(r) => {
+                    let (ns, uid, ut) = (comp(&r, 1), comp(&r, 2), comp(&r, 3));
+                    let ep = hd_uri(&ns, &uid, &ut).unwrap_or_else(|| {
+                        format!(
+                            "urn:hl7v2:app:{}",
+                            sanitize(if ns.is_empty() { "unknown" } else { &ns })
+                        )
+                    });
+                    (ns.into_owned(), ep)
+                }
+                None => (String::new(), "urn:hl7v2:app:unknown".to_string()),
+            }
+        };
+        let (src_name, src_ep) = app(3);
+        let (dst_name, dst_ep) = app(5);
+        let has_dst = rep1(&msh, 5).is_some() || receiver.is_some();
+        let id = resource_id("MessageHeader", &[&field_text(&msh, 4), &control]);
+        let trigger = rx_trigger(&msg.header()).to_string();
+        let processing = field_text(&msh, 11);
+        let focus = self.focus.clone();
+        let Some(mut j) = self.b.begin("MessageHeader", id) else {
+            return Ok(());
+        };
+        if !processing.is_empty() {
+            j.obj(Some("meta"));
+            j.arr(Some("tag"));
+            j.coding(&v2_table("0103"), &processing, "");
+            j.end_arr();
+            j.end_obj();
+        }
+        j.obj(Some("eventCoding"));
+        j.str(Some("system"), &v2_table("0003"));
+        j.str(
+            Some("code"),
+            if trigger.is_empty() {
+                "unknown"
+            } else {
+                &trigger
+            },
+        );
+        j.end_obj();
+        if has_dst {
+            j.arr(Some("destination"));
+            j.obj(None);
+            j.str(Some("name"), &dst_name);
+            j.str(Some("endpoint"), &dst_ep);
+            if let Some(r) = &receiver {
+                j.reference(Some("receiver"), r);
+            }
+            j.end_obj();
+            j.end_arr();
+        }
+        if let Some(s) = &sender {
+            j.reference(Some("sender"), s);
+        }
+        j.obj(Some("source"));
+        j.str(Some("name"), &src_name);
+        j.str(Some("endpoint"), &src_ep);
+        j.end_obj();
+        j.arr(Some("focus"));
+        for f in &focus {
+            j.reference(None, f);
+        }
+        j.end_arr();
+        drop(j);
+        self.b.end();
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------
+    // ORU
+    // -----------------------------------------------------------------------------------
+
+    fn order_group(&mut self, g: &Group<'_, '_>) -> Result<(), Error> {
+        let Some(patient) = self.patient else {
+            return Ok(());
+        };
+        let obr = &g.obr.seg;
+        let l = &g.obr.label;
+        let ei_text = |seg: &Segment<'_>, n: usize| -> (String, String) {
+            match rep1(seg, n) {
+                Some(r) => (comp(&r, 1).into_owned(), comp(&r, 2).into_owned()),
+                None => (String::new(), String::new()),
+            }
+        };
+        let mut placer = ei_text(obr, 2);
+        let mut filler = ei_text(obr, 3);
+        if let Some(orc) = g.orc {
+            if placer.0.is_empty() {
+                placer = ei_text(&orc.seg, 2);
+            }
+            if filler.0.is_empty() {
+                filler = ei_text(&orc.seg, 3);
+            }
+        }
+        let gkey = if !filler.0.is_empty() {
+            format!("F|{}|{}", filler.1, filler.0)
+        } else if !placer.0.is_empty() {
+            format!("P|{}|{}", placer.1, placer.0)
+        } else {
+            format!("{}|{}", patient, g.obr.seg.position())
+        };
+        let sr_id = resource_id("ServiceRequest", &[&gkey]);
+        let dr_id = resource_id("DiagnosticReport", &[&gkey]);
+        let mut requesters = Vec::new();
+        for (i, r) in reps(obr, 16).iter().enumerate() {
+            if let Some(p) = self.practitioner(r, &format!("{l}-16[{}]", i + 1))? {
+                requesters.push(p);
+            }
+        }
+        let mut authored = None;
+        if let Some(orc) = g.orc {
+            for (i, r) in reps(&orc.seg, 12).iter().enumerate() {
+                if let Some(p) = self.practitioner(r, &format!("{}-12[{}]", orc.label, i + 1))? {
+                    if !requesters.contains(&p) {
+                        requesters.push(p);
+                    }
+                }
+            }
+            authored = self.rx.datetime(
+                orc.seg.field(9).map(Value::from),
+                &format!("{}-9", orc.label),
+            )?;
+        }
+        let effective = self
+            .rx
+            .datetime(obr.field(7).map(Value::from), &format!("{l}-7"))?;
+        let issued = self
+            .rx
+            .instant(obr.field(22).map(Value::from), &format!("{l}-22"))?;
+        let obs_ids: Vec<ResourceId> = g
+            .obx
+            .iter()
+            .enumerate()
+            .map(|(i, (o, _))| {
+                let set = field_text(&o.seg, 1);
+                let k = if set.is_empty() {
+                    (i + 1).to_string()
+                } else {
+                    set.into_owned()
+                };
+                resource_id("Observation", &[&gkey, &k, &(i + 1).to_string()])
+            })
+            .collect();
+        let encounter = self.encounter;
+        let status_code = field_text(obr, 25);
+        let Cx { b, rx, .. } = self;
+        // ServiceRequest
+        if let Some(mut j) = b.begin("ServiceRequest", sr_id) {
+            j.arr(Some("identifier"));
+            for (t, (v, ns)) in [("PLAC", &placer), ("FILL", &filler)] {
+                if v.is_empty() {
+                    continue;
+                }
+                j.obj(None);
+                j.obj(Some("type"));
+                j.arr(Some("coding"));
+                j.coding(&v2_table("0203"), t, "");
+                j.end_arr();
+                j.end_obj();
+                j.str(Some("value"), v);
+                if !ns.is_empty() {
+                    j.obj(Some("assigner"));
+                    j.str(Some("display"), ns);
+                    j.end_obj();
+                }
+                j.end_obj();
+            }
+            j.end_arr();
+            j.str(Some("status"), "unknown");
+            j.str(Some("intent"), "order");
+            if let Some(r) = rep1(obr, 4) {
+                rx.codeable(&mut j, Some("code"), &r, None, &format!("{l}-4"));
+            }
+            j.reference(Some("subject"), &patient);
+            if let Some(e) = &encounter {
+                j.reference(Some("encounter"), e);
+            }
+            j.str(Some("authoredOn"), authored.as_deref().unwrap_or(""));
+            if let Some(p) = requesters.first() {
+                j.reference(Some("requester"), p);
+            }
+            j.arr(Some("note"));
+            for n in &g.notes {
+                note(&mut j, &n.seg);
+            }
+            j.end_arr();
+            drop(j);
+            b.end();
+        }
+        // DiagnosticReport
+        let status = match status_code.as_ref() {
+            "O" | "I" | "S" => "registered",
+            "P" => "preliminary",
+            "C" => "corrected",
+            "R" => "partial",
+            "F" => "final",
+            "X" => "cancelled",
+            "" => "unknown",
+            _ => {
+                rx.report
+                    .push(format!("{l}-25"), ReportKind::UnknownCode("0123"));
+                "unknown"
+            }
+        };
+        if let Some(mut j) = b.begin("DiagnosticReport", dr_id) {
+            if !filler.0.is_empty() {
+                j.arr(Some("identifier"));
+                j.obj(None);
+                j.obj(Some("type"));
+                j.arr(Some("coding"));
+                j.coding(&v2_table("0203"), "FILL", "");
+                j.end_arr();
+                j.end_obj();
+                j.str(Some("value"), &filler.0);
+                j.end_obj();
+                j.end_arr();
+            }
+            j.arr(Some("basedOn"));
+            j.reference(None, &sr_id);
+            j.end_arr();
+            j.str(Some("status"), status);
+            match rep1(obr, 4) {
+                Some(r) => rx.codeable(&mut j, Some("code"), &r, None, &format!("{l}-4")),
+                None => {
+                    j.obj(Some("code"));
+                    j.str(Some("text"), "unknown");
+                    j.end_obj();
+                }
+            }
+            j.reference(Some("subject"), &patient);
+            if let Some(e) = &encounter {
+                j.reference(Some("encounter"), e);
+            }
+            j.str(
+                Some("effectiveDateTime"),
+                effective.as_deref().unwrap_or(""),
+            );
+            j.str(Some("issued"), issued.as_deref().unwrap_or(""));
+            j.arr(Some("result"));
+            for o in &obs_ids {
+                j.reference(None, o);
+            }
+            j.end_arr();
+            drop(j);
+            b.end();
+        }
+        self.focus.push(dr_id);
+        for ((o, notes), id) in g.obx.iter().zip(obs_ids) {
+            self.observation(o, notes, id, effective.as_deref(), Some(dr_id))?;
+        }
+        Ok(())
+    }
+
+    fn observation(
+        &mut self,
+        s: &Seg<'_>,
+        notes: &[&Seg<'_>],
+        id: ResourceId,
+        default_effective: Option<&str>,
+        _report: Option<ResourceId>,
+    ) -> Result<(), Error> {
+        let Some(patient) = self.patient else {
+            return Ok(());
+        };
+        let seg = &s.seg;
+        let l = &s.label;
+        let mut performers = Vec::new();
+        for (i, r) in reps(seg, 16).iter().enumerate() {
+            if let Some(p) = self.practitioner(r, &format!("{l}-16[{}]", i + 1))? {
+                performers.push(p);
+            }
+        }
+        let effective = match self
+            .rx
+            .datetime(seg.field(14).map(Value::from), &format!("{l}-14"))?
+        {
+            Some(s) => Some(s),
+            None => default_effective.map(str::to_string),
+        };
+        let vtype = field_text(seg, 2);
+        let values = reps(seg, 5);
+        // Date values are converted before the resource is opened (they may fail).
+        let mut date_value = None;
+        if matches!(vtype.as_ref(), "DT" | "TS" | "DTM") {
+            if let Some(r) = values.first() {
+                date_value = self.rx.datetime(Some(Value::from(*r)), &format!("{l}-5"))?;
+            }
+        }
+        let encounter = self.encounter;
+        let Cx { b, rx, .. } = self;
+        let Some(mut j) = b.begin("Observation", id) else {
+            return Ok(());
+        };
+        let st = field_text(seg, 11);
+        let status = match st.as_ref() {
+            "A" => "amended",
+            "C" => "corrected",
+            "D" => "entered-in-error",
+            "F" => "final",
+            "P" => "preliminary",
+            "X" => "cancelled",
+            "R" | "S" | "I" => "registered",
+            "" => "unknown",
+            _ => {
+                rx.report
+                    .push(format!("{l}-11"), ReportKind::UnknownCode("0085"));
+                "unknown"
+            }
+        };
+        j.str(Some("status"), status);
+        match rep1(seg, 3) {
+            Some(r) => rx.codeable(&mut j, Some("code"), &r, None, &format!("{l}-3")),
+            None => {
+                j.obj(Some("code"));
+                j.str(Some("text"), "unknown");
+                j.end_obj();
+            }
+        }
+        j.reference(Some("subject"), &patient);
+        if let Some(e) = &encounter {
+            j.reference(Some("encounter"), e);
+        }
+        j.str(
+            Some("effectiveDateTime"),
+            effective.as_deref().unwrap_or(""),
+        );
+        j.arr(Some("performer"));
+        for p in &performers {
+            j.reference(None, p);
+        }
+        j.end_arr();
+        let unit = rep1(seg, 6);
+        let vloc = format!("{l}-5");
+        if values.len() > 1 && !matches!(vtype.as_ref(), "ST" | "TX" | "FT") {
+            for i in 2..=values.len() {
+                rx.report
+                    .push(format!("{vloc}[{i}]"), ReportKind::TruncatedRepetition);
+            }
+        }
+        let written = match (vtype.as_ref(), values.first()) {
+            (_, None) => false,
+            ("NM", Some(r)) => {
+                let t = comp(r, 1);
+                match json_number(&t) {
+                    Some(n) => {
+                        j.obj(Some("valueQuantity"));
+                        j.raw(Some("value"), n);
+                        quantity_unit(&mut j, unit.as_ref(), rx, &format!("{l}-6"));
+                        j.end_obj();
+                        true
+                    }
+                    None => {
+                        rx.report.push(vloc.clone(), ReportKind::InvalidValue);
+                        false
+                    }
+                }
+            }
+            ("ST" | "TX" | "FT", Some(_)) => {
+                let mut text = String::new();
+                for (i, r) in values.iter().enumerate() {
+                    if i > 0 {
+                        text.push('\n');
+                    }
+                    text.push_str(&leaf(Some(Value::from(*r))));
+                }
+                j.str(Some("valueString"), &text);
+                true
+            }
+            ("CWE" | "CE" | "CNE" | "CF", Some(r)) => {
+                rx.codeable(&mut j, Some("valueCodeableConcept"), r, None, &vloc);
+                true
+            }
+            ("SN", Some(r)) => sn_value(&mut j, r, unit.as_ref(), rx, l),
+            ("DT" | "TS" | "DTM", Some(_)) => match &date_value {
+                Some(d) => {
+                    j.str(Some("valueDateTime"), d);
+                    true
+                }
+                None => false,
+            },
+            ("ED", Some(r)) => {
+                // R4 Observation.value[x] has no Attachment: ED text (encoding "A") becomes
+                // valueString; binary data is reported as not mapped.
+                if comp(r, 4) == "A" {
+                    j.str(Some("valueString"), &comp(r, 5));
+                    true
+                } else {
+                    rx.report.push(vloc.clone(), ReportKind::NotMapped);
+                    false
+                }
+            }
+            (_, Some(_)) => {
+                rx.report
+                    .push(format!("{l}-2"), ReportKind::UnknownCode("0125"));
+                false
+            }
+        };
+        if !written {
+            j.obj(Some("dataAbsentReason"));
+            j.arr(Some("coding"));
+            j.coding(
+                "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+                if values.is_empty() {
+                    "unknown"
+                } else {
+                    "error"
+                },
+                "",
+            );
+            j.end_arr();
+            j.end_obj();
+        }
+        let flags = reps(seg, 8);
+        if !flags.is_empty() {
+            j.arr(Some("interpretation"));
+            for (i, r) in flags.iter().enumerate() {
+                let code = comp(r, 1);
+                if INTERPRETATION.contains(&code.as_ref()) {
+                    j.obj(None);
+                    j.arr(Some("coding"));
+                    j.coding(
+                        "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+                        &code,
+                        "",
+                    );
+                    j.end_arr();
+                    j.end_obj();
+                } else {
+                    let loc = if flags.len() > 1 {
+                        format!("{l}-8[{}]", i + 1)
+                    } else {
+                        format!("{l}-8")
+                    };
+                    rx.report.push(loc, ReportKind::UnknownCode("0078"));
+                }
+            }
+            j.end_arr();
+        }
+        j.arr(Some("note"));
+        for n in notes {
+            note(&mut j, &n.seg);
+        }
+        j.end_arr();
+        let range = field_text(seg, 7);
+        if !range.is_empty() {
+            j.arr(Some("referenceRange"));
+            j.obj(None);
+            reference_range(&mut j, &range, unit.as_ref());
+            j.end_obj();
+            j.end_arr();
+        }
+        drop(j);
+        b.end();
+        Ok(())
+    }
+}
+
+/// HL7 table 0078 codes that are v3-ObservationInterpretation codes (IG concept map).
+const INTERPRETATION: &[&str] = &[
+    "<", ">", "A", "AA", "B", "CAR", "D", "DET", "E", "EX", "EXP", "H", "HH", "HU", "I", "IE",
+    "IND", "L", "LL", "LU", "MS", "N", "NCL", "ND", "NEG", "NR", "NS", "POS", "R", "RR", "S",
+    "SDD", "SYN-R", "SYN-S", "TOX", "U", "UNE", "VS", "W", "WR",
+];
+
+fn rx_trigger<'m>(h: &carewire_hl7::Header<'m>) -> &'static str {
+    // Only known triggers are written as codes (PHI-safe, bounded).
+    match h.trigger_event().as_deref() {
+        Some("A01") => "A01",
+        Some("A02") => "A02",
+        Some("A03") => "A03",
+        Some("A04") => "A04",
+        Some("A05") => "A05",
+        Some("A08") => "A08",
+        Some("A11") => "A11",
+        Some("A28") => "A28",
+        Some("A31") => "A31",
+        Some("A40") => "A40",
+        Some("R01") => "R01",
+        _ => "",
+    }
+}
+
+fn note(j: &mut Json<'_>, nte: &Segment<'_>) {
+    let mut text = String::new();
+    if let Some(f) = nte.field(3) {
+        for (i, r) in f.repetitions().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            text.push_str(&leaf(Some(Value::from(r))));
+        }
+    }
+    if text.trim().is_empty() {
+        return;
+    }
+    j.obj(None);
+    j.str(Some("text"), &text);
+    j.end_obj();
+}
+
+/// A JSON number from a v2 NM (`+1.5`, `.5`, `-0.25`); None when not a number.
+fn json_number(t: &str) -> Option<&str> {
+    let t = t.trim();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || frac.is_some_and(|f| !digits(f)) {
+        return None;
+    }
+    // JSON forbids leading zeros ("007"): those values are rejected rather than rewritten.
+    if int.len() > 1 && int.starts_with('0') {
+        return None;
+    }
+    let _ = neg;
+    Some(t)
+}
+
+fn quantity_unit(j: &mut Json<'_>, unit: Option<&Repetition<'_>>, rx: &mut Rx, loc: &str) {
+    let Some(u) = unit else { return };
+    let (code, text, sys) = (comp(u, 1), comp(u, 2), comp(u, 3));
+    j.str(Some("unit"), if text.is_empty() { &code } else { &text });
+    if !code.is_empty() {
+        let system = if sys.is_empty() {
+            Some(Cow::Borrowed("http://unitsofmeasure.org"))
+        } else {
+            system_uri(&sys)
+        };
+        match system {
+            Some(s) => {
+                j.str(Some("system"), &s);
+                j.str(Some("code"), &code);
+            }
+            None => rx
+                .report
+                .push(format!("{loc}.3"), ReportKind::UnknownCode("0396")),
+        }
+    }
+}
+
+fn sn_value(
+    j: &mut Json<'_>,
+    r: &Repetition<'_>,
+    unit: Option<&Repetition<'_>>,
+    rx: &mut Rx,
+    l: &str,
+) -> bool {
+    // SN: comparator ^ num1 ^ separator/suffix ^ num2
+    let (cmp, n1, sep, n2) = (comp(r, 1), comp(r, 2), comp(r, 3), comp(r, 4));
+    let loc = format!("{l}-5");
+    let (Some(a), b) = (json_number(&n1), json_number(&n2)) else {
+        rx.report.push(loc, ReportKind::InvalidValue);
+        return false;
+    };
+    let qty = |j: &mut Json<'_>, key: &str, v: &str, rx: &mut Rx| {
+        j.obj(Some(key));
+        j.raw(Some("value"), v);
+        quantity_unit(j, unit, rx, &format!("{l}-6"));
+        j.end_obj();
+    };
+    match (sep.as_ref(), b) {
+        ("", None) if n2.is_empty() => {
+            let comparator = match cmp.as_ref() {
+                "" | "=" => "",
+                "<" => "<",
+                ">" => ">",
+                "<=" => "<=",
+                ">=" => ">=",
+                _ => {
+                    rx.report.push(format!("{loc}.1"), ReportKind::InvalidValue);
+                    ""
+                }
+            };
+            j.obj(Some("valueQuantity"));
+            j.raw(Some("value"), a);
+            j.str(Some("comparator"), comparator);
+            quantity_unit(j, unit, rx, &format!("{l}-6"));
+            j.end_obj();
+            true
+        }
+        ("-", Some(b)) => {
+            j.obj(Some("valueRange"));
+            qty(j, "low", a, rx);
+            qty(j, "high", b, rx);
+            j.end_obj();
+            true
+        }
+        (":" | "/", Some(b)) => {
+            j.obj(Some("valueRatio"));
+            j.obj(Some("numerator"));
+            j.raw(Some("value"), a);
+            j.end_obj();
+            j.obj(Some("denominator"));
+            j.raw(Some("value"), b);
+            j.end_obj();
+            j.end_obj();
+            true
+        }
+        _ => {
+            rx.report.push(loc, ReportKind::InvalidValue);
+            false
+        }
+    }
+}
+
+fn reference_range(j: &mut Json<'_>, range: &str, unit: Option<&Repetition<'_>>) {
+    let r = range.trim();
+    let unit_code = unit.map(|u| comp(u, 1)).unwrap_or_default();
+    let q = |j: &mut Json<'_>, key: &str, v: &str| {
+        j.obj(Some(key));
+        j.raw(Some("value"), v);
+        if !unit_code.is_empty() {
+            j.str(Some("unit"), &unit_code);
+        }
+        j.end_obj();
+    };
+    if let Some((lo, hi)) = r.split_once('-').filter(|(lo, _)| !lo.trim().is_empty()) {
+        if let (Some(lo), Some(hi)) = (json_number(lo), json_number(hi)) {
+            q(j, "low", lo);
+            q(j, "high", hi);
+            return;
+        }
+    }
+    for (p, key) in [(">=", "low"), ("<=", "high"), (">", "low"), ("<", "high")] {
+        if let Some(v) = r.strip_prefix(p).and_then(json_number) {
+            q(j, key, v);
+            j.str(Some("text"), r);
+            return;
+        }
+    }
+    j.str(Some("text"), r);
+}
+
+fn oru_groups<'s, 'm>(segs: &'s [Seg<'m>]) -> Vec<Group<'s, 'm>> {
+    let mut groups: Vec<Group<'s, 'm>> = Vec::new();
+    let mut orc: Option<&'s Seg<'m>> = None;
+    let mut last_obx = false;
+    for s in segs {
+        match s.seg.id() {
+            b"ORC" => {
+                orc = Some(s);
+                last_obx = false;
+            }
+            b"OBR" => {
+                groups.push(Group {
+                    orc: orc.take(),
+                    obr: s,
+                    notes: Vec::new(),
+                    obx: Vec::new(),
+                });
+                last_obx = false;
+            }
+            b"OBX" => {
+                if let Some(g) = groups.last_mut() {
+                    g.obx.push((s, Vec::new()));
+                    last_obx = true;
+                }
+            }
+            b"NTE" => {
+                if let Some(g) = groups.last_mut() {
+                    if last_obx {
+                        if let Some(o) = g.obx.last_mut() {
+                            o.1.push(s);
+                        }
+                    } else {
+                        g.notes.push(s);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    groups
+}
