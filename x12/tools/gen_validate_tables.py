@@ -5,8 +5,18 @@ Sources (read-only, in the shared reference folder):
   - pyx12 maps (BSD-3-Clause-style, John Holland): 837P X222A1, 837I X223A1 (same
     element layout as X223A2), 835 X221A1, 999 X231A1, and the data-element dictionary
     (type, minimum and maximum length of every simple element);
-  - for 270/271 (X279A1, no machine-readable map available) and 997 (X230), the compact
-    tables below, written from the implementation guides' segment and element tables.
+  - for 270/271 (X279A1) and 997 (X230), the compact tables below, written from the
+    implementation guides' segment and element tables. They cover every segment that the
+    270/271 loop specs in x12/src/loops.rs place (BHT; 2000A-D HL, TRN, AAA; 2100A-D NM1,
+    REF, N3, N4, PER, PRV, DMG, INS, HI, DTP, MPI, AAA; 2110C/D EQ, AMT, III, REF, DTP or
+    EB, HSD, REF, DTP, AAA, MSG, LS, LE; 2115C/D III; 2120C/D NM1, N3, N4, PER, PRV), with
+    the same loop ids.
+
+No machine-readable map exists for 837D (X224A2) or 270/271 (X279A1): the PyPI package
+pyx12 (checked: 4.0.0, the latest, and 3.1.0) ships 270/271 maps only for 004010X092A1
+(its maps.xml names 270/271.5010.X092.A1.xml, which the package does not contain) and no
+837 dental map. 837D therefore has no usage table (loop findings and generic syntax
+checks only) until a map or hand table is written.
 
 Only structure is taken: loop ids, segment ids, usage, repeat counts, element numbers,
 X12-internal code values and syntax notes; no guide text.
@@ -168,6 +178,29 @@ def load_map(fname):
 C003 = "S C003 ( R 235 AD,CJ,HC,ID,IV,N4,ZZ / R 234 / S 1339 / S 1339 / S 1339 / S 1339 / N 352 / S 234 )"
 C004 = "S C004 ( R 1328 / S 1328 / S 1328 / S 1328 )"
 NM1_TAIL = "S 1036 ; S 1037 ; N 1038 ; S 1039"
+# HI (X279A1 2100C/2100D): HI01 the principal diagnosis (ABK ICD-10, BK ICD-9), HI02-HI08
+# further diagnoses (ABF, BF); only the qualifier and the code of each C022 are used.
+C022_TAIL = "N 1250 / N 1251 / N 782 / N 380 / N 799 / N 1271 / N 1073"
+HI_ELIG = " ; ".join(
+    [f"R C022 ( R 1270 ABK,BK / R 1271 / {C022_TAIL} )"]
+    + [f"S C022 ( R 1270 ABF,BF / R 1271 / {C022_TAIL} )"] * 7
+    + ["N C022 ( N 1270 / N 1271 )"] * 4
+)
+# INS in the 270: multiple birth sequence only (INS01, INS02, INS17); in the 271 the
+# subscriber/dependent change flags (INS03, INS04) and student/handicap data may follow.
+INS_270_NOT_USED = " ; ".join(["N 875", "N 1203", "N 1216", "N C052 ( N 1218 )", "N 1219",
+                               "N 584", "N 1220", "N 1073", "N 1250", "N 1251", "N 1165",
+                               "N 19", "N 156", "N 26"])
+INS_270_C = f"R 1073 Y ; R 1069 18 ; {INS_270_NOT_USED} ; R 1470"
+INS_270_D = f"R 1073 N ; R 1069 ; {INS_270_NOT_USED} ; R 1470"
+INS_271_TAIL = ("S 875 ; S 1203 ; S 1216 ; N C052 ( S 1218 ) ; S 1219 ; S 584 ; S 1220 ; S 1073 ; "
+                "S 1250 ; S 1251 ; S 1165 ; S 19 ; S 156 ; S 26 ; S 1470")
+INS_271_C = f"R 1073 Y ; R 1069 18 ; {INS_271_TAIL}"
+INS_271_D = f"R 1073 N ; R 1069 ; {INS_271_TAIL}"
+# MPI (271 only): military personnel information.
+MPI_271 = "R 1201 ; R 584 ; R 1595 ; S 352 ; S 1596 ; S 1250 D8,RD8 ; S 1251"
+AAA_ELIG = "R 1073 N,Y ; N 559 ; R 901 ; R 889"
+
 ELIG_COMMON = """
 header BHT R 1 | R 1005 0022 ; R 353 {bht02} ; {bht03} 127 ; R 373 ; R 337 ; {bht06} 640 {bht06codes}
 loop header 2000A R 0 HL
@@ -192,11 +225,9 @@ loop 2000C 2100C R 1 NM1
 2100C N4 S 1 | R 19 ; S 156 ; S 116 ; S 26 ; N 309 ; N 310 ; S 1715
 2100C PRV S 1 | R 1221 ; R 128 PXC ; R 127
 2100C DMG S 1 | R 1250 D8 ; R 1251 ; S 1068 F,M,U
-2100C INS S 1 | R 1073 N,Y ; R 1069 18 ; S 875 ; S 1203 ; S 1216 ; N C052 ( S 1218 ) ; S 1219 ; S 584 ; S 1220 ; S 1073 ; S 1250 ; S 1251 ; S 1165 ; S 19 ; S 156 ; S 26 ; S 1470
-2100C HI S 1
+2100C INS S 1 | {ins_c}
+2100C HI S 1 | {hi}
 2100C DTP S {dtp_max} | R 374 ; R 1250 D8,RD8 ; R 1251
-2100C MPI S 1
-2100C AAA S 9 | R 1073 N,Y ; N 559 ; S 901 ; S 889
 loop 2000C 2000D S 0 HL
 2000D HL R 1 | R 628 ; R 734 ; R 735 23 ; R 736 0
 2000D TRN S {trn_max} | R 481 1,2 ; R 127 ; R 509 ; S 127
@@ -207,20 +238,19 @@ loop 2000D 2100D R 1 NM1
 2100D N4 S 1 | R 19 ; S 156 ; S 116 ; S 26 ; N 309 ; N 310 ; S 1715
 2100D PRV S 1 | R 1221 ; R 128 PXC ; R 127
 2100D DMG S 1 | R 1250 D8 ; R 1251 ; S 1068 F,M,U
-2100D INS S 1 | R 1073 N,Y ; R 1069 ; S 875 ; S 1203 ; S 1216 ; N C052 ( S 1218 ) ; S 1219 ; S 584 ; S 1220 ; S 1073 ; S 1250 ; S 1251 ; S 1165 ; S 19 ; S 156 ; S 26 ; S 1470
-2100D HI S 1
+2100D INS S 1 | {ins_d}
+2100D HI S 1 | {hi}
 2100D DTP S {dtp_max} | R 374 ; R 1250 D8,RD8 ; R 1251
-2100D MPI S 1
-2100D AAA S 9 | R 1073 N,Y ; N 559 ; S 901 ; S 889
 """
 
 Q270 = ELIG_COMMON.format(
     bht02="01,13", hl04="1", bht03="S", bht06="N", bht06codes="", nm1tail=NM1_TAIL, trn_max=2,
-    nm1c_2=",2", dtp_max=2,
+    nm1c_2=",2", dtp_max=2, ins_c=INS_270_C, ins_d=INS_270_D, hi=HI_ELIG,
 ) + f"""
 loop 2100C 2110C S 99 EQ
 2110C EQ S 1 | S 1365 x99 ; {C003} ; S 1207 ; N 1336 ; {C004}
-2110C AMT S 1 | R 522 R,PB ; R 782
+2110C AMT S 1 | R 522 R ; R 782
+2110C AMT S 1 | R 522 PB ; R 782
 2110C III S 10 | S 1270 ; S 1271
 2110C REF S 1 | R 128 9F,G1 ; R 127
 2110C DTP S 1 | R 374 291,307,435,472,636,771 ; R 1250 D8,RD8 ; R 1251
@@ -234,9 +264,13 @@ loop 2100D 2110D S 99 EQ
 EB = f"R 1390 ; S 1203 ; S 1365 x99 ; S 1336 ; S 1204 ; S 615 ; S 782 ; S 954 ; S 673 ; S 380 ; S 1073 N,U,W,Y ; S 1073 N,U,W,Y ; {C003} ; {C004}"
 S271 = ELIG_COMMON.format(
     bht02="06,11", hl04="0,1", bht03="S", bht06="N", bht06codes="", nm1tail=NM1_TAIL, trn_max=3,
-    nm1c_2=",2", dtp_max=9,
+    nm1c_2=",2", dtp_max=9, ins_c=INS_271_C, ins_d=INS_271_D, hi=HI_ELIG,
 ) + f"""
-2000A AAA S 9 | R 1073 N,Y ; N 559 ; R 901 ; R 889
+2000A AAA S 9 | {AAA_ELIG}
+2100C MPI S 1 | {MPI_271}
+2100C AAA S 9 | {AAA_ELIG}
+2100D MPI S 1 | {MPI_271}
+2100D AAA S 9 | {AAA_ELIG}
 2100A PER S 3 | R 366 IC ; S 93 ; S 365 ; S 364 ; S 365 ; S 364 ; S 365 ; S 364 ; N 443
 2100A AAA S 9 | R 1073 N,Y ; N 559 ; R 901 ; R 889
 2100B AAA S 9 | R 1073 N,Y ; N 559 ; R 901 ; R 889
@@ -447,8 +481,9 @@ def generic_union(all_segs):
 
 
 def main():
-    print("// Generated by x12/tools/gen_validate_tables.py from the pyx12 maps and the hand")
-    print("// tables in that script. Do not edit by hand.")
+    print("// Generated by x12/tools/gen_validate_tables.py from the pyx12 maps (837P X222A1,")
+    print("// 837I X223A1, 835 X221A1, 999 X231A1) and the hand tables in that script (270/271")
+    print("// X279A1, 997 X230). Do not edit by hand.")
     print("#![allow(clippy::all)]")
     print("use super::spec::{cm, el, El, LoopRule, Seg, Table, Ty::*};")
     print()
