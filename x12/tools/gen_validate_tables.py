@@ -21,14 +21,54 @@ checks only) until a map or hand table is written.
 Only structure is taken: loop ids, segment ids, usage, repeat counts, element numbers,
 X12-internal code values and syntax notes; no guide text.
 
-Usage: python3 x12/tools/gen_validate_tables.py [REFERENCE_DIR] > x12/src/validate/tables.rs
+Usage: python3 x12/tools/gen_validate_tables.py [REFERENCE_DIR] [--pyx12-python PYTHON]
+           > x12/src/validate/tables.rs
+
+Maps are looked up in REFERENCE_DIR (default ../shared/reference/x12-loops/pyx12, copies
+of pyx12 at commit 8893c59f), then, with --pyx12-python, in the map folder of the pyx12
+package that interpreter imports (dev time only, e.g. after
+`python3 -m venv /tmp/pyx12venv && /tmp/pyx12venv/bin/pip install pyx12`, pass
+/tmp/pyx12venv/bin/python). pyx12 4.0.0's maps for the guides above are byte-identical
+to the reference copies, so either source gives the same tables.rs.
 """
 
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-REF = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/reference/x12-loops/pyx12")
+
+
+def map_dirs(argv):
+    """The folders maps are read from, in order: the reference copies, then (with
+    --pyx12-python) the `map` folder of an installed pyx12 package."""
+    ref, python = "../shared/reference/x12-loops/pyx12", None
+    args = list(argv)
+    while args:
+        a = args.pop(0)
+        if a == "--pyx12-python":
+            if not args:
+                sys.exit("--pyx12-python needs an interpreter path")
+            python = args.pop(0)
+        else:
+            ref = a
+    dirs = [Path(ref)]
+    if python:
+        code = "import os, pyx12; print(os.path.join(os.path.dirname(pyx12.__file__), 'map'))"
+        out = subprocess.run([python, "-c", code], check=True, capture_output=True, text=True)
+        dirs.append(Path(out.stdout.strip()))
+    return dirs
+
+
+MAP_DIRS = map_dirs(sys.argv[1:])
+
+
+def map_file(fname):
+    for d in MAP_DIRS:
+        if (d / fname).is_file():
+            return d / fname
+    sys.exit(f"map {fname} not found in {', '.join(str(d) for d in MAP_DIRS)}")
+
 
 MAPS = [
     ("P837", "837.5010.X222.A1.xml"),
@@ -44,7 +84,7 @@ EXTERNAL_BY_ELEMENT = {
 }
 
 dataele = {}
-for d in ET.parse(REF / "dataele.xml").getroot():
+for d in ET.parse(map_file("dataele.xml")).getroot():
     dataele[d.get("ele_num")] = (d.get("data_type"), int(d.get("min_len")), int(d.get("max_len")))
 
 TY = {"AN": "AN", "ID": "ID", "N0": "N0", "N2": "N2", "R": "R", "DT": "DT", "TM": "TM", "B": "B", "N": "N0"}
@@ -152,7 +192,7 @@ def walk(node, loop_id, parent_id, segs, loops, seen_loops):
 
 
 def load_map(fname):
-    root = ET.parse(REF / fname).getroot()
+    root = ET.parse(map_file(fname)).getroot()
     segs, loops = [], []
     walk(root, "header", "", segs, loops, set())
     # The maps copy some loops (837 2300 under 2000B and 2000C): keep one definition of
