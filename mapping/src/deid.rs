@@ -8,8 +8,13 @@
 //! the patient identifier (every date of one patient moves by the same amount in every
 //! message; precision, time and offset are kept), [`Action::ShiftBirthDate`] does the same
 //! but aggregates ages over 89 into one birth year, [`Action::Zip3`] keeps the first three
-//! digits of a ZIP code (or `000` for the restricted three-digit areas) and
-//! [`Action::Keep`] leaves the value alone.
+//! digits of a ZIP code (or `000` for the restricted three-digit areas),
+//! [`Action::YearOnly`] keeps only the year and [`Action::Keep`] leaves the value alone.
+//!
+//! Dates: Safe Harbor as written keeps only the year of a date; a consistent per-patient
+//! shift keeps the intervals between events (length of stay, time to result) that most
+//! secondary uses need, and is what the default table does. [`Policy::year_only_dates`]
+//! switches every date rule to the literal year-only rule.
 //!
 //! [`Policy::safe_harbor`] is the default table: names, addresses below the state, phone,
 //! fax and e-mail, SSN, medical record, account, health-plan, licence and visit numbers,
@@ -87,6 +92,12 @@ pub enum Action {
     /// Keep the first three digits of a ZIP code, or `000` for the three-digit areas
     /// with 20,000 people or fewer; anything else is removed.
     Zip3,
+    /// Reduce the date to its year (`YYYY`), the literal Safe Harbor rule; unparsable
+    /// dates are removed.
+    YearOnly,
+    /// As [`Action::YearOnly`], with ages over 89 aggregated as in
+    /// [`Action::ShiftBirthDate`].
+    BirthYearOnly,
 }
 
 /// What was done to a value (the report's vocabulary).
@@ -105,6 +116,8 @@ pub enum Applied {
     ZipTruncated,
     /// A date that could not be read was removed instead of shifted.
     UnreadableDateRemoved,
+    /// The date was reduced to its year.
+    ReducedToYear,
 }
 
 /// One change: where and what, never the value.
@@ -223,7 +236,7 @@ pub struct Policy {
     rules: BTreeMap<([u8; 3], u16), FieldRule>,
     obx_text_types: Vec<String>,
     obx_text_action: Action,
-    shift_obx_dates: bool,
+    obx_date_action: Action,
     hash_len: usize,
     max_shift_days: u32,
 }
@@ -455,7 +468,7 @@ impl Policy {
             rules: BTreeMap::new(),
             obx_text_types: vec!["TX".into(), "FT".into(), "ST".into()],
             obx_text_action: Action::Remove,
-            shift_obx_dates: true,
+            obx_date_action: Action::ShiftDate,
             hash_len: 16,
             max_shift_days: 365,
         }
@@ -537,7 +550,33 @@ impl Policy {
     /// Whether OBX-5 is date-shifted when OBX-2 is DT, DTM or TS (default true). An
     /// explicit `OBX-5` rule takes precedence.
     pub fn shift_obx_dates(&mut self, on: bool) -> &mut Policy {
-        self.shift_obx_dates = on;
+        self.obx_date_action = if on { Action::ShiftDate } else { Action::Keep };
+        self
+    }
+
+    /// Switches every date rule to the literal Safe Harbor rule, year only:
+    /// [`Action::ShiftDate`] becomes [`Action::YearOnly`], [`Action::ShiftBirthDate`]
+    /// becomes [`Action::BirthYearOnly`], and OBX-5 dates are reduced to the year. Use it
+    /// when intervals between dates need not survive.
+    pub fn year_only_dates(&mut self) -> &mut Policy {
+        let swap = |a: &mut Action| {
+            *a = match *a {
+                Action::ShiftDate => Action::YearOnly,
+                Action::ShiftBirthDate => Action::BirthYearOnly,
+                other => other,
+            }
+        };
+        for rule in self.rules.values_mut() {
+            if let Some(a) = rule.field.as_mut() {
+                swap(a);
+            }
+            for (_, a) in &mut rule.components {
+                swap(a);
+            }
+        }
+        if self.obx_date_action == Action::ShiftDate {
+            self.obx_date_action = Action::YearOnly;
+        }
         self
     }
 
@@ -709,9 +748,8 @@ impl Deidentifier {
                     .unwrap_or_default();
                 let action = if self.policy.obx_text_types.contains(&vt) {
                     Some(self.policy.obx_text_action)
-                } else if self.policy.shift_obx_dates && matches!(vt.as_str(), "DT" | "DTM" | "TS")
-                {
-                    Some(Action::ShiftDate)
+                } else if matches!(vt.as_str(), "DT" | "DTM" | "TS") {
+                    Some(self.policy.obx_date_action)
                 } else {
                     None
                 };
@@ -757,7 +795,13 @@ impl Deidentifier {
                             continue;
                         }
                         let r = r + 1;
-                        if matches!(action, Action::ShiftDate | Action::ShiftBirthDate) {
+                        if matches!(
+                            action,
+                            Action::ShiftDate
+                                | Action::ShiftBirthDate
+                                | Action::YearOnly
+                                | Action::BirthYearOnly
+                        ) {
                             // TS: the time is component 1 (DTM); the rest is kept.
                             let Some(c1) = rep.component(1) else { continue };
                             let path = at.path(field_no, Some(r), Some(1))?;
@@ -813,6 +857,15 @@ impl Deidentifier {
                 match shift_dtm(value.raw(), ctx, birth) {
                     Some(DateOut::Unchanged) => return Ok(()),
                     Some(DateOut::Shifted(v)) => (v, Applied::DateShifted),
+                    Some(DateOut::Aggregated(v)) => (v, Applied::AgeAggregated),
+                    None => (Vec::new(), Applied::UnreadableDateRemoved),
+                }
+            }
+            Action::YearOnly | Action::BirthYearOnly => {
+                let birth = action == Action::BirthYearOnly;
+                match year_only(value.raw(), ctx, birth) {
+                    Some(DateOut::Unchanged) => return Ok(()),
+                    Some(DateOut::Shifted(v)) => (v, Applied::ReducedToYear),
                     Some(DateOut::Aggregated(v)) => (v, Applied::AgeAggregated),
                     None => (Vec::new(), Applied::UnreadableDateRemoved),
                 }
@@ -985,18 +1038,38 @@ enum DateOut {
     Aggregated(Vec<u8>),
 }
 
+/// For a birth date giving an age over 89 at the reference date, the aggregated year.
+fn aggregated_birth(date: Ymd, used: usize, ctx: &Ctx) -> Option<DateOut> {
+    let r = ctx.reference;
+    let mut age = r.y - date.y;
+    if used >= 6 && (r.m, r.d) < (date.m, if used >= 8 { date.d } else { 1 }) {
+        age -= 1;
+    }
+    // 164.514(b)(2)(i)(C): ages over 89 and every date element indicating them are
+    // aggregated into one category, "90 or older".
+    (age > 89).then(|| DateOut::Aggregated(format!("{:04}", r.y - 90).into_bytes()))
+}
+
+/// The year of a DTM (`Shifted` carries the new value).
+fn year_only(raw: &[u8], ctx: &Ctx, birth: bool) -> Option<DateOut> {
+    let (date, used) = read_date(raw)?;
+    if birth {
+        if let Some(agg) = aggregated_birth(date, used, ctx) {
+            return Some(agg);
+        }
+    }
+    let year = format!("{:04}", date.y).into_bytes();
+    if year == raw {
+        return Some(DateOut::Unchanged);
+    }
+    Some(DateOut::Shifted(year))
+}
+
 fn shift_dtm(raw: &[u8], ctx: &Ctx, birth: bool) -> Option<DateOut> {
     let (date, used) = read_date(raw)?;
     if birth {
-        let r = ctx.reference;
-        let mut age = r.y - date.y;
-        if used >= 6 && (r.m, r.d) < (date.m, if used >= 8 { date.d } else { 1 }) {
-            age -= 1;
-        }
-        if age > 89 {
-            // 164.514(b)(2)(i)(C): ages over 89 and every date element indicating them
-            // are aggregated into one category, "90 or older".
-            return Some(DateOut::Aggregated(format!("{:04}", r.y - 90).into_bytes()));
+        if let Some(agg) = aggregated_birth(date, used, ctx) {
+            return Some(agg);
         }
     }
     let out = match used {

@@ -487,3 +487,27 @@ NK1|2|Brannagh^Aoife|||^PRN^PH^^1^617^5550000\r";
     assert_eq!(get(&out, "PID-3[2].5")?, "PI");
     Ok(())
 }
+
+#[test]
+fn year_only_dates_policy() -> TestResult {
+    let mut policy = Policy::safe_harbor();
+    policy.year_only_dates();
+    assert_eq!(policy.action("PID-7"), Some(Action::BirthYearOnly));
+    assert_eq!(policy.action("PV1-44"), Some(Action::YearOnly));
+    let d = Deidentifier::new(DeidKey::new(KEY)?, policy);
+    let input = oru("MRN-QW7734", "19620314")?;
+    let out = d.deidentify(&Message::parse(&input)?)?;
+    let bytes = out.to_bytes();
+    for (path, v) in ORU_PHI {
+        assert!(!contains(&bytes, v), "{path} survived de-identification");
+    }
+    assert_eq!(get(&bytes, "PID-7")?, "1962");
+    assert_eq!(get(&bytes, "OBR-7")?, "2024");
+    assert_eq!(get(&bytes, "OBX[3]-5")?, "2023");
+    assert_eq!(get(&bytes, "OBX[1]-14")?, "2024");
+    assert!(out.report().count(Applied::ReducedToYear) >= 6);
+    assert_eq!(out.report().count(Applied::DateShifted), 0);
+    let old = d.deidentify(&Message::parse(&oru("MRN-OLD1", "19300101")?)?)?;
+    assert_eq!(get(&old.to_bytes(), "PID-7")?, "1934");
+    Ok(())
+}
