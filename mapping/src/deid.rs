@@ -717,6 +717,11 @@ impl Deidentifier {
             let Some(key) = seg_key(seg.id_str()) else {
                 continue;
             };
+            if seg.id() != key {
+                // A lower-case identifier is not the standard segment (and the builder,
+                // which matches identifiers exactly, could not address it).
+                continue;
+            }
             let occurrence = match seen.iter_mut().find(|(k, _)| *k == key) {
                 Some(e) => {
                     e.1 += 1;
