@@ -515,11 +515,8 @@ fn fnv(mut h: u64, parts: &[&str]) -> u64 {
 /// The deterministic id of a resource of type `rtype` with business key `key` (parts
 /// are separated before hashing). See the module docs for the hash.
 pub fn resource_id(rtype: &str, key: &[&str]) -> ResourceId {
-    let mut parts: Vec<&str> = Vec::with_capacity(key.len() + 1);
-    parts.push(rtype);
-    parts.extend_from_slice(key);
-    let a = fnv(0xcbf2_9ce4_8422_2325, &parts);
-    let b = fnv(0x8422_2325_cbf2_9ce4, &parts);
+    let a = fnv(fnv(0xcbf2_9ce4_8422_2325, &[rtype, ""]), key);
+    let b = fnv(fnv(0x8422_2325_cbf2_9ce4, &[rtype, ""]), key);
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&a.to_be_bytes());
     bytes[8..].copy_from_slice(&b.to_be_bytes());

@@ -177,22 +177,106 @@ enum Kind {
 /// more than once).
 struct Seg<'m> {
     seg: Segment<'m>,
-    label: String,
+    label: Loc<'m>,
+}
+
+/// A report location, formatted only when an item is reported: `PID`, `OBX[3]-5[2].1`.
+#[derive(Clone, Copy)]
+struct Loc<'a> {
+    id: &'a str,
+    /// Occurrence of the segment id (0 when the id occurs once).
+    occ: u32,
+    field: u32,
+    rep: u32,
+    comp: u32,
+}
+
+fn n32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl<'a> Loc<'a> {
+    /// Field `n`.
+    fn f(self, n: usize) -> Loc<'a> {
+        Loc {
+            field: n32(n),
+            rep: 0,
+            comp: 0,
+            ..self
+        }
+    }
+    /// Field `n`, repetition `r`.
+    fn r(self, n: usize, r: usize) -> Loc<'a> {
+        Loc {
+            rep: n32(r),
+            ..self.f(n)
+        }
+    }
+    /// This field, repetition `r`.
+    fn rep(self, r: usize) -> Loc<'a> {
+        Loc {
+            rep: n32(r),
+            comp: 0,
+            ..self
+        }
+    }
+    /// Component `c` of this field/repetition.
+    fn c(self, c: usize) -> Loc<'a> {
+        Loc {
+            comp: n32(c),
+            ..self
+        }
+    }
+}
+
+impl std::fmt::Display for Loc<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id)?;
+        if self.occ > 0 {
+            write!(f, "[{}]", self.occ)?;
+        }
+        if self.field > 0 {
+            write!(f, "-{}", self.field)?;
+            if self.rep > 0 {
+                write!(f, "[{}]", self.rep)?;
+            }
+            if self.comp > 0 {
+                write!(f, ".{}", self.comp)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<Loc<'_>> for String {
+    fn from(l: Loc<'_>) -> String {
+        l.to_string()
+    }
 }
 
 fn label_segments<'m>(msg: &'m Message<'_>) -> Vec<Seg<'m>> {
-    let all: Vec<Segment<'m>> = msg.segments().collect();
-    let mut out = Vec::with_capacity(all.len());
-    for (i, s) in all.iter().enumerate() {
-        let id = s.id();
-        let total = all.iter().filter(|t| t.id() == id).count();
-        let label = if total > 1 {
-            let n = all[..=i].iter().filter(|t| t.id() == id).count();
-            format!("{}[{n}]", safe_id(s))
-        } else {
-            safe_id(s).to_string()
+    // Two passes with a per-id counter: linear in the number of segments.
+    let mut totals: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
+    for s in msg.segments() {
+        *totals.entry(s.id()).or_insert(0) += 1;
+    }
+    let mut seen: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(msg.segment_count());
+    for s in msg.segments() {
+        let n = seen.entry(s.id()).or_insert(0);
+        *n += 1;
+        let label = Loc {
+            id: safe_id(&s),
+            occ: if totals.get(s.id()).copied().unwrap_or(0) > 1 {
+                n32(*n)
+            } else {
+                0
+            },
+            field: 0,
+            rep: 0,
+            comp: 0,
         };
-        out.push(Seg { seg: *s, label });
+        out.push(Seg { seg: s, label });
     }
     out
 }
@@ -532,8 +616,21 @@ fn system_uri(name: &str) -> Option<Cow<'static, str>> {
     Some(Cow::Borrowed(s))
 }
 
-fn v2_table(t: &str) -> String {
-    format!("http://terminology.hl7.org/CodeSystem/v2-{t}")
+/// The FHIR URI of HL7 table `t` (the tables this module binds to).
+fn v2_table(t: &str) -> &'static str {
+    match t {
+        "0002" => "http://terminology.hl7.org/CodeSystem/v2-0002",
+        "0003" => "http://terminology.hl7.org/CodeSystem/v2-0003",
+        "0007" => "http://terminology.hl7.org/CodeSystem/v2-0007",
+        "0023" => "http://terminology.hl7.org/CodeSystem/v2-0023",
+        "0062" => "http://terminology.hl7.org/CodeSystem/v2-0062",
+        "0063" => "http://terminology.hl7.org/CodeSystem/v2-0063",
+        "0069" => "http://terminology.hl7.org/CodeSystem/v2-0069",
+        "0103" => "http://terminology.hl7.org/CodeSystem/v2-0103",
+        "0112" => "http://terminology.hl7.org/CodeSystem/v2-0112",
+        "0131" => "http://terminology.hl7.org/CodeSystem/v2-0131",
+        _ => "http://terminology.hl7.org/CodeSystem/v2-0203",
+    }
 }
 
 /// A URI for an HD (MSH-3, CX-4 …): `urn:oid:` for ISO, the id for URI/UUID types.
@@ -571,7 +668,7 @@ struct Rx {
 
 impl Rx {
     /// A TS/DTM value as a FHIR dateTime (reports invalid values and dropped times).
-    fn datetime(&mut self, v: Option<Value<'_>>, loc: &str) -> Result<Option<String>, Error> {
+    fn datetime(&mut self, v: Option<Value<'_>>, loc: Loc<'_>) -> Result<Option<String>, Error> {
         let Some(v) = v.filter(|v| has_content(v.raw())) else {
             return Ok(None);
         };
@@ -602,7 +699,7 @@ impl Rx {
     }
 
     /// A TS/DTM value as a FHIR instant (None + report when coarser than seconds).
-    fn instant(&mut self, v: Option<Value<'_>>, loc: &str) -> Result<Option<String>, Error> {
+    fn instant(&mut self, v: Option<Value<'_>>, loc: Loc<'_>) -> Result<Option<String>, Error> {
         let Some(v) = v.filter(|v| has_content(v.raw())) else {
             return Ok(None);
         };
@@ -623,7 +720,7 @@ impl Rx {
     }
 
     /// A date only (birthDate): a time part is kept elsewhere or reported by the caller.
-    fn date(&mut self, v: Option<Value<'_>>, loc: &str) -> Option<String> {
+    fn date(&mut self, v: Option<Value<'_>>, loc: Loc<'_>) -> Option<String> {
         let v = v.filter(|v| has_content(v.raw()))?;
         let raw = v.raw();
         let end = raw
@@ -634,13 +731,13 @@ impl Rx {
         let text = raw.get(..end)?;
         match DateTime::parse(text) {
             Ok(dt) if dt.year() >= 1 => {
+                use std::fmt::Write;
                 let mut s = String::with_capacity(10);
-                let y = dt.year();
-                s.push_str(&format!("{y:04}"));
+                let _ = write!(s, "{:04}", dt.year());
                 if let Some(m) = dt.month() {
-                    s.push_str(&format!("-{m:02}"));
+                    let _ = write!(s, "-{m:02}");
                     if let Some(d) = dt.day() {
-                        s.push_str(&format!("-{d:02}"));
+                        let _ = write!(s, "-{d:02}");
                     }
                 }
                 Some(s)
@@ -660,7 +757,7 @@ impl Rx {
         key: Option<&str>,
         rep: &Repetition<'_>,
         default_system: Option<&str>,
-        loc: &str,
+        loc: Loc<'_>,
     ) {
         j.obj(key);
         j.arr(Some("coding"));
@@ -677,8 +774,7 @@ impl Rx {
                 match system_uri(&sysname) {
                     Some(u) => Some(u),
                     None => {
-                        self.report
-                            .push(format!("{loc}.{s}"), ReportKind::UnknownCode("0396"));
+                        self.report.push(loc.c(s), ReportKind::UnknownCode("0396"));
                         None
                     }
                 }
@@ -708,14 +804,14 @@ impl Rx {
         &mut self,
         j: &mut Json<'_>,
         rep: &Repetition<'_>,
-        loc: &str,
+        loc: Loc<'_>,
     ) -> Result<(), Error> {
         j.obj(None);
         let ty = comp(rep, 5);
         if !ty.is_empty() {
             j.obj(Some("type"));
             j.arr(Some("coding"));
-            j.coding(&v2_table("0203"), &ty, "");
+            j.coding(v2_table("0203"), &ty, "");
             j.end_arr();
             j.end_obj();
         }
@@ -724,8 +820,8 @@ impl Rx {
             j.str(Some("system"), &sys);
         }
         j.str(Some("value"), &comp(rep, 1));
-        let start = self.datetime(rep.component(7).map(Value::from), &format!("{loc}.7"))?;
-        let end = self.datetime(rep.component(8).map(Value::from), &format!("{loc}.8"))?;
+        let start = self.datetime(rep.component(7).map(Value::from), loc.c(7))?;
+        let end = self.datetime(rep.component(8).map(Value::from), loc.c(8))?;
         j.obj(Some("period"));
         j.str(Some("start"), start.as_deref().unwrap_or(""));
         j.str(Some("end"), end.as_deref().unwrap_or(""));
@@ -746,7 +842,7 @@ fn cx_key<'m>(rep: &Repetition<'m>) -> (String, Cow<'m, str>) {
     (sys, comp(rep, 1))
 }
 
-fn human_name(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: &str) {
+fn human_name(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: Loc<'_>) {
     j.obj(None);
     let ty = comp(rep, 7);
     if !ty.is_empty() {
@@ -759,8 +855,7 @@ fn human_name(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: &str) {
             "TEMP" | "NAV" => "temp",
             "BAD" => "old",
             _ => {
-                rx.report
-                    .push(format!("{loc}.7"), ReportKind::UnknownCode("0200"));
+                rx.report.push(loc.c(7), ReportKind::UnknownCode("0200"));
                 ""
             }
         };
@@ -781,7 +876,7 @@ fn human_name(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: &str) {
     j.end_obj();
 }
 
-fn address(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: &str) {
+fn address(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: Loc<'_>) {
     j.obj(None);
     let ty = comp(rep, 7);
     if !ty.is_empty() {
@@ -794,8 +889,7 @@ fn address(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: &str) {
             "M" => ("", "postal"),
             "SH" => ("", "physical"),
             _ => {
-                rx.report
-                    .push(format!("{loc}.7"), ReportKind::UnknownCode("0190"));
+                rx.report.push(loc.c(7), ReportKind::UnknownCode("0190"));
                 ("", "")
             }
         };
@@ -819,7 +913,7 @@ fn contact_point(
     rep: &Repetition<'_>,
     default_use: &str,
     rx: &mut Rx,
-    loc: &str,
+    loc: Loc<'_>,
 ) {
     let equip = comp(rep, 3);
     let email = comp(rep, 4);
@@ -832,8 +926,7 @@ fn contact_point(
         "Internet" | "X.400" => ("email", false),
         "MD" | "SAT" | "TDD" | "TTY" => ("other", false),
         _ => {
-            rx.report
-                .push(format!("{loc}.3"), ReportKind::UnknownCode("0202"));
+            rx.report.push(loc.c(3), ReportKind::UnknownCode("0202"));
             ("other", false)
         }
     };
@@ -881,8 +974,7 @@ fn contact_point(
             "WPN" => "work",
             "ASN" | "EMR" | "NET" | "BPN" => "",
             _ => {
-                rx.report
-                    .push(format!("{loc}.2"), ReportKind::UnknownCode("0201"));
+                rx.report.push(loc.c(2), ReportKind::UnknownCode("0201"));
                 ""
             }
         }
@@ -995,7 +1087,7 @@ impl Cx {
     fn practitioner(
         &mut self,
         rep: &Repetition<'_>,
-        loc: &str,
+        loc: Loc<'_>,
     ) -> Result<Option<ResourceId>, Error> {
         let idv = comp(rep, 1);
         let (ns, uid, ut) = (sub(rep, 9, 1), sub(rep, 9, 2), sub(rep, 9, 3));
@@ -1112,7 +1204,7 @@ impl Cx {
         let mut gps = Vec::new();
         if let Some(pd1) = pd1 {
             for (i, r) in reps(&pd1.seg, 4).iter().enumerate() {
-                if let Some(p) = self.practitioner(r, &format!("{}-4[{}]", pd1.label, i + 1))? {
+                if let Some(p) = self.practitioner(r, pd1.label.r(4, i + 1))? {
                     gps.push(p);
                 }
             }
@@ -1125,26 +1217,22 @@ impl Cx {
             "U" => "unknown",
             "O" | "A" | "N" => "other",
             _ => {
-                self.rx
-                    .report
-                    .push(format!("{l}-8"), ReportKind::UnknownCode("0001"));
+                self.rx.report.push(l.f(8), ReportKind::UnknownCode("0001"));
                 ""
             }
         };
         let birth_v = seg.field(7).map(Value::from);
-        let birth_date = self.rx.date(birth_v, &format!("{l}-7"));
+        let birth_date = self.rx.date(birth_v, l.f(7));
         let birth_has_time = birth_v.is_some_and(|v| {
             let r = v.raw();
             r.iter().take_while(|&&b| b != b'^').count() > 8
         });
         let birth_time = if birth_has_time {
-            self.rx.datetime(birth_v, &format!("{l}-7"))?
+            self.rx.datetime(birth_v, l.f(7))?
         } else {
             None
         };
-        let deceased = self
-            .rx
-            .datetime(seg.field(29).map(Value::from), &format!("{l}-29"))?;
+        let deceased = self.rx.datetime(seg.field(29).map(Value::from), l.f(29))?;
         let Cx { b, rx, .. } = self;
         let Some(mut j) = b.begin("Patient", id) else {
             return Ok(());
@@ -1154,12 +1242,8 @@ impl Cx {
             let rs = reps(seg, n);
             let many = rs.len() > 1;
             for (i, r) in rs.iter().enumerate() {
-                let loc = if many {
-                    format!("{l}-{n}[{}]", i + 1)
-                } else {
-                    format!("{l}-{n}")
-                };
-                rx.identifier(&mut j, r, &loc)?;
+                let loc = if many { l.r(n, i + 1) } else { l.f(n) };
+                rx.identifier(&mut j, r, loc)?;
             }
         }
         let ssn = field_text(seg, 19);
@@ -1167,7 +1251,7 @@ impl Cx {
             j.obj(None);
             j.obj(Some("type"));
             j.arr(Some("coding"));
-            j.coding(&v2_table("0203"), "SS", "");
+            j.coding(v2_table("0203"), "SS", "");
             j.end_arr();
             j.end_obj();
             j.str(Some("system"), "http://hl7.org/fhir/sid/us-ssn");
@@ -1177,13 +1261,13 @@ impl Cx {
         j.end_arr();
         j.arr(Some("name"));
         for (i, r) in reps(seg, 5).iter().enumerate() {
-            human_name(&mut j, r, rx, &format!("{l}-5[{}]", i + 1));
+            human_name(&mut j, r, rx, l.r(5, i + 1));
         }
         j.end_arr();
         j.arr(Some("telecom"));
         for (n, u) in [(13usize, "home"), (14, "work")] {
             for (i, r) in reps(seg, n).iter().enumerate() {
-                contact_point(&mut j, r, u, rx, &format!("{l}-{n}[{}]", i + 1));
+                contact_point(&mut j, r, u, rx, l.r(n, i + 1));
             }
         }
         j.end_arr();
@@ -1213,14 +1297,12 @@ impl Cx {
                 "Y" => j.raw(Some("deceasedBoolean"), "true"),
                 "N" => j.raw(Some("deceasedBoolean"), "false"),
                 "" => {}
-                _ => rx
-                    .report
-                    .push(format!("{l}-30"), ReportKind::UnknownCode("0136")),
+                _ => rx.report.push(l.f(30), ReportKind::UnknownCode("0136")),
             }
         }
         j.arr(Some("address"));
         for (i, r) in reps(seg, 11).iter().enumerate() {
-            address(&mut j, r, rx, &format!("{l}-11[{}]", i + 1));
+            address(&mut j, r, rx, l.r(11, i + 1));
         }
         j.end_arr();
         if let Some(r) = rep1(seg, 16) {
@@ -1228,8 +1310,8 @@ impl Cx {
                 &mut j,
                 Some("maritalStatus"),
                 &r,
-                Some(&v2_table("0002")),
-                &format!("{l}-16"),
+                Some(v2_table("0002")),
+                l.f(16),
             );
         }
         let order = field_text(seg, 25);
@@ -1237,21 +1319,19 @@ impl Cx {
             j.raw(Some("multipleBirthInteger"), &n.to_string());
         } else {
             if !order.is_empty() {
-                rx.report.push(format!("{l}-25"), ReportKind::InvalidValue);
+                rx.report.push(l.f(25), ReportKind::InvalidValue);
             }
             match field_text(seg, 24).as_ref() {
                 "Y" => j.raw(Some("multipleBirthBoolean"), "true"),
                 "N" => j.raw(Some("multipleBirthBoolean"), "false"),
                 "" => {}
-                _ => rx
-                    .report
-                    .push(format!("{l}-24"), ReportKind::UnknownCode("0136")),
+                _ => rx.report.push(l.f(24), ReportKind::UnknownCode("0136")),
             }
         }
         if let Some(r) = rep1(seg, 15) {
             j.arr(Some("communication"));
             j.obj(None);
-            rx.codeable(&mut j, Some("language"), &r, None, &format!("{l}-15"));
+            rx.codeable(&mut j, Some("language"), &r, None, l.f(15));
             j.end_obj();
             j.end_arr();
         }
@@ -1298,12 +1378,8 @@ impl Cx {
             "RelatedPerson",
             &[patient.as_str(), &setid, &s.seg.position().to_string()],
         );
-        let start = self
-            .rx
-            .datetime(seg.field(8).map(Value::from), &format!("{l}-8"))?;
-        let end = self
-            .rx
-            .datetime(seg.field(9).map(Value::from), &format!("{l}-9"))?;
+        let start = self.rx.datetime(seg.field(8).map(Value::from), l.f(8))?;
+        let end = self.rx.datetime(seg.field(9).map(Value::from), l.f(9))?;
         let Cx { b, rx, .. } = self;
         let Some(mut j) = b.begin("RelatedPerson", id) else {
             return Ok(());
@@ -1311,27 +1387,27 @@ impl Cx {
         j.reference(Some("patient"), &patient);
         j.arr(Some("relationship"));
         if let Some(r) = rep1(seg, 3) {
-            rx.codeable(&mut j, None, &r, Some(&v2_table("0063")), &format!("{l}-3"));
+            rx.codeable(&mut j, None, &r, Some(v2_table("0063")), l.f(3));
         }
         if let Some(r) = rep1(seg, 7) {
-            rx.codeable(&mut j, None, &r, Some(&v2_table("0131")), &format!("{l}-7"));
+            rx.codeable(&mut j, None, &r, Some(v2_table("0131")), l.f(7));
         }
         j.end_arr();
         j.arr(Some("name"));
         for (i, r) in reps(seg, 2).iter().enumerate() {
-            human_name(&mut j, r, rx, &format!("{l}-2[{}]", i + 1));
+            human_name(&mut j, r, rx, l.r(2, i + 1));
         }
         j.end_arr();
         j.arr(Some("telecom"));
         for (n, u) in [(5usize, "home"), (6, "work")] {
             for (i, r) in reps(seg, n).iter().enumerate() {
-                contact_point(&mut j, r, u, rx, &format!("{l}-{n}[{}]", i + 1));
+                contact_point(&mut j, r, u, rx, l.r(n, i + 1));
             }
         }
         j.end_arr();
         j.arr(Some("address"));
         for (i, r) in reps(seg, 4).iter().enumerate() {
-            address(&mut j, r, rx, &format!("{l}-4[{}]", i + 1));
+            address(&mut j, r, rx, l.r(4, i + 1));
         }
         j.end_arr();
         j.obj(Some("period"));
@@ -1410,18 +1486,14 @@ impl Cx {
             (17, "ADM", "admitter"),
         ] {
             for (i, r) in reps(seg, n).iter().enumerate() {
-                if let Some(p) = self.practitioner(r, &format!("{l}-{n}[{}]", i + 1))? {
+                if let Some(p) = self.practitioner(r, l.r(n, i + 1))? {
                     parts.push((code, display, p));
                 }
             }
         }
         let loc = rep1(seg, 3).and_then(|r| self.location(&r));
-        let start = self
-            .rx
-            .datetime(seg.field(44).map(Value::from), &format!("{l}-44"))?;
-        let end = self
-            .rx
-            .datetime(seg.field(45).map(Value::from), &format!("{l}-45"))?;
+        let start = self.rx.datetime(seg.field(44).map(Value::from), l.f(44))?;
+        let end = self.rx.datetime(seg.field(45).map(Value::from), l.f(45))?;
         let class = field_text(seg, 2);
         let (csys, ccode, cdisp): (&str, &str, &str) = match class.as_ref() {
             "E" => (
@@ -1470,9 +1542,7 @@ impl Cx {
                 "Unknown",
             ),
             _ => {
-                self.rx
-                    .report
-                    .push(format!("{l}-2"), ReportKind::UnknownCode("0004"));
+                self.rx.report.push(l.f(2), ReportKind::UnknownCode("0004"));
                 (
                     "http://terminology.hl7.org/CodeSystem/v2-0004",
                     "U",
@@ -1495,7 +1565,7 @@ impl Cx {
         };
         if let Some(r) = &visit {
             j.arr(Some("identifier"));
-            rx.identifier(&mut j, r, &format!("{l}-19"))?;
+            rx.identifier(&mut j, r, l.f(19))?;
             j.end_arr();
         }
         j.str(Some("status"), status);
@@ -1506,7 +1576,7 @@ impl Cx {
         j.end_obj();
         if let Some(r) = rep1(seg, 4) {
             j.arr(Some("type"));
-            rx.codeable(&mut j, None, &r, Some(&v2_table("0007")), &format!("{l}-4"));
+            rx.codeable(&mut j, None, &r, Some(v2_table("0007")), l.f(4));
             j.end_arr();
         }
         if let Some(r) = rep1(seg, 10) {
@@ -1514,8 +1584,8 @@ impl Cx {
                 &mut j,
                 Some("serviceType"),
                 &r,
-                Some(&v2_table("0069")),
-                &format!("{l}-10"),
+                Some(v2_table("0069")),
+                l.f(10),
             );
         }
         j.reference(Some("subject"), &patient);
@@ -1544,7 +1614,7 @@ impl Cx {
         if let Some(pv2) = pv2 {
             if let Some(r) = rep1(&pv2.seg, 3) {
                 j.arr(Some("reasonCode"));
-                rx.codeable(&mut j, None, &r, None, &format!("{}-3", pv2.label));
+                rx.codeable(&mut j, None, &r, None, pv2.label.f(3));
                 j.end_arr();
             }
         }
@@ -1554,8 +1624,8 @@ impl Cx {
                 &mut j,
                 Some("admitSource"),
                 &r,
-                Some(&v2_table("0023")),
-                &format!("{l}-14"),
+                Some(v2_table("0023")),
+                l.f(14),
             );
         }
         if let Some(r) = rep1(seg, 36) {
@@ -1563,8 +1633,8 @@ impl Cx {
                 &mut j,
                 Some("dischargeDisposition"),
                 &r,
-                Some(&v2_table("0112")),
-                &format!("{l}-36"),
+                Some(v2_table("0112")),
+                l.f(36),
             );
         }
         j.end_obj();
@@ -1592,9 +1662,7 @@ impl Cx {
             "AllergyIntolerance",
             &[patient.as_str(), &key, &field_text(seg, 1)],
         );
-        let onset = self
-            .rx
-            .datetime(seg.field(6).map(Value::from), &format!("{l}-6"))?;
+        let onset = self.rx.datetime(seg.field(6).map(Value::from), l.f(6))?;
         let Cx { b, rx, .. } = self;
         let Some(mut j) = b.begin("AllergyIntolerance", id) else {
             return Ok(());
@@ -1615,8 +1683,7 @@ impl Cx {
             "FA" => "food",
             "EA" | "AA" | "LA" | "PA" => "environment",
             _ => {
-                rx.report
-                    .push(format!("{l}-2"), ReportKind::UnknownCode("0127"));
+                rx.report.push(l.f(2), ReportKind::UnknownCode("0127"));
                 ""
             }
         };
@@ -1632,14 +1699,13 @@ impl Cx {
             "MI" | "MO" => "low",
             "U" => "unable-to-assess",
             _ => {
-                rx.report
-                    .push(format!("{l}-4"), ReportKind::UnknownCode("0128"));
+                rx.report.push(l.f(4), ReportKind::UnknownCode("0128"));
                 ""
             }
         };
         j.str(Some("criticality"), crit);
         if let Some(r) = &code {
-            rx.codeable(&mut j, Some("code"), r, None, &format!("{l}-3"));
+            rx.codeable(&mut j, Some("code"), r, None, l.f(3));
         }
         j.reference(Some("patient"), &patient);
         j.str(Some("onsetDateTime"), onset.as_deref().unwrap_or(""));
@@ -1671,9 +1737,7 @@ impl Cx {
         let code = rep1(seg, 3);
         let key = code.as_ref().map(|r| comp(r, 1)).unwrap_or_default();
         let id = resource_id("Condition", &[patient.as_str(), &key, &field_text(seg, 1)]);
-        let onset = self
-            .rx
-            .datetime(seg.field(5).map(Value::from), &format!("{l}-5"))?;
+        let onset = self.rx.datetime(seg.field(5).map(Value::from), l.f(5))?;
         let encounter = self.encounter;
         let Cx { b, rx, .. } = self;
         let Some(mut j) = b.begin("Condition", id) else {
@@ -1691,7 +1755,7 @@ impl Cx {
         j.end_obj();
         j.end_arr();
         if let Some(r) = &code {
-            rx.codeable(&mut j, Some("code"), r, None, &format!("{l}-3"));
+            rx.codeable(&mut j, Some("code"), r, None, l.f(3));
         }
         j.reference(Some("subject"), &patient);
         if let Some(e) = &encounter {
@@ -1719,12 +1783,10 @@ impl Cx {
             "Procedure",
             &[patient.as_str(), &key, &when_raw, &field_text(seg, 1)],
         );
-        let when = self
-            .rx
-            .datetime(seg.field(5).map(Value::from), &format!("{l}-5"))?;
+        let when = self.rx.datetime(seg.field(5).map(Value::from), l.f(5))?;
         let mut performers = Vec::new();
         for (i, r) in reps(seg, 12).iter().enumerate() {
-            if let Some(p) = self.practitioner(r, &format!("{l}-12[{}]", i + 1))? {
+            if let Some(p) = self.practitioner(r, l.r(12, i + 1))? {
                 performers.push(p);
             }
         }
@@ -1735,7 +1797,7 @@ impl Cx {
         };
         j.str(Some("status"), "completed");
         if let Some(r) = &code {
-            rx.codeable(&mut j, Some("code"), r, None, &format!("{l}-3"));
+            rx.codeable(&mut j, Some("code"), r, None, l.f(3));
         }
         j.reference(Some("subject"), &patient);
         if let Some(e) = &encounter {
@@ -1779,12 +1841,8 @@ impl Cx {
                 &field_text(seg, 1),
             ],
         );
-        let start = self
-            .rx
-            .datetime(seg.field(12).map(Value::from), &format!("{l}-12"))?;
-        let end = self
-            .rx
-            .datetime(seg.field(13).map(Value::from), &format!("{l}-13"))?;
+        let start = self.rx.datetime(seg.field(12).map(Value::from), l.f(12))?;
+        let end = self.rx.datetime(seg.field(13).map(Value::from), l.f(13))?;
         let Cx { b, rx, .. } = self;
         let Some(mut j) = b.begin("Coverage", id) else {
             return Ok(());
@@ -1808,8 +1866,7 @@ impl Cx {
             "DOM" => "common",
             "EME" => "injured",
             _ => {
-                rx.report
-                    .push(format!("{l}-17"), ReportKind::UnknownCode("0063"));
+                rx.report.push(l.f(17), ReportKind::UnknownCode("0063"));
                 "other"
             }
         };
@@ -1876,10 +1933,7 @@ impl Cx {
     fn provenance(&mut self, msg: &Message<'_>, evn: &Seg<'_>) -> Result<(), Error> {
         let seg = &evn.seg;
         let l = &evn.label;
-        let recorded = match self
-            .rx
-            .instant(seg.field(2).map(Value::from), &format!("{l}-2"))?
-        {
+        let recorded = match self.rx.instant(seg.field(2).map(Value::from), l.f(2))? {
             Some(s) => Some(s),
             None => {
                 let v = msg.msh().field(7).map(Value::from);
@@ -1895,11 +1949,9 @@ impl Cx {
                 }
             }
         };
-        let occurred = self
-            .rx
-            .datetime(seg.field(6).map(Value::from), &format!("{l}-6"))?;
+        let occurred = self.rx.datetime(seg.field(6).map(Value::from), l.f(6))?;
         let operator = match rep1(seg, 5) {
-            Some(r) => self.practitioner(&r, &format!("{l}-5"))?,
+            Some(r) => self.practitioner(&r, l.f(5))?,
             None => None,
         };
         let who = match operator {
@@ -1910,9 +1962,7 @@ impl Cx {
             // Provenance needs recorded and agent.who: report what cannot be placed.
             for n in [2usize, 4, 6] {
                 if seg.field(n).is_some_and(|f| has_content(f.raw())) {
-                    self.rx
-                        .report
-                        .push(format!("{l}-{n}"), ReportKind::NotMapped);
+                    self.rx.report.push(l.f(n), ReportKind::NotMapped);
                 }
             }
             return Ok(());
@@ -1942,12 +1992,12 @@ impl Cx {
         j.str(Some("recorded"), &recorded);
         if let Some(r) = rep1(seg, 4) {
             j.arr(Some("reason"));
-            rx.codeable(&mut j, None, &r, Some(&v2_table("0062")), &format!("{l}-4"));
+            rx.codeable(&mut j, None, &r, Some(v2_table("0062")), l.f(4));
             j.end_arr();
         }
         j.obj(Some("activity"));
         j.arr(Some("coding"));
-        j.coding(&v2_table("0003"), rx_trigger(&msg.header()), "");
+        j.coding(v2_table("0003"), rx_trigger(&msg.header()), "");
         j.end_arr();
         j.end_obj();
         j.arr(Some("agent"));
@@ -1993,12 +2043,12 @@ impl Cx {
         if !processing.is_empty() {
             j.obj(Some("meta"));
             j.arr(Some("tag"));
-            j.coding(&v2_table("0103"), &processing, "");
+            j.coding(v2_table("0103"), &processing, "");
             j.end_arr();
             j.end_obj();
         }
         j.obj(Some("eventCoding"));
-        j.str(Some("system"), &v2_table("0003"));
+        j.str(Some("system"), v2_table("0003"));
         j.str(
             Some("code"),
             if trigger.is_empty() {
@@ -2073,30 +2123,25 @@ impl Cx {
         let dr_id = resource_id("DiagnosticReport", &[&gkey]);
         let mut requesters = Vec::new();
         for (i, r) in reps(obr, 16).iter().enumerate() {
-            if let Some(p) = self.practitioner(r, &format!("{l}-16[{}]", i + 1))? {
+            if let Some(p) = self.practitioner(r, l.r(16, i + 1))? {
                 requesters.push(p);
             }
         }
         let mut authored = None;
         if let Some(orc) = g.orc {
             for (i, r) in reps(&orc.seg, 12).iter().enumerate() {
-                if let Some(p) = self.practitioner(r, &format!("{}-12[{}]", orc.label, i + 1))? {
+                if let Some(p) = self.practitioner(r, orc.label.r(12, i + 1))? {
                     if !requesters.contains(&p) {
                         requesters.push(p);
                     }
                 }
             }
-            authored = self.rx.datetime(
-                orc.seg.field(9).map(Value::from),
-                &format!("{}-9", orc.label),
-            )?;
+            authored = self
+                .rx
+                .datetime(orc.seg.field(9).map(Value::from), orc.label.f(9))?;
         }
-        let effective = self
-            .rx
-            .datetime(obr.field(7).map(Value::from), &format!("{l}-7"))?;
-        let issued = self
-            .rx
-            .instant(obr.field(22).map(Value::from), &format!("{l}-22"))?;
+        let effective = self.rx.datetime(obr.field(7).map(Value::from), l.f(7))?;
+        let issued = self.rx.instant(obr.field(22).map(Value::from), l.f(22))?;
         let obs_ids: Vec<ResourceId> = g
             .obx
             .iter()
@@ -2124,7 +2169,7 @@ impl Cx {
                 j.obj(None);
                 j.obj(Some("type"));
                 j.arr(Some("coding"));
-                j.coding(&v2_table("0203"), t, "");
+                j.coding(v2_table("0203"), t, "");
                 j.end_arr();
                 j.end_obj();
                 j.str(Some("value"), v);
@@ -2139,7 +2184,7 @@ impl Cx {
             j.str(Some("status"), "unknown");
             j.str(Some("intent"), "order");
             if let Some(r) = rep1(obr, 4) {
-                rx.codeable(&mut j, Some("code"), &r, None, &format!("{l}-4"));
+                rx.codeable(&mut j, Some("code"), &r, None, l.f(4));
             }
             j.reference(Some("subject"), &patient);
             if let Some(e) = &encounter {
@@ -2167,8 +2212,7 @@ impl Cx {
             "X" => "cancelled",
             "" => "unknown",
             _ => {
-                rx.report
-                    .push(format!("{l}-25"), ReportKind::UnknownCode("0123"));
+                rx.report.push(l.f(25), ReportKind::UnknownCode("0123"));
                 "unknown"
             }
         };
@@ -2178,7 +2222,7 @@ impl Cx {
                 j.obj(None);
                 j.obj(Some("type"));
                 j.arr(Some("coding"));
-                j.coding(&v2_table("0203"), "FILL", "");
+                j.coding(v2_table("0203"), "FILL", "");
                 j.end_arr();
                 j.end_obj();
                 j.str(Some("value"), &filler.0);
@@ -2190,7 +2234,7 @@ impl Cx {
             j.end_arr();
             j.str(Some("status"), status);
             match rep1(obr, 4) {
-                Some(r) => rx.codeable(&mut j, Some("code"), &r, None, &format!("{l}-4")),
+                Some(r) => rx.codeable(&mut j, Some("code"), &r, None, l.f(4)),
                 None => {
                     j.obj(Some("code"));
                     j.str(Some("text"), "unknown");
@@ -2236,14 +2280,11 @@ impl Cx {
         let l = &s.label;
         let mut performers = Vec::new();
         for (i, r) in reps(seg, 16).iter().enumerate() {
-            if let Some(p) = self.practitioner(r, &format!("{l}-16[{}]", i + 1))? {
+            if let Some(p) = self.practitioner(r, l.r(16, i + 1))? {
                 performers.push(p);
             }
         }
-        let effective = match self
-            .rx
-            .datetime(seg.field(14).map(Value::from), &format!("{l}-14"))?
-        {
+        let effective = match self.rx.datetime(seg.field(14).map(Value::from), l.f(14))? {
             Some(s) => Some(s),
             None => default_effective.map(str::to_string),
         };
@@ -2253,7 +2294,7 @@ impl Cx {
         let mut date_value = None;
         if matches!(vtype.as_ref(), "DT" | "TS" | "DTM") {
             if let Some(r) = values.first() {
-                date_value = self.rx.datetime(Some(Value::from(*r)), &format!("{l}-5"))?;
+                date_value = self.rx.datetime(Some(Value::from(*r)), l.f(5))?;
             }
         }
         let encounter = self.encounter;
@@ -2272,14 +2313,13 @@ impl Cx {
             "R" | "S" | "I" => "registered",
             "" => "unknown",
             _ => {
-                rx.report
-                    .push(format!("{l}-11"), ReportKind::UnknownCode("0085"));
+                rx.report.push(l.f(11), ReportKind::UnknownCode("0085"));
                 "unknown"
             }
         };
         j.str(Some("status"), status);
         match rep1(seg, 3) {
-            Some(r) => rx.codeable(&mut j, Some("code"), &r, None, &format!("{l}-3")),
+            Some(r) => rx.codeable(&mut j, Some("code"), &r, None, l.f(3)),
             None => {
                 j.obj(Some("code"));
                 j.str(Some("text"), "unknown");
@@ -2300,11 +2340,10 @@ impl Cx {
         }
         j.end_arr();
         let unit = rep1(seg, 6);
-        let vloc = format!("{l}-5");
+        let vloc = l.f(5);
         if values.len() > 1 && !matches!(vtype.as_ref(), "ST" | "TX" | "FT") {
             for i in 2..=values.len() {
-                rx.report
-                    .push(format!("{vloc}[{i}]"), ReportKind::TruncatedRepetition);
+                rx.report.push(vloc.rep(i), ReportKind::TruncatedRepetition);
             }
         }
         let written = match (vtype.as_ref(), values.first()) {
@@ -2315,12 +2354,12 @@ impl Cx {
                     Some(n) => {
                         j.obj(Some("valueQuantity"));
                         j.raw(Some("value"), n);
-                        quantity_unit(&mut j, unit.as_ref(), rx, &format!("{l}-6"));
+                        quantity_unit(&mut j, unit.as_ref(), rx, l.f(6));
                         j.end_obj();
                         true
                     }
                     None => {
-                        rx.report.push(vloc.clone(), ReportKind::InvalidValue);
+                        rx.report.push(vloc, ReportKind::InvalidValue);
                         false
                     }
                 }
@@ -2337,7 +2376,7 @@ impl Cx {
                 true
             }
             ("CWE" | "CE" | "CNE" | "CF", Some(r)) => {
-                rx.codeable(&mut j, Some("valueCodeableConcept"), r, None, &vloc);
+                rx.codeable(&mut j, Some("valueCodeableConcept"), r, None, vloc);
                 true
             }
             ("SN", Some(r)) => sn_value(&mut j, r, unit.as_ref(), rx, l),
@@ -2355,13 +2394,12 @@ impl Cx {
                     j.str(Some("valueString"), &comp(r, 5));
                     true
                 } else {
-                    rx.report.push(vloc.clone(), ReportKind::NotMapped);
+                    rx.report.push(vloc, ReportKind::NotMapped);
                     false
                 }
             }
             (_, Some(_)) => {
-                rx.report
-                    .push(format!("{l}-2"), ReportKind::UnknownCode("0125"));
+                rx.report.push(l.f(2), ReportKind::UnknownCode("0125"));
                 false
             }
         };
@@ -2397,9 +2435,9 @@ impl Cx {
                     j.end_obj();
                 } else {
                     let loc = if flags.len() > 1 {
-                        format!("{l}-8[{}]", i + 1)
+                        l.r(8, i + 1)
                     } else {
-                        format!("{l}-8")
+                        l.f(8)
                     };
                     rx.report.push(loc, ReportKind::UnknownCode("0078"));
                 }
@@ -2492,7 +2530,7 @@ fn json_number(t: &str) -> Option<&str> {
     Some(t)
 }
 
-fn quantity_unit(j: &mut Json<'_>, unit: Option<&Repetition<'_>>, rx: &mut Rx, loc: &str) {
+fn quantity_unit(j: &mut Json<'_>, unit: Option<&Repetition<'_>>, rx: &mut Rx, loc: Loc<'_>) {
     let Some(u) = unit else { return };
     let (code, text, sys) = (comp(u, 1), comp(u, 2), comp(u, 3));
     j.str(Some("unit"), if text.is_empty() { &code } else { &text });
@@ -2507,9 +2545,7 @@ fn quantity_unit(j: &mut Json<'_>, unit: Option<&Repetition<'_>>, rx: &mut Rx, l
                 j.str(Some("system"), &s);
                 j.str(Some("code"), &code);
             }
-            None => rx
-                .report
-                .push(format!("{loc}.3"), ReportKind::UnknownCode("0396")),
+            None => rx.report.push(loc.c(3), ReportKind::UnknownCode("0396")),
         }
     }
 }
@@ -2519,11 +2555,11 @@ fn sn_value(
     r: &Repetition<'_>,
     unit: Option<&Repetition<'_>>,
     rx: &mut Rx,
-    l: &str,
+    l: &Loc<'_>,
 ) -> bool {
     // SN: comparator ^ num1 ^ separator/suffix ^ num2
     let (cmp, n1, sep, n2) = (comp(r, 1), comp(r, 2), comp(r, 3), comp(r, 4));
-    let loc = format!("{l}-5");
+    let loc = l.f(5);
     let (Some(a), b) = (json_number(&n1), json_number(&n2)) else {
         rx.report.push(loc, ReportKind::InvalidValue);
         return false;
@@ -2531,7 +2567,7 @@ fn sn_value(
     let qty = |j: &mut Json<'_>, key: &str, v: &str, rx: &mut Rx| {
         j.obj(Some(key));
         j.raw(Some("value"), v);
-        quantity_unit(j, unit, rx, &format!("{l}-6"));
+        quantity_unit(j, unit, rx, l.f(6));
         j.end_obj();
     };
     match (sep.as_ref(), b) {
@@ -2543,14 +2579,14 @@ fn sn_value(
                 "<=" => "<=",
                 ">=" => ">=",
                 _ => {
-                    rx.report.push(format!("{loc}.1"), ReportKind::InvalidValue);
+                    rx.report.push(loc.c(1), ReportKind::InvalidValue);
                     ""
                 }
             };
             j.obj(Some("valueQuantity"));
             j.raw(Some("value"), a);
             j.str(Some("comparator"), comparator);
-            quantity_unit(j, unit, rx, &format!("{l}-6"));
+            quantity_unit(j, unit, rx, l.f(6));
             j.end_obj();
             true
         }
