@@ -1013,10 +1013,7 @@ impl Cx {
         for s in segs {
             match spec_for(s.seg.id(), kind) {
                 Some(spec) => report_unmapped(s, spec, &mut self.rx.report),
-                None => self
-                    .rx
-                    .report
-                    .push(s.label.clone(), ReportKind::SegmentNotMapped),
+                None => self.rx.report.push(s.label, ReportKind::SegmentNotMapped),
             }
         }
         let find = |id: &[u8]| segs.iter().find(|s| s.seg.id() == id);
