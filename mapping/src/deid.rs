@@ -20,8 +20,9 @@
 //! fax and e-mail, SSN, medical record, account, health-plan, licence and visit numbers,
 //! order numbers and every date directly related to the patient in PID, PD1, NK1, PV1,
 //! MRG, IN1, GT1, EVN, ORC, OBR, OBX, SPM, AL1, DG1, PR1, TXA and RXA; free text in NTE-3
-//! and in OBX-5 when OBX-2 is TX, FT or ST is removed; OBX-5 dates (DT, DTM, TS) are
-//! shifted. Every entry can be overridden with [`Policy::set`].
+//! and in OBX-5 when OBX-2 is TX, FT or ST is removed, as is OBX-5 holding a name,
+//! address, phone, identifier, encapsulated document or reference (XPN, XAD, XTN, CX, ED,
+//! RP); OBX-5 dates (DT, DTM, TS) are shifted. Every entry can be overridden with [`Policy::set`].
 //!
 //! [`Deidentifier::deidentify`] edits the message through
 //! [`MessageBuilder`]: segments without a change are written
@@ -237,6 +238,7 @@ pub struct Policy {
     obx_text_types: Vec<String>,
     obx_text_action: Action,
     obx_date_action: Action,
+    obx_remove_types: Vec<String>,
     hash_len: usize,
     max_shift_days: u32,
 }
@@ -469,6 +471,10 @@ impl Policy {
             obx_text_types: vec!["TX".into(), "FT".into(), "ST".into()],
             obx_text_action: Action::Remove,
             obx_date_action: Action::ShiftDate,
+            obx_remove_types: ["XPN", "XAD", "XTN", "CX", "ED", "RP"]
+                .iter()
+                .map(|t| (*t).to_owned())
+                .collect(),
             hash_len: 16,
             max_shift_days: 365,
         }
@@ -544,6 +550,15 @@ impl Policy {
     pub fn obx_text(&mut self, types: &[&str], action: Action) -> &mut Policy {
         self.obx_text_types = types.iter().map(|t| (*t).to_owned()).collect();
         self.obx_text_action = action;
+        self
+    }
+
+    /// The OBX-2 value types whose OBX-5 is always removed (default: XPN, XAD, XTN and
+    /// CX — names, addresses, phones and identifiers; ED and RP — encapsulated documents
+    /// and references such as URLs, which cannot be inspected). Checked after
+    /// [`Policy::obx_text`]; an explicit `OBX-5` rule takes precedence.
+    pub fn obx_remove_types(&mut self, types: &[&str]) -> &mut Policy {
+        self.obx_remove_types = types.iter().map(|t| (*t).to_owned()).collect();
         self
     }
 
@@ -753,6 +768,8 @@ impl Deidentifier {
                     .unwrap_or_default();
                 let action = if self.policy.obx_text_types.contains(&vt) {
                     Some(self.policy.obx_text_action)
+                } else if self.policy.obx_remove_types.contains(&vt) {
+                    Some(Action::Remove)
                 } else if matches!(vt.as_str(), "DT" | "DTM" | "TS") {
                     Some(self.policy.obx_date_action)
                 } else {

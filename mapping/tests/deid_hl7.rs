@@ -511,3 +511,39 @@ fn year_only_dates_policy() -> TestResult {
     assert_eq!(get(&old.to_bytes(), "PID-7")?, "1934");
     Ok(())
 }
+
+#[test]
+fn obx_values_holding_identities_are_removed() -> TestResult {
+    let input = b"MSH|^~\\&|LIS|LAB|||20240105083000||ORU^R01|7|P|2.5.1\r\
+PID|1||MRN-ZZ1^^^H^MR\r\
+OBX|1|XPN|CONTACT||Yarrowby^Ophelia\r\
+OBX|2|XAD|HOME||77 Quarry Lane^^Yelmton^MA^01234\r\
+OBX|3|XTN|PHONE||^PRN^PH^^1^413^5550111\r\
+OBX|4|CX|EXTID||EXT-MMK3^^^OTHER\r\
+OBX|5|ED|REPORT||^application^pdf^Base64^SlZCRVJPV1NLWQ==\r\
+OBX|6|RP|LINK||https://portal.example.org/yarrowby/77\r\
+OBX|7|CWE|BLOODTYPE||O+^O positive^L\r\
+OBX|8|NM|GLU||5.4\r";
+    let (out, _) = deid(KEY, input)?;
+    for v in [
+        "Yarrowby",
+        "Quarry",
+        "Yelmton",
+        "5550111",
+        "EXT-MMK3",
+        "SlZCRVJPV1NLWQ",
+        "portal.example.org",
+    ] {
+        assert!(!contains(&out, v), "{v}");
+    }
+    assert_eq!(get(&out, "OBX[7]-5.2")?, "O positive");
+    assert_eq!(get(&out, "OBX[8]-5")?, "5.4");
+    // The list is configurable.
+    let mut p = Policy::safe_harbor();
+    p.obx_remove_types(&["XPN"]);
+    let d = Deidentifier::new(DeidKey::new(KEY)?, p);
+    let out = d.deidentify(&Message::parse(input)?)?.to_bytes();
+    assert!(!contains(&out, "Yarrowby"));
+    assert!(contains(&out, "EXT-MMK3"));
+    Ok(())
+}
