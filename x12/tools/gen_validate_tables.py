@@ -10,13 +10,15 @@ Sources (read-only, in the shared reference folder):
     270/271 loop specs in x12/src/loops.rs place (BHT; 2000A-D HL, TRN, AAA; 2100A-D NM1,
     REF, N3, N4, PER, PRV, DMG, INS, HI, DTP, MPI, AAA; 2110C/D EQ, AMT, III, REF, DTP or
     EB, HSD, REF, DTP, AAA, MSG, LS, LE; 2115C/D III; 2120C/D NM1, N3, N4, PER, PRV), with
-    the same loop ids.
+    the same loop ids;
+  - for 837D (X224A2), the compact table `D837` below, written from TigerShark's generated
+    parser `M837_5010_X224_A2` (BSD; zentist/TigerShark on GitHub, commits b958b3b2 and
+    e2bb9435), with the corrections listed in it.
 
-No machine-readable map exists for 837D (X224A2) or 270/271 (X279A1): the PyPI package
-pyx12 (checked: 4.0.0, the latest, and 3.1.0) ships 270/271 maps only for 004010X092A1
-(its maps.xml names 270/271.5010.X092.A1.xml, which the package does not contain) and no
-837 dental map. 837D therefore has no usage table (loop findings and generic syntax
-checks only) until a map or hand table is written.
+No pyx12 map exists for 837D (X224A2) or 270/271 (X279A1): the PyPI package pyx12
+(checked: 4.0.0, the latest, and 3.1.0) ships 270/271 maps only for 004010X092A1 (its
+maps.xml names 270/271.5010.X092.A1.xml, which the package does not contain) and no 837
+dental map; the PyPI `tigershark` (0.3.4) has 837P/837I parsers but no X224A2 one.
 
 Only structure is taken: loop ids, segment ids, usage, repeat counts, element numbers,
 X12-internal code values and syntax notes; no guide text.
@@ -350,6 +352,279 @@ loop 2110D 2120D S 23 NM1
 2120D PRV S 1 | R 1221 ; R 128 PXC ; R 127
 """
 
+# ---------------------------------------------------------------------------------------
+# 837D (005010X224A2): written by hand from TigerShark's generated parser
+# `tigershark.parsers.M837_5010_X224_A2` (BSD; the zentist/TigerShark fork on GitHub,
+# commits b958b3b2 and e2bb9435, the only open machine-readable X224A2 definition found;
+# neither pyx12 nor the PyPI `tigershark` 0.3.4 ships one). Taken from it: loop and segment
+# usage and repeats, element usage, composite components, code values. Loop ids are
+# TigerShark's, which are those of x12/src/loops.rs (`Guide::Dental837`); TigerShark's
+# ISA/GS/ST wrappers are left to the envelope checks. Element types and lengths come from
+# the data-element dictionary (dataele.xml) like every other table here; TigerShark's
+# `data_type` tuples for these segments agree with it. Where TigerShark contradicts the loop
+# triggers of loops.rs (and the guide) the line says so and follows loops.rs.
+#
+# Positional format: `LOOP SEG USAGE MAXUSE @ USAGES [k=codes ...] [k:U Cnnn ( ... ) ...]`;
+# USAGES holds one R/S/N per element position (element numbers from SEG_DE below), `*` a
+# composite written out after it as `k:` (same syntax as the hand tables above).
+# ---------------------------------------------------------------------------------------
+SEG_DE = {
+    "BHT": "1005 353 127 373 337 640",
+    "NM1": "98 1065 1035 1036 1037 1038 1039 66 67 706 98 1035",
+    "PER": "366 93 365 364 365 364 365 364 443",
+    "N3": "166 166",
+    "N4": "19 156 116 26 309 310 1715",
+    "REF": "128 127 352 C040",
+    "HL": "628 734 735 736",
+    "PRV": "1221 128 127 156 C035 1223",
+    "CUR": "98 100 280 98 100 669" + " 374 373 337" * 5,
+    "SBR": "1138 1069 127 93 1336 1143 1073 584 1032",
+    "PAT": "1069 1384 584 1220 1250 1251 355 81 1073",
+    "DMG": "1250 1251 1068 1067 C056 1066 26 659 380 1270 1271",
+    "CLM": "1028 782 1032 1343 C023 1073 1359 1073 1363 1351 C024 1366 1073 1338 1073 1360 "
+           "1029 1073 1383 1514",
+    "DTP": "374 1250 1251",
+    "DN1": "380 380 1073 352",
+    "DN2": "127 1368 380 1250 1251 1270",
+    "PWK": "755 756 757 98 66 67 352 C002 1525",
+    "CN1": "1166 782 332 127 338 799",
+    "AMT": "522 782 478",
+    "K3": "449 1333 C001",
+    "NTE": "363 352",
+    "HI": " ".join(["C022"] * 12),
+    "HCP": "1473 782 782 127 118 127 782 234 235 234 355 380 901 1526 1527",
+    "CAS": "1033" + " 1034 782 380" * 6,
+    "OI": "1032 1383 1073 1351 1360 1363",
+    "MOA": "954 782 127 127 127 127 127 782 782",
+    "LX": "554",
+    "SV3": "C003 782 1331 C006 1358 380 352 1327 1360 1073 C004",
+    "TOO": "1270 1271 C005",
+    "SVD": "67 782 C003 234 380 554",
+}
+# Composite element reference numbers whose repeat count is not 1.
+COMPOSITE_REPEAT = {("DMG", "C056"): 10}
+
+D837 = """
+header BHT R 1 @ RRRRRR 1=0019 2=00,18 6=31,CH,RP
+loop header 1000A R 1 NM1
+1000A NM1 R 1 @ RRRSSNNRRNNN 1=41 2=1,2 8=46
+1000A PER R 2 @ RSRRSSSSN 1=IC 3=EM,FX,TE 5=EM,EX,FX,TE 7=EM,EX,FX,TE
+loop header 1000B R 1 NM1
+1000B NM1 R 1 @ RRRNNNNRRNNN 1=40 2=2 8=46
+loop header 2000A R 0 HL
+2000A HL R 1 @ RNRR 3=20 4=1
+2000A PRV S 1 @ RRRNNN 1=BI 2=PXC
+2000A CUR S 1 @ RRNNNNNNNNNNNNNNNNNNN 1=85
+loop 2000A 2010AA R 1 NM1
+2010AA NM1 R 1 @ RRRSSNNSSNNN 1=85 2=1,2 8=XX
+2010AA N3 R 1 @ RS
+2010AA N4 R 1 @ RSSSNNS
+2010AA REF R 1 @ RRNN 1=EI,SY
+2010AA REF S 2 @ RRNN 1=0B,1G
+2010AA PER S 2 @ RSRRSSSSN 1=IC 3=EM,FX,TE 5=EM,EX,FX,TE 7=EM,EX,FX,TE
+loop 2000A 2000B R 0 HL
+2000B HL R 1 @ RRRR 3=22 4=0,1
+2000B SBR R 1 @ RSSSNNNNS 1=A,B,C,D,E,F,G,H,P,S,T,U 2=18 9=11,12,13,14,15,16,17,AM,BL,CH,CI,DS,FI,HM,LM,MA,MB,MC,OF,TV,VA,WC,ZZ
+loop 2000B 2000C S 0 HL
+2000C HL S 1 @ RRRR 3=23 4=0
+2000C PAT R 1 @ RNNNNNNNN 1=01,19,20,21,39,40,53,G8
+loop 2000A 2010AB S 1 NM1
+2010AB NM1 S 1 @ RRNNNNNNNNNN 1=87 2=2
+2010AB N3 R 1 @ RS
+2010AB N4 R 1 @ RSSSNNS
+loop 2000A 2010AC S 1 NM1
+2010AC NM1 S 1 @ RRRNNNNRRNNN 1=PE 2=2 8=PI,XV
+2010AC N3 R 1 @ RS
+2010AC N4 R 1 @ RSSSNNS
+2010AC REF S 1 @ RRNN 1=2U,FY,NF
+2010AC REF R 1 @ RRNN 1=EI
+loop 2000B 2010BA R 1 NM1
+2010BA NM1 R 1 @ RRRSSNSSSNNN 1=IL 2=1,2 8=II,MI
+2010BA N3 S 1 @ RS
+2010BA N4 S 1 @ RSSSNNS
+2010BA DMG S 1 @ RRRNNNNNNNN 1=D8 3=F,M,U
+2010BA REF S 1 @ RRNN 1=SY
+2010BA REF S 1 @ RRNN 1=Y4
+loop 2000B 2010BB R 1 NM1
+2010BB NM1 R 1 @ RRRNNNNRRNNN 1=PR 2=2 8=PI,XV
+2010BB N3 S 1 @ RS
+2010BB N4 S 1 @ RSSSNNS
+2010BB REF S 3 @ RRNN 1=2U,EI,FY,NF
+2010BB REF S 1 @ RRNN 1=G2,LU
+loop 2000C 2010CA R 1 NM1
+2010CA NM1 R 1 @ RRRSSNSNNNNN 1=QC 2=1
+2010CA N3 R 1 @ RS
+2010CA N4 R 1 @ RSSSNNS
+2010CA DMG R 1 @ RRRNNNNNNNN 1=D8 3=F,M,U
+2010CA REF S 1 @ RRNN 1=Y4
+loop 2000B 2300 S 100 CLM
+loop 2000C 2300 R 100 CLM
+2300 CLM R 1 @ RRNN*RRRRN*SNNNNNNSS 6=Y,N 7=A,C 8=N,W,Y 9=I,Y 12=01,02,03,05 19=PB 20=1,10,11,15,2,3,4,5,6,7,8,9 5:R C023 ( R 1331 / R 1332 B / R 1325 ) 11:S C024 ( R 1362 AA,EM,OA / S 1362 / N 1362 / S 156 / S 26 )
+2300 DTP S 1 @ RRR 1=439 2=D8
+2300 DTP S 1 @ RRR 1=452 2=D8
+2300 DTP S 1 @ RRR 1=472 2=D8,RD8
+2300 DTP S 1 @ RRR 1=050 2=D8
+2300 DN1 S 1 @ SSNS
+2300 DN2 S 35 @ RRNNNN 2=E,M
+2300 PWK S 10 @ RRNNSSNNN 1=B4,DA,DG,EB,OZ,P6,RB,RR 2=AA,BM,EL,EM,FT,FX 5=AC
+2300 CN1 S 1 @ RSSSSS 1=01,02,03,04,05,06,09
+2300 AMT S 1 @ RRN 1=F3
+2300 REF S 1 @ RRNN 1=P4
+2300 REF S 1 @ RRNN 1=4N
+2300 REF S 1 @ RRNN 1=F8
+2300 REF S 1 @ RRNN 1=9F
+2300 REF S 1 @ RRNN 1=G1
+2300 REF S 1 @ RRNN 1=9A
+2300 REF S 1 @ RRNN 1=9C
+2300 REF S 1 @ RRNN 1=D9
+2300 K3 S 10 @ RNN
+2300 HI S 1 @ *NNNNNNNNNNN 1:R C022 ( R 1270 ABK,BK / R 1271 / N 1250 / N 1251 / N 782 / N 380 / N 799 / N 1271 / S 1073 N,U,W,Y )
+2300 HCP S 1 @ RRSSSSSSNNSSSSS 1=00,01,02,03,04,05,06,07,08,09,10,11,12,13,14 11=DA,UN 13=T1,T2,T3,T4,T5,T6 14=1,2,3,4,5 15=1,2,3,4,5,6
+2300 NTE S 5 @ RR 1=ADD,ALG,DCP,DGN,DME,MED,NTR,ODT,RHB,RLH,RNH,SET,SFM,SPT,UPI
+loop 2300 2310A S 2 NM1
+2310A NM1 S 1 @ RRRSSNSSSNNN 1=DN,P3 2=1 8=XX
+2310A PRV S 1 @ RRRNNN 1=RF 2=PXC
+2310A REF S 3 @ RRNN 1=0B,1G,G2
+loop 2300 2310B S 1 NM1
+2310B NM1 S 1 @ RRRSSNSSSNNN 1=82 2=1,2 8=XX
+2310B PRV R 1 @ RRRNNN 1=PE 2=PXC
+2310B REF S 4 @ RRNN 1=0B,1G,G2,LU
+loop 2300 2310C S 1 NM1
+# TigerShark has NM101 ZZ / NM102 1 here; loops.rs (and X224A2) open 2310C with 77 (an organization).
+2310C NM1 S 1 @ RRRSSNSSSNNN 1=77 2=2 8=XX
+2310C N3 R 1 @ RS
+2310C N4 R 1 @ RSSSNNS
+2310C REF S 3 @ RRNN 1=0B,1G,G2,LU
+loop 2300 2310D S 1 NM1
+# TigerShark has NM101 82 here; loops.rs (and X224A2) open the assistant surgeon loop with DD.
+2310D NM1 S 1 @ RRRSSNSSSNNN 1=DD 2=1 8=XX
+2310D PRV R 1 @ RRRNNN 1=AS,RF 2=PXC
+2310D REF S 4 @ RRNN 1=0B,1G,G2,LU
+loop 2300 2310E S 1 NM1
+# TigerShark has NM101 77 / NM102 2 and no person names here (the service facility's values);
+# loops.rs (and X224A2) open the supervising provider loop with DQ, a person.
+2310E NM1 S 1 @ RRRSSNSSSNNN 1=DQ 2=1 8=XX
+2310E REF S 4 @ RRNN 1=0B,G2,LU
+loop 2300 2320 S 10 SBR
+2320 SBR S 1 @ RRSSNNNNS 1=A,B,C,D,E,F,G,H,P,S,T,U 2=01,18,19,20,21,39,40,53,G8 9=11,12,13,14,15,16,17,AM,BL,CH,CI,DS,FI,HM,LM,MA,MB,MC,OF,TV,VA,WC,ZZ
+2320 CAS S 5 @ RRRSSSSSSSSSSSSSSSS 1=CO,CR,OA,PI,PR
+2320 AMT S 1 @ RRN 1=D
+2320 AMT S 1 @ RRN 1=EAF
+2320 AMT S 1 @ RRN 1=A8
+2320 OI R 1 @ NNRNNR 3=N,W,Y 6=I,Y
+2320 MOA S 1 @ SSSSSSSSS
+loop 2320 2330A R 1 NM1
+2330A NM1 R 1 @ RRRSSNSRRNNN 1=IL 2=1,2 8=II,MI
+2330A N3 S 1 @ RS
+2330A N4 S 1 @ RSSSNNS
+2330A REF S 2 @ RRNN 1=SY
+loop 2320 2330B R 1 NM1
+2330B NM1 R 1 @ RRRNNNNRRNNN 1=PR 2=2 8=PI,XV
+2330B N3 S 1 @ RS
+2330B N4 S 1 @ RSSSNNS
+2330B DTP S 1 @ RRR 1=573 2=D8
+2330B REF S 3 @ RRNN 1=2U,EI,FY,NF
+2330B REF S 1 @ RRNN 1=G1
+2330B REF S 1 @ RRNN 1=9F
+2330B REF S 1 @ RRNN 1=T4
+2330B REF S 1 @ RRNN 1=G3
+2330B REF S 1 @ RRNN 1=F8
+loop 2320 2330C S 2 NM1
+2330C NM1 S 1 @ RRNNNNNNNNNN 1=DN,P3 2=1
+2330C REF R 3 @ RRNN 1=0B,1G,G2,LU
+loop 2320 2330D S 1 NM1
+2330D NM1 S 1 @ RRNNNNNNNNNN 1=82 2=1
+2330D REF R 3 @ RRNN 1=0B,1G,G2,LU
+loop 2320 2330E S 1 NM1
+2330E NM1 S 1 @ RRNNNNNNNNNN 1=DQ 2=1
+2330E REF R 3 @ RRNN 1=0B,1G,G2,LU
+loop 2320 2330F S 1 NM1
+2330F NM1 S 1 @ RRNNNNNNNNNN 1=85 2=1,2
+2330F REF R 2 @ RRNN 1=G2,LU
+loop 2320 2330G S 1 NM1
+2330G NM1 S 1 @ RRNNNNNNNNNN 1=77 2=2
+2330G REF R 3 @ RRNN 1=0B,G2,LU
+loop 2320 2330H S 1 NM1
+2330H NM1 S 1 @ RRNNNNNNNNNN 1=DD 2=1,2
+2330H REF R 3 @ RRNN 1=0B,1G,G2
+loop 2300 2400 R 50 LX
+2400 LX R 1 @ R
+2400 SV3 R 1 @ *RS*SSNNNN* 1:S C003 ( R 235 AD / R 234 / S 1339 / S 1339 / S 1339 / S 1339 / S 352 / N 234 ) 4:S C006 ( R 1361 / S 1361 / S 1361 / S 1361 / S 1361 ) 5=I,R 11:S C004 ( R 1328 / S 1328 / S 1328 / S 1328 )
+2400 TOO S 32 @ RS* 1=JP 3:S C005 ( R 1369 B,D,F,I,L,M,O / S 1369 B,D,F,I,L,M,O / S 1369 B,D,F,I,L,M,O / S 1369 B,D,F,I,L,M,O / S 1369 B,D,F,I,L,M,O )
+# TigerShark gives every 2400 DTP the qualifier 472; the X224A2 qualifiers of the prior
+# placement, appliance placement, replacement, treatment start and completion dates are
+# 441, 452, 446, 196 and 198.
+2400 DTP S 1 @ RRR 1=472 2=D8,RD8
+2400 DTP S 1 @ RRR 1=441 2=D8,RD8
+2400 DTP S 1 @ RRR 1=452 2=D8,RD8
+2400 DTP S 1 @ RRR 1=446 2=D8,RD8
+2400 DTP S 1 @ RRR 1=196 2=D8,RD8
+2400 DTP S 1 @ RRR 1=198 2=D8,RD8
+2400 CN1 S 1 @ RSSSSS 1=02,03,04,05,06,09
+2400 REF S 5 @ RRN* 1=G3 4:S C040 ( R 128 2U / R 127 / N 128 / N 127 / N 128 / N 127 )
+2400 REF S 5 @ RRN* 1=G1 4:S C040 ( R 128 2U / R 127 / N 128 / N 127 / N 128 / N 127 )
+2400 REF S 1 @ RRNN 1=6R
+2400 REF S 1 @ RRNN 1=9B
+2400 REF S 1 @ RRNN 1=9D
+2400 REF S 5 @ RRN* 1=9F 4:S C040 ( R 128 2U / R 127 / N 128 / N 127 / N 128 / N 127 )
+2400 AMT S 1 @ RRN 1=GT
+2400 K3 S 10 @ RNN
+2400 HCP S 1 @ RRSSSSSSSSSSSSS 1=00,01,02,03,04,05,06,07,08,09,10,11,12,13,14 9=ER,HC,HP,IV,WK 11=DA,UN 13=T1,T2,T3,T4,T5,T6 14=1,2,3,4,5 15=1,2,3,4,5,6
+# 2420A-D: TigerShark opens them with 72, ZZ, 82 and DN; loops.rs (and X224A2) use 82
+# (rendering), DD (assistant surgeon), DQ (supervising) and 77 (service facility, which also
+# carries N3/N4 as in 2310C). The rendering provider's PRV01 is PE as in 2310B.
+loop 2400 2420A S 1 NM1
+2420A NM1 S 1 @ RRRSSNSSSNNN 1=82 2=1,2 8=XX
+2420A PRV S 1 @ RRRNNN 1=PE 2=PXC
+2420A REF S 20 @ RRN* 1=0B,1G,G2,LU 4:S C040 ( R 128 2U / R 127 / N 128 / N 127 / N 128 / N 127 )
+loop 2400 2420B S 1 NM1
+2420B NM1 S 1 @ RRRSSNSSSNNN 1=DD 2=1 8=XX
+2420B PRV S 1 @ RRRNNN 1=AS,RF 2=PXC
+2420B REF S 20 @ RRN* 1=0B,1G,G2,LU 4:S C040 ( R 128 2U / R 127 / N 128 / N 127 / N 128 / N 127 )
+loop 2400 2420C S 1 NM1
+2420C NM1 S 1 @ RRRSSNSSSNNN 1=DQ 2=1 8=XX
+2420C REF S 20 @ RRN* 1=0B,1G,G2,LU 4:S C040 ( R 128 2U / R 127 / N 128 / N 127 / N 128 / N 127 )
+loop 2400 2420D S 1 NM1
+2420D NM1 S 1 @ RRRSSNSSSNNN 1=77 2=2 8=XX
+2420D N3 R 1 @ RS
+2420D N4 R 1 @ RSSSNNS
+2420D REF S 20 @ RRN* 1=0B,1G,G2 4:S C040 ( R 128 2U / R 127 / N 128 / N 127 / N 128 / N 127 )
+loop 2400 2430 S 15 SVD
+# SVD03-01: TigerShark lists the professional qualifiers; a dental line is adjudicated on AD.
+2430 SVD S 1 @ RR*RRS 3:S C003 ( R 235 AD,ER,HC,HP,IV,WK / R 234 / S 1339 / S 1339 / S 1339 / S 1339 / S 352 / N 234 )
+2430 CAS S 5 @ RRRSSSSSSSSSSSSSSSS 1=CO,CR,OA,PI,PR
+2430 DTP R 1 @ RRR 1=573 2=D8
+2430 AMT S 1 @ RRN 1=EAF
+"""
+
+
+def parse_positional(sid, body):
+    """One `@` line body: usage string, `k=codes` code lists and `k:` composites."""
+    import re
+    body = body.strip()
+    usages, _, rest = body.partition(" ")
+    des = SEG_DE[sid].split()
+    if len(usages) != len(des):
+        sys.exit(f"{sid}: {len(usages)} usages for {len(des)} elements")
+    comps = {}
+    for m in re.finditer(r"(\d+):(\S+ C\d+ \(.*?\))", rest):
+        comps[int(m.group(1))] = parse_hand_el(m.group(2))
+    rest = re.sub(r"(\d+):(\S+ C\d+ \(.*?\))", "", rest)
+    codes = {}
+    for tok in rest.split():
+        k, _, v = tok.partition("=")
+        codes[int(k)] = tuple(v.split(","))
+    els = []
+    for i, (u, de) in enumerate(zip(usages, des), start=1):
+        if u == "*":
+            els.append(comps[i])
+        elif de.startswith("C"):
+            els.append(El(u, de, "Comp", 0, 0, COMPOSITE_REPEAT.get((sid, de), 1), (), "", []))
+        else:
+            els.append(simple(u, de, 1, codes.get(i, ())))
+    return els
+
+
 # 997 (X230): no loop guide in this crate; its segments are checked by identifier alone.
 GENERIC_997 = """
 generic AK1 | R 479 ; R 28 ; S 480
@@ -410,13 +685,20 @@ def load_hand(src):
         line = line.strip()
         if not line:
             continue
+        if line.startswith("#"):
+            continue
         if line.startswith("loop "):
             _, parent, lid, usage, rep, trig = line.split()
             loops.append((parent, lid, usage, int(rep), trig))
             continue
         head, _, body = line.partition("|")
-        lid, sid, usage, max_use = head.split()
-        els = split_els(body) if body.strip() else None
+        if "@" in head:
+            head, _, body = line.partition("@")
+            lid, sid, usage, max_use = head.split()
+            els = parse_positional(sid, body)
+        else:
+            lid, sid, usage, max_use = head.split()
+            els = split_els(body) if body.strip() else None
         segs.append(Seg(lid, sid, usage, int(max_use), (), els or []))
         if els is None:
             segs[-1].unchecked = True
@@ -523,7 +805,8 @@ def generic_union(all_segs):
 def main():
     print("// Generated by x12/tools/gen_validate_tables.py from the pyx12 maps (837P X222A1,")
     print("// 837I X223A1, 835 X221A1, 999 X231A1) and the hand tables in that script (270/271")
-    print("// X279A1, 997 X230). Do not edit by hand.")
+    print("// X279A1, 997 X230, and 837D X224A2 written from TigerShark's M837_5010_X224_A2,")
+    print("// zentist/TigerShark commits b958b3b2/e2bb9435, BSD). Do not edit by hand.")
     print("#![allow(clippy::all)]")
     print("use super::spec::{cm, el, El, LoopRule, Seg, Table, Ty::*};")
     print()
@@ -532,7 +815,7 @@ def main():
         segs, loops = load_map(fname)
         all_segs.extend(segs)
         emit_table(name, segs, loops)
-    for name, src in (("Q270", Q270), ("S271", S271)):
+    for name, src in (("Q270", Q270), ("S271", S271), ("D837", D837)):
         segs, loops = load_hand(src)
         all_segs.extend(s for s in segs if s.els)
         emit_table(name, segs, loops)

@@ -8,8 +8,9 @@
 //!
 //! The segment and element tables are generated (`x12/tools/gen_validate_tables.py`)
 //! from the pyx12 maps for 837P, 837I, 835 and 999, and from compact hand tables for
-//! 270/271 and 997; transaction sets without a guide are checked segment by segment
-//! against generic definitions (element types and lengths only).
+//! 270/271, 997 and 837D (the latter written from TigerShark's X224A2 definitions);
+//! transaction sets without a guide are checked segment by segment against generic
+//! definitions (element types and lengths only).
 
 mod balance;
 mod element;
@@ -158,6 +159,7 @@ fn table_of(guide: Guide) -> Option<&'static Table> {
     Some(match guide {
         Guide::Professional837 => &tables::P837,
         Guide::Institutional837 => &tables::I837,
+        Guide::Dental837 => &tables::D837,
         Guide::Remittance835 => &tables::R835,
         Guide::EligibilityInquiry270 => &tables::Q270,
         Guide::EligibilityResponse271 => &tables::S271,
