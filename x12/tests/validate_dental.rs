@@ -54,7 +54,7 @@ const D837: &[&str] = &[
     "DN2*12*M",
     "DN2*13*E",
     "REF*D9*17312345600006351",
-    "HI*ABK:K021",
+    "HI*ABK:K021*ABF:K047",
     "NM1*82*1*KILDARE*BEN****XX*1987654328",
     "PRV*PE*PXC*1223G0001X",
     "LX*1",
@@ -212,4 +212,20 @@ fn tooth_segment_repeats_are_bounded() {
         IssueKind::Segment(SegmentError::SegmentOverMaximumUse)
     );
     assert_eq!(found[0].loop_id, "2400");
+}
+
+#[test]
+fn fifth_diagnosis_is_not_used_in_837d() {
+    // HI01-HI04 hold the diagnoses SV311 can point at; HI05 is not used.
+    let hi = "HI*ABK:K021*ABF:K047*ABF:K050*ABF:K051*ABF:K052";
+    let body = replaced(D837, "HI*ABK:K021*ABF:K047", hi);
+    let found = issues(&body);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0].kind,
+        IssueKind::Element(ElementError::NotUsedPresent)
+    );
+    assert_eq!(found[0].loop_id, "2300");
+    assert_eq!(found[0].position, Some(pos(&body, hi)));
+    assert_eq!(found[0].location.element(), Some(5));
 }
