@@ -52,7 +52,7 @@
 //! [`MapConfig::strict`] any report item turns the conversion into an
 //! [`ErrorKind::Strict`] error.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::fmt;
 
 use carewire_hl7::datatypes::{DateTime, Precision};
@@ -310,8 +310,24 @@ struct Frame {
 /// escaped per RFC 8259.
 pub struct Json<'a> {
     out: &'a mut String,
-    stack: Vec<Frame>,
+    stack: Stack<'a>,
     first: bool,
+}
+
+/// The writer's container stack: its own, or one lent by a [`BundleBuilder`] so that
+/// writing many resources allocates it once.
+enum Stack<'a> {
+    Owned(Vec<Frame>),
+    Lent(&'a mut Vec<Frame>),
+}
+
+impl Stack<'_> {
+    fn get(&mut self) -> &mut Vec<Frame> {
+        match self {
+            Stack::Owned(v) => v,
+            Stack::Lent(v) => v,
+        }
+    }
 }
 
 impl<'a> Json<'a> {
@@ -320,8 +336,17 @@ impl<'a> Json<'a> {
     pub fn new(out: &'a mut String, has_members: bool) -> Json<'a> {
         Json {
             out,
-            stack: Vec::new(),
+            stack: Stack::Owned(Vec::new()),
             first: !has_members,
+        }
+    }
+
+    fn lent(out: &'a mut String, stack: &'a mut Vec<Frame>) -> Json<'a> {
+        stack.clear();
+        Json {
+            out,
+            stack: Stack::Lent(stack),
+            first: false,
         }
     }
 
@@ -348,12 +373,12 @@ impl<'a> Json<'a> {
         };
         self.key(key);
         self.out.push(c);
-        self.stack.push(frame);
+        self.stack.get().push(frame);
         self.first = true;
     }
 
     fn close(&mut self, c: char) {
-        let Some(frame) = self.stack.pop() else {
+        let Some(frame) = self.stack.get().pop() else {
             return;
         };
         if self.first {
@@ -540,108 +565,44 @@ pub fn resource_id(rtype: &str, key: &[&str]) -> ResourceId {
 // Bundle builder
 // ---------------------------------------------------------------------------------------
 
-struct Entry {
-    rtype: &'static str,
-    id: ResourceId,
-    start: usize,
-    end: usize,
-}
-
-/// Collects resources (deduplicated by id) and writes the Bundle.
+/// Writes a Bundle into one `String`: the Bundle header first, then each resource
+/// wrapped in its entry as it is added (deduplicated by id), then the closing brackets.
+///
+/// The MessageHeader of a `message` Bundle must be the first entry but is usually
+/// written last (its `focus` names the other resources); [`BundleBuilder::finish`] moves
+/// it to the front with an in-place rotation, so the output is written once and never
+/// copied.
 pub struct BundleBuilder {
-    arena: String,
-    entries: Vec<Entry>,
-    seen: HashMap<ResourceId, usize>,
+    out: String,
+    bundle_type: BundleType,
+    seen: HashSet<ResourceId>,
+    stack: Vec<Frame>,
+    entries_start: usize,
+    count: usize,
     open: Option<(&'static str, ResourceId, usize)>,
-    header: Option<usize>,
-}
-
-impl Default for BundleBuilder {
-    fn default() -> Self {
-        BundleBuilder::new()
-    }
+    header: Option<(usize, usize)>,
 }
 
 impl BundleBuilder {
-    /// An empty builder.
-    pub fn new() -> BundleBuilder {
-        BundleBuilder {
-            arena: String::with_capacity(4096),
-            entries: Vec::new(),
-            seen: HashMap::new(),
-            open: None,
-            header: None,
-        }
-    }
-
-    /// True when a resource with this id has been added.
-    pub fn contains(&self, id: &ResourceId) -> bool {
-        self.seen.contains_key(id)
-    }
-
-    /// Number of resources.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// True when there is no resource.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// Starts a resource: returns a writer positioned inside the resource object after
-    /// `resourceType` and `id`; call [`BundleBuilder::end`] when done. Returns `None`
-    /// when a resource with the same id exists (deduplication) — write nothing then.
-    pub fn begin(&mut self, rtype: &'static str, id: ResourceId) -> Option<Json<'_>> {
-        if self.seen.contains_key(&id) {
-            return None;
-        }
-        let start = self.arena.len();
-        self.arena.push_str("{\"resourceType\":\"");
-        self.arena.push_str(rtype);
-        self.arena.push_str("\",\"id\":\"");
-        self.arena.push_str(id.as_str());
-        self.arena.push('"');
-        self.open = Some((rtype, id, start));
-        Some(Json::new(&mut self.arena, true))
-    }
-
-    /// Ends the resource started by [`BundleBuilder::begin`].
-    pub fn end(&mut self) {
-        if let Some((rtype, id, start)) = self.open.take() {
-            self.arena.push('}');
-            self.seen.insert(id, self.entries.len());
-            if rtype == "MessageHeader" && self.header.is_none() {
-                self.header = Some(self.entries.len());
-            }
-            self.entries.push(Entry {
-                rtype,
-                id,
-                start,
-                end: self.arena.len(),
-            });
-        }
-    }
-
-    /// Writes the Bundle JSON. `id` becomes `Bundle.id`; `timestamp` (an instant) and
-    /// `identifier` (`Bundle.identifier.value`, e.g. MSH-10) are written when not empty.
-    /// With [`BundleType::Message`] the MessageHeader is the first entry.
-    pub fn finish(
-        &self,
+    /// Starts a Bundle of `bundle_type` with `Bundle.id = id`; `timestamp` (an instant)
+    /// and `identifier` (`Bundle.identifier.value`, e.g. MSH-10) are written when not
+    /// empty. `capacity` is the expected output size in bytes.
+    pub fn new(
         bundle_type: BundleType,
         id: &ResourceId,
         timestamp: &str,
         identifier: &str,
-    ) -> String {
-        let mut out = String::with_capacity(self.arena.len() + 160 * self.entries.len() + 128);
+        capacity: usize,
+    ) -> BundleBuilder {
+        let mut out = String::with_capacity(capacity.max(256));
         out.push_str("{\"resourceType\":\"Bundle\",\"id\":\"");
         out.push_str(id.as_str());
         out.push_str("\",\"type\":\"");
         out.push_str(bundle_type.code());
         out.push('"');
-        if !identifier.is_empty() {
+        if !identifier.trim().is_empty() {
             out.push_str(",\"identifier\":{\"value\":");
-            escape_into(&mut out, identifier);
+            escape_into(&mut out, identifier.trim());
             out.push('}');
         }
         if !timestamp.is_empty() {
@@ -649,35 +610,100 @@ impl BundleBuilder {
             escape_into(&mut out, timestamp);
         }
         out.push_str(",\"entry\":[");
-        let order = self
-            .header
-            .filter(|_| bundle_type == BundleType::Message)
-            .into_iter()
-            .chain((0..self.entries.len()).filter(|i| {
-                Some(*i) != self.header.filter(|_| bundle_type == BundleType::Message)
-            }));
-        for (n, i) in order.enumerate() {
-            let Some(e) = self.entries.get(i) else {
-                continue;
-            };
-            if n > 0 {
-                out.push(',');
-            }
-            out.push_str("{\"fullUrl\":\"urn:uuid:");
-            out.push_str(e.id.as_str());
-            out.push_str("\",\"resource\":");
-            out.push_str(self.arena.get(e.start..e.end).unwrap_or("{}"));
-            if bundle_type != BundleType::Message {
-                out.push_str(",\"request\":{\"method\":\"PUT\",\"url\":\"");
-                out.push_str(e.rtype);
-                out.push('/');
-                out.push_str(e.id.as_str());
-                out.push_str("\"}");
-            }
-            out.push('}');
+        let entries_start = out.len();
+        BundleBuilder {
+            out,
+            bundle_type,
+            seen: HashSet::with_capacity(32),
+            stack: Vec::with_capacity(16),
+            entries_start,
+            count: 0,
+            open: None,
+            header: None,
         }
-        out.push_str("]}");
-        out
+    }
+
+    /// True when a resource with this id has been added.
+    pub fn contains(&self, id: &ResourceId) -> bool {
+        self.seen.contains(id)
+    }
+
+    /// Number of resources.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// True when there is no resource.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Starts a resource: returns a writer positioned inside the resource object after
+    /// `resourceType` and `id`; call [`BundleBuilder::end`] when done. Returns `None`
+    /// when a resource with the same id exists (deduplication) — write nothing then.
+    pub fn begin(&mut self, rtype: &'static str, id: ResourceId) -> Option<Json<'_>> {
+        if self.seen.contains(&id) || self.open.is_some() {
+            return None;
+        }
+        let start = self.out.len();
+        if self.count > 0 {
+            self.out.push(',');
+        }
+        self.out.push_str("{\"fullUrl\":\"urn:uuid:");
+        self.out.push_str(id.as_str());
+        self.out.push_str("\",\"resource\":{\"resourceType\":\"");
+        self.out.push_str(rtype);
+        self.out.push_str("\",\"id\":\"");
+        self.out.push_str(id.as_str());
+        self.out.push('"');
+        self.open = Some((rtype, id, start));
+        Some(Json::lent(&mut self.out, &mut self.stack))
+    }
+
+    /// Ends the resource started by [`BundleBuilder::begin`].
+    pub fn end(&mut self) {
+        let Some((rtype, id, start)) = self.open.take() else {
+            return;
+        };
+        self.out.push('}');
+        if self.bundle_type != BundleType::Message {
+            self.out
+                .push_str(",\"request\":{\"method\":\"PUT\",\"url\":\"");
+            self.out.push_str(rtype);
+            self.out.push('/');
+            self.out.push_str(id.as_str());
+            self.out.push_str("\"}");
+        }
+        self.out.push('}');
+        self.seen.insert(id);
+        if rtype == "MessageHeader" && self.header.is_none() {
+            self.header = Some((start, self.out.len()));
+        }
+        self.count += 1;
+    }
+
+    /// Closes the Bundle and returns its JSON text. With [`BundleType::Message`] the
+    /// first MessageHeader is moved to the front of `entry`.
+    pub fn finish(mut self) -> String {
+        self.out.push_str("]}");
+        let Some((s, e)) = self.header else {
+            return self.out;
+        };
+        if self.bundle_type != BundleType::Message || s == self.entries_start {
+            return self.out;
+        }
+        let mut bytes = self.out.into_bytes();
+        let head = e - s; // ",{MessageHeader entry}"
+        if let Some(region) = bytes.get_mut(self.entries_start..e) {
+            region.rotate_right(head);
+            // ",MH" + "e1,e2" → "MH," + "e1,e2"
+            if let Some(chunk) = region.get_mut(..head) {
+                chunk.rotate_left(1);
+            }
+        }
+        // Whole entries were moved, so the text is still UTF-8.
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 }
 

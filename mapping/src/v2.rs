@@ -120,11 +120,44 @@ pub fn convert(msg: &Message<'_>, config: &MapConfig) -> Result<Conversion, Erro
         ("ORU", "R01") => Kind::Oru,
         _ => return Err(Error::new(ErrorKind::UnsupportedMessage, "MSH-9")),
     };
+    let mut report = Report::default();
+    let timestamp = match header.datetime() {
+        Some(Ok(dt)) => match fhir_instant(&dt, config.tz) {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                report.push("MSH-7", ReportKind::PrecisionReduced);
+                String::new()
+            }
+            Err(k) => return Err(Error::new(k, "MSH-7")),
+        },
+        Some(Err(_)) => {
+            report.push("MSH-7", ReportKind::InvalidValue);
+            String::new()
+        }
+        None => String::new(),
+    };
+    let control = msg.get_str("MSH-10").ok().flatten().unwrap_or_default();
+    let sender = msg.get_str("MSH-4").ok().flatten().unwrap_or_default();
+    let bundle_id = resource_id("Bundle", &[&sender, &control]);
+    // FHIR JSON is typically 5-9 times the size of the HL7 v2 it comes from: one
+    // generous allocation is cheaper than a doubling (which would cost 3x).
+    let capacity = msg
+        .as_bytes()
+        .len()
+        .saturating_mul(10)
+        .saturating_add(1024)
+        .min(1 << 26);
     let mut cx = Cx {
-        b: BundleBuilder::new(),
+        b: BundleBuilder::new(
+            config.bundle_type,
+            &bundle_id,
+            &timestamp,
+            &control,
+            capacity,
+        ),
         rx: Rx {
             cfg: *config,
-            report: Report::default(),
+            report,
         },
         trigger: trigger.into_owned(),
         patient: None,
@@ -133,24 +166,6 @@ pub fn convert(msg: &Message<'_>, config: &MapConfig) -> Result<Conversion, Erro
     };
     let segs: Vec<Seg<'_>> = label_segments(msg);
     cx.run(msg, &segs, kind)?;
-    let timestamp = match header.datetime() {
-        Some(Ok(dt)) => match fhir_instant(&dt, config.tz) {
-            Ok(Some(s)) => s,
-            Ok(None) => {
-                cx.rx.report.push("MSH-7", ReportKind::PrecisionReduced);
-                String::new()
-            }
-            Err(k) => return Err(Error::new(k, "MSH-7")),
-        },
-        Some(Err(_)) => {
-            cx.rx.report.push("MSH-7", ReportKind::InvalidValue);
-            String::new()
-        }
-        None => String::new(),
-    };
-    let control = msg.get_str("MSH-10").ok().flatten().unwrap_or_default();
-    let sender = msg.get_str("MSH-4").ok().flatten().unwrap_or_default();
-    let bundle_id = resource_id("Bundle", &[&sender, &control]);
     if config.strict {
         if let Some(first) = cx.rx.report.items().first() {
             return Err(Error::new(
@@ -159,10 +174,8 @@ pub fn convert(msg: &Message<'_>, config: &MapConfig) -> Result<Conversion, Erro
             ));
         }
     }
-    let json =
-        cx.b.finish(config.bundle_type, &bundle_id, &timestamp, control.trim());
     Ok(Conversion {
-        json,
+        json: cx.b.finish(),
         report: cx.rx.report,
     })
 }
