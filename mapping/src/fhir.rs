@@ -443,7 +443,10 @@ impl<'a> Json<'a> {
     /// A reference member `{ "reference": "urn:uuid:<id>" }`.
     pub fn reference(&mut self, key: Option<&str>, id: &ResourceId) {
         self.obj(key);
-        self.concat(Some("reference"), &["urn:uuid:", id.as_str()]);
+        self.key(Some("reference"));
+        self.out.push_str("\"urn:uuid:");
+        id.push_to(self.out);
+        self.out.push('"');
         self.end_obj();
     }
 
@@ -468,6 +471,10 @@ pub fn escape_into(out: &mut String, s: &str) {
 
 fn escape_body(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
+    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let esc: &str = match b {
@@ -506,7 +513,30 @@ impl ResourceId {
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or("")
     }
+
+    /// Appends the id to `out` (ASCII by construction: no UTF-8 check).
+    fn push_to(&self, out: &mut String) {
+        out.extend(self.0.iter().map(|&b| char::from(b)));
+    }
 }
+
+/// Hasher for [`ResourceId`] keys: the id already is a hash, so its first 8 bytes are
+/// used as they are (no SipHash round per lookup).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes.iter().take(16) {
+            self.0 = self.0.rotate_left(5) ^ u64::from(b);
+        }
+    }
+}
+
+type IdSet = HashSet<ResourceId, std::hash::BuildHasherDefault<IdHasher>>;
 
 impl fmt::Debug for ResourceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -575,7 +605,7 @@ pub fn resource_id(rtype: &str, key: &[&str]) -> ResourceId {
 pub struct BundleBuilder {
     out: String,
     bundle_type: BundleType,
-    seen: HashSet<ResourceId>,
+    seen: IdSet,
     stack: Vec<Frame>,
     entries_start: usize,
     count: usize,
@@ -596,7 +626,7 @@ impl BundleBuilder {
     ) -> BundleBuilder {
         let mut out = String::with_capacity(capacity.max(256));
         out.push_str("{\"resourceType\":\"Bundle\",\"id\":\"");
-        out.push_str(id.as_str());
+        id.push_to(&mut out);
         out.push_str("\",\"type\":\"");
         out.push_str(bundle_type.code());
         out.push('"');
@@ -614,7 +644,7 @@ impl BundleBuilder {
         BundleBuilder {
             out,
             bundle_type,
-            seen: HashSet::with_capacity(32),
+            seen: IdSet::with_capacity_and_hasher(32, Default::default()),
             stack: Vec::with_capacity(16),
             entries_start,
             count: 0,
@@ -650,11 +680,11 @@ impl BundleBuilder {
             self.out.push(',');
         }
         self.out.push_str("{\"fullUrl\":\"urn:uuid:");
-        self.out.push_str(id.as_str());
+        id.push_to(&mut self.out);
         self.out.push_str("\",\"resource\":{\"resourceType\":\"");
         self.out.push_str(rtype);
         self.out.push_str("\",\"id\":\"");
-        self.out.push_str(id.as_str());
+        id.push_to(&mut self.out);
         self.out.push('"');
         self.open = Some((rtype, id, start));
         Some(Json::lent(&mut self.out, &mut self.stack))
@@ -671,7 +701,7 @@ impl BundleBuilder {
                 .push_str(",\"request\":{\"method\":\"PUT\",\"url\":\"");
             self.out.push_str(rtype);
             self.out.push('/');
-            self.out.push_str(id.as_str());
+            id.push_to(&mut self.out);
             self.out.push_str("\"}");
         }
         self.out.push('}');
