@@ -1066,6 +1066,12 @@ impl Cx {
                         self.observation(&segs[i], &notes, id, None, None)?;
                         i = k;
                     } else {
+                        if segs[i].seg.id() == b"NTE" {
+                            // A note that follows no OBX has no resource to go to.
+                            self.rx
+                                .report
+                                .push(segs[i].label, ReportKind::SegmentNotMapped);
+                        }
                         i += 1;
                     }
                 }
@@ -1080,7 +1086,7 @@ impl Cx {
                 }
             }
             Kind::Oru => {
-                let groups = oru_groups(segs);
+                let groups = oru_groups(segs, &mut self.rx.report);
                 for g in &groups {
                     self.order_group(g)?;
                 }
@@ -2653,7 +2659,8 @@ fn reference_range(j: &mut Json<'_>, range: &str, unit: Option<&Repetition<'_>>)
     j.str(Some("text"), r);
 }
 
-fn oru_groups<'s, 'm>(segs: &'s [Seg<'m>]) -> Vec<Group<'s, 'm>> {
+/// Splits an ORU into OBR groups; OBX and NTE before the first OBR are reported.
+fn oru_groups<'s, 'm>(segs: &'s [Seg<'m>], report: &mut Report) -> Vec<Group<'s, 'm>> {
     let mut groups: Vec<Group<'s, 'm>> = Vec::new();
     let mut orc: Option<&'s Seg<'m>> = None;
     let mut last_obx = false;
@@ -2676,6 +2683,8 @@ fn oru_groups<'s, 'm>(segs: &'s [Seg<'m>]) -> Vec<Group<'s, 'm>> {
                 if let Some(g) = groups.last_mut() {
                     g.obx.push((s, Vec::new()));
                     last_obx = true;
+                } else {
+                    report.push(s.label, ReportKind::SegmentNotMapped);
                 }
             }
             b"NTE" => {
@@ -2687,6 +2696,8 @@ fn oru_groups<'s, 'm>(segs: &'s [Seg<'m>]) -> Vec<Group<'s, 'm>> {
                     } else {
                         g.notes.push(s);
                     }
+                } else {
+                    report.push(s.label, ReportKind::SegmentNotMapped);
                 }
             }
             _ => {}
