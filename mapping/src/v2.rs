@@ -1847,6 +1847,12 @@ impl Cx {
             ),
             _ => self.organization(&payor_name, None),
         };
+        let Some(payor) = payor else {
+            // Coverage.payor is required (1..*) and nothing names one: no Coverage is
+            // written rather than an invented payor, and the segment is reported.
+            self.rx.report.push(s.label, ReportKind::SegmentNotMapped);
+            return Ok(());
+        };
         let policy = field_text(seg, 36);
         let id = resource_id(
             "Coverage",
@@ -1902,15 +1908,7 @@ impl Cx {
         j.str(Some("end"), end.as_deref().unwrap_or(""));
         j.end_obj();
         j.arr(Some("payor"));
-        match &payor {
-            Some(p) => j.reference(None, p),
-            None => {
-                // Coverage.payor is required: name the patient's own payment when unknown.
-                j.obj(None);
-                j.str(Some("display"), "unknown payor");
-                j.end_obj();
-            }
-        }
+        j.reference(None, &payor);
         j.end_arr();
         j.arr(Some("class"));
         for (n, code, value) in [

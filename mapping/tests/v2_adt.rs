@@ -389,3 +389,13 @@ MRG|2^^^H&1.2.3&ISO^MR\r";
     )
     .is_err());
 }
+
+#[test]
+fn coverage_without_payor_is_reported_not_invented() {
+    let msg = "MSH|^~\\&|A|B|C|D|20240101120000+0000||ADT^A01|1|P|2.5.1\r\
+PID|1||1^^^H^MR||Doe^J||19800101|F\r\
+IN1|1|PLAN1\r";
+    let (b, out) = bundle(msg, &MapConfig::with_tz(TzPolicy::Error));
+    assert!(resources(&b, "Coverage").is_empty());
+    assert!(out.report.contains("IN1"), "{}", out.report);
+}
