@@ -510,10 +510,11 @@ fn report_unmapped(s: &Seg<'_>, spec: Spec, report: &mut Report) {
             if !has_content(rep.raw()) {
                 continue;
             }
+            // Formatted only when something is reported.
             let rl = if nreps > 1 {
-                format!("{}-{n}[{r}]", s.label)
+                s.label.r(n, r)
             } else {
-                format!("{}-{n}", s.label)
+                s.label.f(n)
             };
             if max != 0 && r > usize::from(max) {
                 report.push(rl, ReportKind::TruncatedRepetition);
@@ -525,12 +526,12 @@ fn report_unmapped(s: &Seg<'_>, spec: Spec, report: &mut Report) {
                     continue;
                 }
                 if c >= 32 || cmask & (1 << c) == 0 {
-                    report.push(format!("{rl}.{c}"), ReportKind::NotMapped);
+                    report.push(rl.c(c), ReportKind::NotMapped);
                 } else if c_is_primitive(cmask) && comp.subcomponents().count() > 1 {
                     // A primitive component with subcomponents: only the first is read.
                     for (k, sc) in comp.subcomponents().enumerate().skip(1) {
                         if has_content(sc.raw()) {
-                            report.push(format!("{rl}.{c}.{}", k + 1), ReportKind::NotMapped);
+                            report.push(format!("{}.{}", rl.c(c), k + 1), ReportKind::NotMapped);
                         }
                     }
                 }
