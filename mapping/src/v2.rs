@@ -329,8 +329,8 @@ const XPN_M: u32 = mask(&[1, 2, 3, 4, 5, 6, 7]);
 const XAD_M: u32 = mask(&[1, 2, 3, 4, 5, 6, 7, 9]);
 const XTN_M: u32 = mask(&[1, 2, 3, 4, 5, 6, 7, 8, 12]);
 const CWE_M: u32 = mask(&[1, 2, 3, 4, 5, 6, 9]);
-const XCN_M: u32 = mask(&[1, 2, 3, 4, 5, 6, 9]);
-const PL_M: u32 = mask(&[1, 2, 3, 4, 9]);
+const XCN_M: u32 = mask(&[1, 2, 3, 4, 5, 6, 9, 13]);
+const PL_M: u32 = mask(&[1, 2, 3, 4, 7, 8, 9]);
 const HD_M: u32 = mask(&[1, 2, 3]);
 const EI_M: u32 = mask(&[1, 2, 3, 4]);
 const XON_M: u32 = mask(&[1, 10]);
@@ -464,6 +464,8 @@ const OBX: Spec = &[
     (11, ONE, 1),
     (14, ONE, 1),
     (16, XCN_M, 0),
+    (23, XON_M, 1),
+    (25, XCN_M, 1),
 ];
 const NTE: Spec = &[(1, ALL, 1), (3, ALL, 0)];
 
@@ -613,6 +615,8 @@ fn system_uri(name: &str) -> Option<Cow<'static, str>> {
         "C4" | "CPT" | "CPT4" => "http://www.ama-assn.org/go/cpt",
         "NDC" => "http://hl7.org/fhir/sid/ndc",
         "CVX" => "http://hl7.org/fhir/sid/cvx",
+        "MDC" => "urn:iso:std:iso:11073:10101",
+        "DCM" => "http://dicom.nema.org/resources/ontology/DCM",
         "HCPCS" | "HCPT" => "urn:oid:2.16.840.1.113883.6.285",
         _ => {
             let t = name.strip_prefix("HL7")?;
@@ -1124,6 +1128,14 @@ impl Cx {
         };
         j.arr(Some("identifier"));
         j.obj(None);
+        let id_type = comp(rep, 13);
+        if !id_type.is_empty() && !idv.is_empty() {
+            j.obj(Some("type"));
+            j.arr(Some("coding"));
+            j.coding(v2_table("0203"), &id_type, "");
+            j.end_arr();
+            j.end_obj();
+        }
         if let Some(s) = hd_uri(&ns, &uid, &ut) {
             j.str(Some("system"), &s);
         }
@@ -1438,15 +1450,15 @@ impl Cx {
 
     fn location(&mut self, rep: &Repetition<'_>) -> Option<ResourceId> {
         let (poc, room, bed) = (comp(rep, 1), comp(rep, 2), comp(rep, 3));
-        let fac = sub(rep, 4, 1);
+        let (fac, building, floor) = (sub(rep, 4, 1), comp(rep, 7), comp(rep, 8));
         let desc = comp(rep, 9);
         if poc.is_empty() && room.is_empty() && bed.is_empty() && fac.is_empty() {
             return None;
         }
-        let id = resource_id("Location", &[&fac, &poc, &room, &bed]);
+        let id = resource_id("Location", &[&fac, &building, &floor, &poc, &room, &bed]);
         if let Some(mut j) = self.b.begin("Location", id) {
             let mut name = String::new();
-            for p in [&fac, &poc, &room, &bed] {
+            for p in [&fac, &building, &floor, &poc, &room, &bed] {
                 if !p.is_empty() {
                     if !name.is_empty() {
                         name.push(' ');
@@ -2297,6 +2309,21 @@ impl Cx {
         for (i, r) in reps(seg, 16).iter().enumerate() {
             if let Some(p) = self.practitioner(r, l.r(16, i + 1))? {
                 performers.push(p);
+            }
+        }
+        // OBX-23 performing organization (XON.1 name, XON.10 id), OBX-25 its director.
+        if let Some(r) = rep1(seg, 23) {
+            let (name, oid) = (comp(&r, 1), comp(&r, 10));
+            let ident = (!oid.is_empty()).then_some(("", oid.as_ref()));
+            if let Some(o) = self.organization(&name, ident) {
+                performers.push(o);
+            }
+        }
+        if let Some(r) = rep1(seg, 25) {
+            if let Some(p) = self.practitioner(&r, l.f(25))? {
+                if !performers.contains(&p) {
+                    performers.push(p);
+                }
             }
         }
         let effective = match self.rx.datetime(seg.field(14).map(Value::from), l.f(14))? {

@@ -273,3 +273,35 @@ fn corpus_adt_and_oru_convert_without_panic() {
         "{failed:?}"
     );
 }
+
+#[test]
+fn performing_organization_and_director() {
+    let msg = "MSH|^~\\&|LAB|HOSP|EHR|HOSP|20240315083000+0100||ORU^R01|L3|P|2.5.1\r\
+PID|1||1^^^HOSP^MR||Doe^J\r\
+OBR|1||F9^LAB|1-1^X^MDC\r\
+OBX|1|NM|1-2^Y^LN||5||||||F||||||||||||Main Lab^^^^^^^^^12345|1 Lab Rd^^Town|777^Director^Dora^^^^^^HOSP^^^^NPI\r";
+    let out = to_fhir(msg.as_bytes(), &MapConfig::with_tz(TzPolicy::Error)).expect("converts");
+    assert!(
+        !out.report.contains("OBX-23") && !out.report.contains("OBX-25"),
+        "{}",
+        out.report
+    );
+    assert!(out.report.contains("OBX-24"), "{}", out.report);
+    let b: Value = serde_json::from_str(&out.json).expect("json");
+    let obs = resources(&b, "Observation")[0];
+    let perf: Vec<&Value> = obs["performer"]
+        .as_array()
+        .expect("performers")
+        .iter()
+        .map(|r| by_url(&b, r["reference"].as_str().expect("ref")))
+        .collect();
+    assert_eq!(perf[0]["resourceType"], "Organization");
+    assert_eq!(perf[0]["name"], "Main Lab");
+    assert_eq!(perf[1]["name"][0]["family"], "Director");
+    assert_eq!(perf[1]["identifier"][0]["type"]["coding"][0]["code"], "NPI");
+    let dr = resources(&b, "DiagnosticReport")[0];
+    assert_eq!(
+        dr["code"]["coding"][0]["system"],
+        "urn:iso:std:iso:11073:10101"
+    );
+}
