@@ -364,6 +364,7 @@ const PID: Spec = &[
     (3, CX_M, 0),
     (4, CX_M, 0),
     (5, XPN_M, 0),
+    (6, ONE, 1),
     (7, ONE, 1),
     (8, ONE, 1),
     (11, XAD_M, 0),
@@ -371,7 +372,9 @@ const PID: Spec = &[
     (14, XTN_M, 0),
     (15, CWE_M, 1),
     (16, CWE_M, 1),
+    (17, CWE_M, 1),
     (19, ALL, 1),
+    (23, ONE, 1),
     (24, ONE, 1),
     (25, ONE, 1),
     (29, ONE, 1),
@@ -395,12 +398,14 @@ const PV1: Spec = &[
     (2, ONE, 1),
     (3, PL_M, 1),
     (4, CWE_M, 1),
+    (6, PL_M, 1),
     (7, XCN_M, 0),
     (8, XCN_M, 0),
     (9, XCN_M, 0),
     (10, CWE_M, 1),
     (14, CWE_M, 1),
     (17, XCN_M, 0),
+    (18, CWE_M, 1),
     (19, CX_M, 1),
     (36, CWE_M, 1),
     (44, ONE, 1),
@@ -464,6 +469,7 @@ const OBX: Spec = &[
     (11, ONE, 1),
     (14, ONE, 1),
     (16, XCN_M, 0),
+    (17, CWE_M, 1),
     (23, XON_M, 1),
     (25, XCN_M, 1),
 ];
@@ -639,7 +645,9 @@ fn v2_table(t: &str) -> &'static str {
     match t {
         "0002" => "http://terminology.hl7.org/CodeSystem/v2-0002",
         "0003" => "http://terminology.hl7.org/CodeSystem/v2-0003",
+        "0006" => "http://terminology.hl7.org/CodeSystem/v2-0006",
         "0007" => "http://terminology.hl7.org/CodeSystem/v2-0007",
+        "0018" => "http://terminology.hl7.org/CodeSystem/v2-0018",
         "0023" => "http://terminology.hl7.org/CodeSystem/v2-0023",
         "0062" => "http://terminology.hl7.org/CodeSystem/v2-0062",
         "0063" => "http://terminology.hl7.org/CodeSystem/v2-0063",
@@ -1300,6 +1308,45 @@ impl Cx {
             }
         }
         j.end_arr();
+        j.arr(Some("extension"));
+        if let Some(r) = rep1(seg, 6) {
+            // PID-6 mother's maiden name (XPN.1 family name).
+            j.obj(None);
+            j.str(
+                Some("url"),
+                "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName",
+            );
+            j.str(Some("valueString"), &comp(&r, 1));
+            j.end_obj();
+        }
+        if let Some(r) = rep1(seg, 17) {
+            j.obj(None);
+            j.str(
+                Some("url"),
+                "http://hl7.org/fhir/StructureDefinition/patient-religion",
+            );
+            rx.codeable(
+                &mut j,
+                Some("valueCodeableConcept"),
+                &r,
+                Some(v2_table("0006")),
+                l.f(17),
+            );
+            j.end_obj();
+        }
+        let birth_place = field_text(seg, 23);
+        if !birth_place.is_empty() {
+            j.obj(None);
+            j.str(
+                Some("url"),
+                "http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
+            );
+            j.obj(Some("valueAddress"));
+            j.str(Some("text"), &birth_place);
+            j.end_obj();
+            j.end_obj();
+        }
+        j.end_arr();
         j.str(Some("gender"), gender);
         if let Some(d) = &birth_date {
             j.str(Some("birthDate"), d);
@@ -1521,6 +1568,7 @@ impl Cx {
             }
         }
         let loc = rep1(seg, 3).and_then(|r| self.location(&r));
+        let prior = rep1(seg, 6).and_then(|r| self.location(&r));
         let start = self.rx.datetime(seg.field(44).map(Value::from), l.f(44))?;
         let end = self.rx.datetime(seg.field(45).map(Value::from), l.f(45))?;
         let class = field_text(seg, 2);
@@ -1603,11 +1651,14 @@ impl Cx {
         j.str(Some("code"), ccode);
         j.str(Some("display"), cdisp);
         j.end_obj();
+        j.arr(Some("type"));
         if let Some(r) = rep1(seg, 4) {
-            j.arr(Some("type"));
             rx.codeable(&mut j, None, &r, Some(v2_table("0007")), l.f(4));
-            j.end_arr();
         }
+        if let Some(r) = rep1(seg, 18) {
+            rx.codeable(&mut j, None, &r, Some(v2_table("0018")), l.f(18));
+        }
+        j.end_arr();
         if let Some(r) = rep1(seg, 10) {
             rx.codeable(
                 &mut j,
@@ -1667,13 +1718,20 @@ impl Cx {
             );
         }
         j.end_obj();
+        j.arr(Some("location"));
         if let Some(loc) = &loc {
-            j.arr(Some("location"));
             j.obj(None);
             j.reference(Some("location"), loc);
             j.end_obj();
-            j.end_arr();
         }
+        if let Some(prior) = &prior {
+            // PV1-6 prior patient location: a location the patient has left.
+            j.obj(None);
+            j.reference(Some("location"), prior);
+            j.str(Some("status"), "completed");
+            j.end_obj();
+        }
+        j.end_arr();
         drop(j);
         b.end();
         Ok(())
@@ -2381,6 +2439,9 @@ impl Cx {
             j.reference(None, p);
         }
         j.end_arr();
+        if let Some(r) = rep1(seg, 17) {
+            rx.codeable(&mut j, Some("method"), &r, None, l.f(17));
+        }
         let unit = rep1(seg, 6);
         let vloc = l.f(5);
         if values.len() > 1 && !matches!(vtype.as_ref(), "ST" | "TX" | "FT") {

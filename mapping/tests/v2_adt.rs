@@ -399,3 +399,23 @@ IN1|1|PLAN1\r";
     assert!(resources(&b, "Coverage").is_empty());
     assert!(out.report.contains("IN1"), "{}", out.report);
 }
+
+#[test]
+fn patient_extensions_prior_location_and_patient_type() {
+    let msg = "MSH|^~\\&|A|B|C|D|20240101120000+0000||ADT^A02|1|P|2.5.1\r\
+PID|1||1^^^H^MR||Doe^J|Smith|19800101|F|||||||||CAT^Catholic^HL70006||||||Springfield\r\
+PV1|1|I|W1^1^1|||ER^2^1||||||||||||INP^Inpatient^HL70018|V9^^^H^VN\r";
+    let (b, out) = bundle(msg, &MapConfig::with_tz(TzPolicy::Error));
+    assert!(out.report.is_empty(), "{}", out.report);
+    let p = resources(&b, "Patient")[0];
+    let ext = p["extension"].as_array().expect("extensions");
+    assert_eq!(ext.len(), 3);
+    assert_eq!(ext[0]["valueString"], "Smith");
+    assert_eq!(ext[1]["valueCodeableConcept"]["coding"][0]["code"], "CAT");
+    assert_eq!(ext[2]["valueAddress"]["text"], "Springfield");
+    let e = resources(&b, "Encounter")[0];
+    assert_eq!(e["location"].as_array().map(Vec::len), Some(2));
+    assert_eq!(e["location"][1]["status"], "completed");
+    assert_eq!(e["type"][0]["coding"][0]["code"], "INP");
+    assert_eq!(resources(&b, "Location").len(), 2);
+}
