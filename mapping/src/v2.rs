@@ -659,8 +659,9 @@ fn v2_table(t: &str) -> &'static str {
     }
 }
 
-/// A URI for an HD (MSH-3, CX-4 …): `urn:oid:` for ISO, the id for URI/UUID types.
-fn hd_uri(ns: &str, uid: &str, utype: &str) -> Option<String> {
+/// A URI for an HD's universal id (HD.2) of type HD.3: `urn:oid:` for ISO, `urn:uuid:`
+/// for UUID, the id itself when it already is a URI; otherwise none.
+fn hd_uri(uid: &str, utype: &str) -> Option<String> {
     if uid.is_empty() {
         return None;
     }
@@ -668,10 +669,7 @@ fn hd_uri(ns: &str, uid: &str, utype: &str) -> Option<String> {
         "ISO" => format!("urn:oid:{uid}"),
         "UUID" => format!("urn:uuid:{uid}"),
         _ if uid.contains(':') => uid.to_string(),
-        _ => {
-            let _ = ns;
-            return None;
-        }
+        _ => return None,
     })
 }
 
@@ -842,7 +840,7 @@ impl Rx {
             j.end_obj();
         }
         let (ns, uid, ut) = (sub(rep, 4, 1), sub(rep, 4, 2), sub(rep, 4, 3));
-        if let Some(sys) = hd_uri(&ns, &uid, &ut) {
+        if let Some(sys) = hd_uri(&uid, &ut) {
             j.str(Some("system"), &sys);
         }
         j.str(Some("value"), &comp(rep, 1));
@@ -864,7 +862,7 @@ impl Rx {
 
 fn cx_key<'m>(rep: &Repetition<'m>) -> (String, Cow<'m, str>) {
     let (ns, uid, ut) = (sub(rep, 4, 1), sub(rep, 4, 2), sub(rep, 4, 3));
-    let sys = hd_uri(&ns, &uid, &ut).unwrap_or_else(|| ns.into_owned());
+    let sys = hd_uri(&uid, &ut).unwrap_or_else(|| ns.into_owned());
     (sys, comp(rep, 1))
 }
 
@@ -1076,7 +1074,7 @@ impl Cx {
                         }
                         let key = format!("adt-{}", i);
                         let id = resource_id("Observation", &[self.patient_key(), &key]);
-                        self.observation(&segs[i], &notes, id, None, None)?;
+                        self.observation(&segs[i], &notes, id, None)?;
                         i = k;
                     } else {
                         if segs[i].seg.id() == b"NTE" {
@@ -1120,7 +1118,7 @@ impl Cx {
     ) -> Result<Option<ResourceId>, Error> {
         let idv = comp(rep, 1);
         let (ns, uid, ut) = (sub(rep, 9, 1), sub(rep, 9, 2), sub(rep, 9, 3));
-        let sys = hd_uri(&ns, &uid, &ut).unwrap_or_else(|| ns.to_string());
+        let sys = hd_uri(&uid, &ut).unwrap_or_else(|| ns.to_string());
         let family = comp(rep, 2);
         let given = comp(rep, 3);
         if idv.is_empty() && family.is_empty() && given.is_empty() {
@@ -1144,7 +1142,7 @@ impl Cx {
             j.end_arr();
             j.end_obj();
         }
-        if let Some(s) = hd_uri(&ns, &uid, &ut) {
+        if let Some(s) = hd_uri(&uid, &ut) {
             j.str(Some("system"), &s);
         }
         j.str(Some("value"), &idv);
@@ -1203,7 +1201,7 @@ impl Cx {
     fn hd_organization(&mut self, seg: &Segment<'_>, n: usize) -> Option<ResourceId> {
         let rep = rep1(seg, n)?;
         let (ns, uid, ut) = (comp(&rep, 1), comp(&rep, 2), comp(&rep, 3));
-        let uri = hd_uri(&ns, &uid, &ut);
+        let uri = hd_uri(&uid, &ut);
         match uri {
             Some(u) => self.organization(&ns, Some(("urn:ietf:rfc:3986", &u))),
             None => self.organization(&ns, None),
@@ -1420,7 +1418,7 @@ impl Cx {
             let rs = reps(&mrg.seg, 1);
             if !rs.is_empty() {
                 j.arr(Some("link"));
-                for (i, r) in rs.iter().enumerate() {
+                for r in &rs {
                     j.obj(None);
                     j.obj(Some("other"));
                     j.obj(Some("identifier"));
@@ -1433,7 +1431,6 @@ impl Cx {
                     j.end_obj();
                     j.str(Some("type"), "replaces");
                     j.end_obj();
-                    let _ = i;
                 }
                 j.end_arr();
             }
@@ -2104,7 +2101,7 @@ impl Cx {
             match rep1(&msh, n) {
                 Some(r) => {
                     let (ns, uid, ut) = (comp(&r, 1), comp(&r, 2), comp(&r, 3));
-                    let ep = hd_uri(&ns, &uid, &ut).unwrap_or_else(|| {
+                    let ep = hd_uri(&uid, &ut).unwrap_or_else(|| {
                         format!(
                             "urn:hl7v2:app:{}",
                             sanitize(if ns.is_empty() { "unknown" } else { &ns })
@@ -2345,7 +2342,7 @@ impl Cx {
         }
         self.focus.push(dr_id);
         for ((o, notes), id) in g.obx.iter().zip(obs_ids) {
-            self.observation(o, notes, id, effective.as_deref(), Some(dr_id))?;
+            self.observation(o, notes, id, effective.as_deref())?;
         }
         Ok(())
     }
@@ -2356,7 +2353,6 @@ impl Cx {
         notes: &[&Seg<'_>],
         id: ResourceId,
         default_effective: Option<&str>,
-        _report: Option<ResourceId>,
     ) -> Result<(), Error> {
         let Some(patient) = self.patient else {
             return Ok(());
@@ -2613,10 +2609,7 @@ fn note(j: &mut Json<'_>, nte: &Segment<'_>) {
 fn json_number(t: &str) -> Option<&str> {
     let t = t.trim();
     let t = t.strip_prefix('+').unwrap_or(t);
-    let (neg, body) = match t.strip_prefix('-') {
-        Some(b) => (true, b),
-        None => (false, t),
-    };
+    let body = t.strip_prefix('-').unwrap_or(t);
     let (int, frac) = match body.split_once('.') {
         Some((i, f)) => (i, Some(f)),
         None => (body, None),
@@ -2629,7 +2622,6 @@ fn json_number(t: &str) -> Option<&str> {
     if int.len() > 1 && int.starts_with('0') {
         return None;
     }
-    let _ = neg;
     Some(t)
 }
 
