@@ -28,7 +28,7 @@ fn failed(file: &Path, e: &carewire_dicom_lite::Error) -> CliError {
 
 /// 32 random bytes from the operating system (`/dev/urandom`), or, where that is
 /// missing, from the standard library's randomly seeded hasher.
-fn random_key() -> Vec<u8> {
+pub(crate) fn random_key() -> Vec<u8> {
     let mut key = vec![0u8; 32];
     let from_os = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut key));
     if from_os.is_err() {

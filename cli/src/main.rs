@@ -14,6 +14,8 @@
 //! carewire dicom copy FILE -o OUT [--transfer-syntax UID]
 //! carewire dicom deid FILE -o OUT [--keep-uids] [--keep-dates]
 //! carewire dicom scan DIR --tags PatientID,StudyInstanceUID
+//! carewire fhir FILE [--tz +HH:MM] [--strict] [--bundle message|transaction|batch]
+//! carewire deid FILE -o OUT [--key K]     HL7 v2 (Safe Harbor) or DICOM
 //! ```
 //!
 //! `FILE` may be `-` for standard input. Segments may end in CR, CR LF or LF.
@@ -32,9 +34,11 @@
 // must read plainly; they are not intra-doc links.
 #![allow(rustdoc::broken_intra_doc_links)]
 
+mod deid;
 mod dicom;
 mod dicom_deid;
 mod dicom_view;
+mod fhir;
 mod hl7;
 mod mllp;
 mod x12;
@@ -70,6 +74,10 @@ enum Command {
     /// DICOM data sets (headers; no pixel decoding).
     #[command(subcommand)]
     Dicom(dicom::DicomCommand),
+    /// HL7 v2 → FHIR R4 Bundle (report of unmapped items on standard error).
+    Fhir(fhir::FhirArgs),
+    /// A de-identified copy of an HL7 v2 message or a DICOM file.
+    Deid(deid::DeidArgs),
 }
 
 /// A command failure, with the exit code it maps to.
@@ -152,6 +160,8 @@ fn main() -> ExitCode {
         Command::Mllp(cmd) => mllp::run(cmd, &mut out),
         Command::X12(cmd) => x12::run(cmd, &mut out),
         Command::Dicom(cmd) => dicom::run(cmd, &mut out),
+        Command::Fhir(args) => fhir::run(&args, &mut out),
+        Command::Deid(args) => deid::run(&args, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(CliError::Write));
     match result {

@@ -1,0 +1,100 @@
+//! `carewire deid FILE -o OUT [--key K]`: a de-identified copy of an HL7 v2 message
+//! (HIPAA Safe Harbor, `carewire_mapping::deid::Policy::safe_harbor`) or of a DICOM file
+//! (the `carewire dicom deid` command with its defaults: UIDs remapped, dates removed).
+//!
+//! The key comes from `--key`, else `CAREWIRE_DEID_KEY`, else a random key for this run
+//! (a note on standard error says so), as for `carewire dicom deid`. HL7 v2 keys must be
+//! at least 16 bytes. The change report (paths and actions, never values) goes to
+//! standard error.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use carewire_hl7::Message;
+use carewire_mapping::deid::{DeidKey, Deidentifier, Policy};
+
+use crate::dicom_deid::KEY_ENV;
+use crate::fhir::{detect, not_implemented, InputKind};
+use crate::CliError;
+
+/// Arguments of `carewire deid`.
+#[derive(Debug, clap::Args)]
+pub struct DeidArgs {
+    /// Input file (HL7 v2 or DICOM), or `-` for standard input.
+    pub file: PathBuf,
+    /// Output file (`-` for standard output).
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Key for pseudonyms, date shifts and UID remapping (else $CAREWIRE_DEID_KEY, else
+    /// random).
+    #[arg(long)]
+    pub key: Option<String>,
+}
+
+/// `carewire deid FILE -o OUT [--key K]`.
+pub fn run(args: &DeidArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let bytes = crate::read_input(&args.file)?;
+    match detect(&bytes) {
+        InputKind::Hl7 => hl7(args, &bytes, out),
+        InputKind::Dicom => {
+            let dicom_args = crate::dicom::DeidArgs {
+                file: args.file.clone(),
+                out: args.out.clone(),
+                keep_uids: false,
+                keep_dates: false,
+                key: args.key.clone(),
+            };
+            if args.out.as_os_str() == "-" {
+                crate::dicom_deid::deid(&dicom_args, out)
+            } else {
+                // The dicom command prints its summary on the given writer: here that is
+                // the report, so standard error.
+                crate::dicom_deid::deid(&dicom_args, &mut std::io::stderr().lock())
+            }
+        }
+        k @ InputKind::X12 => Err(not_implemented(k, "de-identification")),
+        InputKind::Unknown => Err(CliError::Failed(format!(
+            "{}: neither an HL7 v2 message nor a DICOM data set",
+            args.file.display()
+        ))),
+    }
+}
+
+fn hl7(args: &DeidArgs, bytes: &[u8], out: &mut impl Write) -> Result<(), CliError> {
+    let key = match (&args.key, std::env::var(KEY_ENV)) {
+        (Some(k), _) if !k.is_empty() => k.as_bytes().to_vec(),
+        (None, Ok(k)) if !k.is_empty() => k.into_bytes(),
+        (Some(_), _) => return Err(CliError::Usage("--key must not be empty".into())),
+        _ => {
+            eprintln!(
+                "carewire: note: no --key and no {KEY_ENV}: a random key is used, so the \
+                 pseudonyms and date shifts match no other run"
+            );
+            crate::dicom_deid::random_key()
+        }
+    };
+    let key = DeidKey::new(&key).map_err(|e| CliError::Usage(e.to_string()))?;
+    let msg = Message::parse(bytes)?;
+    let deid = Deidentifier::new(key, Policy::safe_harbor())
+        .deidentify(&msg)
+        .map_err(|e| CliError::Failed(format!("{}: {e}", args.file.display())))?;
+    let written = deid.to_bytes();
+    if args.out.as_os_str() == "-" {
+        out.write_all(&written)?;
+    } else {
+        std::fs::write(&args.out, &written)
+            .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", args.out.display())))?;
+    }
+    let report = deid.report();
+    let mut err = std::io::stderr().lock();
+    for c in report.changes() {
+        writeln!(err, "{}: {:?}", c.path, c.action)?;
+    }
+    if !report.patient_id_found() {
+        writeln!(
+            err,
+            "carewire: note: no patient identifier: dates shifted by the key's default shift"
+        )?;
+    }
+    Ok(())
+}

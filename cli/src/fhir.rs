@@ -1,0 +1,140 @@
+//! `carewire fhir FILE`: HL7 v2 → FHIR R4 Bundle (`carewire_mapping::v2`).
+//!
+//! The Bundle JSON goes to standard output, the report (one line per item: location and
+//! reason, never a value) to standard error.
+//!
+//! Time zones: without `--tz` the library's default policy applies
+//! (`TzPolicy::Error`): a date/time with a time of day but no UTC offset fails the
+//! conversion (exit 1, naming the field). `--tz +HH:MM` (also `-HH:MM`, `+HHMM`, `Z`)
+//! assumes that offset for such values.
+//!
+//! X12 and DICOM input are recognised and refused: their FHIR mappings are not written
+//! yet.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use carewire_mapping::fhir::{BundleType, MapConfig, TzPolicy};
+
+use crate::CliError;
+
+/// Arguments of `carewire fhir`.
+#[derive(Debug, clap::Args)]
+pub struct FhirArgs {
+    /// Input file (HL7 v2), or `-` for standard input.
+    pub file: PathBuf,
+    /// Offset assumed for date/times without one, e.g. +01:00 (default: such values
+    /// are an error).
+    #[arg(long, allow_hyphen_values = true)]
+    pub tz: Option<String>,
+    /// Fail (exit 1) when anything was not mapped.
+    #[arg(long)]
+    pub strict: bool,
+    /// Bundle type.
+    #[arg(long, value_enum, default_value = "message")]
+    pub bundle: BundleArg,
+}
+
+/// The `--bundle` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum BundleArg {
+    /// A message Bundle (MessageHeader first).
+    Message,
+    /// A transaction Bundle (PUT requests).
+    Transaction,
+    /// A batch Bundle (PUT requests).
+    Batch,
+}
+
+/// The kind of an input file, from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// HL7 v2 (starts with MSH).
+    Hl7,
+    /// X12 (starts with ISA).
+    X12,
+    /// DICOM (Part 10 preamble or a data set that parses).
+    Dicom,
+    /// None of the above.
+    Unknown,
+}
+
+/// Detects the kind of `bytes`: leading UTF-8 BOM and whitespace are skipped.
+pub fn detect(bytes: &[u8]) -> InputKind {
+    if bytes.len() >= 132 && &bytes[128..132] == b"DICM" {
+        return InputKind::Dicom;
+    }
+    let mut b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    while let Some((first, rest)) = b.split_first() {
+        if first.is_ascii_whitespace() {
+            b = rest;
+        } else {
+            break;
+        }
+    }
+    if b.starts_with(b"MSH") {
+        InputKind::Hl7
+    } else if b.starts_with(b"ISA") {
+        InputKind::X12
+    } else if !bytes.is_empty() && carewire_dicom_lite::DataSet::parse(bytes).is_ok() {
+        InputKind::Dicom
+    } else {
+        InputKind::Unknown
+    }
+}
+
+/// The refusal for a recognised input without a mapping.
+pub fn not_implemented(kind: InputKind, what: &str) -> CliError {
+    let name = match kind {
+        InputKind::X12 => "X12",
+        InputKind::Dicom => "DICOM",
+        _ => "this input",
+    };
+    CliError::Failed(format!("{name} → {what} is not implemented yet"))
+}
+
+/// `carewire fhir FILE [--tz +HH:MM] [--strict] [--bundle message|transaction|batch]`.
+pub fn run(args: &FhirArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let tz = match &args.tz {
+        None => TzPolicy::default(),
+        Some(s) => TzPolicy::parse_offset(s)
+            .ok_or_else(|| CliError::Usage(format!("--tz {s:?}: expected +HH:MM, -HH:MM or Z")))?,
+    };
+    let config = MapConfig {
+        tz,
+        bundle_type: match args.bundle {
+            BundleArg::Message => BundleType::Message,
+            BundleArg::Transaction => BundleType::Transaction,
+            BundleArg::Batch => BundleType::Batch,
+        },
+        // Strictness is applied here, after the report was printed, so the user sees
+        // every unmapped item and not only the first.
+        strict: false,
+    };
+    let bytes = crate::read_input(&args.file)?;
+    match detect(&bytes) {
+        InputKind::Hl7 => {}
+        k @ (InputKind::X12 | InputKind::Dicom) => return Err(not_implemented(k, "FHIR")),
+        InputKind::Unknown => {
+            return Err(CliError::Failed(format!(
+                "{}: not an HL7 v2 message (no MSH segment at the start)",
+                args.file.display()
+            )))
+        }
+    }
+    let conv = carewire_mapping::v2::to_fhir(&bytes, &config)
+        .map_err(|e| CliError::Failed(format!("{}: {e}", args.file.display())))?;
+    let mut err = std::io::stderr().lock();
+    for item in conv.report.items() {
+        writeln!(err, "{item}")?;
+    }
+    if args.strict && !conv.report.is_empty() {
+        return Err(CliError::Failed(format!(
+            "strict mode: {} item(s) not mapped",
+            conv.report.len()
+        )));
+    }
+    out.write_all(conv.json.as_bytes())?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
