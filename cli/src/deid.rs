@@ -52,7 +52,7 @@ pub fn run(args: &DeidArgs, out: &mut impl Write) -> Result<(), CliError> {
                 crate::dicom_deid::deid(&dicom_args, &mut std::io::stderr().lock())
             }
         }
-        k @ InputKind::X12 => Err(not_implemented(k, "de-identification")),
+        k @ (InputKind::X12 | InputKind::Hl7Batch) => Err(not_implemented(k, "de-identification")),
         InputKind::Unknown => Err(CliError::Failed(format!(
             "{}: neither an HL7 v2 message nor a DICOM data set",
             args.file.display()

@@ -51,6 +51,8 @@ pub enum BundleArg {
 pub enum InputKind {
     /// HL7 v2 (starts with MSH).
     Hl7,
+    /// An HL7 v2 batch file (starts with FHS or BHS).
+    Hl7Batch,
     /// X12 (starts with ISA).
     X12,
     /// DICOM (Part 10 preamble or a data set that parses).
@@ -74,6 +76,8 @@ pub fn detect(bytes: &[u8]) -> InputKind {
     }
     if b.starts_with(b"MSH") {
         InputKind::Hl7
+    } else if b.starts_with(b"FHS") || b.starts_with(b"BHS") {
+        InputKind::Hl7Batch
     } else if b.starts_with(b"ISA") {
         InputKind::X12
     } else if !bytes.is_empty() && carewire_dicom_lite::DataSet::parse(bytes).is_ok() {
@@ -88,6 +92,11 @@ pub fn not_implemented(kind: InputKind, what: &str) -> CliError {
     let name = match kind {
         InputKind::X12 => "X12",
         InputKind::Dicom => "DICOM",
+        InputKind::Hl7Batch => {
+            return CliError::Failed(format!(
+                "HL7 v2 batch files (FHS/BHS) → {what} are not supported: give one message per file"
+            ))
+        }
         _ => "this input",
     };
     CliError::Failed(format!("{name} → {what} is not implemented yet"))
@@ -114,7 +123,9 @@ pub fn run(args: &FhirArgs, out: &mut impl Write) -> Result<(), CliError> {
     let bytes = crate::read_input(&args.file)?;
     match detect(&bytes) {
         InputKind::Hl7 => {}
-        k @ (InputKind::X12 | InputKind::Dicom) => return Err(not_implemented(k, "FHIR")),
+        k @ (InputKind::X12 | InputKind::Dicom | InputKind::Hl7Batch) => {
+            return Err(not_implemented(k, "FHIR"))
+        }
         InputKind::Unknown => {
             return Err(CliError::Failed(format!(
                 "{}: not an HL7 v2 message (no MSH segment at the start)",

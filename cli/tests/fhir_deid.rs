@@ -108,6 +108,18 @@ fn x12_and_dicom_are_not_implemented() -> R {
     let out = carewire(&["fhir", s(&f)])?;
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("DICOM → FHIR is not implemented yet"));
+
+    let f = tmp("b.hl7", format!("FHS|^~\\&\r{ADT}FTS|1\r").as_bytes())?;
+    for cmd in ["fhir", "deid"] {
+        let out = carewire(&[cmd, s(&f), "-o", "-"][..if cmd == "fhir" { 2 } else { 4 }])?;
+        assert_eq!(out.status.code(), Some(1));
+        assert!(text(&out.stderr).contains("batch files (FHS/BHS)"));
+        assert!(out.stdout.is_empty());
+    }
+
+    let out = carewire(&["deid", s(&tmp("x2.x12", b"ISA*00*~")?), "-o", "-"])?;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("X12 → de-identification is not implemented yet"));
     Ok(())
 }
 
