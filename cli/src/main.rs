@@ -104,7 +104,6 @@ enum CliError {
     /// never patient data.
     Failed(String),
     /// A usage error detected after argument parsing (exit 2).
-    #[allow(dead_code)] // first used by the dicom/x12 commands
     Usage(String),
 }
 
