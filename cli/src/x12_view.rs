@@ -184,14 +184,16 @@ fn inspect_set(set: &TransactionSet<'_>, out: &mut impl Write) -> io::Result<()>
 /// excepted).
 fn split_interchange<'d>(ich: &Interchange<'d>) -> (Vec<FunctionalGroup<'d>>, Vec<Segment<'d>>) {
     let groups: Vec<FunctionalGroup<'d>> = ich.groups().collect();
-    let inside = |p: usize| {
-        groups.iter().any(|g| {
-            let mut segs = g.segments();
-            let first = segs.next().map(|s| s.position());
-            let last = g.segments().last().map(|s| s.position());
-            matches!((first, last), (Some(a), Some(b)) if a <= p && p <= b)
+    // Each group's span, computed once: walking every group per segment is quadratic.
+    let spans: Vec<(usize, usize)> = groups
+        .iter()
+        .filter_map(|g| {
+            let first = g.segments().next()?.position();
+            let last = g.segments().last()?.position();
+            Some((first, last))
         })
-    };
+        .collect();
+    let inside = |p: usize| spans.iter().any(|&(a, b)| a <= p && p <= b);
     let isa = ich.isa().map(|s| s.position());
     let iea = ich.iea().map(|s| s.position());
     let others = ich
