@@ -80,8 +80,38 @@ pub struct ScanArgs {
     /// Directory to scan (recursively).
     pub dir: PathBuf,
     /// Comma-separated keywords or tags, e.g. PatientID,StudyInstanceUID,(0020,000D).
-    #[arg(long, value_delimiter = ',', required = true)]
-    pub tags: Vec<String>,
+    #[arg(long, required = true, value_parser = parse_tag_list)]
+    pub tags: Vec<TagList>,
+}
+
+/// The tags of one `--tags` value, in order.
+#[derive(Debug, Clone)]
+pub struct TagList(pub Vec<carewire_dicom_lite::Tag>);
+
+/// Splits `text` on the commas outside parentheses, so `(gggg,eeee)` stays whole,
+/// and parses each part as a keyword or tag.
+fn parse_tag_list(text: &str) -> Result<TagList, String> {
+    let mut tags = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    let parts = text.char_indices().filter_map(|(i, c)| {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => return Some(i),
+            _ => {}
+        }
+        None
+    });
+    for end in parts.chain(std::iter::once(text.len())) {
+        let word = &text[start..end];
+        let tag = word
+            .parse()
+            .map_err(|_| format!("{word:?} is neither a keyword nor a tag"))?;
+        tags.push(tag);
+        start = end + 1;
+    }
+    Ok(TagList(tags))
 }
 
 /// Runs one `dicom` command.

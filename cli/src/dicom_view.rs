@@ -379,24 +379,7 @@ fn scan_one(
 /// needs (stop before pixel data and after the last wanted tag). Files that are not
 /// DICOM are skipped with a note on standard error.
 pub fn scan(args: &crate::dicom::ScanArgs, out: &mut impl Write) -> Result<(), CliError> {
-    // `--tags` is split on commas, which also splits `(gggg,eeee)`: join those back.
-    let mut words: Vec<String> = Vec::with_capacity(args.tags.len());
-    for t in &args.tags {
-        match words.last_mut() {
-            Some(prev) if prev.starts_with('(') && !prev.contains(')') => {
-                prev.push(',');
-                prev.push_str(t);
-            }
-            _ => words.push(t.clone()),
-        }
-    }
-    let mut tags = Vec::with_capacity(words.len());
-    for t in &words {
-        let tag: Tag = t.parse().map_err(|_| {
-            CliError::Usage(format!("--tags: {t:?} is neither a keyword nor a tag"))
-        })?;
-        tags.push(tag);
-    }
+    let tags: Vec<Tag> = args.tags.iter().flat_map(|l| l.0.iter().copied()).collect();
     let mut files = Vec::new();
     walk(&args.dir, &mut files).map_err(|error| CliError::Read {
         file: args.dir.clone(),
