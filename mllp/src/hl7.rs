@@ -324,6 +324,11 @@ impl Client {
     /// ```
     pub fn send_message(&mut self, message: &[u8]) -> Result<Ack> {
         let out = Outgoing::of(message)?;
+        self.send_outgoing(&out, message)
+    }
+
+    /// [`Client::send_message`] for a message whose header `out` is already read.
+    fn send_outgoing(&mut self, out: &Outgoing, message: &[u8]) -> Result<Ack> {
         let mut got = None;
         let frame = self.request_with(message, |f| out.accept(f, &mut got))?;
         let first = Outgoing::settle(frame, got)?;
@@ -381,9 +386,15 @@ impl Client {
     /// is not retryable (e.g. [`ErrorKind::MissingControlId`]). An AE or AR after the
     /// last attempt is returned as `Ok` with that code.
     pub fn send_message_with_retry(&mut self, message: &[u8], policy: &RetryPolicy) -> Result<Ack> {
+        // The header is read once; a message without a control id fails the first
+        // attempt, which is not retryable.
+        let out = Outgoing::of(message);
         let mut first = true;
         let (result, attempts) = policy.run(
-            || self.retrying(&mut first).send_message(message),
+            || {
+                let out = out.as_ref().map_err(Error::clone)?;
+                self.retrying(&mut first).send_outgoing(out, message)
+            },
             |ack| retry_ack(ack, policy),
         );
         settle_delivery(self.config(), message, &result, attempts);
@@ -400,6 +411,11 @@ impl crate::tokio::Client {
     /// As the blocking client's.
     pub async fn send_message(&mut self, message: &[u8]) -> Result<Ack> {
         let out = Outgoing::of(message)?;
+        self.send_outgoing(&out, message).await
+    }
+
+    /// [`Self::send_message`] for a message whose header `out` is already read.
+    async fn send_outgoing(&mut self, out: &Outgoing, message: &[u8]) -> Result<Ack> {
         let mut got = None;
         let frame = self
             .request_with(message, |f| out.accept(f, &mut got))
@@ -431,12 +447,17 @@ impl crate::tokio::Client {
         message: &[u8],
         policy: &RetryPolicy,
     ) -> Result<Ack> {
+        // The header is read once, as in the blocking client.
+        let out = Outgoing::of(message);
         let mut n = 0;
         loop {
             if n > 0 {
                 self.record_retry();
             }
-            let result = self.send_message(message).await;
+            let result = match &out {
+                Ok(out) => self.send_outgoing(out, message).await,
+                Err(e) => Err(e.clone()),
+            };
             n += 1;
             if !policy.again(&result, n, |ack| retry_ack(ack, policy)) {
                 settle_delivery(self.config(), message, &result, n);
