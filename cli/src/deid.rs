@@ -13,7 +13,6 @@ use std::path::PathBuf;
 use carewire_hl7::Message;
 use carewire_mapping::deid::{DeidKey, Deidentifier, Policy};
 
-use crate::dicom_deid::KEY_ENV;
 use crate::fhir::{detect, not_implemented, InputKind};
 use crate::CliError;
 
@@ -61,18 +60,8 @@ pub fn run(args: &DeidArgs, out: &mut impl Write) -> Result<(), CliError> {
 }
 
 fn hl7(args: &DeidArgs, bytes: &[u8], out: &mut impl Write) -> Result<(), CliError> {
-    let key = match (&args.key, std::env::var(KEY_ENV)) {
-        (Some(k), _) if !k.is_empty() => k.as_bytes().to_vec(),
-        (None, Ok(k)) if !k.is_empty() => k.into_bytes(),
-        (Some(_), _) => return Err(CliError::Usage("--key must not be empty".into())),
-        _ => {
-            eprintln!(
-                "carewire: note: no --key and no {KEY_ENV}: a random key is used, so the \
-                 pseudonyms and date shifts match no other run"
-            );
-            crate::dicom_deid::random_key()
-        }
-    };
+    let key =
+        crate::dicom_deid::resolve_key(args.key.as_deref(), "pseudonyms and date shifts match")?;
     let key = DeidKey::new(&key).map_err(|e| CliError::Usage(e.to_string()))?;
     let msg = Message::parse(bytes)?;
     let deid = Deidentifier::new(key, Policy::safe_harbor())

@@ -47,20 +47,27 @@ pub(crate) fn random_key() -> Vec<u8> {
     key
 }
 
-/// `dicom deid FILE -o OUT [--keep-uids] [--keep-dates] [--key KEY]`.
-pub fn deid(args: &crate::dicom::DeidArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let key = match (&args.key, std::env::var(KEY_ENV)) {
+/// The de-identification key: `--key` (must not be empty), else a non-empty
+/// `CAREWIRE_DEID_KEY`, else a random key with a note on standard error that
+/// that the `random_effect` (e.g. "new UIDs match") no other run.
+pub(crate) fn resolve_key(key: Option<&str>, random_effect: &str) -> Result<Vec<u8>, CliError> {
+    Ok(match (key, std::env::var(KEY_ENV)) {
         (Some(k), _) if !k.is_empty() => k.as_bytes().to_vec(),
         (None, Ok(k)) if !k.is_empty() => k.into_bytes(),
         (Some(_), _) => return Err(CliError::Usage("--key must not be empty".into())),
         _ => {
             eprintln!(
                 "carewire: note: no --key and no {KEY_ENV}: a random key is used, so the \
-                 new UIDs match no other run"
+                 {random_effect} no other run"
             );
             random_key()
         }
-    };
+    })
+}
+
+/// `dicom deid FILE -o OUT [--keep-uids] [--keep-dates] [--key KEY]`.
+pub fn deid(args: &crate::dicom::DeidArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let key = resolve_key(args.key.as_deref(), "new UIDs match")?;
     let options = DeidOptions::new()
         .retain_uids(args.keep_uids)
         .dates(if args.keep_dates {
