@@ -3,7 +3,7 @@
 //! consistently per key; the output is a valid file.
 
 use carewire_dicom_lite::deid::{Dates, DeidOptions, Deidentifier, SafePrivate};
-use carewire_dicom_lite::{DataSet, DataSetBuf, Encoder, Tag, TransferSyntax, Vr};
+use carewire_dicom_lite::{DataSet, DataSetBuf, Element, Encoder, Tag, TransferSyntax, Vr};
 
 type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
@@ -136,6 +136,21 @@ fn s(ds: &DataSet<'_>, g: u16, e: u16) -> Option<String> {
     ds.get(Tag::new(g, e)).map(|e| e.to_str().into_owned())
 }
 
+/// The text of `(g,e)` directly inside the sequence item `item`.
+fn item_s(item: &Element<'_>, g: u16, e: u16) -> Option<String> {
+    item.get(Tag::new(g, e)).map(|e| e.to_str().into_owned())
+}
+
+/// The Code Values of the De-identification Method Code Sequence, in order.
+fn method_codes(ds: &DataSet<'_>) -> R<Vec<String>> {
+    Ok(ds
+        .get(Tag::new(0x0012, 0x0064))
+        .ok_or("code sequence")?
+        .items()
+        .filter_map(|i| item_s(&i, 0x0008, 0x0100))
+        .collect())
+}
+
 #[test]
 fn the_input_really_holds_the_phi() -> R {
     let file = phi_file(TransferSyntax::ExplicitVrLittleEndian, STUDY_UID, SOP_UID)?;
@@ -203,25 +218,10 @@ fn no_identifying_byte_survives_in_any_syntax() -> R {
         assert!(item.get(Tag::new(0x0019, 0x1005)).is_none());
         let code = item.get(Tag::new(0x0040, 0x0260)).ok_or("code seq")?;
         let inner = code.items().next().ok_or("code item")?;
+        assert_eq!(item_s(&inner, 0x0008, 0x0100).as_deref(), Some("CODE1"));
+        assert_eq!(item_s(&inner, 0x0010, 0x0010).as_deref(), Some(""));
         assert_eq!(
-            inner
-                .get(Tag::new(0x0008, 0x0100))
-                .map(|e| e.to_str().into_owned())
-                .as_deref(),
-            Some("CODE1")
-        );
-        assert_eq!(
-            inner
-                .get(Tag::new(0x0010, 0x0010))
-                .map(|e| e.to_str().into_owned())
-                .as_deref(),
-            Some("")
-        );
-        assert_eq!(
-            inner
-                .get(Tag::new(0x0040, 0xA123))
-                .map(|e| e.to_str().into_owned())
-                .as_deref(),
+            item_s(&inner, 0x0040, 0xA123).as_deref(),
             Some("ANONYMIZED")
         );
         // The de-identification attributes.
@@ -229,15 +229,7 @@ fn no_identifying_byte_survives_in_any_syntax() -> R {
         let method = s(&ds, 0x0012, 0x0063).unwrap_or_default();
         assert!(method.contains("Basic Application Confidentiality Profile"));
         assert!(method.contains("Retain Safe Private Option"));
-        let codes: Vec<String> = ds
-            .get(Tag::new(0x0012, 0x0064))
-            .ok_or("code sequence")?
-            .items()
-            .filter_map(|i| {
-                i.get(Tag::new(0x0008, 0x0100))
-                    .map(|e| e.to_str().into_owned())
-            })
-            .collect();
+        let codes: Vec<String> = method_codes(&ds)?;
         assert_eq!(codes, ["113100", "113111"]);
         assert_eq!(s(&ds, 0x0028, 0x0303).as_deref(), Some("REMOVED"));
     }
@@ -287,15 +279,7 @@ fn options_keep_what_they_name() -> R {
     ] {
         assert!(!contains(&out, phi.as_bytes()), "{phi}");
     }
-    let codes: Vec<String> = ds
-        .get(Tag::new(0x0012, 0x0064))
-        .ok_or("code sequence")?
-        .items()
-        .filter_map(|i| {
-            i.get(Tag::new(0x0008, 0x0100))
-                .map(|e| e.to_str().into_owned())
-        })
-        .collect();
+    let codes: Vec<String> = method_codes(&ds)?;
     assert_eq!(
         codes,
         ["113100", "113106", "113108", "113109", "113110", "113112"]
@@ -339,15 +323,7 @@ fn modified_dates_move_by_the_keyed_shift() -> R {
     assert_eq!(s(&ds, 0x0008, 0x0030).as_deref(), Some("101530")); // times kept
     assert!(!contains(&out, b"20230415"));
     assert_eq!(s(&ds, 0x0028, 0x0303).as_deref(), Some("MODIFIED"));
-    let codes: Vec<String> = ds
-        .get(Tag::new(0x0012, 0x0064))
-        .ok_or("code sequence")?
-        .items()
-        .filter_map(|i| {
-            i.get(Tag::new(0x0008, 0x0100))
-                .map(|e| e.to_str().into_owned())
-        })
-        .collect();
+    let codes: Vec<String> = method_codes(&ds)?;
     assert_eq!(codes, ["113100", "113107"]);
     Ok(())
 }
