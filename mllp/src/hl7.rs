@@ -17,14 +17,6 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::metrics::{AckKind, Event, Metrics};
 use crate::store::MessageKey;
 
-fn field(msg: &Message<'_>, path: &str) -> Option<String> {
-    msg.get_str(path)
-        .ok()
-        .flatten()
-        .map(|v| v.into_owned())
-        .filter(|v| !v.is_empty())
-}
-
 /// The fields the client reads from every acknowledgment, their paths parsed once.
 #[derive(Clone, Copy)]
 enum Known {
@@ -54,7 +46,7 @@ fn known<'m>(msg: &'m Message<'_>, which: Known) -> Option<std::borrow::Cow<'m, 
 /// ```
 pub fn control_id(message: &[u8]) -> Option<String> {
     let msg = Message::parse(message).ok()?;
-    field(&msg, "MSH-10")
+    known(&msg, Known::Msh10).map(std::borrow::Cow::into_owned)
 }
 
 /// The duplicate-detection key of a message: sender MSH-3 and MSH-4 (as sent, joined by
