@@ -15,8 +15,80 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::write::{ControlNumbers, Field, GroupHeader, InterchangeHeader, LineEnding, Writer};
 use crate::Delimiters;
 
+/// Shows a patient-data string as its length only (PHI-safe `Debug`).
+struct Redacted<'a>(&'a str);
+
+impl std::fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
+}
+
+/// [`Redacted`] for an optional string.
+fn redacted(v: &Option<String>) -> Option<Redacted<'_>> {
+    v.as_deref().map(Redacted)
+}
+
+impl std::fmt::Debug for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Address")
+            .field("line1", &Redacted(&self.line1))
+            .field("line2", &redacted(&self.line2))
+            .field("city", &Redacted(&self.city))
+            .field("state", &Redacted(&self.state))
+            .field("postal_code", &Redacted(&self.postal_code))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Party {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Party")
+            .field("name", &Redacted(&self.name))
+            .field("first_name", &redacted(&self.first_name))
+            .field("id", &Redacted(&self.id))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Demographics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Demographics")
+            .field("birth_date", &Redacted(&self.birth_date))
+            .field("gender", &Redacted(&self.gender))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ServiceLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceLine")
+            .field("revenue_code", &self.revenue_code)
+            .field("procedure", &self.procedure)
+            .field("modifiers", &self.modifiers)
+            .field("charge", &self.charge)
+            .field("units", &self.units)
+            .field("date", &redacted(&self.date))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Claim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Claim")
+            .field("id", &Redacted(&self.id))
+            .field("facility_code", &self.facility_code)
+            .field("frequency", &self.frequency)
+            .field("statement_period", &self.statement_period.is_some())
+            .field("institutional", &self.institutional)
+            .field("diagnoses", &self.diagnoses.len())
+            .field("lines", &self.lines)
+            .finish()
+    }
+}
+
 /// A postal address (N3/N4).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Address {
     /// N301.
     pub line1: String,
@@ -31,7 +103,7 @@ pub struct Address {
 }
 
 /// A person or organization with an identifier (NM1).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Party {
     /// NM103: last or organization name.
     pub name: String,
@@ -71,7 +143,7 @@ impl Party {
 }
 
 /// Demographics (DMG): birth date (CCYYMMDD) and gender (`F`, `M`, `U`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Demographics {
     /// DMG02.
     pub birth_date: String,
@@ -101,7 +173,7 @@ impl ClaimKind {
 }
 
 /// One service line (2400).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ServiceLine {
     /// SV2-01: the revenue code (837I only).
     pub revenue_code: Option<String>,
@@ -118,7 +190,7 @@ pub struct ServiceLine {
 }
 
 /// One claim (2300).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Claim {
     /// CLM01: the patient control number.
     pub id: String,

@@ -397,3 +397,43 @@ fn delimiters_in_values_are_refused() {
     let err = c.build(&env, &mut OneSequence(0)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidValue);
 }
+
+#[test]
+fn debug_output_holds_no_patient_data() {
+    let claim = Claim {
+        id: "PCN-SECRET".into(),
+        diagnoses: vec!["J209".into()],
+        statement_period: Some(("19800101".into(), "19800102".into())),
+        lines: vec![ServiceLine {
+            procedure: "99213".into(),
+            date: Some("20240105".into()),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let person = Party::person("DOE", "JANE", "MEMBER42");
+    let address = Address {
+        line1: "1 ELM ST".into(),
+        city: "SPRINGFIELD".into(),
+        ..Default::default()
+    };
+    let demographics = Demographics {
+        birth_date: "19800101".into(),
+        gender: "F".into(),
+    };
+    let text = format!("{claim:?} {person:?} {address:?} {demographics:?}");
+    for secret in [
+        "PCN-SECRET",
+        "J209",
+        "19800101",
+        "20240105",
+        "DOE",
+        "JANE",
+        "MEMBER42",
+        "ELM",
+        "SPRINGFIELD",
+    ] {
+        assert!(!text.contains(secret), "{secret} leaked");
+    }
+    assert!(text.contains("99213"));
+}
