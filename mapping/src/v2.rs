@@ -570,6 +570,13 @@ fn leaf<'m>(v: Option<Value<'m>>) -> Cow<'m, str> {
     }
 }
 
+/// The raw text of a TS value's first component (the DTM), when the value has content.
+fn ts1<'m>(v: Option<Value<'m>>) -> Option<&'m [u8]> {
+    let raw = v.filter(|v| has_content(v.raw()))?.raw();
+    let end = raw.iter().position(|&b| b == b'^').unwrap_or(raw.len());
+    raw.get(..end)
+}
+
 fn comp<'m>(rep: &Repetition<'m>, n: usize) -> Cow<'m, str> {
     leaf(
         rep.component(n)
@@ -693,12 +700,7 @@ struct Rx {
 impl Rx {
     /// A TS/DTM value as a FHIR dateTime (reports invalid values and dropped times).
     fn datetime(&mut self, v: Option<Value<'_>>, loc: Loc<'_>) -> Result<Option<String>, Error> {
-        let Some(v) = v.filter(|v| has_content(v.raw())) else {
-            return Ok(None);
-        };
-        let raw = v.raw();
-        let end = raw.iter().position(|&b| b == b'^').unwrap_or(raw.len());
-        let Some(text) = raw.get(..end) else {
+        let Some(text) = ts1(v) else {
             return Ok(None);
         };
         let dt = match DateTime::parse(text) {
@@ -724,12 +726,10 @@ impl Rx {
 
     /// A TS/DTM value as a FHIR instant (None + report when coarser than seconds).
     fn instant(&mut self, v: Option<Value<'_>>, loc: Loc<'_>) -> Result<Option<String>, Error> {
-        let Some(v) = v.filter(|v| has_content(v.raw())) else {
+        let Some(text) = ts1(v) else {
             return Ok(None);
         };
-        let raw = v.raw();
-        let end = raw.iter().position(|&b| b == b'^').unwrap_or(raw.len());
-        let Ok(dt) = DateTime::parse(raw.get(..end).unwrap_or(b"")) else {
+        let Ok(dt) = DateTime::parse(text) else {
             self.report.push(loc, ReportKind::InvalidValue);
             return Ok(None);
         };
@@ -745,14 +745,8 @@ impl Rx {
 
     /// A date only (birthDate): a time part is kept elsewhere or reported by the caller.
     fn date(&mut self, v: Option<Value<'_>>, loc: Loc<'_>) -> Option<String> {
-        let v = v.filter(|v| has_content(v.raw()))?;
-        let raw = v.raw();
-        let end = raw
-            .iter()
-            .position(|&b| b == b'^')
-            .unwrap_or(raw.len())
-            .min(8);
-        let text = raw.get(..end)?;
+        let text = ts1(v)?;
+        let text = text.get(..text.len().min(8))?;
         match DateTime::parse(text) {
             Ok(dt) if dt.year() >= 1 => {
                 use std::fmt::Write;
@@ -2017,19 +2011,9 @@ impl Cx {
         let l = &evn.label;
         let recorded = match self.rx.instant(seg.field(2).map(Value::from), l.f(2))? {
             Some(s) => Some(s),
-            None => {
-                let v = msg.msh().field(7).map(Value::from);
-                match v.filter(|v| has_content(v.raw())) {
-                    Some(v) => {
-                        let raw = v.raw();
-                        let end = raw.iter().position(|&b| b == b'^').unwrap_or(raw.len());
-                        DateTime::parse(raw.get(..end).unwrap_or(b""))
-                            .ok()
-                            .and_then(|dt| fhir_instant(&dt, self.rx.cfg.tz).ok().flatten())
-                    }
-                    None => None,
-                }
-            }
+            None => ts1(msg.msh().field(7).map(Value::from))
+                .and_then(|text| DateTime::parse(text).ok())
+                .and_then(|dt| fhir_instant(&dt, self.rx.cfg.tz).ok().flatten()),
         };
         let occurred = self.rx.datetime(seg.field(6).map(Value::from), l.f(6))?;
         let operator = match rep1(seg, 5) {
