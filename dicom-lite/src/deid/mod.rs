@@ -779,30 +779,13 @@ fn shift_date(d: &str, days: i64) -> Option<String> {
     if d.len() != 8 || !d.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let y: i64 = d.get(0..4)?.parse().ok()?;
-    let m: i64 = d.get(4..6)?.parse().ok()?;
-    let day: i64 = d.get(6..8)?.parse().ok()?;
-    if !(1..=12).contains(&m) || day < 1 {
-        return None;
-    }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let dim = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if day > *dim.get(usize::try_from(m - 1).ok()?)? {
-        return None;
-    }
+    // Only the 8-digit form; `Date::parse` checks the month and the day in the month.
+    let date = crate::Date::parse(d)?;
+    let (y, m, day) = (
+        i64::from(date.year),
+        i64::from(date.month),
+        i64::from(date.day),
+    );
     let (ny, nm, nd) = civil_from_days(days_from_civil(y, m, day) + days);
     if !(0..=9999).contains(&ny) {
         return None;
