@@ -234,11 +234,15 @@ fn now() -> String {
     )
 }
 
-fn field_text(message: &[u8], n: usize) -> String {
-    Message::parse(message)
-        .ok()
-        .and_then(|m| m.msh().field(n).map(|f| printable(f.raw())))
-        .unwrap_or_else(|| "-".to_owned())
+/// MSH-9 and MSH-10 for the log (`-` when absent), from one parse of `message`.
+fn kind_and_id(message: &[u8]) -> (String, String) {
+    let msg = Message::parse(message).ok();
+    let text = |n: usize| {
+        msg.as_ref()
+            .and_then(|m| m.msh().field(n).map(|f| printable(f.raw())))
+            .unwrap_or_else(|| "-".to_owned())
+    };
+    (text(9), text(10))
 }
 
 /// A header field for the log: graphic ASCII only (others become `_`), at most 64.
@@ -279,7 +283,7 @@ impl<H: Handler> Handler for Logged<H> {
         let Frame::Data(message) = &frame else {
             return self.0.handle(frame, peer);
         };
-        let (kind, id) = (field_text(message, 9), field_text(message, 10));
+        let (kind, id) = kind_and_id(message);
         let reply = self.0.handle(frame.clone(), peer);
         let code = match &reply {
             Reply::Close => "closed(not stored)".to_owned(),
