@@ -238,29 +238,36 @@ fn loop_runs(segs: &[Segment<'_>], tree: Option<&LoopTree>) -> Vec<Run> {
     let mut runs: Vec<Run> = Vec::new();
     let mut last_node: Option<usize> = None;
     for (i, seg) in segs.iter().enumerate() {
-        let (node, id, path) = match tree {
-            Some(t) => {
-                let id = t.loop_of(i);
-                let path = match id {
-                    "header" | "trailer" => vec![id],
-                    _ => t.path_of(i),
-                };
-                (t.node_of(i), id, path)
-            }
-            None => {
-                let trailer = seg.id() == b"SE" && i + 1 == segs.len();
-                let id = if trailer { "trailer" } else { "header" };
-                (Some(usize::from(trailer)), id, vec![id])
-            }
+        let trailer = tree.is_none() && seg.id() == b"SE" && i + 1 == segs.len();
+        let node = match tree {
+            Some(t) => t.node_of(i),
+            None => Some(usize::from(trailer)),
         };
         match runs.last_mut() {
             Some(run) if node == last_node => run.end = i + 1,
-            _ => runs.push(Run {
-                id,
-                path,
-                first: i,
-                end: i + 1,
-            }),
+            // The id and path are only needed when a run starts, not per segment.
+            _ => {
+                let (id, path) = match tree {
+                    Some(t) => {
+                        let id = t.loop_of(i);
+                        let path = match id {
+                            "header" | "trailer" => vec![id],
+                            _ => t.path_of(i),
+                        };
+                        (id, path)
+                    }
+                    None => {
+                        let id = if trailer { "trailer" } else { "header" };
+                        (id, vec![id])
+                    }
+                };
+                runs.push(Run {
+                    id,
+                    path,
+                    first: i,
+                    end: i + 1,
+                });
+            }
         }
         last_node = node;
     }
