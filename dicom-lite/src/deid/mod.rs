@@ -675,7 +675,7 @@ impl Deidentifier {
         if !matches!(vr, Vr::Da | Vr::Dt) {
             return true;
         }
-        let text = String::from_utf8_lossy(bytes).into_owned();
+        let text = String::from_utf8_lossy(bytes);
         let text = text.trim_end_matches(['\0', ' ']);
         let mut out = String::with_capacity(text.len() + 1);
         for (i, v) in text.split('\\').enumerate() {
