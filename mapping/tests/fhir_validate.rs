@@ -8,6 +8,9 @@
 //! `CAREWIRE_FHIR_PYTHON=/path/to/python` uses an existing interpreter that already has
 //! `fhir.resources` installed.
 
+mod common;
+use common::{A01, ORU};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -33,36 +36,6 @@ for name, text in data:
 print("validated %d bundles, %d invalid" % (len(data), bad))
 sys.exit(1 if bad else 0)
 "#;
-
-const A01: &str = "MSH|^~\\&|ADT|HOSP^1.2.840.1^ISO|EHR|HOSP|20240315083000+0100||ADT^A01^ADT_A01|MSG0001|P|2.5.1\r\
-EVN|A01|20240315082900+0100||ADM^Admission^HL70062|1234^Clerk^Carl^^^^^^HOSP\r\
-PID|1||123456^^^HOSP&1.2.3&ISO^MR~987-65-4320^^^SSA^SS||Doe^Jane^Q^Jr^Dr^^L~Roe^Janie^^^^^M||19800704|F|||1 Main St^Apt 2^Springfield^IL^62701^USA^H||^PRN^PH^^1^217^5551234~^NET^Internet^jane@example.org|^WPN^PH^^^217^5559999^12||M^Married^HL70002||||||||||||||N\r\
-PD1|||HOSP Clinic|7777^Family^Frank^^^^^^HOSP\r\
-NK1|1|Doe^John|SPO^Spouse^HL70063|1 Main St^^Springfield^IL^62701|^PRN^PH^^^217^5551234\r\
-PV1|1|I|ICU^101^A^HOSP||||9999^Attending^Alice^^^Dr^^^HOSP|8888^Referrer^Rob^^^^^^HOSP||MED||||7|||9999^Attending^Alice^^^Dr^^^HOSP||V100^^^HOSP&1.2.4&ISO^VN|||||||||||||||||||||||||20240315080000+0100\r\
-PV2|||CHEST^Chest pain^L\r\
-AL1|1|DA|PCN^Penicillin^L|SV|Hives~Rash|20100101\r\
-DG1|1||I21.9^Acute MI^I10||20240315\r\
-PR1|1||0JH604Z^Pacemaker^I10P||20240315100000+0100|||||||9999^Attending^Alice^^^Dr^^^HOSP\r\
-IN1|1|PLAN1^Gold plan|INS1^^^PAYERS|Acme Health||||GRP1|Group One|||20240101|20241231||||SEL|||||||||||||||||||POL123\r";
-
-const ORU: &str = "MSH|^~\\&|LAB|HOSP|EHR|HOSP|20240315083000+0100||ORU^R01^ORU_R01|LAB0001|P|2.5.1\r\
-PID|1||123456^^^HOSP^MR||Doe^Jane||19800704|F\r\
-PV1|1|O|||||||||||||||||V200^^^HOSP^VN\r\
-ORC|RE|PL1^EHR|FL1^LAB|||||||||5555^Orderer^Olga^^^^^^HOSP\r\
-OBR|1|PL1^EHR|FL1^LAB|24331-1^Lipid panel^LN|||20240315070000+0100|||||||||5555^Orderer^Olga^^^^^^HOSP||||||20240315081500+0100|||F\r\
-NTE|1||Fasting sample\r\
-OBX|1|NM|2093-3^Cholesterol^LN||212|mg/dL^mg/dL^UCUM|<200|H|||F|||20240315073000+0100\r\
-NTE|1||Repeat in 3 months\r\
-OBX|2|SN|2571-8^Triglyceride^LN||<^150|mg/dL|0-150|N|||F\r\
-OBX|3|SN|13457-7^LDL^LN||^100^-^129|mg/dL||A|||P\r\
-OBX|4|ST|8251-1^Comment^LN||Sample slightly lipemic||||||F\r\
-OBX|5|CWE|5778-6^Color^LN||YEL^Yellow^L||||||F\r\
-OBX|6|DT|21112-8^Birth date^LN||19800704||||||F\r\
-OBX|7|SN|9999-9^Titer^LN||^1^:^128||||||F\r\
-OBR|2||FL2^LAB|58410-2^CBC^LN|||20240315070000+0100|||||||||5555^Orderer^Olga^^^^^^HOSP|||||||||F\r\
-OBX|1|NM|718-7^Hemoglobin^LN||13.5|g/dL^^UCUM|12.0-16.0|N|||F\r\
-OBX|2|NM|6690-2^WBC^LN||11.2|10*3/uL^^UCUM|4.0-10.5|H~HH|||C\r";
 
 fn python() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("CAREWIRE_FHIR_PYTHON") {

@@ -1,35 +1,16 @@
 //! HL7 v2 ADT → FHIR R4 Bundle: golden-style assertions on synthetic messages.
 
+mod common;
+use common::{resources, A01};
+
 use carewire_mapping::fhir::{BundleType, ErrorKind, MapConfig, ReportKind, TzPolicy};
 use carewire_mapping::v2::to_fhir;
 use serde_json::Value;
-
-const A01: &str = "MSH|^~\\&|ADT|HOSP^1.2.840.1^ISO|EHR|HOSP|20240315083000+0100||ADT^A01^ADT_A01|MSG0001|P|2.5.1\r\
-EVN|A01|20240315082900+0100||ADM^Admission^HL70062|1234^Clerk^Carl^^^^^^HOSP\r\
-PID|1||123456^^^HOSP&1.2.3&ISO^MR~987-65-4320^^^SSA^SS||Doe^Jane^Q^Jr^Dr^^L~Roe^Janie^^^^^M||19800704|F|||1 Main St^Apt 2^Springfield^IL^62701^USA^H||^PRN^PH^^1^217^5551234~^NET^Internet^jane@example.org|^WPN^PH^^^217^5559999^12||M^Married^HL70002||||||||||||||N\r\
-PD1|||HOSP Clinic|7777^Family^Frank^^^^^^HOSP\r\
-NK1|1|Doe^John|SPO^Spouse^HL70063|1 Main St^^Springfield^IL^62701|^PRN^PH^^^217^5551234\r\
-PV1|1|I|ICU^101^A^HOSP||||9999^Attending^Alice^^^Dr^^^HOSP|8888^Referrer^Rob^^^^^^HOSP||MED||||7|||9999^Attending^Alice^^^Dr^^^HOSP||V100^^^HOSP&1.2.4&ISO^VN|||||||||||||||||||||||||20240315080000+0100\r\
-PV2|||CHEST^Chest pain^L\r\
-AL1|1|DA|PCN^Penicillin^L|SV|Hives~Rash|20100101\r\
-DG1|1||I21.9^Acute MI^I10||20240315\r\
-PR1|1||0JH604Z^Pacemaker^I10P||20240315100000+0100|||||||9999^Attending^Alice^^^Dr^^^HOSP\r\
-IN1|1|PLAN1^Gold plan|INS1^^^PAYERS|Acme Health||||GRP1|Group One|||20240101|20241231||||SEL|||||||||||||||||||POL123\r";
 
 fn bundle(input: &str, cfg: &MapConfig) -> (Value, carewire_mapping::v2::Conversion) {
     let out = to_fhir(input.as_bytes(), cfg).expect("conversion");
     let v: Value = serde_json::from_str(&out.json).expect("valid JSON");
     (v, out)
-}
-
-fn resources<'a>(b: &'a Value, ty: &str) -> Vec<&'a Value> {
-    b["entry"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .map(|e| &e["resource"])
-        .filter(|r| r["resourceType"] == ty)
-        .collect()
 }
 
 /// Every `reference` in the Bundle names the fullUrl of an entry.

@@ -1,36 +1,11 @@
 //! HL7 v2 ORU^R01 → FHIR R4 Bundle, and a corpus smoke test.
 
+mod common;
+use common::{resources, ORU};
+
 use carewire_mapping::fhir::{MapConfig, ReportKind, TzPolicy};
 use carewire_mapping::v2::to_fhir;
 use serde_json::{json, Value};
-
-const ORU: &str = "MSH|^~\\&|LAB|HOSP|EHR|HOSP|20240315083000+0100||ORU^R01^ORU_R01|LAB0001|P|2.5.1\r\
-PID|1||123456^^^HOSP^MR||Doe^Jane||19800704|F\r\
-PV1|1|O|||||||||||||||||V200^^^HOSP^VN\r\
-ORC|RE|PL1^EHR|FL1^LAB|||||||||5555^Orderer^Olga^^^^^^HOSP\r\
-OBR|1|PL1^EHR|FL1^LAB|24331-1^Lipid panel^LN|||20240315070000+0100|||||||||5555^Orderer^Olga^^^^^^HOSP||||||20240315081500+0100|||F\r\
-NTE|1||Fasting sample\r\
-OBX|1|NM|2093-3^Cholesterol^LN||212|mg/dL^mg/dL^UCUM|<200|H|||F|||20240315073000+0100\r\
-NTE|1||Repeat in 3 months\r\
-OBX|2|SN|2571-8^Triglyceride^LN||<^150|mg/dL|0-150|N|||F\r\
-OBX|3|SN|13457-7^LDL^LN||^100^-^129|mg/dL||A|||P\r\
-OBX|4|ST|8251-1^Comment^LN||Sample slightly lipemic||||||F\r\
-OBX|5|CWE|5778-6^Color^LN||YEL^Yellow^L||||||F\r\
-OBX|6|DT|21112-8^Birth date^LN||19800704||||||F\r\
-OBX|7|SN|9999-9^Titer^LN||^1^:^128||||||F\r\
-OBR|2||FL2^LAB|58410-2^CBC^LN|||20240315070000+0100|||||||||5555^Orderer^Olga^^^^^^HOSP|||||||||F\r\
-OBX|1|NM|718-7^Hemoglobin^LN||13.5|g/dL^^UCUM|12.0-16.0|N|||F\r\
-OBX|2|NM|6690-2^WBC^LN||11.2|10*3/uL^^UCUM|4.0-10.5|H~HH|||C\r";
-
-fn resources<'a>(b: &'a Value, ty: &str) -> Vec<&'a Value> {
-    b["entry"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .map(|e| &e["resource"])
-        .filter(|r| r["resourceType"] == ty)
-        .collect()
-}
 
 fn by_url<'a>(b: &'a Value, url: &str) -> &'a Value {
     &b["entry"]
