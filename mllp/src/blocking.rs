@@ -1220,6 +1220,36 @@ pub(crate) fn record(config: &ServerConfig, event: Event) {
     }
 }
 
+impl Shared {
+    /// Counts a frame a server received and records its metric event.
+    pub(crate) fn received(&self, config: &ServerConfig, frame: &Frame) {
+        self.frames.fetch_add(1, Ordering::Relaxed);
+        record(
+            config,
+            match frame {
+                Frame::Data(_) => Event::FrameReceived,
+                Frame::CommitAck => Event::CommitAckReceived,
+                Frame::CommitNak => Event::CommitNakReceived,
+            },
+        );
+    }
+}
+
+/// Encodes a server's reply `frames` into `out` (cleared first), each traced as sent.
+pub(crate) fn encode_reply(
+    config: &ServerConfig,
+    encoder: &FrameEncoder,
+    frames: &[Frame],
+    out: &mut BytesMut,
+) -> Result<()> {
+    out.clear();
+    for f in frames {
+        encoder.encode_frame(f, out)?;
+        trace::payload(config.trace_payloads, "sent", f.raw());
+    }
+    Ok(())
+}
+
 /// One open connection in [`Shared::active`], released when dropped.
 pub(crate) struct ActiveSlot(pub(crate) Arc<Shared>);
 
@@ -1341,15 +1371,7 @@ fn serve_connection(
                     let _in_msg = msg_span.enter();
                     trace::event("frame received", frame.raw().len());
                     trace::payload(config.trace_payloads, "received", frame.raw());
-                    shared.frames.fetch_add(1, Ordering::Relaxed);
-                    record(
-                        config,
-                        match frame {
-                            Frame::Data(_) => Event::FrameReceived,
-                            Frame::CommitAck => Event::CommitAckReceived,
-                            Frame::CommitNak => Event::CommitNakReceived,
-                        },
-                    );
+                    shared.received(config, &frame);
                     let reply = handler.handle(frame, peer);
                     if matches!(reply, Reply::Close) {
                         trace::event("handler closed the connection", 0);
@@ -1357,11 +1379,7 @@ fn serve_connection(
                     }
                     let frames = reply.frames();
                     if !frames.is_empty() {
-                        out.clear();
-                        for f in frames {
-                            encoder.encode_frame(f, &mut out)?;
-                            trace::payload(config.trace_payloads, "sent", f.raw());
-                        }
+                        encode_reply(config, &encoder, frames, &mut out)?;
                         stream.write_all(&out)?;
                         stream.flush()?;
                         for _ in frames {

@@ -20,8 +20,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::blocking::{
-    nonzero, record, settle_exchange, ActiveSlot, ClientConfig, Handler, Peer, Reply, ServerConfig,
-    ServerStats, Shared,
+    encode_reply, nonzero, record, settle_exchange, ActiveSlot, ClientConfig, Handler, Peer, Reply,
+    ServerConfig, ServerStats, Shared,
 };
 use crate::codec::{Frame, FrameDecoder, FrameEncoder};
 use crate::error::{Error, ErrorKind, Phase, Result};
@@ -657,15 +657,7 @@ async fn serve_connection(
                         trace::event("frame received", frame.raw().len());
                         trace::payload(config.trace_payloads, "received", frame.raw());
                     });
-                    shared.frames.fetch_add(1, Ordering::Relaxed);
-                    record(
-                        config,
-                        match frame {
-                            Frame::Data(_) => Event::FrameReceived,
-                            Frame::CommitAck => Event::CommitAckReceived,
-                            Frame::CommitNak => Event::CommitNakReceived,
-                        },
-                    );
+                    shared.received(config, &frame);
                     let (h, in_span) = (Arc::clone(&handler), span.clone());
                     let reply = tokio::task::spawn_blocking(move || {
                         in_span.in_scope(|| h.handle(frame, peer))
@@ -678,13 +670,7 @@ async fn serve_connection(
                     }
                     let frames = reply.frames();
                     if !frames.is_empty() {
-                        out.clear();
-                        for f in frames {
-                            encoder.encode_frame(f, &mut out)?;
-                            span.in_scope(|| {
-                                trace::payload(config.trace_payloads, "sent", f.raw())
-                            });
-                        }
+                        span.in_scope(|| encode_reply(config, &encoder, frames, &mut out))?;
                         let write = async {
                             stream.write_all(&out).await?;
                             stream.flush().await
