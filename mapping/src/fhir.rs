@@ -450,6 +450,16 @@ impl<'a> Json<'a> {
         self.end_obj();
     }
 
+    /// A CodeableConcept with one coding, `{ "coding": [ <coding> ] }` (member `key`,
+    /// or an array item when `None`; skipped when the coding is).
+    pub fn concept(&mut self, key: Option<&str>, system: &str, code: &str, display: &str) {
+        self.obj(key);
+        self.arr(Some("coding"));
+        self.coding(system, code, display);
+        self.end_arr();
+        self.end_obj();
+    }
+
     /// A coding object (skipped when code and display are empty).
     pub fn coding(&mut self, system: &str, code: &str, display: &str) {
         self.obj(None);

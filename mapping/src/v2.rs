@@ -827,11 +827,7 @@ impl Rx {
         j.obj(None);
         let ty = comp(rep, 5);
         if !ty.is_empty() {
-            j.obj(Some("type"));
-            j.arr(Some("coding"));
-            j.coding(v2_table("0203"), &ty, "");
-            j.end_arr();
-            j.end_obj();
+            j.concept(Some("type"), v2_table("0203"), &ty, "");
         }
         let (ns, uid, ut) = (sub(rep, 4, 1), sub(rep, 4, 2), sub(rep, 4, 3));
         if let Some(sys) = hd_uri(&uid, &ut) {
@@ -1130,11 +1126,7 @@ impl Cx {
         j.obj(None);
         let id_type = comp(rep, 13);
         if !id_type.is_empty() && !idv.is_empty() {
-            j.obj(Some("type"));
-            j.arr(Some("coding"));
-            j.coding(v2_table("0203"), &id_type, "");
-            j.end_arr();
-            j.end_obj();
+            j.concept(Some("type"), v2_table("0203"), &id_type, "");
         }
         if let Some(s) = hd_uri(&uid, &ut) {
             j.str(Some("system"), &s);
@@ -1278,11 +1270,7 @@ impl Cx {
         let ssn = field_text(seg, 19);
         if !ssn.is_empty() {
             j.obj(None);
-            j.obj(Some("type"));
-            j.arr(Some("coding"));
-            j.coding(v2_table("0203"), "SS", "");
-            j.end_arr();
-            j.end_obj();
+            j.concept(Some("type"), v2_table("0203"), "SS", "");
             j.str(Some("system"), "http://hl7.org/fhir/sid/us-ssn");
             j.str(Some("value"), &ssn);
             j.end_obj();
@@ -1515,15 +1503,12 @@ impl Cx {
             } else {
                 ("si", "Site")
             };
-            j.obj(Some("physicalType"));
-            j.arr(Some("coding"));
-            j.coding(
+            j.concept(
+                Some("physicalType"),
                 "http://terminology.hl7.org/CodeSystem/location-physical-type",
                 code,
                 display,
             );
-            j.end_arr();
-            j.end_obj();
             drop(j);
             self.b.end();
         }
@@ -1664,15 +1649,12 @@ impl Cx {
         for (code, display, p) in &parts {
             j.obj(None);
             j.arr(Some("type"));
-            j.obj(None);
-            j.arr(Some("coding"));
-            j.coding(
+            j.concept(
+                None,
                 "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
                 code,
                 display,
             );
-            j.end_arr();
-            j.end_obj();
             j.end_arr();
             j.reference(Some("individual"), p);
             j.end_obj();
@@ -1745,15 +1727,12 @@ impl Cx {
         let Some(mut j) = b.begin("AllergyIntolerance", id) else {
             return Ok(());
         };
-        j.obj(Some("clinicalStatus"));
-        j.arr(Some("coding"));
-        j.coding(
+        j.concept(
+            Some("clinicalStatus"),
             "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
             "active",
             "Active",
         );
-        j.end_arr();
-        j.end_obj();
         let cat = rep1(seg, 2).map(|r| comp(&r, 1)).unwrap_or_default();
         let category = match cat.as_ref() {
             "" => "",
@@ -1822,15 +1801,12 @@ impl Cx {
             return Ok(());
         };
         j.arr(Some("category"));
-        j.obj(None);
-        j.arr(Some("coding"));
-        j.coding(
+        j.concept(
+            None,
             "http://terminology.hl7.org/CodeSystem/condition-category",
             "encounter-diagnosis",
             "Encounter Diagnosis",
         );
-        j.end_arr();
-        j.end_obj();
         j.end_arr();
         if let Some(r) = &code {
             rx.codeable(&mut j, Some("code"), r, None, l.f(3));
@@ -1955,15 +1931,12 @@ impl Cx {
             }
         };
         if !relc.is_empty() {
-            j.obj(Some("relationship"));
-            j.arr(Some("coding"));
-            j.coding(
+            j.concept(
+                Some("relationship"),
                 "http://terminology.hl7.org/CodeSystem/subscriber-relationship",
                 relc,
                 "",
             );
-            j.end_arr();
-            j.end_obj();
         }
         j.obj(Some("period"));
         j.str(Some("start"), start.as_deref().unwrap_or(""));
@@ -1985,15 +1958,12 @@ impl Cx {
                 continue;
             }
             j.obj(None);
-            j.obj(Some("type"));
-            j.arr(Some("coding"));
-            j.coding(
+            j.concept(
+                Some("type"),
                 "http://terminology.hl7.org/CodeSystem/coverage-class",
                 code,
                 "",
             );
-            j.end_arr();
-            j.end_obj();
             j.str(Some("value"), &value);
             if n == 8 {
                 j.str(Some("name"), &field_text(seg, 9));
@@ -2061,11 +2031,12 @@ impl Cx {
             rx.codeable(&mut j, None, &r, Some(v2_table("0062")), l.f(4));
             j.end_arr();
         }
-        j.obj(Some("activity"));
-        j.arr(Some("coding"));
-        j.coding(v2_table("0003"), rx_trigger(&msg.header()), "");
-        j.end_arr();
-        j.end_obj();
+        j.concept(
+            Some("activity"),
+            v2_table("0003"),
+            rx_trigger(&msg.header()),
+            "",
+        );
         j.arr(Some("agent"));
         j.obj(None);
         j.reference(Some("who"), &who);
@@ -2233,11 +2204,7 @@ impl Cx {
                     continue;
                 }
                 j.obj(None);
-                j.obj(Some("type"));
-                j.arr(Some("coding"));
-                j.coding(v2_table("0203"), t, "");
-                j.end_arr();
-                j.end_obj();
+                j.concept(Some("type"), v2_table("0203"), t, "");
                 j.str(Some("value"), v);
                 if !ns.is_empty() {
                     j.obj(Some("assigner"));
@@ -2286,11 +2253,7 @@ impl Cx {
             if !filler.0.is_empty() {
                 j.arr(Some("identifier"));
                 j.obj(None);
-                j.obj(Some("type"));
-                j.arr(Some("coding"));
-                j.coding(v2_table("0203"), "FILL", "");
-                j.end_arr();
-                j.end_obj();
+                j.concept(Some("type"), v2_table("0203"), "FILL", "");
                 j.str(Some("value"), &filler.0);
                 j.end_obj();
                 j.end_arr();
@@ -2487,9 +2450,8 @@ impl Cx {
             }
         };
         if !written {
-            j.obj(Some("dataAbsentReason"));
-            j.arr(Some("coding"));
-            j.coding(
+            j.concept(
+                Some("dataAbsentReason"),
                 "http://terminology.hl7.org/CodeSystem/data-absent-reason",
                 if values.is_empty() {
                     "unknown"
@@ -2498,8 +2460,6 @@ impl Cx {
                 },
                 "",
             );
-            j.end_arr();
-            j.end_obj();
         }
         let flags = reps(seg, 8);
         if !flags.is_empty() {
@@ -2507,15 +2467,12 @@ impl Cx {
             for (i, r) in flags.iter().enumerate() {
                 let code = comp(r, 1);
                 if INTERPRETATION.contains(&code.as_ref()) {
-                    j.obj(None);
-                    j.arr(Some("coding"));
-                    j.coding(
+                    j.concept(
+                        None,
                         "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
                         &code,
                         "",
                     );
-                    j.end_arr();
-                    j.end_obj();
                 } else {
                     let loc = if flags.len() > 1 {
                         l.r(8, i + 1)
