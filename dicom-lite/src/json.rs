@@ -612,7 +612,8 @@ fn write_value(ctx: &mut Ctx<'_, '_>, e: &Element<'_>, vr: Vr) {
     if e.raw().is_empty() {
         return;
     }
-    macro_rules! numbers {
+    // `"Value": [...]` with one entry per value; nothing when there is no value.
+    macro_rules! value_array {
         ($values:expr, $emit:expr) => {{
             let values = $values;
             if !values.is_empty() {
@@ -625,96 +626,67 @@ fn write_value(ctx: &mut Ctx<'_, '_>, e: &Element<'_>, vr: Vr) {
             }
         }};
     }
-    let be = e.is_big_endian();
     match vr {
-        Vr::Us => numbers!(e.u16s(), |v: u16, o: &mut Emitter| o.raw(&v.to_string())),
-        Vr::Ss => numbers!(e.i16s(), |v: i16, o: &mut Emitter| o.raw(&v.to_string())),
-        Vr::Ul => numbers!(e.u32s(), |v: u32, o: &mut Emitter| o.raw(&v.to_string())),
-        Vr::Sl => numbers!(e.i32s(), |v: i32, o: &mut Emitter| o.raw(&v.to_string())),
-        Vr::Uv => numbers!(e.u64s(), |v: u64, o: &mut Emitter| if v <= MAX_SAFE_INT {
+        Vr::Us => value_array!(e.u16s(), |v: u16, o: &mut Emitter| o.raw(&v.to_string())),
+        Vr::Ss => value_array!(e.i16s(), |v: i16, o: &mut Emitter| o.raw(&v.to_string())),
+        Vr::Ul => value_array!(e.u32s(), |v: u32, o: &mut Emitter| o.raw(&v.to_string())),
+        Vr::Sl => value_array!(e.i32s(), |v: i32, o: &mut Emitter| o.raw(&v.to_string())),
+        Vr::Uv => value_array!(e.u64s(), |v: u64, o: &mut Emitter| if v <= MAX_SAFE_INT {
             o.raw(&v.to_string())
         } else {
             o.string(&v.to_string())
         }),
-        Vr::Sv => numbers!(
-            e.i64s(),
-            |v: i64, o: &mut Emitter| if v.unsigned_abs() <= MAX_SAFE_INT {
-                o.raw(&v.to_string())
+        Vr::Sv => value_array!(e.i64s(), |v: i64, o: &mut Emitter| if v.unsigned_abs()
+            <= MAX_SAFE_INT
+        {
+            o.raw(&v.to_string())
+        } else {
+            o.string(&v.to_string())
+        }),
+        Vr::Fl => value_array!(e.f32s(), |v: f32, o: &mut Emitter| f32_json(v, o)),
+        Vr::Fd => value_array!(e.f64s(), |v: f64, o: &mut Emitter| float_json(v, o)),
+        Vr::At => value_array!(e.tags(), |t: Tag, o: &mut Emitter| o
+            .string(&format!("{:08X}", t.0))),
+        Vr::Pn => value_array!(text_values(e), |v: String, o: &mut Emitter| {
+            if v.is_empty() {
+                o.raw("null");
+                return;
+            }
+            o.open('{');
+            let mut groups = v.splitn(3, '=');
+            for key in ["Alphabetic", "Ideographic", "Phonetic"] {
+                let g = groups.next().unwrap_or_default();
+                let g = trim_value(g, false);
+                if !g.is_empty() {
+                    o.key(key);
+                    o.string(g);
+                }
+            }
+            o.close('}');
+        }),
+        Vr::Ds | Vr::Is => value_array!(text_values(e), |v: String, o: &mut Emitter| {
+            let num = if vr == Vr::Ds {
+                decimal_json(&v)
             } else {
-                o.string(&v.to_string())
+                integer_json(&v)
+            };
+            match num {
+                Some(n) => o.raw(&n),
+                None if v.is_empty() => o.raw("null"),
+                None => o.string(&v),
             }
-        ),
-        Vr::Fl => numbers!(e.f32s(), |v: f32, o: &mut Emitter| f32_json(v, o)),
-        Vr::Fd => numbers!(e.f64s(), |v: f64, o: &mut Emitter| float_json(v, o)),
-        Vr::At => {
-            let _ = be;
-            numbers!(e.tags(), |t: Tag, o: &mut Emitter| o
-                .string(&format!("{:08X}", t.0)))
-        }
-        Vr::Pn => {
-            let values = text_values(e);
-            if values.is_empty() {
-                return;
-            }
-            ctx.out.key("Value");
-            ctx.out.open('[');
-            for v in &values {
-                if v.is_empty() {
-                    ctx.out.raw("null");
-                    continue;
-                }
-                ctx.out.open('{');
-                let mut groups = v.splitn(3, '=');
-                for key in ["Alphabetic", "Ideographic", "Phonetic"] {
-                    let g = groups.next().unwrap_or_default();
-                    let g = trim_value(g, false);
-                    if !g.is_empty() {
-                        ctx.out.key(key);
-                        ctx.out.string(g);
-                    }
-                }
-                ctx.out.close('}');
-            }
-            ctx.out.close(']');
-        }
-        Vr::Ds | Vr::Is => {
-            let values = text_values(e);
-            if values.is_empty() {
-                return;
-            }
-            ctx.out.key("Value");
-            ctx.out.open('[');
-            for v in &values {
-                let num = if vr == Vr::Ds {
-                    decimal_json(v)
-                } else {
-                    integer_json(v)
-                };
-                match num {
-                    Some(n) => ctx.out.raw(&n),
-                    None if v.is_empty() => ctx.out.raw("null"),
-                    None => ctx.out.string(v),
-                }
-            }
-            ctx.out.close(']');
-        }
+        }),
         _ if vr.is_string() => {
             let values = text_values(e);
-            if values.is_empty()
-                || (values.len() == 1 && values.first().is_some_and(String::is_empty))
-            {
+            // A single empty value is no value at all.
+            if values.len() == 1 && values.first().is_some_and(String::is_empty) {
                 return;
             }
-            ctx.out.key("Value");
-            ctx.out.open('[');
-            for v in &values {
-                if v.is_empty() {
-                    ctx.out.raw("null");
-                } else {
-                    ctx.out.string(v);
-                }
-            }
-            ctx.out.close(']');
+            value_array!(values, |v: String, o: &mut Emitter| if v.is_empty() {
+                o.raw("null");
+            } else {
+                o.string(&v);
+            })
         }
         // SQ read as a plain element (zero length) or any other: no value.
         _ => {}
