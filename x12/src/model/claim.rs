@@ -1,7 +1,7 @@
 //! The 837 health care claim (professional, institutional, dental).
 
 use super::{
-    adjustments, amount, comp, components, date, fill_party, opt, party_detail, procedure,
+    adjustments, amount, comp, components, date, fill_party, last, opt, party_detail, procedure,
     reference, set_procedure, text, Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure,
     PushExact, Reference, Seg, SmallVec, Text,
 };
@@ -581,29 +581,17 @@ fn build_with<'a, S: Seg<'a>>(
 
 impl<'a> Builder<'a> {
     fn billing(&mut self) -> &mut BillingProvider<'a> {
-        if self.out.billing_providers.is_empty() {
-            self.out.billing_providers.push1(BillingProvider::default());
-        }
-        let n = self.out.billing_providers.len() - 1;
-        &mut self.out.billing_providers[n]
+        last(&mut self.out.billing_providers)
     }
 
     fn subscriber(&mut self) -> &mut Subscriber<'a> {
         let b = self.billing();
-        if b.subscribers.is_empty() {
-            b.subscribers.push1(Subscriber::default());
-        }
-        let n = b.subscribers.len() - 1;
-        &mut b.subscribers[n]
+        last(&mut b.subscribers)
     }
 
     fn patient(&mut self) -> &mut Patient<'a> {
         let s = self.subscriber();
-        if s.patients.is_empty() {
-            s.patients.push1(Patient::default());
-        }
-        let n = s.patients.len() - 1;
-        &mut s.patients[n]
+        last(&mut s.patients)
     }
 
     fn claims(&mut self) -> &mut Vec<Claim<'a>> {
@@ -615,21 +603,12 @@ impl<'a> Builder<'a> {
     }
 
     fn claim(&mut self) -> &mut Claim<'a> {
-        let claims = self.claims();
-        if claims.is_empty() {
-            claims.push1(Claim::default());
-        }
-        let n = claims.len() - 1;
-        &mut claims[n]
+        last(self.claims())
     }
 
     fn other(&mut self) -> &mut OtherSubscriber<'a> {
         let c = self.claim();
-        if c.other_subscribers.is_empty() {
-            c.other_subscribers.push1(OtherSubscriber::default());
-        }
-        let n = c.other_subscribers.len() - 1;
-        &mut c.other_subscribers[n]
+        last(&mut c.other_subscribers)
     }
 
     fn line(&mut self) -> &mut ServiceLine<'a> {
@@ -655,11 +634,7 @@ impl<'a> Builder<'a> {
 
     fn adjudication(&mut self) -> &mut LineAdjudication<'a> {
         let l = self.line();
-        if l.adjudications.is_empty() {
-            l.adjudications.push1(LineAdjudication::default());
-        }
-        let n = l.adjudications.len() - 1;
-        &mut l.adjudications[n]
+        last(&mut l.adjudications)
     }
 
     fn party(&mut self) -> Option<&mut Party<'a>> {

@@ -1,9 +1,9 @@
 //! The 270 eligibility inquiry and the 271 eligibility response.
 
 use super::{
-    components, date, opt, party, party_detail, procedure, reference, rejection, repetitions, text,
-    trace, Ctx, DateRef, Party, Problem, Procedure, PushExact, Reference, Rejection, Seg, Text,
-    Trace,
+    components, date, last, opt, party, party_detail, procedure, reference, rejection, repetitions,
+    text, trace, Ctx, DateRef, Party, Problem, Procedure, PushExact, Reference, Rejection, Seg,
+    Text, Trace,
 };
 use crate::decimal::Decimal;
 use crate::view::TransactionSet;
@@ -315,14 +315,6 @@ pub(crate) fn build<'a, S: Seg<'a>>(
     }
     b.out.problems = b.ctx.problems;
     b.out
-}
-
-fn last<T: Default>(v: &mut Vec<T>) -> &mut T {
-    if v.is_empty() {
-        v.push1(T::default());
-    }
-    let n = v.len() - 1;
-    &mut v[n]
 }
 
 impl<'a> Builder<'a> {

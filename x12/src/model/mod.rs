@@ -396,6 +396,16 @@ impl<A: smallvec::Array> PushExact<A::Item> for SmallVec<A> {
     }
 }
 
+/// The last item of `v`, pushing a default one first when `v` is empty: the "current"
+/// loop instance of a model builder.
+pub(crate) fn last<T: Default>(v: &mut Vec<T>) -> &mut T {
+    if v.is_empty() {
+        v.push1(T::default());
+    }
+    let n = v.len() - 1;
+    &mut v[n]
+}
+
 /// Collects number problems while a model is built.
 #[derive(Default)]
 pub(crate) struct Ctx {

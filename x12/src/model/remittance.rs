@@ -1,7 +1,7 @@
 //! The 835 health care claim payment/advice.
 
 use super::{
-    adjustments, amount, comp, date, fill_party, opt, party, party_detail, reference,
+    adjustments, amount, comp, date, fill_party, last, opt, party, party_detail, reference,
     set_procedure, text, trace, Adjustment, Amount, Ctx, DateRef, Party, Problem, Procedure,
     PushExact, Reference, Seg, SmallVec, Text, Trace,
 };
@@ -549,11 +549,7 @@ fn flush_lines<'a>(out: &mut Remittance<'a>, lines: &mut Vec<ServicePayment<'a>>
 }
 
 fn claim<'r, 'a>(out: &'r mut Remittance<'a>) -> &'r mut ClaimPayment<'a> {
-    if out.claims.is_empty() {
-        out.claims.push1(ClaimPayment::default());
-    }
-    let n = out.claims.len() - 1;
-    &mut out.claims[n]
+    last(&mut out.claims)
 }
 
 fn line<'r, 'a>(lines: &'r mut Vec<ServicePayment<'a>>) -> &'r mut ServicePayment<'a> {
