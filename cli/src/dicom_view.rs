@@ -70,18 +70,26 @@ fn shown(text: &str) -> String {
     s
 }
 
-fn join<T: std::fmt::Display>(values: &[T]) -> String {
+/// The first `MAX_VALUES` values, each written by `item`, `\`-separated, with `\...`
+/// when there are more.
+fn join_with<T>(values: &[T], mut item: impl FnMut(&mut String, &T)) -> String {
     let mut s = String::new();
     for (i, v) in values.iter().take(MAX_VALUES).enumerate() {
         if i > 0 {
             s.push('\\');
         }
-        let _ = write!(s, "{v}");
+        item(&mut s, v);
     }
     if values.len() > MAX_VALUES {
         s.push_str("\\...");
     }
     s
+}
+
+fn join<T: std::fmt::Display>(values: &[T]) -> String {
+    join_with(values, |s, v| {
+        let _ = write!(s, "{v}");
+    })
 }
 
 /// The value column of `dump`.
@@ -108,17 +116,9 @@ fn value_text(e: &Element<'_>) -> String {
 }
 
 fn hex_bytes(raw: &[u8]) -> String {
-    let mut s = String::new();
-    for (i, b) in raw.iter().take(MAX_VALUES).enumerate() {
-        if i > 0 {
-            s.push('\\');
-        }
+    join_with(raw, |s, b| {
         let _ = write!(s, "{b:02x}");
-    }
-    if raw.len() > MAX_VALUES {
-        s.push_str("\\...");
-    }
-    s
+    })
 }
 
 fn dump_level<'d>(
