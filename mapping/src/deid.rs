@@ -913,13 +913,16 @@ struct SegAt<'s, 'm> {
 
 impl SegAt<'_, '_> {
     fn path(&self, field: u16, rep: Option<usize>, comp: Option<usize>) -> Result<Path, DeidError> {
+        use std::fmt::Write;
         let id = std::str::from_utf8(&self.id).unwrap_or("???");
-        let mut s = format!("{id}[{}]-{field}", self.occurrence);
+        // One buffer for the whole path text (writing to a String cannot fail).
+        let mut s = String::with_capacity(32);
+        let _ = write!(s, "{id}[{}]-{field}", self.occurrence);
         if let Some(r) = rep {
-            s.push_str(&format!("[{r}]"));
+            let _ = write!(s, "[{r}]");
         }
         if let Some(c) = comp {
-            s.push_str(&format!(".{c}"));
+            let _ = write!(s, ".{c}");
         }
         Path::parse(&s).map_err(|_| DeidError::InvalidPolicyPath)
     }
