@@ -52,11 +52,8 @@ pub fn validate(file: &Path, out: &mut impl Write) -> Result<(), CliError> {
     }
     let sets: usize = doc
         .interchanges()
-        .flat_map(|ich| {
-            ich.groups()
-                .map(|g| g.transaction_set_count())
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|ich| ich.groups())
+        .map(|g| g.transaction_set_count())
         .sum();
     writeln!(
         out,
