@@ -48,8 +48,8 @@ pub(crate) fn random_key() -> Vec<u8> {
 }
 
 /// The de-identification key: `--key` (must not be empty), else a non-empty
-/// `CAREWIRE_DEID_KEY`, else a random key with a note on standard error that
-/// that the `random_effect` (e.g. "new UIDs match") no other run.
+/// `CAREWIRE_DEID_KEY`, else a random key with a note on standard error that the
+/// `random_effect` (e.g. "new UIDs match") no other run.
 pub(crate) fn resolve_key(key: Option<&str>, random_effect: &str) -> Result<Vec<u8>, CliError> {
     Ok(match (key, std::env::var(KEY_ENV)) {
         (Some(k), _) if !k.is_empty() => k.as_bytes().to_vec(),
