@@ -842,6 +842,24 @@ pub fn fhir_instant(dt: &DateTime, tz: TzPolicy) -> Result<Option<String>, Error
     }
 }
 
+/// The result of a conversion: the Bundle JSON and the report.
+#[derive(Clone)]
+pub struct Conversion {
+    /// The FHIR R4 Bundle, JSON text.
+    pub json: String,
+    /// What was not mapped.
+    pub report: Report,
+}
+
+impl std::fmt::Debug for Conversion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conversion")
+            .field("json_len", &self.json.len())
+            .field("report_items", &self.report.len())
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

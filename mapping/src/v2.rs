@@ -68,28 +68,11 @@ use std::borrow::Cow;
 use carewire_hl7::datatypes::DateTime;
 use carewire_hl7::{Message, Repetition, Segment, Value};
 
+pub use crate::fhir::Conversion;
 use crate::fhir::{
     fhir_datetime, fhir_instant, resource_id, BundleBuilder, Error, ErrorKind, Json, MapConfig,
     Report, ReportKind, ResourceId, TimeOutcome,
 };
-
-/// The result of a conversion: the Bundle JSON and the report.
-#[derive(Clone)]
-pub struct Conversion {
-    /// The FHIR R4 Bundle, JSON text.
-    pub json: String,
-    /// What was not mapped.
-    pub report: Report,
-}
-
-impl std::fmt::Debug for Conversion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Conversion")
-            .field("json_len", &self.json.len())
-            .field("report_items", &self.report.len())
-            .finish()
-    }
-}
 
 /// Parses `input` as HL7 v2 and converts it (see [`convert`]).
 ///

@@ -2,6 +2,8 @@
 // Each test binary uses only some of these.
 #![allow(dead_code)]
 
+pub mod fhir_check;
+
 use serde_json::Value;
 
 /// A synthetic ADT^A01 touching every mapped ADT segment.
