@@ -28,7 +28,14 @@ print("validated %d bundles, %d invalid" % (len(data), bad))
 sys.exit(1 if bad else 0)
 "#;
 
+/// Serialises venv creation between the tests of one binary (cargo runs test binaries
+/// one after another, the tests inside one binary in parallel).
+static SETUP: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// Gives every `check` call of this process its own scratch directory.
+static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 pub fn python() -> Option<PathBuf> {
+    let _guard = SETUP.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(p) = std::env::var_os("CAREWIRE_FHIR_PYTHON") {
         return Some(PathBuf::from(p));
     }
@@ -90,8 +97,11 @@ pub fn check(mut bundles: Vec<(String, String)>) -> Option<usize> {
             .to_string(),
     ));
     let py = python()?;
-    let dir =
-        std::env::temp_dir().join(format!("carewire-mapping-validate-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "carewire-mapping-validate-{}-{}",
+        std::process::id(),
+        RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let data = dir.join("bundles.json");
     let script = dir.join("check.py");
