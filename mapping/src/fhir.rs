@@ -601,6 +601,49 @@ pub fn resource_id(rtype: &str, key: &[&str]) -> ResourceId {
     ResourceId(out)
 }
 
+/// A URI for an assigning authority's universal id of type `uid_type` (HL7 HD.2/HD.3,
+/// DICOM Universal Entity ID (0040,0032) / Type (0040,0033)): `urn:oid:` for ISO,
+/// `urn:uuid:` for UUID, the id itself when it already is a URI; otherwise none.
+///
+/// # Examples
+/// ```
+/// use carewire_mapping::fhir::hd_uri;
+/// assert_eq!(hd_uri("1.2.3", "ISO").as_deref(), Some("urn:oid:1.2.3"));
+/// assert_eq!(hd_uri("HOSP", "L"), None);
+/// ```
+pub fn hd_uri(uid: &str, uid_type: &str) -> Option<String> {
+    if uid.is_empty() {
+        return None;
+    }
+    Some(match uid_type {
+        "ISO" => format!("urn:oid:{uid}"),
+        "UUID" => format!("urn:uuid:{uid}"),
+        _ if uid.contains(':') => uid.to_string(),
+        _ => return None,
+    })
+}
+
+/// The key system of an assigning authority: [`hd_uri`] of the universal id when there
+/// is one, else the namespace id (HD.1, DICOM Issuer of Patient ID (0010,0021)).
+pub fn authority_key(namespace: &str, uid: &str, uid_type: &str) -> String {
+    hd_uri(uid, uid_type).unwrap_or_else(|| namespace.to_string())
+}
+
+/// The deterministic id of the Patient with identifier `value` under the authority
+/// whose key is `authority` ([`authority_key`]). HL7 v2 (the first PID-3 repetition)
+/// and DICOM (Patient ID + Issuer of Patient ID) both use it, so the same patient gets
+/// the same id from either source.
+///
+/// # Examples
+/// ```
+/// use carewire_mapping::fhir::{authority_key, patient_id};
+/// let a = patient_id(&authority_key("HOSP", "", ""), "MRN1");
+/// assert_eq!(a, patient_id("HOSP", "MRN1"));
+/// ```
+pub fn patient_id(authority: &str, value: &str) -> ResourceId {
+    resource_id("Patient", &[authority, value])
+}
+
 // ---------------------------------------------------------------------------------------
 // Bundle builder
 // ---------------------------------------------------------------------------------------

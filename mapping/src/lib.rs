@@ -8,6 +8,7 @@
 //! - [`fhir`]: the FHIR R4 JSON output model (resources, Bundle, deterministic ids,
 //!   time-zone policy) and the mapping report.
 //! - [`v2`]: HL7 v2 → FHIR R4 following the HL7 v2-to-FHIR implementation guide.
+//! - [`dicom`]: DICOM → FHIR R4 ImagingStudy and Patient, one file or a whole study.
 //! - [`deid`]: de-identification of HL7 v2 messages (remove, keyed hash, per-patient date
 //!   shift).
 //! - [`route`]: match messages on type, trigger, sender, receiver or any path value and
@@ -19,6 +20,7 @@
 )]
 
 pub mod deid;
+pub mod dicom;
 pub mod fhir;
 pub mod route;
 pub mod v2;

@@ -652,15 +652,7 @@ fn v2_table(t: &str) -> &'static str {
 /// A URI for an HD's universal id (HD.2) of type HD.3: `urn:oid:` for ISO, `urn:uuid:`
 /// for UUID, the id itself when it already is a URI; otherwise none.
 fn hd_uri(uid: &str, utype: &str) -> Option<String> {
-    if uid.is_empty() {
-        return None;
-    }
-    Some(match utype {
-        "ISO" => format!("urn:oid:{uid}"),
-        "UUID" => format!("urn:uuid:{uid}"),
-        _ if uid.contains(':') => uid.to_string(),
-        _ => return None,
-    })
+    crate::fhir::hd_uri(uid, utype)
 }
 
 fn sanitize(s: &str) -> String {
@@ -835,8 +827,7 @@ impl Rx {
 
 fn cx_key<'m>(rep: &Repetition<'m>) -> (String, Cow<'m, str>) {
     let (ns, uid, ut) = (sub(rep, 4, 1), sub(rep, 4, 2), sub(rep, 4, 3));
-    let sys = hd_uri(&uid, &ut).unwrap_or_else(|| ns.into_owned());
-    (sys, comp(rep, 1))
+    (crate::fhir::authority_key(&ns, &uid, &ut), comp(rep, 1))
 }
 
 fn human_name(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: Loc<'_>) {
@@ -1189,7 +1180,7 @@ impl Cx {
         let id = match ids3.first() {
             Some(r) => {
                 let (s, v) = cx_key(r);
-                resource_id("Patient", &[&s, &v])
+                crate::fhir::patient_id(&s, &v)
             }
             None => {
                 let name = seg.field(5).map(|f| f.raw()).unwrap_or(b"");
