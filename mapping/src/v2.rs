@@ -18,8 +18,9 @@
 //!
 //! # Messages
 //!
-//! ADT A01, A02, A03, A04, A05, A08, A11, A28, A31, A40 and ORU R01 (several OBR groups).
-//! Other messages fail with [`ErrorKind::UnsupportedMessage`].
+//! ADT A01, A02, A03, A04, A05, A08, A11, A28, A31, A40; ORU R01 (several OBR groups);
+//! ORM O01 and OML O21 (several orders). Other messages fail with
+//! [`ErrorKind::UnsupportedMessage`].
 //!
 //! # Segments
 //!
@@ -34,7 +35,9 @@
 //! | DG1 | Condition |
 //! | PR1 | Procedure |
 //! | IN1 | Coverage (+ payor Organization) |
-//! | ORC, OBR, NTE | ServiceRequest + DiagnosticReport |
+//! | ORC, OBR, NTE | ServiceRequest + DiagnosticReport (ORU) |
+//! | ORC, OBR, TQ1, NTE | (ORM, OML) ServiceRequest: identifiers PLAC/FILL (OBR-2/3, else ORC-2/3), ACSN (OBR-18), requisition (ORC-4), status (ORC-5, else ORC-1), intent (OBR-11), priority (TQ1-9, ORC-7.6, OBR-27.6, OBR-5), occurrenceTiming (TQ1-7/8, ORC-7.4/5), authoredOn (ORC-9), requester (ORC-12, else OBR-16), reasonCode (OBR-31) |
+//! | DG1, OBX, SPM in an order | ServiceRequest.reasonReference Condition, supportingInfo Observation, specimen Specimen |
 //! | OBX, NTE | Observation (value\[x\] from OBX-2) |
 //! | MRG | (A40) Patient.link replaces → the merged identifier |
 //!
@@ -50,7 +53,8 @@
 //! 0001 administrative sex → `Patient.gender`; 0004 patient class → `Encounter.class`
 //! (v3-ActCode, or v2-0004 for codes without a v3 equivalent); 0078 abnormal flags →
 //! `Observation.interpretation` (v3-ObservationInterpretation); 0085 result status →
-//! `Observation.status`; 0123 → `DiagnosticReport.status`; 0203 identifier type →
+//! `Observation.status`; 0123 → `DiagnosticReport.status`; 0038 order status and 0119
+//! order control → `ServiceRequest.status`; 0485 priority → `ServiceRequest.priority`; 0203 identifier type →
 //! `Identifier.type` (v2-0203). Codes outside a table are reported as
 //! [`ReportKind::UnknownCode`]. Coding systems named in CWE.3 (`LN`, `SCT`, `I10`,
 //! `HL70203`, …) become their FHIR URIs; an unknown name is reported and the coding is
@@ -69,6 +73,8 @@ use carewire_hl7::datatypes::DateTime;
 use carewire_hl7::{Message, Repetition, Segment, Value};
 
 pub use crate::fhir::Conversion;
+mod orders;
+
 use crate::fhir::{
     fhir_datetime, fhir_instant, resource_id, BundleBuilder, Error, ErrorKind, Json, MapConfig,
     Report, ReportKind, ResourceId, TimeOutcome,
@@ -101,6 +107,7 @@ pub fn convert(msg: &Message<'_>, config: &MapConfig) -> Result<Conversion, Erro
             Kind::Adt
         }
         ("ORU", "R01") => Kind::Oru,
+        ("ORM", "O01") | ("OML", "O21") => Kind::Order,
         _ => return Err(Error::new(ErrorKind::UnsupportedMessage, "MSH-9")),
     };
     let mut report = Report::default();
@@ -167,6 +174,8 @@ pub fn convert(msg: &Message<'_>, config: &MapConfig) -> Result<Conversion, Erro
 enum Kind {
     Adt,
     Oru,
+    /// ORM_O01, OML_O21 (mapped in `orders`).
+    Order,
 }
 
 /// A segment and its label for report locations (`PID`, or `OBX[3]` when the id occurs
@@ -427,6 +436,7 @@ const ORC: Spec = &[
     (1, ALL, 1),
     (2, EI_M, 1),
     (3, EI_M, 1),
+    (5, ONE, 1),
     (9, ONE, 1),
     (12, XCN_M, 0),
 ];
@@ -476,6 +486,11 @@ fn spec_for(id: &[u8], kind: Kind) -> Option<Spec> {
         (b"OBR", Kind::Oru) => OBR,
         (b"OBX", _) => OBX,
         (b"NTE", _) => NTE,
+        (b"ORC", Kind::Order) => orders::ORC_ORDER,
+        (b"OBR", Kind::Order) => orders::OBR_ORDER,
+        (b"TQ1", Kind::Order) => orders::TQ1,
+        (b"SPM", Kind::Order) => orders::SPM,
+        (b"AL1" | b"IN1" | b"DG1", Kind::Order) => return spec_for(id, Kind::Adt),
         _ => return None,
     })
 }
@@ -1066,6 +1081,7 @@ impl Cx {
                     self.order_group(g)?;
                 }
             }
+            Kind::Order => self.orders(segs)?,
         }
         self.message_header(msg)?;
         Ok(())
@@ -2188,7 +2204,7 @@ impl Cx {
                 j.end_obj();
             }
             j.end_arr();
-            j.str(Some("status"), "unknown");
+            j.str(Some("status"), orders::order_status(g.orc, rx));
             j.str(Some("intent"), "order");
             if let Some(r) = rep1(obr, 4) {
                 rx.codeable(&mut j, Some("code"), &r, None, l.f(4));
@@ -2498,6 +2514,8 @@ fn rx_trigger<'m>(h: &carewire_hl7::Header<'m>) -> &'static str {
         Some("A31") => "A31",
         Some("A40") => "A40",
         Some("R01") => "R01",
+        Some("O01") => "O01",
+        Some("O21") => "O21",
         _ => "",
     }
 }

@@ -48,3 +48,73 @@ pub fn resources<'a>(b: &'a Value, ty: &str) -> Vec<&'a Value> {
         .filter(|r| r["resourceType"] == ty)
         .collect()
 }
+
+/// A synthetic ORM^O01: two orders (new + cancelled), DG1/NTE in the order group, AL1/IN1.
+pub const ORM: &str = "MSH|^~\\&|EHR|HOSP|RAD|HOSP|20240315083000+0100||ORM^O01^ORM_O01|ORM0001|P|2.3\r\
+PID|1||123456^^^HOSP^MR||Doe^Jane||19800704|F\r\
+PV1|1|O|||||||||||||||||V300^^^HOSP^VN\r\
+IN1|1|PLAN1^Gold plan|INS1^^^PAYERS|Acme Health\r\
+AL1|1|DA|PCN^Penicillin|SV\r\
+ORC|NW|PL100^EHR|FL100^RAD^1.2.3.4^ISO|GRP1^EHR|SC||^^^20240316090000+0100^^S||20240315080000+0100|||5555^Orderer^Olga^^^^^^HOSP\r\
+OBR|1|||36643-5^XR Chest 2 views^LN||||||||||||5555^Orderer^Olga^^^^^^HOSP||ACC100|||||||||||||R07.9^Chest pain^I10\r\
+NTE|1||Patient is claustrophobic\r\
+DG1|1||R07.9^Chest pain^I10\r\
+ORC|CA|PL101^EHR|||CA||^^^^^R||20240315080000+0100|Entered^By||5555^Orderer^Olga^^^^^^HOSP\r\
+OBR|2|PL101^EHR||71046^XR chest^C4||||||||||||5555^Orderer^Olga^^^^^^HOSP\r\
+ZDS|1.2.3\r";
+
+/// A synthetic OML^O21: two orders with TQ1, OBX, NTE and SPM groups.
+pub const OML: &str = "MSH|^~\\&|EHR|HOSP|LAB|HOSP|20240315083000+0100||OML^O21^OML_O21|OML0001|P|2.5.1\r\
+PID|1||123456^^^HOSP^MR||Doe^Jane||19800704|F\r\
+PV1|1|O|||||||||||||||||V300^^^HOSP^VN\r\
+ORC|NW|PL200^EHR|||SC||||20240315080000+0100|||5555^Orderer^Olga^^^^^^HOSP\r\
+TQ1|1||||||20240315100000+0100|20240315110000+0100|A^ASAP^HL70485\r\
+OBR|1|PL200^EHR||24331-1^Lipid panel^LN||||||||||||5555^Orderer^Olga^^^^^^HOSP\r\
+OBX|1|CWE|49541-6^Fasting status^LN||Y^Yes^HL70136||||||F\r\
+NTE|1||Since midnight\r\
+SPM|1|SP1&EHR^SF1&LAB||BLD^Blood^HL70487|||VENIP^Venipuncture^HL70488||||||||||20240315093000+0100|20240315094500+0100||Y\r\
+ORC|XO|PL201^EHR|||ZZ|||||||5555^Orderer^Olga^^^^^^HOSP\r\
+TQ1|1||||||||Q\r\
+OBR|2|PL201^EHR||2093-3^Cholesterol^LN|||||||G|||||7777^Other^Otto^^^^^^HOSP\r\
+SPM|1|SP2&EHR||SER^Serum^HL70487|||||||||||||20240315093000+0100^20240315094000+0100||||||||||^Red top\r";
+
+/// Every `reference` in the Bundle names the fullUrl of an entry; entry ids match.
+pub fn assert_references_resolve(b: &Value) {
+    fn walk<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    if k == "reference" {
+                        if let Some(s) = x.as_str() {
+                            out.push(s);
+                        }
+                    }
+                    walk(x, out);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let entries = b["entry"].as_array().expect("entries");
+    let urls: Vec<&str> = entries
+        .iter()
+        .map(|e| e["fullUrl"].as_str().expect("fullUrl"))
+        .collect();
+    let mut refs = Vec::new();
+    walk(b, &mut refs);
+    assert!(!refs.is_empty());
+    for r in refs {
+        assert!(urls.contains(&r), "dangling reference {r}");
+    }
+    for e in entries {
+        let id = e["resource"]["id"].as_str().expect("id");
+        assert_eq!(
+            e["fullUrl"].as_str(),
+            Some(format!("urn:uuid:{id}").as_str())
+        );
+    }
+}
+
+/// The synthetic messages of the mappings beyond ADT and ORU, by name.
+pub const NEW_MESSAGES: &[(&str, &str)] = &[("ORM", ORM), ("OML", OML)];
