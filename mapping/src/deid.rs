@@ -30,6 +30,9 @@
 //! value, and never the date shift (which, with a shifted date, would give the original
 //! back).
 //!
+//! FHIR JSON resources and Bundles are de-identified by [`fhir`] with the same key,
+//! pseudonyms and per-patient date shifts.
+//!
 //! # Examples
 //! ```
 //! use carewire_hl7::Message;
@@ -73,6 +76,8 @@ use std::fmt;
 use carewire_hl7::{Message, MessageBuilder, Path, Segment};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+
+pub mod fhir;
 
 /// What to do with a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -119,6 +124,9 @@ pub enum Applied {
     UnreadableDateRemoved,
     /// The date was reduced to its year.
     ReducedToYear,
+    /// A resource id, reference or DICOM UID was replaced by its keyed remapping
+    /// (FHIR de-identification, [`fhir`]).
+    Remapped,
 }
 
 /// One change: where and what, never the value.
@@ -167,6 +175,8 @@ pub enum DeidError {
     InvalidHashLength,
     /// The maximum date shift is 0 or over 36,500 days.
     InvalidShift,
+    /// The input is not a FHIR JSON resource (no JSON object with `resourceType`).
+    NotFhir,
     /// A value could not be written back, not even emptied.
     Edit {
         /// Where.
@@ -181,6 +191,7 @@ impl fmt::Display for DeidError {
             DeidError::InvalidPolicyPath => f.write_str("invalid de-identification policy path"),
             DeidError::InvalidHashLength => f.write_str("pseudonym length must be 8 to 64"),
             DeidError::InvalidShift => f.write_str("maximum date shift must be 1 to 36500 days"),
+            DeidError::NotFhir => f.write_str("not a FHIR JSON resource"),
             DeidError::Edit { path } => write!(f, "cannot write the de-identified value at {path}"),
         }
     }

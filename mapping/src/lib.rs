@@ -10,7 +10,8 @@
 //! - [`v2`]: HL7 v2 → FHIR R4 following the HL7 v2-to-FHIR implementation guide.
 //! - [`dicom`]: DICOM → FHIR R4 ImagingStudy and Patient, one file or a whole study.
 //! - [`deid`]: de-identification of HL7 v2 messages (remove, keyed hash, per-patient date
-//!   shift).
+//!   shift); [`deid::fhir`] does the same for FHIR JSON resources and Bundles, with the
+//!   same pseudonyms and date shifts.
 //! - [`route`]: match messages on type, trigger, sender, receiver or any path value and
 //!   fan out to named destinations.
 #![forbid(unsafe_code)]
