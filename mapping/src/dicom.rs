@@ -57,7 +57,8 @@
 //! # The imaging order (`basedOn`)
 //!
 //! HL7 v2 keys its ServiceRequest on the filler order number (OBR-3/ORC-3), else the
-//! placer order number — not on the accession number (OBR-18 / IPC-1), which is a
+//! placer order number (`F|<authority>|<number>`, the authority being the universal id
+//! as a URI, else the namespace, as for ORM/OML orders) — not on the accession number (OBR-18 / IPC-1), which is a
 //! different identifier in IHE Scheduled Workflow. So `basedOn` always carries a logical
 //! reference by identifier (`type` ACSN, `system` from the issuer, `value`); and when the
 //! file carries the Filler (0040,2017) or Placer (0040,2016) Order Number of the Imaging
@@ -329,6 +330,8 @@ struct Patient {
 struct Issuer {
     ns: String,
     system: Option<String>,
+    /// [`authority_key`]: the system, else the namespace (the v2 order key part).
+    key: String,
 }
 
 #[derive(Clone, Default)]
@@ -440,6 +443,7 @@ fn hd_issuer(seq: Option<Element<'_>>) -> Issuer {
     );
     Issuer {
         system: hd_uri(&uid, &ut),
+        key: authority_key(&ns, &uid, &ut),
         ns,
     }
 }
@@ -876,7 +880,7 @@ fn order_id(ds: &DataSet<'_>) -> Option<ResourceId> {
                 (PLACER_ORDER, PLACER_ISSUER, 'P'),
             ] {
                 if let Some(v) = get(num).filter(|v| !v.is_empty()) {
-                    return Some(format!("{p}|{}|{v}", issuer(iss).ns));
+                    return Some(format!("{p}|{}|{v}", issuer(iss).key));
                 }
             }
             None

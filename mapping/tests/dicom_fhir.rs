@@ -392,3 +392,43 @@ fn corpus_converts_without_panics_and_validates() -> R {
     common::fhir_check::check(bundles);
     Ok(())
 }
+
+#[test]
+fn imaging_order_from_orm_is_the_based_on_target() -> R {
+    let v2 = carewire_mapping::v2::to_fhir(common::ORM.as_bytes(), &cfg())?;
+    let v2: Value = serde_json::from_str(&v2.json)?;
+    // The first order: ORC-3 = FL100^RAD^1.2.3.4^ISO, OBR-18 = ACC100.
+    let sr = resources(&v2, "ServiceRequest")
+        .into_iter()
+        .find(|r| r.to_string().contains("ACC100"))
+        .ok_or("no imaging order")?;
+    let mut enc = Encoder::new(TransferSyntax::ExplicitVrLittleEndian);
+    enc.element(Tag::new(0x0008, 0x0050), Vr::Sh, b"ACC100")?;
+    enc.element(Tag::new(0x0020, 0x000D), Vr::Ui, b"1.2.3")?;
+    enc.begin_sequence(Tag::new(0x0040, 0x0275), false)?;
+    enc.begin_item(false)?;
+    enc.begin_sequence(Tag::new(0x0040, 0x0027), false)?;
+    enc.begin_item(false)?;
+    enc.element(Tag::new(0x0040, 0x0031), Vr::Ut, b"RAD")?;
+    enc.element(Tag::new(0x0040, 0x0032), Vr::Ut, b"1.2.3.4")?;
+    enc.element(Tag::new(0x0040, 0x0033), Vr::Cs, b"ISO")?;
+    enc.end_item()?;
+    enc.end_sequence()?;
+    enc.element(Tag::new(0x0040, 0x2017), Vr::Lo, b"FL100")?;
+    enc.end_item()?;
+    enc.end_sequence()?;
+    let d = to_fhir(&enc.finish()?, &cfg())?;
+    let d: Value = serde_json::from_str(&d.json)?;
+    let st = resources(&d, "ImagingStudy")[0];
+    assert_eq!(
+        st["basedOn"][0]["reference"],
+        format!("ServiceRequest/{}", sr["id"].as_str().unwrap_or("-"))
+    );
+    let acsn = sr["identifier"]
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["type"]["coding"][0]["code"] == "ACSN"))
+        .ok_or("no ACSN")?;
+    assert_eq!(st["basedOn"][0]["identifier"]["value"], acsn["value"]);
+    assert_eq!(st["basedOn"][0]["identifier"]["type"], acsn["type"]);
+    Ok(())
+}
