@@ -1,10 +1,12 @@
 //! `carewire deid FILE -o OUT [--key K]`: a de-identified copy of an HL7 v2 message
-//! (HIPAA Safe Harbor, `carewire_mapping::deid::Policy::safe_harbor`) or of a DICOM file
-//! (the `carewire dicom deid` command with its defaults: UIDs remapped, dates removed).
+//! (HIPAA Safe Harbor, `carewire_mapping::deid::Policy::safe_harbor`), of a FHIR JSON
+//! resource or Bundle (`carewire_mapping::deid::fhir`: the same pseudonyms and date shifts
+//! as HL7 v2 under the same key) or of a DICOM file (the `carewire dicom deid` command
+//! with its defaults: UIDs remapped, dates removed).
 //!
 //! The key comes from `--key`, else `CAREWIRE_DEID_KEY`, else a random key for this run
-//! (a note on standard error says so), as for `carewire dicom deid`. HL7 v2 keys must be
-//! at least 16 bytes. The change report (paths and actions, never values) goes to
+//! (a note on standard error says so), as for `carewire dicom deid`. HL7 v2 and FHIR keys
+//! must be at least 16 bytes. The change report (paths and actions, never values) goes to
 //! standard error.
 
 use std::io::Write;
@@ -19,7 +21,7 @@ use crate::CliError;
 /// Arguments of `carewire deid`.
 #[derive(Debug, clap::Args)]
 pub struct DeidArgs {
-    /// Input file (HL7 v2 or DICOM), or `-` for standard input.
+    /// Input file (HL7 v2, FHIR JSON or DICOM), or `-` for standard input.
     pub file: PathBuf,
     /// Output file (`-` for standard output).
     #[arg(short = 'o', long = "out")]
@@ -33,6 +35,9 @@ pub struct DeidArgs {
 /// `carewire deid FILE -o OUT [--key K]`.
 pub fn run(args: &DeidArgs, out: &mut impl Write) -> Result<(), CliError> {
     let bytes = crate::read_input(&args.file)?;
+    if is_fhir_json(&bytes) {
+        return fhir_json(args, &bytes, out);
+    }
     match detect(&bytes) {
         InputKind::Hl7 => hl7(args, &bytes, out),
         InputKind::Dicom => {
@@ -53,7 +58,7 @@ pub fn run(args: &DeidArgs, out: &mut impl Write) -> Result<(), CliError> {
         }
         k @ (InputKind::X12 | InputKind::Hl7Batch) => Err(not_implemented(k, "de-identification")),
         InputKind::Unknown => Err(CliError::Failed(format!(
-            "{}: neither an HL7 v2 message nor a DICOM data set",
+            "{}: neither an HL7 v2 message, a FHIR JSON resource nor a DICOM data set",
             args.file.display()
         ))),
     }
@@ -83,6 +88,42 @@ fn hl7(args: &DeidArgs, bytes: &[u8], out: &mut impl Write) -> Result<(), CliErr
         writeln!(
             err,
             "carewire: note: no patient identifier: dates shifted by the key's default shift"
+        )?;
+    }
+    Ok(())
+}
+
+/// FHIR JSON: the first byte after a BOM and whitespace is `{` and `"resourceType"` occurs
+/// in the text.
+fn is_fhir_json(bytes: &[u8]) -> bool {
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first = b.iter().find(|c| !c.is_ascii_whitespace());
+    first == Some(&b'{') && b.windows(14).any(|w| w == b"\"resourceType\"")
+}
+
+fn fhir_json(args: &DeidArgs, bytes: &[u8], out: &mut impl Write) -> Result<(), CliError> {
+    let key =
+        crate::dicom_deid::resolve_key(args.key.as_deref(), "pseudonyms and date shifts match")?;
+    let key = DeidKey::new(&key).map_err(|e| CliError::Usage(e.to_string()))?;
+    let deid = Deidentifier::new(key, Policy::safe_harbor());
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let (mut json, report) = carewire_mapping::deid::fhir::deidentify_json(&deid, b)
+        .map_err(|e| CliError::Failed(format!("{}: {e}", args.file.display())))?;
+    json.push('\n');
+    if args.out.as_os_str() == "-" {
+        out.write_all(json.as_bytes())?;
+    } else {
+        std::fs::write(&args.out, json.as_bytes())
+            .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", args.out.display())))?;
+    }
+    let mut err = std::io::stderr().lock();
+    for c in report.changes() {
+        writeln!(err, "{}: {:?}", c.path, c.action)?;
+    }
+    if report.patients() == 0 {
+        writeln!(
+            err,
+            "carewire: note: no Patient resource: dates shifted by the key's default shift"
         )?;
     }
     Ok(())

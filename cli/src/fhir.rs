@@ -8,8 +8,10 @@
 //! conversion (exit 1, naming the field). `--tz +HH:MM` (also `-HH:MM`, `+HHMM`, `Z`)
 //! assumes that offset for such values.
 //!
-//! X12 and DICOM input are recognised and refused: their FHIR mappings are not written
-//! yet.
+//! DICOM input (a Part 10 file or a bare data set) becomes an ImagingStudy Bundle
+//! (`carewire_mapping::dicom`); more files after the first are added to the same study
+//! (`carewire fhir a.dcm b.dcm …`). X12 input is recognised and refused: its FHIR
+//! mapping is not written yet.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,8 +23,10 @@ use crate::CliError;
 /// Arguments of `carewire fhir`.
 #[derive(Debug, clap::Args)]
 pub struct FhirArgs {
-    /// Input file (HL7 v2), or `-` for standard input.
+    /// Input file (HL7 v2 or DICOM), or `-` for standard input.
     pub file: PathBuf,
+    /// More DICOM files of the same study (one ImagingStudy).
+    pub more: Vec<PathBuf>,
     /// Offset assumed for date/times without one, e.g. +01:00 (default: such values
     /// are an error).
     #[arg(long, allow_hyphen_values = true)]
@@ -122,10 +126,14 @@ pub fn run(args: &FhirArgs, out: &mut impl Write) -> Result<(), CliError> {
     };
     let bytes = crate::read_input(&args.file)?;
     match detect(&bytes) {
-        InputKind::Hl7 => {}
-        k @ (InputKind::X12 | InputKind::Dicom | InputKind::Hl7Batch) => {
-            return Err(not_implemented(k, "FHIR"))
+        InputKind::Hl7 if args.more.is_empty() => {}
+        InputKind::Hl7 => {
+            return Err(CliError::Usage(
+                "several input files are accepted for DICOM only (one study)".into(),
+            ))
         }
+        InputKind::Dicom => return dicom(args, &bytes, &config, out),
+        k @ (InputKind::X12 | InputKind::Hl7Batch) => return Err(not_implemented(k, "FHIR")),
         InputKind::Unknown => {
             return Err(CliError::Failed(format!(
                 "{}: not an HL7 v2 message (no MSH segment at the start)",
@@ -135,6 +143,38 @@ pub fn run(args: &FhirArgs, out: &mut impl Write) -> Result<(), CliError> {
     }
     let conv = carewire_mapping::v2::to_fhir(&bytes, &config)
         .map_err(|e| CliError::Failed(format!("{}: {e}", args.file.display())))?;
+    let mut err = std::io::stderr().lock();
+    for item in conv.report.items() {
+        writeln!(err, "{item}")?;
+    }
+    if args.strict && !conv.report.is_empty() {
+        return Err(CliError::Failed(format!(
+            "strict mode: {} item(s) not mapped",
+            conv.report.len()
+        )));
+    }
+    out.write_all(conv.json.as_bytes())?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// DICOM → FHIR: the first file and `args.more` as one study.
+fn dicom(
+    args: &FhirArgs,
+    first: &[u8],
+    config: &MapConfig,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let mut study = carewire_mapping::dicom::StudyBuilder::new(*config);
+    let failed = |p: &PathBuf, e: carewire_mapping::fhir::Error| {
+        CliError::Failed(format!("{}: {e}", p.display()))
+    };
+    study.add(first).map_err(|e| failed(&args.file, e))?;
+    for p in &args.more {
+        let bytes = crate::read_input(p)?;
+        study.add(&bytes).map_err(|e| failed(p, e))?;
+    }
+    let conv = study.finish().map_err(|e| failed(&args.file, e))?;
     let mut err = std::io::stderr().lock();
     for item in conv.report.items() {
         writeln!(err, "{item}")?;
