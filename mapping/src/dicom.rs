@@ -285,7 +285,11 @@ struct Name {
 impl Name {
     fn read(e: Option<Element<'_>>) -> Option<Name> {
         let n = e?.with_person_name(|pn| {
-            let a = pn.alphabetic;
+            // The alphabetic group, else the ideographic, else the phonetic one.
+            let a = [pn.alphabetic, pn.ideographic, pn.phonetic]
+                .into_iter()
+                .find(|g| !g.is_empty())
+                .unwrap_or(pn.alphabetic);
             Name {
                 family: a.family.trim().to_string(),
                 given: a.given.trim().to_string(),

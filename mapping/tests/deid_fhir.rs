@@ -55,7 +55,14 @@ fn phi(v: &Value, key: &str, under: &[&str], out: &mut Vec<String>) {
                 || (in_any(&["identifier"]) && key == "value")
                 || matches!(
                     key,
-                    "id" | "fullUrl" | "reference" | "valueString" | "comment" | "subscriberId"
+                    "id" | "fullUrl"
+                        | "reference"
+                        | "valueString"
+                        | "comment"
+                        | "subscriberId"
+                        | "uid"
+                        | "div"
+                        | "description"
                 )
                 || is_date(s);
             // Coded text and codes are not PHI; narrative status neither.
@@ -279,8 +286,43 @@ fn outputs_validate_with_fhir_resources() -> R {
         let input = bundle(msg, ty)?;
         bundles.push((name.to_string(), deidentify_json(&d, input.as_bytes())?.0));
     }
+    let dicom = dicom_bundle()?;
+    let (out, _) = deidentify_json(&d, dicom.as_bytes())?;
+    assert_no_phi(&dicom, &out)?;
+    bundles.push(("dicom".to_string(), out));
     common::fhir_check::check(bundles);
     Ok(())
+}
+
+/// A DICOM header with patient, study, series, instance and referrer, as FHIR.
+fn dicom_bundle() -> R<String> {
+    use carewire_dicom_lite::{Encoder, Tag, TransferSyntax, Vr};
+    let mut enc = Encoder::new(TransferSyntax::ExplicitVrLittleEndian);
+    enc.element(Tag::new(0x0008, 0x0005), Vr::Cs, b"ISO_IR 192")?;
+    enc.element(
+        Tag::new(0x0008, 0x0016),
+        Vr::Ui,
+        b"1.2.840.10008.5.1.4.1.1.2",
+    )?;
+    enc.element(Tag::new(0x0008, 0x0018), Vr::Ui, b"1.2.826.0.1.77.1.1.1")?;
+    enc.element(Tag::new(0x0008, 0x0020), Vr::Da, b"20240131")?;
+    enc.element(Tag::new(0x0008, 0x0050), Vr::Sh, b"ACC5521")?;
+    enc.element(Tag::new(0x0008, 0x0060), Vr::Cs, b"MR")?;
+    enc.element(Tag::new(0x0008, 0x0090), Vr::Pn, b"Referrer^Rob")?;
+    enc.element(Tag::new(0x0008, 0x1030), Vr::Lo, b"Brain for Jane Zebulon")?;
+    enc.element(Tag::new(0x0010, 0x0010), Vr::Pn, "=山田^太郎".as_bytes())?;
+    enc.element(Tag::new(0x0010, 0x0020), Vr::Lo, b"MRN5521")?;
+    enc.element(Tag::new(0x0010, 0x0021), Vr::Lo, b"HOSP")?;
+    enc.element(Tag::new(0x0010, 0x0030), Vr::Da, b"19710304")?;
+    enc.element(Tag::new(0x0020, 0x000D), Vr::Ui, b"1.2.826.0.1.77.1")?;
+    enc.element(Tag::new(0x0020, 0x000E), Vr::Ui, b"1.2.826.0.1.77.1.1")?;
+    let cfg = MapConfig::with_tz(TzPolicy::Error);
+    let json = carewire_mapping::dicom::to_fhir(&enc.finish()?, &cfg)?.json;
+    assert!(
+        json.contains("山田"),
+        "ideographic name kept when there is no alphabetic one"
+    );
+    Ok(json)
 }
 
 proptest! {
@@ -311,4 +353,25 @@ proptest! {
         let wrapped = format!("{{\"resourceType\":\"Bundle\",\"entry\":[{{\"resource\":{{\"resourceType\":\"Patient\",\"birthDate\":{:?},\"name\":{:?}}}}}]}}", s, s);
         let _ = deidentify_json(&deid(KEY), wrapped.as_bytes());
     }
+}
+
+#[test]
+fn contained_and_display_only_references() -> R {
+    let d = deid(KEY);
+    let mut v = json!({"resourceType":"Observation","id":"o1","status":"final",
+        "code":{"coding":[{"system":"http://loinc.org","code":"8310-5","display":"Body temperature"}]},
+        "contained":[{"resourceType":"Practitioner","id":"pr1"}],
+        "performer":[{"reference":"#pr1","display":"Dr Quincy Zebulon"},{"display":"Nurse Ratched"}],
+        "subject":{"identifier":{"value":"MRN4471","assigner":{"display":"HOSP"}},"display":"Jane Zebulon"}});
+    deidentify(&d, &mut v)?;
+    let t = v.to_string();
+    for phi in ["Zebulon", "Ratched", "MRN4471", "pr1"] {
+        assert!(!t.contains(phi), "{phi} in {t}");
+    }
+    let id = v["contained"][0]["id"].as_str().ok_or("no contained id")?;
+    assert_eq!(v["performer"][0]["reference"], format!("#{id}"));
+    assert_eq!(v["subject"]["identifier"]["assigner"]["display"], "HOSP");
+    assert_eq!(v["code"]["coding"][0]["display"], "Body temperature");
+    assert_eq!(v["performer"].as_array().map(Vec::len), Some(1));
+    Ok(())
 }

@@ -46,7 +46,9 @@
 //!   the same Bundle, else the first Patient's; without a Patient, the key's default
 //!   shift (as HL7 v2 without a PID identifier).
 //! - Free text is removed: narratives (`text.div`), `note`, `comment`, `valueString`,
-//!   `description`, `conclusion`, `patientInstruction` and the `display` of references.
+//!   `description`, `conclusion`, `patientInstruction`, the `display` of references
+//!   (except an identifier's `assigner`) and `request.ifNoneExist` (a search by
+//!   identifier).
 //!   Coded text (`CodeableConcept.text`, `Coding.display`) is kept: it names codes, not
 //!   people.
 //! - Attachments: `data`, `url`, `title` and `hash` are removed (`contentType` and
@@ -158,7 +160,7 @@ pub fn deidentify(deid: &Deidentifier, resource: &mut Value) -> Result<FhirDeidR
     w.find_patients(obj);
     w.report.patients = w.patients.len();
     w.ctx.shift = w.default_shift;
-    w.object(obj);
+    w.object(obj, "");
     prune(resource);
     Ok(w.report)
 }
@@ -186,6 +188,7 @@ const REMOVE: &[&str] = &[
     "telecom",
     "valueContactPoint",
     "valueHumanName",
+    "ifNoneExist",
 ];
 
 impl Walk<'_> {
@@ -331,7 +334,11 @@ impl Walk<'_> {
         if let Some(oid) = r.strip_prefix("urn:oid:") {
             return Some(format!("urn:oid:{}", self.uids.remap_uid(oid)));
         }
-        if r.starts_with('#') || r.is_empty() {
+        if let Some(local) = r.strip_prefix('#') {
+            // A contained resource: its id is remapped like any other.
+            return (!local.is_empty()).then(|| format!("#{}", self.new_id(local)));
+        }
+        if r.is_empty() {
             return None;
         }
         let (base, query) = match r.split_once('?') {
@@ -356,13 +363,19 @@ impl Walk<'_> {
         Some(String::new())
     }
 
-    fn object(&mut self, obj: &mut Map<String, Value>) {
+    /// Walks an object held by member `key` (`""` for the root).
+    fn object(&mut self, obj: &mut Map<String, Value>, key: &str) {
         let is_resource = obj.contains_key("resourceType");
         let saved = self.ctx.shift;
         if is_resource && obj.get("resourceType").and_then(Value::as_str) != Some("Bundle") {
             self.ctx.shift = self.shift_for(obj);
         }
-        let has_reference = obj.contains_key("reference");
+        // A Reference's display (a logical or display-only reference names a person as
+        // often as not); Coding display and an assigner's display (the authority) stay.
+        let has_reference = key != "assigner"
+            && obj.contains_key("display")
+            && (obj.contains_key("reference")
+                || !(obj.contains_key("code") || obj.contains_key("system")));
         let is_attachment = obj.contains_key("contentType") || obj.contains_key("data");
         let is_request = obj.contains_key("method") && obj.contains_key("url");
         let keys: Vec<String> = obj.keys().cloned().collect();
@@ -458,14 +471,14 @@ impl Walk<'_> {
                 self.date_string(&s, v)
             }
             Value::Object(o) => {
-                self.object(o);
+                self.object(o, k);
                 None
             }
             Value::Array(a) => {
                 for (i, item) in a.iter_mut().enumerate() {
                     let mark = self.enter_index(i);
                     match item {
-                        Value::Object(o) => self.object(o),
+                        Value::Object(o) => self.object(o, k),
                         Value::String(s) => {
                             let s = s.clone();
                             if let Some(action) = self.date_string(&s, item) {
@@ -602,7 +615,7 @@ impl Walk<'_> {
         for k in ["assigner", "extension"] {
             if let Some(Value::Object(a)) = o.get_mut(k) {
                 let mark = self.enter(k);
-                self.object(a);
+                self.object(a, k);
                 self.path.truncate(mark);
             }
         }
