@@ -81,6 +81,8 @@
 //! [`ReportKind::UnknownCode`]; a file of another study given to the same builder as
 //! [`ReportKind::InvalidValue`] at `file[n]` (and skipped). Values are never reported.
 
+use std::collections::HashSet;
+
 use carewire_dicom_lite::{DataSet, Element, ParseConfig, Tag, Time};
 
 pub use crate::fhir::Conversion;
@@ -405,6 +407,8 @@ pub struct StudyBuilder {
     study: Option<Study>,
     patient: Option<Patient>,
     series: Vec<Series>,
+    /// SOP Instance UIDs added (duplicates are skipped).
+    seen: HashSet<String>,
 }
 
 impl std::fmt::Debug for StudyBuilder {
@@ -466,6 +470,7 @@ impl StudyBuilder {
             study: None,
             patient: None,
             series: Vec::new(),
+            seen: HashSet::new(),
         }
     }
 
@@ -759,11 +764,7 @@ impl StudyBuilder {
             self.push(tag_loc(tag), ReportKind::InvalidValue);
             return Ok(());
         }
-        if self
-            .series
-            .iter()
-            .any(|s| s.instances.iter().any(|i| i.uid == sop_uid))
-        {
+        if !self.seen.insert(sop_uid.clone()) {
             return Ok(());
         }
         let number = self.number(ds, INSTANCE_NUMBER);

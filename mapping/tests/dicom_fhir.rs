@@ -432,3 +432,27 @@ fn imaging_order_from_orm_is_the_based_on_target() -> R {
     assert_eq!(st["basedOn"][0]["identifier"]["type"], acsn["type"]);
     Ok(())
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Any bytes, and any one-byte corruption or truncation of a valid file: no panic,
+    /// and every Bundle written is JSON.
+    #[test]
+    fn no_panic_on_corrupted_files(pos in 0usize..2000, byte in proptest::prelude::any::<u8>(),
+                                   cut in 0usize..2000, junk in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+        let config = MapConfig::with_tz(TzPolicy::DateOnly);
+        let _ = to_fhir(&junk, &config);
+        let mut f = file(&inst(b"1.2.826.0.1.99.1.1", b"1.2.826.0.1.99.1.1.1", b"1"))
+            .map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+        let n = f.len();
+        if let Some(b) = f.get_mut(pos % n) {
+            *b = byte;
+        }
+        for input in [&f[..], &f[..cut % n]] {
+            if let Ok(out) = to_fhir(input, &config) {
+                proptest::prop_assert!(serde_json::from_str::<Value>(&out.json).is_ok());
+            }
+        }
+    }
+}
