@@ -10,7 +10,8 @@
 //!
 //! DICOM input (a Part 10 file or a bare data set) becomes an ImagingStudy Bundle
 //! (`carewire_mapping::dicom`); more files after the first are added to the same study
-//! (`carewire fhir a.dcm b.dcm …`). X12 input is recognised and refused: its FHIR
+//! (`carewire fhir a.dcm b.dcm …`); `--bundle message` is written as a `transaction`
+//! Bundle there, since a DICOM file is not a message. X12 input is recognised and refused: its FHIR
 //! mapping is not written yet.
 
 use std::io::Write;

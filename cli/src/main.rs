@@ -14,8 +14,8 @@
 //! carewire dicom copy FILE -o OUT [--transfer-syntax UID]
 //! carewire dicom deid FILE -o OUT [--keep-uids] [--keep-dates]
 //! carewire dicom scan DIR --tags PatientID,StudyInstanceUID
-//! carewire fhir FILE [--tz +HH:MM] [--strict] [--bundle message|transaction|batch]
-//! carewire deid FILE -o OUT [--key K]     HL7 v2 (Safe Harbor) or DICOM
+//! carewire fhir FILE [MORE.dcm...] [--tz +HH:MM] [--strict] [--bundle message|transaction|batch]
+//! carewire deid FILE -o OUT [--key K]     HL7 v2 / FHIR JSON (Safe Harbor) or DICOM
 //! ```
 //!
 //! `FILE` may be `-` for standard input. Segments may end in CR, CR LF or LF.
@@ -74,9 +74,9 @@ enum Command {
     /// DICOM data sets (headers; no pixel decoding).
     #[command(subcommand)]
     Dicom(dicom::DicomCommand),
-    /// HL7 v2 → FHIR R4 Bundle (report of unmapped items on standard error).
+    /// HL7 v2 or DICOM → FHIR R4 Bundle (report of unmapped items on standard error).
     Fhir(fhir::FhirArgs),
-    /// A de-identified copy of an HL7 v2 message or a DICOM file.
+    /// A de-identified copy of an HL7 v2 message, a FHIR JSON resource or a DICOM file.
     Deid(deid::DeidArgs),
 }
 
