@@ -260,28 +260,52 @@ impl From<Loc<'_>> for String {
 }
 
 fn label_segments<'m>(msg: &'m Message<'_>) -> Vec<Seg<'m>> {
-    // Two passes with a per-id counter: linear in the number of segments.
-    let mut totals: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
+    let mut out: Vec<Seg<'m>> = Vec::with_capacity(msg.segment_count());
     for s in msg.segments() {
-        *totals.entry(s.id()).or_insert(0) += 1;
-    }
-    let mut seen: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
-    let mut out = Vec::with_capacity(msg.segment_count());
-    for s in msg.segments() {
-        let n = seen.entry(s.id()).or_insert(0);
-        *n += 1;
-        let label = Loc {
-            id: safe_id(&s),
-            occ: if totals.get(s.id()).copied().unwrap_or(0) > 1 {
-                n32(*n)
-            } else {
-                0
+        out.push(Seg {
+            label: Loc {
+                id: safe_id(&s),
+                occ: 0,
+                field: 0,
+                rep: 0,
+                comp: 0,
             },
-            field: 0,
-            rep: 0,
-            comp: 0,
-        };
-        out.push(Seg { seg: s, label });
+            seg: s,
+        });
+    }
+    // Occurrence numbers for ids that occur more than once: a quadratic scan for short
+    // messages (no allocation), a map beyond that (linear in the number of segments).
+    if out.len() <= 64 {
+        for i in 0..out.len() {
+            if out[i].label.occ != 0 {
+                continue;
+            }
+            let id = out[i].seg.id();
+            let mut n = 0u32;
+            for later in &mut out[i..] {
+                if later.seg.id() == id {
+                    n += 1;
+                    later.label.occ = n;
+                }
+            }
+            if n == 1 {
+                out[i].label.occ = 0;
+            }
+        }
+    } else {
+        let mut totals: std::collections::HashMap<&[u8], (u32, u32)> =
+            std::collections::HashMap::new();
+        for s in &out {
+            totals.entry(s.seg.id()).or_insert((0, 0)).0 += 1;
+        }
+        for s in &mut out {
+            if let Some((total, seen)) = totals.get_mut(s.seg.id()) {
+                *seen += 1;
+                if *total > 1 {
+                    s.label.occ = *seen;
+                }
+            }
+        }
     }
     out
 }
@@ -510,6 +534,9 @@ fn report_unmapped(s: &Seg<'_>, spec: Spec, report: &mut Report) {
         if cmask == ALL {
             continue;
         }
+        if report_unmapped_plain(s, n, field.raw(), field.delimiters(), cmask, max, report) {
+            continue;
+        }
         let nreps = field.repetition_count();
         for (r, rep) in field.repetitions().enumerate() {
             let r = r + 1;
@@ -546,6 +573,58 @@ fn report_unmapped(s: &Seg<'_>, spec: Spec, report: &mut Report) {
     }
 }
 
+/// [`report_unmapped`] for one field by byte splitting, when the field is printable
+/// ASCII (see [`plain_leaf`] for why the split is then the same). Returns false, having
+/// reported nothing, when the general path must run.
+fn report_unmapped_plain(
+    s: &Seg<'_>,
+    n: usize,
+    raw: &[u8],
+    d: carewire_hl7::Delimiters,
+    cmask: u32,
+    max: u8,
+    report: &mut Report,
+) -> bool {
+    let (Some(cs), Some(rs)) = (d.component(), d.repetition()) else {
+        return false;
+    };
+    if !raw.iter().all(|b| (0x20..=0x7e).contains(b)) {
+        return false;
+    }
+    let ss = d.subcomponent();
+    let many = raw.contains(&rs);
+    for (r, rep) in raw.split(|&b| b == rs).enumerate() {
+        let r = r + 1;
+        if !has_content(rep) {
+            continue;
+        }
+        let rl = if many { s.label.r(n, r) } else { s.label.f(n) };
+        if max != 0 && r > usize::from(max) {
+            report.push(rl, ReportKind::TruncatedRepetition);
+            continue;
+        }
+        for (c, piece) in rep.split(|&b| b == cs).enumerate() {
+            let c = c + 1;
+            if !has_content(piece) {
+                continue;
+            }
+            if c >= 32 || cmask & (1 << c) == 0 {
+                report.push(rl.c(c), ReportKind::NotMapped);
+            } else if c_is_primitive(cmask) {
+                let Some(ss) = ss.filter(|ss| piece.contains(ss)) else {
+                    continue;
+                };
+                for (k, sc) in piece.split(|&b| b == ss).enumerate().skip(1) {
+                    if has_content(sc) {
+                        report.push(format!("{}.{}", rl.c(c), k + 1), ReportKind::NotMapped);
+                    }
+                }
+            }
+        }
+    }
+    true
+}
+
 /// Masks whose components are all read as whole values (HD inside CX-4 etc. are not
 /// checked below the component).
 fn c_is_primitive(m: u32) -> bool {
@@ -575,20 +654,160 @@ fn ts1<'m>(v: Option<Value<'m>>) -> Option<&'m [u8]> {
     raw.get(..end)
 }
 
-fn comp<'m>(rep: &Repetition<'m>, n: usize) -> Cow<'m, str> {
-    leaf(
-        rep.component(n)
-            .and_then(|c| c.subcomponent(1))
-            .map(Value::from),
-    )
+/// A repetition split into components once, for the mappings that read most components
+/// of a value (CWE, CX, XPN, XAD, XTN, XCN, PL). Same results as [`comp`]/[`sub`]; the
+/// split is kept only when the value is printable ASCII (see [`plain_leaf`]) and has at
+/// most 16 components, otherwise every read takes the general path.
+struct Parts<'m> {
+    rep: Repetition<'m>,
+    /// The value as text when plain (printable ASCII), else empty.
+    text: &'m str,
+    /// Component `i + 1` is `text[bounds[i].0..bounds[i].1]`, for `i < count`.
+    bounds: [(u32, u32); 16],
+    count: usize,
+    plain: bool,
+    ss: u8,
+    esc: Option<u8>,
 }
 
+impl<'m> Parts<'m> {
+    fn new(rep: &Repetition<'m>) -> Parts<'m> {
+        let raw = rep.raw();
+        let d = rep.delimiters();
+        let mut p = Parts {
+            rep: *rep,
+            text: "",
+            bounds: [(0, 0); 16],
+            count: 0,
+            plain: false,
+            ss: d.subcomponent().unwrap_or(d.field()),
+            esc: d.escape(),
+        };
+        let Some(cs) = d.component() else { return p };
+        if raw.len() > u32::MAX as usize || !raw.iter().all(|b| (0x20..=0x7e).contains(b)) {
+            return p;
+        }
+        let Ok(text) = std::str::from_utf8(raw) else {
+            return p;
+        };
+        let mut start = 0usize;
+        for (i, &b) in raw.iter().enumerate() {
+            if b == cs {
+                if p.count == 15 {
+                    return p;
+                }
+                p.bounds[p.count] = (start as u32, i as u32);
+                p.count += 1;
+                start = i + 1;
+            }
+        }
+        p.bounds[p.count] = (start as u32, raw.len() as u32);
+        p.count += 1;
+        p.text = text;
+        p.plain = true;
+        p
+    }
+
+    fn comp(&self, n: usize) -> Cow<'m, str> {
+        self.sub(n, 1)
+    }
+
+    fn sub(&self, n: usize, k: usize) -> Cow<'m, str> {
+        if self.plain && n > 0 && k > 0 {
+            let Some(&(a, b)) = self.bounds[..self.count].get(n - 1) else {
+                return Cow::Borrowed("");
+            };
+            let mut piece = self.text.get(a as usize..b as usize).unwrap_or("");
+            if k > 1 || piece.as_bytes().contains(&self.ss) {
+                match piece.split(char::from(self.ss)).nth(k - 1) {
+                    Some(x) => piece = x,
+                    None => return Cow::Borrowed(""),
+                }
+            }
+            if piece == "\"\"" {
+                return Cow::Borrowed("");
+            }
+            if !self.esc.is_some_and(|e| piece.as_bytes().contains(&e)) {
+                return Cow::Borrowed(piece);
+            }
+        }
+        leaf(
+            self.rep
+                .component(n)
+                .and_then(|c| c.subcomponent(k))
+                .map(Value::from),
+        )
+    }
+}
+
+/// Decoded text of component `n` (its first subcomponent) of `rep`.
+fn comp<'m>(rep: &Repetition<'m>, n: usize) -> Cow<'m, str> {
+    sub(rep, n, 1)
+}
+
+/// Decoded text of subcomponent `k` of component `n` of `rep`.
 fn sub<'m>(rep: &Repetition<'m>, n: usize, k: usize) -> Cow<'m, str> {
+    if let Some(text) = plain_leaf(rep, n, k) {
+        return Cow::Borrowed(text);
+    }
     leaf(
         rep.component(n)
             .and_then(|c| c.subcomponent(k))
             .map(Value::from),
     )
+}
+
+/// The fast path of [`sub`]: one byte loop over the repetition instead of a search per
+/// level plus escape and character-set decoding. Taken only when every byte up to the
+/// end of the wanted piece is printable ASCII (0x20..=0x7e) and the piece has no escape
+/// character: such bytes split the same way and decode to themselves in every
+/// character set HL7 v2 allows (no multi-byte sequence or ISO 2022 shift can start
+/// before them). `None` means "use the general path"; the result is the same either way.
+fn plain_leaf<'m>(rep: &Repetition<'m>, n: usize, k: usize) -> Option<&'m str> {
+    let raw = rep.raw();
+    let d = rep.delimiters();
+    // An undeclared subcomponent separator is the field separator, which never occurs
+    // in a field.
+    let fs = d.field();
+    // No component separator: an opaque value (MSH-1, MSH-2), left to the general path.
+    let cs = d.component()?;
+    let ss = d.subcomponent().unwrap_or(fs);
+    let esc = d.escape();
+    let (mut c, mut sc, mut start) = (1usize, 1usize, 0usize);
+    let mut end = raw.len();
+    for (i, &b) in raw.iter().enumerate() {
+        if !(0x20..=0x7e).contains(&b) {
+            return None;
+        }
+        if b == cs {
+            if c == n {
+                end = i;
+                break;
+            }
+            c += 1;
+            sc = 1;
+            start = i + 1;
+        } else if b == ss && c == n {
+            if sc == k {
+                end = i;
+                break;
+            }
+            sc += 1;
+            start = i + 1;
+        }
+    }
+    if c != n || sc != k {
+        // Component or subcomponent absent (or `n`/`k` is 0).
+        return (n > 0 && k > 0).then_some("");
+    }
+    let piece = raw.get(start..end)?;
+    if piece == b"\"\"" {
+        return Some("");
+    }
+    if esc.is_some_and(|e| piece.contains(&e)) {
+        return None;
+    }
+    std::str::from_utf8(piece).ok()
 }
 
 fn field_text<'m>(seg: &Segment<'m>, n: usize) -> Cow<'m, str> {
@@ -598,13 +817,18 @@ fn field_text<'m>(seg: &Segment<'m>, n: usize) -> Cow<'m, str> {
     }
 }
 
+/// The repetitions of field `n` that have content, collected (see [`each_rep`]).
 fn reps<'m>(seg: &Segment<'m>, n: usize) -> Vec<Repetition<'m>> {
-    match seg.field(n) {
-        Some(f) if has_content(f.raw()) => {
-            f.repetitions().filter(|r| has_content(r.raw())).collect()
-        }
-        _ => Vec::new(),
-    }
+    each_rep(seg, n).collect()
+}
+
+/// The repetitions of field `n` that have content (an iterator: no allocation).
+fn each_rep<'m>(seg: &Segment<'m>, n: usize) -> impl Iterator<Item = Repetition<'m>> + 'm {
+    seg.field(n)
+        .filter(|f| has_content(f.raw()))
+        .into_iter()
+        .flat_map(|f| f.repetitions())
+        .filter(|r| has_content(r.raw()))
 }
 
 fn rep1<'m>(seg: &Segment<'m>, n: usize) -> Option<Repetition<'m>> {
@@ -767,15 +991,16 @@ impl Rx {
         default_system: Option<&str>,
         loc: Loc<'_>,
     ) {
+        let p = Parts::new(rep);
         j.obj(key);
         j.arr(Some("coding"));
         for (c, d, s) in [(1, 2, 3), (4, 5, 6)] {
-            let code = comp(rep, c);
-            let display = comp(rep, d);
+            let code = p.comp(c);
+            let display = p.comp(d);
             if code.is_empty() && display.is_empty() {
                 continue;
             }
-            let sysname = comp(rep, s);
+            let sysname = p.comp(s);
             let system: Option<Cow<'_, str>> = if sysname.is_empty() {
                 default_system.map(Cow::Borrowed)
             } else {
@@ -799,11 +1024,11 @@ impl Rx {
             j.end_obj();
         }
         j.end_arr();
-        let text = comp(rep, 9);
+        let text = p.comp(9);
         if !text.is_empty() {
             j.str(Some("text"), &text);
-        } else if comp(rep, 1).is_empty() {
-            j.str(Some("text"), &comp(rep, 2));
+        } else if p.comp(1).is_empty() {
+            j.str(Some("text"), &p.comp(2));
         }
         j.end_obj();
     }
@@ -814,16 +1039,17 @@ impl Rx {
         rep: &Repetition<'_>,
         loc: Loc<'_>,
     ) -> Result<(), Error> {
+        let p = Parts::new(rep);
         j.obj(None);
-        let ty = comp(rep, 5);
+        let ty = p.comp(5);
         if !ty.is_empty() {
             j.concept(Some("type"), v2_table("0203"), &ty, "");
         }
-        let (ns, uid, ut) = (sub(rep, 4, 1), sub(rep, 4, 2), sub(rep, 4, 3));
+        let (ns, uid, ut) = (p.sub(4, 1), p.sub(4, 2), p.sub(4, 3));
         if let Some(sys) = hd_uri(&uid, &ut) {
             j.str(Some("system"), &sys);
         }
-        j.str(Some("value"), &comp(rep, 1));
+        j.str(Some("value"), &p.comp(1));
         let start = self.datetime(rep.component(7).map(Value::from), loc.c(7))?;
         let end = self.datetime(rep.component(8).map(Value::from), loc.c(8))?;
         j.obj(Some("period"));
@@ -841,13 +1067,15 @@ impl Rx {
 }
 
 fn cx_key<'m>(rep: &Repetition<'m>) -> (String, Cow<'m, str>) {
-    let (ns, uid, ut) = (sub(rep, 4, 1), sub(rep, 4, 2), sub(rep, 4, 3));
-    (crate::fhir::authority_key(&ns, &uid, &ut), comp(rep, 1))
+    let p = Parts::new(rep);
+    let (ns, uid, ut) = (p.sub(4, 1), p.sub(4, 2), p.sub(4, 3));
+    (crate::fhir::authority_key(&ns, &uid, &ut), p.comp(1))
 }
 
 fn human_name(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: Loc<'_>) {
+    let p = Parts::new(rep);
     j.obj(None);
-    let ty = comp(rep, 7);
+    let ty = p.comp(7);
     if !ty.is_empty() {
         let u = match ty.as_ref() {
             "L" | "R" => "official",
@@ -864,24 +1092,25 @@ fn human_name(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: Loc<'_>)
         };
         j.str(Some("use"), u);
     }
-    j.str(Some("family"), &comp(rep, 1));
+    j.str(Some("family"), &p.comp(1));
     j.arr(Some("given"));
-    j.str(None, &comp(rep, 2));
-    j.str(None, &comp(rep, 3));
+    j.str(None, &p.comp(2));
+    j.str(None, &p.comp(3));
     j.end_arr();
     j.arr(Some("prefix"));
-    j.str(None, &comp(rep, 5));
+    j.str(None, &p.comp(5));
     j.end_arr();
     j.arr(Some("suffix"));
-    j.str(None, &comp(rep, 4));
-    j.str(None, &comp(rep, 6));
+    j.str(None, &p.comp(4));
+    j.str(None, &p.comp(6));
     j.end_arr();
     j.end_obj();
 }
 
 fn address(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: Loc<'_>) {
+    let p = Parts::new(rep);
     j.obj(None);
-    let ty = comp(rep, 7);
+    let ty = p.comp(7);
     if !ty.is_empty() {
         let (u, t) = match ty.as_ref() {
             "H" => ("home", ""),
@@ -900,14 +1129,14 @@ fn address(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: Loc<'_>) {
         j.str(Some("type"), t);
     }
     j.arr(Some("line"));
-    j.str(None, &comp(rep, 1));
-    j.str(None, &comp(rep, 2));
+    j.str(None, &p.comp(1));
+    j.str(None, &p.comp(2));
     j.end_arr();
-    j.str(Some("city"), &comp(rep, 3));
-    j.str(Some("district"), &comp(rep, 9));
-    j.str(Some("state"), &comp(rep, 4));
-    j.str(Some("postalCode"), &comp(rep, 5));
-    j.str(Some("country"), &comp(rep, 6));
+    j.str(Some("city"), &p.comp(3));
+    j.str(Some("district"), &p.comp(9));
+    j.str(Some("state"), &p.comp(4));
+    j.str(Some("postalCode"), &p.comp(5));
+    j.str(Some("country"), &p.comp(6));
     j.end_obj();
 }
 
@@ -918,8 +1147,9 @@ fn contact_point(
     rx: &mut Rx,
     loc: Loc<'_>,
 ) {
-    let equip = comp(rep, 3);
-    let email = comp(rep, 4);
+    let p = Parts::new(rep);
+    let equip = p.comp(3);
+    let email = p.comp(4);
     let (system, mobile) = match equip.as_ref() {
         "" => (if email.is_empty() { "phone" } else { "email" }, false),
         "PH" => ("phone", false),
@@ -936,7 +1166,7 @@ fn contact_point(
     let value: String = if system == "email" && !email.is_empty() {
         email.into_owned()
     } else {
-        let (cc, area, local, ext) = (comp(rep, 5), comp(rep, 6), comp(rep, 7), comp(rep, 8));
+        let (cc, area, local, ext) = (p.comp(5), p.comp(6), p.comp(7), p.comp(8));
         if !local.is_empty() {
             let mut v = String::new();
             if !cc.is_empty() {
@@ -956,9 +1186,9 @@ fn contact_point(
             }
             v
         } else {
-            let u = comp(rep, 12);
+            let u = p.comp(12);
             if u.is_empty() {
-                comp(rep, 1).into_owned()
+                p.comp(1).into_owned()
             } else {
                 u.into_owned()
             }
@@ -967,7 +1197,7 @@ fn contact_point(
     if value.trim().is_empty() {
         return;
     }
-    let uc = comp(rep, 2);
+    let uc = p.comp(2);
     let use_ = if mobile || uc == "PRS" {
         "mobile"
     } else {
@@ -1096,16 +1326,17 @@ impl Cx {
         rep: &Repetition<'_>,
         loc: Loc<'_>,
     ) -> Result<Option<ResourceId>, Error> {
-        let idv = comp(rep, 1);
-        let (ns, uid, ut) = (sub(rep, 9, 1), sub(rep, 9, 2), sub(rep, 9, 3));
+        let p = Parts::new(rep);
+        let idv = p.comp(1);
+        let (ns, uid, ut) = (p.sub(9, 1), p.sub(9, 2), p.sub(9, 3));
         let sys = hd_uri(&uid, &ut).unwrap_or_else(|| ns.to_string());
-        let family = comp(rep, 2);
-        let given = comp(rep, 3);
+        let family = p.comp(2);
+        let given = p.comp(3);
         if idv.is_empty() && family.is_empty() && given.is_empty() {
             return Ok(None);
         }
         let id = if idv.is_empty() {
-            resource_id("Practitioner", &["name", &family, &given, &comp(rep, 4)])
+            resource_id("Practitioner", &["name", &family, &given, &p.comp(4)])
         } else {
             resource_id("Practitioner", &[&sys, &idv])
         };
@@ -1114,7 +1345,7 @@ impl Cx {
         };
         j.arr(Some("identifier"));
         j.obj(None);
-        let id_type = comp(rep, 13);
+        let id_type = p.comp(13);
         if !id_type.is_empty() && !idv.is_empty() {
             j.concept(Some("type"), v2_table("0203"), &id_type, "");
         }
@@ -1134,13 +1365,13 @@ impl Cx {
         j.str(Some("family"), &family);
         j.arr(Some("given"));
         j.str(None, &given);
-        j.str(None, &comp(rep, 4));
+        j.str(None, &p.comp(4));
         j.end_arr();
         j.arr(Some("prefix"));
-        j.str(None, &comp(rep, 6));
+        j.str(None, &p.comp(6));
         j.end_arr();
         j.arr(Some("suffix"));
-        j.str(None, &comp(rep, 5));
+        j.str(None, &p.comp(5));
         j.end_arr();
         j.end_obj();
         j.end_arr();
@@ -1192,8 +1423,7 @@ impl Cx {
     ) -> Result<(), Error> {
         let seg = &pid.seg;
         let l = &pid.label;
-        let ids3 = reps(seg, 3);
-        let id = match ids3.first() {
+        let id = match each_rep(seg, 3).next().as_ref() {
             Some(r) => {
                 let (s, v) = cx_key(r);
                 crate::fhir::patient_id(&s, &v)
@@ -1214,8 +1444,8 @@ impl Cx {
         self.patient = Some(id);
         let mut gps = Vec::new();
         if let Some(pd1) = pd1 {
-            for (i, r) in reps(&pd1.seg, 4).iter().enumerate() {
-                if let Some(p) = self.practitioner(r, pd1.label.r(4, i + 1))? {
+            for (i, r) in each_rep(&pd1.seg, 4).enumerate() {
+                if let Some(p) = self.practitioner(&r, pd1.label.r(4, i + 1))? {
                     gps.push(p);
                 }
             }
@@ -1250,11 +1480,10 @@ impl Cx {
         };
         j.arr(Some("identifier"));
         for n in [2usize, 3, 4] {
-            let rs = reps(seg, n);
-            let many = rs.len() > 1;
-            for (i, r) in rs.iter().enumerate() {
+            let many = each_rep(seg, n).nth(1).is_some();
+            for (i, r) in each_rep(seg, n).enumerate() {
                 let loc = if many { l.r(n, i + 1) } else { l.f(n) };
-                rx.identifier(&mut j, r, loc)?;
+                rx.identifier(&mut j, &r, loc)?;
             }
         }
         let ssn = field_text(seg, 19);
@@ -1267,14 +1496,14 @@ impl Cx {
         }
         j.end_arr();
         j.arr(Some("name"));
-        for (i, r) in reps(seg, 5).iter().enumerate() {
-            human_name(&mut j, r, rx, l.r(5, i + 1));
+        for (i, r) in each_rep(seg, 5).enumerate() {
+            human_name(&mut j, &r, rx, l.r(5, i + 1));
         }
         j.end_arr();
         j.arr(Some("telecom"));
         for (n, u) in [(13usize, "home"), (14, "work")] {
-            for (i, r) in reps(seg, n).iter().enumerate() {
-                contact_point(&mut j, r, u, rx, l.r(n, i + 1));
+            for (i, r) in each_rep(seg, n).enumerate() {
+                contact_point(&mut j, &r, u, rx, l.r(n, i + 1));
             }
         }
         j.end_arr();
@@ -1347,8 +1576,8 @@ impl Cx {
             }
         }
         j.arr(Some("address"));
-        for (i, r) in reps(seg, 11).iter().enumerate() {
-            address(&mut j, r, rx, l.r(11, i + 1));
+        for (i, r) in each_rep(seg, 11).enumerate() {
+            address(&mut j, &r, rx, l.r(11, i + 1));
         }
         j.end_arr();
         if let Some(r) = rep1(seg, 16) {
@@ -1387,14 +1616,13 @@ impl Cx {
         }
         j.end_arr();
         if let Some(mrg) = mrg {
-            let rs = reps(&mrg.seg, 1);
-            if !rs.is_empty() {
+            if each_rep(&mrg.seg, 1).next().is_some() {
                 j.arr(Some("link"));
-                for r in &rs {
+                for r in each_rep(&mrg.seg, 1) {
                     j.obj(None);
                     j.obj(Some("other"));
                     j.obj(Some("identifier"));
-                    let (s, v) = cx_key(r);
+                    let (s, v) = cx_key(&r);
                     if s.contains(':') {
                         j.str(Some("system"), &s);
                     }
@@ -1439,20 +1667,20 @@ impl Cx {
         }
         j.end_arr();
         j.arr(Some("name"));
-        for (i, r) in reps(seg, 2).iter().enumerate() {
-            human_name(&mut j, r, rx, l.r(2, i + 1));
+        for (i, r) in each_rep(seg, 2).enumerate() {
+            human_name(&mut j, &r, rx, l.r(2, i + 1));
         }
         j.end_arr();
         j.arr(Some("telecom"));
         for (n, u) in [(5usize, "home"), (6, "work")] {
-            for (i, r) in reps(seg, n).iter().enumerate() {
-                contact_point(&mut j, r, u, rx, l.r(n, i + 1));
+            for (i, r) in each_rep(seg, n).enumerate() {
+                contact_point(&mut j, &r, u, rx, l.r(n, i + 1));
             }
         }
         j.end_arr();
         j.arr(Some("address"));
-        for (i, r) in reps(seg, 4).iter().enumerate() {
-            address(&mut j, r, rx, l.r(4, i + 1));
+        for (i, r) in each_rep(seg, 4).enumerate() {
+            address(&mut j, &r, rx, l.r(4, i + 1));
         }
         j.end_arr();
         j.obj(Some("period"));
@@ -1465,9 +1693,10 @@ impl Cx {
     }
 
     fn location(&mut self, rep: &Repetition<'_>) -> Option<ResourceId> {
-        let (poc, room, bed) = (comp(rep, 1), comp(rep, 2), comp(rep, 3));
-        let (fac, building, floor) = (sub(rep, 4, 1), comp(rep, 7), comp(rep, 8));
-        let desc = comp(rep, 9);
+        let p = Parts::new(rep);
+        let (poc, room, bed) = (p.comp(1), p.comp(2), p.comp(3));
+        let (fac, building, floor) = (p.sub(4, 1), p.comp(7), p.comp(8));
+        let desc = p.comp(9);
         if poc.is_empty() && room.is_empty() && bed.is_empty() && fac.is_empty() {
             return None;
         }
@@ -1527,8 +1756,8 @@ impl Cx {
             (9, "CON", "consultant"),
             (17, "ADM", "admitter"),
         ] {
-            for (i, r) in reps(seg, n).iter().enumerate() {
-                if let Some(p) = self.practitioner(r, l.r(n, i + 1))? {
+            for (i, r) in each_rep(seg, n).enumerate() {
+                if let Some(p) = self.practitioner(&r, l.r(n, i + 1))? {
                     parts.push((code, display, p));
                 }
             }
@@ -1756,14 +1985,13 @@ impl Cx {
         }
         j.reference(Some("patient"), &patient);
         j.str(Some("onsetDateTime"), onset.as_deref().unwrap_or(""));
-        let reactions = reps(seg, 5);
-        if !reactions.is_empty() {
+        if each_rep(seg, 5).next().is_some() {
             j.arr(Some("reaction"));
             j.obj(None);
             j.arr(Some("manifestation"));
-            for r in &reactions {
+            for r in each_rep(seg, 5) {
                 j.obj(None);
-                j.str(Some("text"), &leaf(Some(Value::from(*r))));
+                j.str(Some("text"), &leaf(Some(Value::from(r))));
                 j.end_obj();
             }
             j.end_arr();
@@ -1829,8 +2057,8 @@ impl Cx {
         );
         let when = self.rx.datetime(seg.field(5).map(Value::from), l.f(5))?;
         let mut performers = Vec::new();
-        for (i, r) in reps(seg, 12).iter().enumerate() {
-            if let Some(p) = self.practitioner(r, l.r(12, i + 1))? {
+        for (i, r) in each_rep(seg, 12).enumerate() {
+            if let Some(p) = self.practitioner(&r, l.r(12, i + 1))? {
                 performers.push(p);
             }
         }
@@ -2149,15 +2377,15 @@ impl Cx {
         let sr_id = resource_id("ServiceRequest", &[&gkey]);
         let dr_id = resource_id("DiagnosticReport", &[&gkey]);
         let mut requesters = Vec::new();
-        for (i, r) in reps(obr, 16).iter().enumerate() {
-            if let Some(p) = self.practitioner(r, l.r(16, i + 1))? {
+        for (i, r) in each_rep(obr, 16).enumerate() {
+            if let Some(p) = self.practitioner(&r, l.r(16, i + 1))? {
                 requesters.push(p);
             }
         }
         let mut authored = None;
         if let Some(orc) = g.orc {
-            for (i, r) in reps(&orc.seg, 12).iter().enumerate() {
-                if let Some(p) = self.practitioner(r, orc.label.r(12, i + 1))? {
+            for (i, r) in each_rep(&orc.seg, 12).enumerate() {
+                if let Some(p) = self.practitioner(&r, orc.label.r(12, i + 1))? {
                     if !requesters.contains(&p) {
                         requesters.push(p);
                     }
@@ -2175,12 +2403,10 @@ impl Cx {
             .enumerate()
             .map(|(i, (o, _))| {
                 let set = field_text(&o.seg, 1);
-                let k = if set.is_empty() {
-                    (i + 1).to_string()
-                } else {
-                    set.into_owned()
-                };
-                resource_id("Observation", &[&gkey, &k, &(i + 1).to_string()])
+                let mut buf = [0u8; 20];
+                let nth = decimal(&mut buf, i + 1);
+                let k = if set.is_empty() { nth } else { &set };
+                resource_id("Observation", &[&gkey, k, nth])
             })
             .collect();
         let encounter = self.encounter;
@@ -2297,8 +2523,8 @@ impl Cx {
         let seg = &s.seg;
         let l = &s.label;
         let mut performers = Vec::new();
-        for (i, r) in reps(seg, 16).iter().enumerate() {
-            if let Some(p) = self.practitioner(r, l.r(16, i + 1))? {
+        for (i, r) in each_rep(seg, 16).enumerate() {
+            if let Some(p) = self.practitioner(&r, l.r(16, i + 1))? {
                 performers.push(p);
             }
         }
@@ -2317,17 +2543,22 @@ impl Cx {
                 }
             }
         }
-        let effective = match self.rx.datetime(seg.field(14).map(Value::from), l.f(14))? {
-            Some(s) => Some(s),
-            None => default_effective.map(str::to_string),
-        };
+        let effective: Option<Cow<'_, str>> =
+            match self.rx.datetime(seg.field(14).map(Value::from), l.f(14))? {
+                Some(s) => Some(Cow::Owned(s)),
+                None => default_effective.map(Cow::Borrowed),
+            };
         let vtype = field_text(seg, 2);
-        let values = reps(seg, 5);
+        let first_value = each_rep(seg, 5).next();
+        let n_values = match first_value {
+            Some(_) => each_rep(seg, 5).count(),
+            None => 0,
+        };
         // Date values are converted before the resource is opened (they may fail).
         let mut date_value = None;
         if matches!(vtype.as_ref(), "DT" | "TS" | "DTM") {
-            if let Some(r) = values.first() {
-                date_value = self.rx.datetime(Some(Value::from(*r)), l.f(5))?;
+            if let Some(r) = first_value {
+                date_value = self.rx.datetime(Some(Value::from(r)), l.f(5))?;
             }
         }
         let encounter = self.encounter;
@@ -2377,12 +2608,12 @@ impl Cx {
         }
         let unit = rep1(seg, 6);
         let vloc = l.f(5);
-        if values.len() > 1 && !matches!(vtype.as_ref(), "ST" | "TX" | "FT") {
-            for i in 2..=values.len() {
+        if n_values > 1 && !matches!(vtype.as_ref(), "ST" | "TX" | "FT") {
+            for i in 2..=n_values {
                 rx.report.push(vloc.rep(i), ReportKind::TruncatedRepetition);
             }
         }
-        let written = match (vtype.as_ref(), values.first()) {
+        let written = match (vtype.as_ref(), first_value.as_ref()) {
             (_, None) => false,
             ("NM", Some(r)) => {
                 let t = comp(r, 1);
@@ -2402,11 +2633,11 @@ impl Cx {
             }
             ("ST" | "TX" | "FT", Some(_)) => {
                 let mut text = String::new();
-                for (i, r) in values.iter().enumerate() {
+                for (i, r) in each_rep(seg, 5).enumerate() {
                     if i > 0 {
                         text.push('\n');
                     }
-                    text.push_str(&leaf(Some(Value::from(*r))));
+                    text.push_str(&leaf(Some(Value::from(r))));
                 }
                 j.str(Some("valueString"), &text);
                 true
@@ -2443,19 +2674,15 @@ impl Cx {
             j.concept(
                 Some("dataAbsentReason"),
                 "http://terminology.hl7.org/CodeSystem/data-absent-reason",
-                if values.is_empty() {
-                    "unknown"
-                } else {
-                    "error"
-                },
+                if n_values == 0 { "unknown" } else { "error" },
                 "",
             );
         }
-        let flags = reps(seg, 8);
-        if !flags.is_empty() {
+        if each_rep(seg, 8).next().is_some() {
+            let many_flags = each_rep(seg, 8).nth(1).is_some();
             j.arr(Some("interpretation"));
-            for (i, r) in flags.iter().enumerate() {
-                let code = comp(r, 1);
+            for (i, r) in each_rep(seg, 8).enumerate() {
+                let code = comp(&r, 1);
                 if INTERPRETATION.contains(&code.as_ref()) {
                     j.concept(
                         None,
@@ -2464,11 +2691,7 @@ impl Cx {
                         "",
                     );
                 } else {
-                    let loc = if flags.len() > 1 {
-                        l.r(8, i + 1)
-                    } else {
-                        l.f(8)
-                    };
+                    let loc = if many_flags { l.r(8, i + 1) } else { l.f(8) };
                     rx.report.push(loc, ReportKind::UnknownCode("0078"));
                 }
             }
@@ -2491,6 +2714,20 @@ impl Cx {
         b.end();
         Ok(())
     }
+}
+
+/// `n` in decimal, written into `buf` (no allocation).
+fn decimal(buf: &mut [u8; 20], mut n: usize) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("")
 }
 
 /// HL7 table 0078 codes that are v3-ObservationInterpretation codes (IG concept map).
@@ -2676,18 +2913,24 @@ fn oru_groups<'s, 'm>(segs: &'s [Seg<'m>], report: &mut Report) -> Vec<Group<'s,
     let mut groups: Vec<Group<'s, 'm>> = Vec::new();
     let mut orc: Option<&'s Seg<'m>> = None;
     let mut last_obx = false;
-    for s in segs {
+    for (i, s) in segs.iter().enumerate() {
         match s.seg.id() {
             b"ORC" => {
                 orc = Some(s);
                 last_obx = false;
             }
             b"OBR" => {
+                // Sized to the OBX segments up to the next OBR (no regrowth).
+                let n_obx = segs[i + 1..]
+                    .iter()
+                    .take_while(|s| s.seg.id() != b"OBR")
+                    .filter(|s| s.seg.id() == b"OBX")
+                    .count();
                 groups.push(Group {
                     orc: orc.take(),
                     obr: s,
                     notes: Vec::new(),
-                    obx: Vec::new(),
+                    obx: Vec::with_capacity(n_obx),
                 });
                 last_obx = false;
             }
