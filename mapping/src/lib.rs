@@ -9,6 +9,8 @@
 //!   time-zone policy) and the mapping report.
 //! - [`v2`]: HL7 v2 → FHIR R4 following the HL7 v2-to-FHIR implementation guide.
 //! - [`dicom`]: DICOM → FHIR R4 ImagingStudy and Patient, one file or a whole study.
+//! - [`x12`]: X12 837P/I/D, 835 and 271 → FHIR R4 (Claim, ClaimResponse,
+//!   PaymentReconciliation, CoverageEligibilityResponse …).
 //! - [`deid`]: de-identification of HL7 v2 messages (remove, keyed hash, per-patient date
 //!   shift); [`deid::fhir`] does the same for FHIR JSON resources and Bundles, with the
 //!   same pseudonyms and date shifts.
@@ -25,3 +27,4 @@ pub mod dicom;
 pub mod fhir;
 pub mod route;
 pub mod v2;
+pub mod x12;

@@ -1,0 +1,158 @@
+//! X12 → FHIR over every pass file of the shared corpus (`../shared/corpus/x12`):
+//! no panic, and every report item checked against the input (its location names an
+//! existing segment at that byte offset, and the element it names is non-empty).
+
+use std::path::{Path, PathBuf};
+
+use carewire_mapping::fhir::{BundleType, ErrorKind, MapConfig, ReportKind, TzPolicy};
+use carewire_mapping::x12::{convert_unit, to_fhir};
+
+fn corpus_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("CAREWIRE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
+    let dir = base.join("x12");
+    dir.is_dir().then_some(dir)
+}
+
+/// Every `x12/<set>/pass/*` file, sorted.
+pub fn pass_files() -> Vec<PathBuf> {
+    let Some(dir) = corpus_dir() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for set in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let pass = set.path().join("pass");
+        for f in std::fs::read_dir(&pass).into_iter().flatten().flatten() {
+            if f.path().extension().is_some_and(|e| e != "md") {
+                out.push(f.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Checks one report location against the input: `<ST01>*<ST02>/[loop/]<SEG>[NN]@<offset>`.
+fn check_location(input: &[u8], location: &str, kind: ReportKind) -> Result<(), String> {
+    let (path, offset) = location
+        .rsplit_once('@')
+        .ok_or_else(|| format!("no offset in {location}"))?;
+    let offset: usize = offset
+        .parse()
+        .map_err(|_| format!("bad offset in {location}"))?;
+    let last = path.rsplit('/').next().unwrap_or("");
+    let seg_id: String = last
+        .chars()
+        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        .collect();
+    // The segment id is 2-3 characters; what follows is the element number.
+    let (id, element) = if matches!(kind, ReportKind::SegmentNotMapped) {
+        (seg_id.as_str(), None)
+    } else {
+        let split = seg_id.len() - 2;
+        (
+            &seg_id[..split],
+            Some(
+                seg_id[split..]
+                    .parse::<usize>()
+                    .map_err(|e| e.to_string())?,
+            ),
+        )
+    };
+    let doc = carewire_x12::Document::parse(input).map_err(|e| e.to_string())?;
+    let seg = doc
+        .segments()
+        .find(|s| s.offset() == offset)
+        .ok_or_else(|| format!("{location}: no segment at offset"))?;
+    if seg.id() != id.as_bytes() {
+        return Err(format!("{location}: segment at offset is not {id}"));
+    }
+    match element {
+        Some(n) if seg.raw_element(n).is_empty() => Err(format!("{location}: element is empty")),
+        None if (1..=seg.element_count()).all(|n| seg.raw_element(n).is_empty()) => {
+            Err(format!("{location}: segment is empty"))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[test]
+fn corpus_converts_and_reports_check() {
+    let files = pass_files();
+    if files.is_empty() {
+        eprintln!("notice: ../shared/corpus/x12 not found; corpus test skipped");
+        return;
+    }
+    let cfg = MapConfig {
+        tz: TzPolicy::AssumeOffset(-300),
+        bundle_type: BundleType::Batch,
+        strict: false,
+    };
+    let (mut converted, mut unsupported, mut items) = (0, 0, 0);
+    for f in &files {
+        let input = std::fs::read(f).expect("test input");
+        match to_fhir(&input, &cfg) {
+            Ok(conv) => {
+                converted += 1;
+                let v: serde_json::Value = serde_json::from_str(&conv.json)
+                    .unwrap_or_else(|e| panic!("{}: invalid JSON: {e}", f.display()));
+                assert_eq!(v["resourceType"], "Bundle");
+                for item in conv.report.items() {
+                    items += 1;
+                    check_location(&input, &item.location, item.kind)
+                        .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+                }
+                if std::env::var_os("X12_FHIR_VERBOSE").is_some() {
+                    eprintln!("{}: {} items", f.display(), conv.report.len());
+                    for i in conv.report.items() {
+                        eprintln!("   {i}");
+                    }
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Parse => {
+                // Only input the X12 parser itself refuses (UTF-16) may fail to parse.
+                assert!(
+                    carewire_x12::Document::parse(&input).is_err(),
+                    "{}",
+                    f.display()
+                );
+                unsupported += 1;
+            }
+            Err(e) => {
+                let name = f.to_string_lossy();
+                assert!(
+                    !(name.contains("/835/")
+                        || name.contains("/837P/")
+                        || name.contains("/837I/")
+                        || name.contains("/271/")),
+                    "{}: {e}",
+                    f.display()
+                );
+                unsupported += 1;
+            }
+        }
+    }
+    eprintln!("{converted} converted, {unsupported} without a mapped set, {items} report items");
+    assert!(converted > 20);
+}
+
+#[test]
+fn corpus_units_convert() {
+    for f in pass_files() {
+        let input = std::fs::read(&f).expect("test input");
+        for unit in carewire_x12::UnitReader::new(&input[..]) {
+            let Ok(unit) = unit else { break };
+            let conv = convert_unit(&unit, &MapConfig::with_tz(TzPolicy::DateOnly));
+            let conv = match conv {
+                Ok(c) => c,
+                Err(e) if e.kind() == ErrorKind::UnsupportedMessage => continue,
+                Err(e) => panic!("{}: {e}", f.display()),
+            };
+            for item in conv.report.items() {
+                check_location(&input, &item.location, item.kind)
+                    .unwrap_or_else(|e| panic!("{}: unit {e}", f.display()));
+            }
+        }
+    }
+}
