@@ -355,7 +355,7 @@ fn convert_sets(
                 event = String::from_utf8_lossy(set.id()).into_owned();
             }
         } else {
-            let loc = cx.r.label.clone() + "/ST";
+            let loc = cx.r.location(0, None);
             cx.r.report.push(loc, ReportKind::SegmentNotMapped);
             cx.r.used.iter_mut().for_each(|u| *u = u64::MAX);
         }
