@@ -19,8 +19,8 @@
 //! # Messages
 //!
 //! ADT A01, A02, A03, A04, A05, A08, A11, A28, A31, A40; ORU R01 (several OBR groups);
-//! ORM O01 and OML O21 (several orders). Other messages fail with
-//! [`ErrorKind::UnsupportedMessage`].
+//! ORM O01 and OML O21 (several orders); VXU V04; MDM T02; SIU S12; DFT P03. Other
+//! messages fail with [`ErrorKind::UnsupportedMessage`].
 //!
 //! # Segments
 //!
@@ -40,6 +40,11 @@
 //! | DG1, OBX, SPM in an order | ServiceRequest.reasonReference Condition, supportingInfo Observation, specimen Specimen |
 //! | OBX, NTE | Observation (value\[x\] from OBX-2) |
 //! | MRG | (A40) Patient.link replaces → the merged identifier |
+//! | PID-18 | Account (identifier, subject); ChargeItem.account in DFT |
+//! | ORC, RXA, RXR | (VXU) Immunization: identifiers (ORC-2/3), status (RXA-20, RXA-21 `D` → entered-in-error), statusReason (RXA-18), vaccineCode (RXA-5), occurrence (RXA-3), recorded (ORC-9, else RXA-22), primarySource (RXA-9), location (RXA-27), manufacturer Organization (RXA-17), lotNumber, expirationDate (RXA-15/16), site/route (RXR-2/1), doseQuantity (RXA-6/7), performer OP (ORC-12) / AP (RXA-10), reasonCode (RXA-19) |
+//! | TXA, OBX | (MDM) DocumentReference: masterIdentifier (TXA-12), identifier (TXA-16), status (TXA-19), docStatus (TXA-17), type (TXA-2), date (TXA-6), context.period (TXA-4), author (TXA-9), authenticator (TXA-10), securityLabel (TXA-18); one content attachment per OBX (TX/FT/ST text or ED data, base64) |
+//! | SCH, TQ1, NTE, RGS, AIS, AIG, AIL, AIP | (SIU) Appointment: identifiers (SCH-1/2), status (SCH-25), reasonCode/appointmentType (SCH-7/8), minutesDuration (SCH-9/10), start/end (TQ1-7/8, SCH-11, AIx start), comment (NTE), basedOn (SCH-26/27), serviceType (AIS-3), participants (patient, AIG-3/4, AIL-3, AIP-3/4 with status AIx-12 and period, SCH-20) |
+//! | FT1 | (DFT) ChargeItem: identifier (FT1-2), status (FT1-6), code (FT1-7), occurrence (FT1-4), enteredDate (FT1-5), quantity (FT1-10), priceOverride (FT1-11), reason (FT1-19), performer (FT1-20), account (PID-18) |
 //!
 //! Which fields and components each mapping reads is written down in one table per
 //! segment (`SPECS` in the source); every non-empty field, repetition or component
@@ -54,7 +59,10 @@
 //! (v3-ActCode, or v2-0004 for codes without a v3 equivalent); 0078 abnormal flags →
 //! `Observation.interpretation` (v3-ObservationInterpretation); 0085 result status →
 //! `Observation.status`; 0123 → `DiagnosticReport.status`; 0038 order status and 0119
-//! order control → `ServiceRequest.status`; 0485 priority → `ServiceRequest.priority`; 0203 identifier type →
+//! order control → `ServiceRequest.status`; 0485 priority → `ServiceRequest.priority`;
+//! 0322 completion status → `Immunization.status`; 0271/0275 → `DocumentReference`
+//! docStatus/status; 0272 → `securityLabel`; 0278 filler status → `Appointment.status`
+//! and participant status; 0017 transaction type → `ChargeItem.status`; 0203 identifier type →
 //! `Identifier.type` (v2-0203). Codes outside a table are reported as
 //! [`ReportKind::UnknownCode`]. Coding systems named in CWE.3 (`LN`, `SCT`, `I10`,
 //! `HL70203`, …) become their FHIR URIs; an unknown name is reported and the coding is
@@ -73,6 +81,7 @@ use carewire_hl7::datatypes::DateTime;
 use carewire_hl7::{Message, Repetition, Segment, Value};
 
 pub use crate::fhir::Conversion;
+mod msgs;
 mod orders;
 
 use crate::fhir::{
@@ -108,6 +117,10 @@ pub fn convert(msg: &Message<'_>, config: &MapConfig) -> Result<Conversion, Erro
         }
         ("ORU", "R01") => Kind::Oru,
         ("ORM", "O01") | ("OML", "O21") => Kind::Order,
+        ("VXU", "V04") => Kind::Vxu,
+        ("MDM", "T02") => Kind::Mdm,
+        ("SIU", "S12") => Kind::Siu,
+        ("DFT", "P03") => Kind::Dft,
         _ => return Err(Error::new(ErrorKind::UnsupportedMessage, "MSH-9")),
     };
     let mut report = Report::default();
@@ -152,6 +165,7 @@ pub fn convert(msg: &Message<'_>, config: &MapConfig) -> Result<Conversion, Erro
         trigger: trigger.into_owned(),
         patient: None,
         encounter: None,
+        account: None,
         focus: Vec::new(),
     };
     let segs: Vec<Seg<'_>> = label_segments(msg);
@@ -176,6 +190,11 @@ enum Kind {
     Oru,
     /// ORM_O01, OML_O21 (mapped in `orders`).
     Order,
+    /// VXU_V04, MDM_T02, SIU_S12, DFT_P03 (mapped in `msgs`).
+    Vxu,
+    Mdm,
+    Siu,
+    Dft,
 }
 
 /// A segment and its label for report locations (`PID`, or `OBX[3]` when the id occurs
@@ -389,6 +408,7 @@ const PID: Spec = &[
     (15, CWE_M, 1),
     (16, CWE_M, 1),
     (17, CWE_M, 1),
+    (18, CX_M, 1),
     (19, ALL, 1),
     (23, ONE, 1),
     (24, ONE, 1),
@@ -493,6 +513,9 @@ const OBX: Spec = &[
 const NTE: Spec = &[(1, ALL, 1), (3, ALL, 0)];
 
 fn spec_for(id: &[u8], kind: Kind) -> Option<Spec> {
+    if let Some(s) = msgs::spec_for(id, kind) {
+        return Some(s);
+    }
     Some(match (id, kind) {
         (b"MSH", _) => MSH,
         (b"EVN", Kind::Adt) => EVN,
@@ -850,6 +873,9 @@ fn system_uri(name: &str) -> Option<Cow<'static, str>> {
         "C4" | "CPT" | "CPT4" => "http://www.ama-assn.org/go/cpt",
         "NDC" => "http://hl7.org/fhir/sid/ndc",
         "CVX" => "http://hl7.org/fhir/sid/cvx",
+        "MVX" => "http://terminology.hl7.org/CodeSystem/MVX",
+        "NCIT" => "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl",
+        "CDCREC" => "urn:oid:2.16.840.1.113883.6.238",
         "MDC" => "urn:iso:std:iso:11073:10101",
         "DCM" => "http://dicom.nema.org/resources/ontology/DCM",
         "HCPCS" | "HCPT" => "urn:oid:2.16.840.1.113883.6.285",
@@ -1229,6 +1255,8 @@ struct Cx {
     trigger: String,
     patient: Option<ResourceId>,
     encounter: Option<ResourceId>,
+    /// The Account of PID-18.
+    account: Option<ResourceId>,
     focus: Vec<ResourceId>,
 }
 
@@ -1254,6 +1282,7 @@ impl Cx {
         let pd1 = find(b"PD1");
         let mrg = find(b"MRG");
         self.patient(pid, pd1, mrg)?;
+        self.account(pid)?;
         for s in segs.iter().filter(|s| s.seg.id() == b"NK1") {
             self.related_person(s)?;
         }
@@ -1312,6 +1341,7 @@ impl Cx {
                 }
             }
             Kind::Order => self.orders(segs)?,
+            Kind::Vxu | Kind::Mdm | Kind::Siu | Kind::Dft => self.other_message(msg, segs, kind)?,
         }
         self.message_header(msg)?;
         Ok(())
@@ -2753,6 +2783,10 @@ fn rx_trigger<'m>(h: &carewire_hl7::Header<'m>) -> &'static str {
         Some("R01") => "R01",
         Some("O01") => "O01",
         Some("O21") => "O21",
+        Some("V04") => "V04",
+        Some("T02") => "T02",
+        Some("S12") => "S12",
+        Some("P03") => "P03",
         _ => "",
     }
 }

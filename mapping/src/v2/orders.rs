@@ -147,7 +147,7 @@ impl Ei {
         }
     }
     /// EI held in component `c` of `rep` (subcomponents 1-4), as in EIP.
-    fn sub(rep: &Repetition<'_>, c: usize) -> Ei {
+    pub(super) fn sub(rep: &Repetition<'_>, c: usize) -> Ei {
         Ei {
             value: sub(rep, c, 1).into_owned(),
             ns: sub(rep, c, 2).into_owned(),
@@ -155,7 +155,7 @@ impl Ei {
             ut: sub(rep, c, 4).into_owned(),
         }
     }
-    fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.value.is_empty()
     }
     /// The business key part: `ns|value` (or the universal id when given).

@@ -117,4 +117,54 @@ pub fn assert_references_resolve(b: &Value) {
 }
 
 /// The synthetic messages of the mappings beyond ADT and ORU, by name.
-pub const NEW_MESSAGES: &[(&str, &str)] = &[("ORM", ORM), ("OML", OML)];
+pub const NEW_MESSAGES: &[(&str, &str)] = &[
+    ("ORM", ORM),
+    ("OML", OML),
+    ("VXU", VXU),
+    ("MDM", MDM),
+    ("SIU", SIU),
+    ("DFT", DFT),
+];
+
+/// A synthetic VXU^V04: one administered and one refused vaccination.
+pub const VXU: &str = "MSH|^~\\&|IZ|HOSP|EHR|HOSP|20240315083000+0100||VXU^V04^VXU_V04|VXU0001|P|2.5.1\r\
+PID|1||123456^^^HOSP^MR||Doe^Jane||19800704|F\r\
+ORC|RE|IZ-1^EHR|IZ-783274^NDA||||||20240315080000+0100|||57422^Radon^Nicholas^^^^^^HOSP\r\
+RXA|0|1|20240314|20240314|140^Influenza, seasonal, injectable^CVX|0.5|mL^MilliLiter^UCUM||00^New immunization record^NIP001|7832^Lemon^Mike^^^^^^HOSP|||||Z0860BB|20241104|CSL^CSL Behring^MVX||REASON^Seasonal campaign|CP|A||||||CLINIC^^^HOSP\r\
+RXR|C28161^Intramuscular^NCIT|LD^Left Deltoid^HL70163\r\
+OBX|1|CE|64994-7^Vaccine funding program eligibility category^LN|1|V02^VFC eligible - Medicaid^HL70064||||||F|||20240314\r\
+ORC|RE||IZ-9^NDA\r\
+RXA|0|1|20230101||998^No vaccine administered^CVX|999||||||||||||00^Parental decision^NIP002||RE\r";
+
+/// A synthetic MDM^T02: a discharge summary as text and as a PDF.
+pub const MDM: &str = "MSH|^~\\&|DOC|HOSP|EHR|HOSP|20240315083000+0100||MDM^T02^MDM_T02|MDM0001|P|2.5.1\r\
+EVN|T02|20240315083000+0100\r\
+PID|1||123456^^^HOSP^MR||Doe^Jane||19800704|F\r\
+PV1|1|I|||||||||||||||||V300^^^HOSP^VN\r\
+TXA|1|DS^Discharge summary^HL70270|TX|20240315070000+0100||20240315080000+0100|||1234^Author^Anna^^^^^^HOSP|5678^Signer^Sam^^^^^^HOSP||DOC-1^EHR^1.2.3.9^ISO||||ds-2024-1.txt|AU|R|AV\r\
+OBX|1|TX|DS^Discharge summary^HL70270||Patient discharged in good condition.~Follow up in 2 weeks.\r\
+OBX|2|ED|PDF^Report^L||^application^pdf^Base64^JVBERi0xLjQK\r\
+NTE|1||Dictated\r";
+
+/// A synthetic SIU^S12: a booked appointment with service, room, location and person resources.
+pub const SIU: &str = "MSH|^~\\&|SCHED|HOSP|EHR|HOSP|20240315083000+0100||SIU^S12^SIU_S12|SIU0001|P|2.5.1\r\
+SCH|APT-1^EHR|F-APT-1^SCHED|||||CHECKUP^Routine check-up^HL70276|NORMAL^Routine^HL70277|30|min|^^^20240320090000+0100^20240320093000+0100|||||||||4444^Clerk^Carl^^^^^^HOSP|||||Booked\r\
+NTE|1||Bring previous results\r\
+PID|1||123456^^^HOSP^MR||Doe^Jane||19800704|F\r\
+PV1|1|O|||||||||||||||||V400^^^HOSP^VN\r\
+RGS|1\r\
+AIS|1||99213^Office visit^C4|20240320090000+0100\r\
+AIG|1||ROOM-7^Exam room 7|ROOM^Room\r\
+AIL|1||CLINIC^7^^HOSP|||20240320090000+0100||||||Booked\r\
+AIP|1||9999^Doctor^Dana^^^Dr^^^HOSP|ATND^Attending^HL70443||20240320090000+0100||||||Pending\r";
+
+/// A synthetic DFT^P03: a charge with a procedure and a credit; DG1, IN1 and PID-18.
+pub const DFT: &str = "MSH|^~\\&|BILL|HOSP|EHR|HOSP|20240315083000+0100||DFT^P03^DFT_P03|DFT0001|P|2.5.1\r\
+EVN|P03|20240315083000+0100\r\
+PID|1||123456^^^HOSP^MR||Doe^Jane||19800704|F||||||||||ACCT-9^^^HOSP^AN\r\
+PV1|1|O|||||||||||||||||V500^^^HOSP^VN\r\
+FT1|1|TXN-1||20240315|20240315090000+0100|CG|71045^Xray exam chest 1 view^C4|||2|100.50&USD||||||||R07.9^Chest pain^I10|9941^Smith^Adam^^^^^^HOSP\r\
+PR1|1||71045^Xray exam chest 1 view^C4||20240315100000+0100\r\
+FT1|2|TXN-2||20240315^20240316||CD|99211^Office visit^C4|||1|20&USD\r\
+DG1|1||R07.9^Chest pain^I10||20240315|A\r\
+IN1|1|PLAN1^Gold plan|INS1^^^PAYERS|Acme Health\r";
