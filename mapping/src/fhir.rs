@@ -153,6 +153,16 @@ pub enum ErrorKind {
     MissingOffset,
     /// Strict mode and the report is not empty (the first item's kind is kept).
     Strict(ReportKind),
+    /// (FHIR → v2) The input is not JSON, or nests too deeply.
+    InvalidJson,
+    /// (FHIR → v2) The JSON is not a FHIR Bundle.
+    NotABundle,
+    /// (FHIR → v2) The input is longer than the configured limit.
+    TooLarge,
+    /// (FHIR → v2) A resource the message needs (Patient, DiagnosticReport) is missing.
+    MissingResource,
+    /// (FHIR → v2) A value could not be written into the HL7 v2 message.
+    Unwritable,
 }
 
 /// A conversion error: a kind and a location (`PID-7`, `MSH-9`), never a value.
@@ -188,6 +198,11 @@ impl fmt::Display for Error {
             ErrorKind::MissingSegment => "required segment missing",
             ErrorKind::MissingOffset => "date/time has a time but no utc offset",
             ErrorKind::Strict(k) => return write!(f, "strict mode: {} at {}", k, self.location),
+            ErrorKind::InvalidJson => "input is not valid json",
+            ErrorKind::NotABundle => "input is not a fhir bundle",
+            ErrorKind::TooLarge => "input is larger than the limit",
+            ErrorKind::MissingResource => "required resource missing",
+            ErrorKind::Unwritable => "value cannot be written to hl7 v2",
         };
         if self.location.is_empty() {
             f.write_str(what)

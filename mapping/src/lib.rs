@@ -11,6 +11,8 @@
 //! - [`dicom`]: DICOM → FHIR R4 ImagingStudy and Patient, one file or a whole study.
 //! - [`x12`]: X12 837P/I/D, 835 and 271 → FHIR R4 (Claim, ClaimResponse,
 //!   PaymentReconciliation, CoverageEligibilityResponse …).
+//! - [`to_v2`]: FHIR R4 Bundle → HL7 v2 (ADT A01/A08, ORU R01), with a report of every
+//!   element not carried back.
 //! - [`deid`]: de-identification of HL7 v2 messages (remove, keyed hash, per-patient date
 //!   shift); [`deid::fhir`] does the same for FHIR JSON resources and Bundles, with the
 //!   same pseudonyms and date shifts.
@@ -26,5 +28,6 @@ pub mod deid;
 pub mod dicom;
 pub mod fhir;
 pub mod route;
+pub mod to_v2;
 pub mod v2;
 pub mod x12;
