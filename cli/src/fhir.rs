@@ -11,8 +11,11 @@
 //! DICOM input (a Part 10 file or a bare data set) becomes an ImagingStudy Bundle
 //! (`carewire_mapping::dicom`); more files after the first are added to the same study
 //! (`carewire fhir a.dcm b.dcm …`); `--bundle message` is written as a `transaction`
-//! Bundle there, since a DICOM file is not a message. X12 input is recognised and refused: its FHIR
-//! mapping is not written yet.
+//! Bundle there, since a DICOM file is not a message.
+//!
+//! X12 input (`ISA` first, after optional whitespace) becomes one Bundle holding every
+//! 837, 835 and 271 transaction set of the file (`carewire_mapping::x12`); X12 times
+//! carry no UTC offset, so give `--tz` (or the BHT time fails the conversion).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -134,7 +137,13 @@ pub fn run(args: &FhirArgs, out: &mut impl Write) -> Result<(), CliError> {
             ))
         }
         InputKind::Dicom => return dicom(args, &bytes, &config, out),
-        k @ (InputKind::X12 | InputKind::Hl7Batch) => return Err(not_implemented(k, "FHIR")),
+        InputKind::X12 if args.more.is_empty() => return x12(args, &bytes, &config, out),
+        InputKind::X12 => {
+            return Err(CliError::Usage(
+                "several input files are accepted for DICOM only (one study)".into(),
+            ))
+        }
+        k @ InputKind::Hl7Batch => return Err(not_implemented(k, "FHIR")),
         InputKind::Unknown => {
             return Err(CliError::Failed(format!(
                 "{}: not an HL7 v2 message (no MSH segment at the start)",
@@ -143,6 +152,30 @@ pub fn run(args: &FhirArgs, out: &mut impl Write) -> Result<(), CliError> {
         }
     }
     let conv = carewire_mapping::v2::to_fhir(&bytes, &config)
+        .map_err(|e| CliError::Failed(format!("{}: {e}", args.file.display())))?;
+    let mut err = std::io::stderr().lock();
+    for item in conv.report.items() {
+        writeln!(err, "{item}")?;
+    }
+    if args.strict && !conv.report.is_empty() {
+        return Err(CliError::Failed(format!(
+            "strict mode: {} item(s) not mapped",
+            conv.report.len()
+        )));
+    }
+    out.write_all(conv.json.as_bytes())?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// X12 → FHIR: one Bundle for the interchange(s) of the file.
+fn x12(
+    args: &FhirArgs,
+    bytes: &[u8],
+    config: &MapConfig,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let conv = carewire_mapping::x12::to_fhir(bytes, config)
         .map_err(|e| CliError::Failed(format!("{}: {e}", args.file.display())))?;
     let mut err = std::io::stderr().lock();
     for item in conv.report.items() {

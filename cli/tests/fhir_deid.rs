@@ -98,11 +98,12 @@ fn missing_offset_fails_by_default_and_tz_assumes_one() -> R {
 }
 
 #[test]
-fn x12_and_dicom_are_not_implemented() -> R {
+fn truncated_x12_and_hl7_batches_are_refused() -> R {
+    // X12 → FHIR is implemented (cli/tests/fhir_x12.rs): a truncated ISA does not parse.
     let f = tmp("x.x12", b"ISA*00*          *00*          *ZZ*A~")?;
     let out = carewire(&["fhir", s(&f)])?;
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("X12 → FHIR is not implemented yet"));
+    assert!(text(&out.stderr).contains("does not parse"));
 
     // DICOM → FHIR is implemented: cli/tests/fhir_dicom.rs.
 
