@@ -1,4 +1,5 @@
-//! `carewire fhir FILE`: HL7 v2 → FHIR R4 Bundle (`carewire_mapping::v2`).
+//! `carewire fhir FILE`: HL7 v2 → FHIR R4 Bundle (`carewire_mapping::v2`);
+//! `carewire fhir --to-hl7 TYPE BUNDLE.json`: the reverse (`carewire_mapping::to_v2`).
 //!
 //! The Bundle JSON goes to standard output, the report (one line per item: location and
 //! reason, never a value) to standard error.
@@ -25,9 +26,16 @@ use carewire_mapping::fhir::{BundleType, MapConfig, TzPolicy};
 use crate::CliError;
 
 /// Arguments of `carewire fhir`.
+///
+/// With `--to-hl7 TYPE` the direction is reversed: FILE is a FHIR R4 Bundle (JSON, any
+/// Bundle type) and the HL7 v2 message of TYPE (ADT_A01, ADT_A08, ORU_R01, ORM_O01,
+/// OML_O21) goes to standard output as on the wire (CR after each segment, no newline
+/// added); every Bundle element the message does not carry is reported on standard
+/// error by JSON path.
 #[derive(Debug, clap::Args)]
 pub struct FhirArgs {
-    /// Input file (HL7 v2 or DICOM), or `-` for standard input.
+    /// Input file (HL7 v2 or DICOM; a FHIR Bundle with --to-hl7), or `-` for standard
+    /// input.
     pub file: PathBuf,
     /// More DICOM files of the same study (one ImagingStudy).
     pub more: Vec<PathBuf>,
@@ -41,6 +49,10 @@ pub struct FhirArgs {
     /// Bundle type.
     #[arg(long, value_enum, default_value = "message")]
     pub bundle: BundleArg,
+    /// FHIR R4 Bundle → HL7 v2 message of this type: ADT_A01, ADT_A08, ORU_R01, ORM_O01
+    /// or OML_O21.
+    #[arg(long = "to-hl7", value_name = "TYPE")]
+    pub to_hl7: Option<String>,
 }
 
 /// The `--bundle` values.
@@ -112,6 +124,9 @@ pub fn not_implemented(kind: InputKind, what: &str) -> CliError {
 
 /// `carewire fhir FILE [--tz +HH:MM] [--strict] [--bundle message|transaction|batch]`.
 pub fn run(args: &FhirArgs, out: &mut impl Write) -> Result<(), CliError> {
+    if let Some(target) = &args.to_hl7 {
+        return to_hl7(args, target, out);
+    }
     let tz = match &args.tz {
         None => TzPolicy::default(),
         Some(s) => TzPolicy::parse_offset(s)
@@ -221,5 +236,43 @@ fn dicom(
     }
     out.write_all(conv.json.as_bytes())?;
     out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// `carewire fhir --to-hl7 TYPE BUNDLE.json [--strict]`: FHIR R4 Bundle → HL7 v2.
+fn to_hl7(args: &FhirArgs, target: &str, out: &mut impl Write) -> Result<(), CliError> {
+    use carewire_mapping::to_v2::{from_fhir, Target, V2Config};
+    let target = Target::parse(target).ok_or_else(|| {
+        CliError::Usage(format!(
+            "--to-hl7 {target:?}: expected ADT_A01, ADT_A08, ORU_R01, ORM_O01 or OML_O21"
+        ))
+    })?;
+    if !args.more.is_empty() || args.tz.is_some() || !matches!(args.bundle, BundleArg::Message) {
+        return Err(CliError::Usage(
+            "--to-hl7 takes one Bundle file; --tz and --bundle apply to HL7 v2 → FHIR".into(),
+        ));
+    }
+    let bytes = crate::read_input(&args.file)?;
+    let json = std::str::from_utf8(&bytes).map_err(|e| {
+        CliError::Failed(format!(
+            "{}: not UTF-8 JSON (byte {})",
+            args.file.display(),
+            e.valid_up_to()
+        ))
+    })?;
+    let json = json.strip_prefix('\u{feff}').unwrap_or(json);
+    let conv = from_fhir(json, target, &V2Config::default())
+        .map_err(|e| CliError::Failed(format!("{}: {e}", args.file.display())))?;
+    let mut err = std::io::stderr().lock();
+    for item in conv.report.items() {
+        writeln!(err, "{item}")?;
+    }
+    if args.strict && !conv.report.is_empty() {
+        return Err(CliError::Failed(format!(
+            "strict mode: {} element(s) not mapped",
+            conv.report.len()
+        )));
+    }
+    out.write_all(&conv.message)?;
     Ok(())
 }

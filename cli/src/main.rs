@@ -15,6 +15,7 @@
 //! carewire dicom deid FILE -o OUT [--keep-uids] [--keep-dates]
 //! carewire dicom scan DIR --tags PatientID,StudyInstanceUID
 //! carewire fhir FILE [MORE.dcm...] [--tz +HH:MM] [--strict] [--bundle message|transaction|batch]
+//! carewire fhir --to-hl7 ORU_R01|ADT_A01|ADT_A08|ORM_O01|OML_O21 BUNDLE.json [--strict]
 //! carewire deid FILE -o OUT [--key K]     HL7 v2 / FHIR JSON (Safe Harbor) or DICOM
 //! ```
 //!
@@ -74,7 +75,8 @@ enum Command {
     /// DICOM data sets (headers; no pixel decoding).
     #[command(subcommand)]
     Dicom(dicom::DicomCommand),
-    /// HL7 v2 or DICOM → FHIR R4 Bundle (report of unmapped items on standard error).
+    /// HL7 v2 or DICOM → FHIR R4 Bundle, or with --to-hl7 a FHIR Bundle → HL7 v2
+    /// (report of unmapped items on standard error).
     Fhir(fhir::FhirArgs),
     /// A de-identified copy of an HL7 v2 message, a FHIR JSON resource or a DICOM file.
     Deid(deid::DeidArgs),
