@@ -40,7 +40,10 @@
 //! | DG1, OBX, SPM in an order | ServiceRequest.reasonReference Condition, supportingInfo Observation, specimen Specimen |
 //! | OBX, NTE | Observation (value\[x\] from OBX-2) |
 //! | MRG | (A40) Patient.link replaces → the merged identifier |
+//! | PID-10, PID-22 | US Core race / ethnicity extensions (CDC codes; ombCategory, detailed, text) |
 //! | PID-18 | Account (identifier, subject); ChargeItem.account in DFT |
+//! | DG1-6 | a second Condition.category (v2-0052) |
+//! | OBX-15, OBX-19, OBX-23/24 | performer Organization (producer id; performing organization with address), analysis date/time extension; OBX-5 NR → valueRange, binary ED → R5 `Observation.value` Attachment extension |
 //! | ORC, RXA, RXR | (VXU) Immunization: identifiers (ORC-2/3), status (RXA-20, RXA-21 `D` → entered-in-error), statusReason (RXA-18), vaccineCode (RXA-5), occurrence (RXA-3), recorded (ORC-9, else RXA-22), primarySource (RXA-9), location (RXA-27), manufacturer Organization (RXA-17), lotNumber, expirationDate (RXA-15/16), site/route (RXR-2/1), doseQuantity (RXA-6/7), performer OP (ORC-12) / AP (RXA-10), reasonCode (RXA-19) |
 //! | TXA, OBX | (MDM) DocumentReference: masterIdentifier (TXA-12), identifier (TXA-16), status (TXA-19), docStatus (TXA-17), type (TXA-2), date (TXA-6), context.period (TXA-4), author (TXA-9), authenticator (TXA-10), securityLabel (TXA-18); one content attachment per OBX (TX/FT/ST text or ED data, base64) |
 //! | SCH, TQ1, NTE, RGS, AIS, AIG, AIL, AIP | (SIU) Appointment: identifiers (SCH-1/2), status (SCH-25), reasonCode/appointmentType (SCH-7/8), minutesDuration (SCH-9/10), start/end (TQ1-7/8, SCH-11, AIx start), comment (NTE), basedOn (SCH-26/27), serviceType (AIS-3), participants (patient, AIG-3/4, AIL-3, AIP-3/4 with status AIx-12 and period, SCH-20) |
@@ -81,6 +84,7 @@ use carewire_hl7::datatypes::DateTime;
 use carewire_hl7::{Message, Repetition, Segment, Value};
 
 pub use crate::fhir::Conversion;
+mod extra;
 mod msgs;
 mod orders;
 
@@ -402,6 +406,7 @@ const PID: Spec = &[
     (6, ONE, 1),
     (7, ONE, 1),
     (8, ONE, 1),
+    (10, CWE_M, 0),
     (11, XAD_M, 0),
     (13, XTN_M, 0),
     (14, XTN_M, 0),
@@ -410,6 +415,7 @@ const PID: Spec = &[
     (17, CWE_M, 1),
     (18, CX_M, 1),
     (19, ALL, 1),
+    (22, CWE_M, 0),
     (23, ONE, 1),
     (24, ONE, 1),
     (25, ONE, 1),
@@ -456,7 +462,13 @@ const AL1: Spec = &[
     (5, ALL, 0),
     (6, ONE, 1),
 ];
-const DG1: Spec = &[(1, ALL, 1), (2, ALL, 1), (3, CWE_M, 1), (5, ONE, 1)];
+const DG1: Spec = &[
+    (1, ALL, 1),
+    (2, ALL, 1),
+    (3, CWE_M, 1),
+    (5, ONE, 1),
+    (6, CWE_M, 1),
+];
 const PR1: Spec = &[
     (1, ALL, 1),
     (2, ALL, 1),
@@ -505,9 +517,12 @@ const OBX: Spec = &[
     (8, ONE, 0),
     (11, ONE, 1),
     (14, ONE, 1),
+    (15, CWE_M, 1),
     (16, XCN_M, 0),
     (17, CWE_M, 1),
+    (19, ONE, 1),
     (23, XON_M, 1),
+    (24, XAD_M, 1),
     (25, XCN_M, 1),
 ];
 const NTE: Spec = &[(1, ALL, 1), (3, ALL, 0)];
@@ -1575,6 +1590,7 @@ impl Cx {
             j.end_obj();
             j.end_obj();
         }
+        extra::race_ethnicity(&mut j, seg, rx, l);
         j.end_arr();
         j.str(Some("gender"), gender);
         if let Some(d) = &birth_date {
@@ -2055,6 +2071,16 @@ impl Cx {
             "encounter-diagnosis",
             "Encounter Diagnosis",
         );
+        if let Some(r) = rep1(seg, 6) {
+            // DG1-6 diagnosis type (A admitting, W working, F final): a second category.
+            rx.codeable(
+                &mut j,
+                None,
+                &r,
+                Some("http://terminology.hl7.org/CodeSystem/v2-0052"),
+                l.f(6),
+            );
+        }
         j.end_arr();
         if let Some(r) = &code {
             rx.codeable(&mut j, Some("code"), r, None, l.f(3));
@@ -2558,14 +2584,17 @@ impl Cx {
                 performers.push(p);
             }
         }
-        // OBX-23 performing organization (XON.1 name, XON.10 id), OBX-25 its director.
-        if let Some(r) = rep1(seg, 23) {
-            let (name, oid) = (comp(&r, 1), comp(&r, 10));
-            let ident = (!oid.is_empty()).then_some(("", oid.as_ref()));
-            if let Some(o) = self.organization(&name, ident) {
+        // OBX-23 performing organization (with OBX-24 address), OBX-15 producer,
+        // OBX-25 the director.
+        if let Some(o) = self.performing_org(s) {
+            performers.push(o);
+        }
+        if let Some(o) = self.producer(s) {
+            if !performers.contains(&o) {
                 performers.push(o);
             }
         }
+        let analysis = self.rx.datetime(seg.field(19).map(Value::from), l.f(19))?;
         if let Some(r) = rep1(seg, 25) {
             if let Some(p) = self.practitioner(&r, l.f(25))? {
                 if !performers.contains(&p) {
@@ -2643,6 +2672,7 @@ impl Cx {
                 rx.report.push(vloc.rep(i), ReportKind::TruncatedRepetition);
             }
         }
+        let mut attachment = None;
         let written = match (vtype.as_ref(), first_value.as_ref()) {
             (_, None) => false,
             ("NM", Some(r)) => {
@@ -2686,20 +2716,38 @@ impl Cx {
             },
             ("ED", Some(r)) => {
                 // R4 Observation.value[x] has no Attachment: ED text (encoding "A") becomes
-                // valueString; binary data is reported as not mapped.
+                // valueString; other data the R5 value[x] extension (IG), written below.
                 if comp(r, 4) == "A" {
                     j.str(Some("valueString"), &comp(r, 5));
                     true
                 } else {
-                    rx.report.push(vloc, ReportKind::NotMapped);
-                    false
+                    attachment = extra::ed_value(r, rx, l);
+                    attachment.is_some()
                 }
             }
+            ("NR", Some(r)) => extra::nr_value(&mut j, r, unit.as_ref(), rx, l),
             (_, Some(_)) => {
                 rx.report.push(l.f(2), ReportKind::UnknownCode("0125"));
                 false
             }
         };
+        j.arr(Some("extension"));
+        if let Some(t) = &analysis {
+            j.obj(None);
+            j.str(Some("url"), extra::OBS_ANALYSIS_TIME);
+            j.str(Some("valueDateTime"), t);
+            j.end_obj();
+        }
+        if let Some((ct, data)) = &attachment {
+            j.obj(None);
+            j.str(Some("url"), extra::OBS_VALUE_R5);
+            j.obj(Some("valueAttachment"));
+            j.str(Some("contentType"), ct.as_deref().unwrap_or(""));
+            j.str(Some("data"), data);
+            j.end_obj();
+            j.end_obj();
+        }
+        j.end_arr();
         if !written {
             j.concept(
                 Some("dataAbsentReason"),

@@ -2,7 +2,7 @@
 //! synthetic messages, with the exact report.
 
 mod common;
-use common::{resources, DFT, MDM, SIU, VXU};
+use common::{resources, DFT, MDM, OBS_EXTRA, SIU, VXU};
 
 use carewire_mapping::fhir::{ErrorKind, MapConfig, ReportKind, TzPolicy};
 use carewire_mapping::v2::to_fhir;
@@ -320,7 +320,14 @@ fn dft_charge_items() {
         one(&b, "Provenance")["target"].as_array().map(Vec::len),
         Some(2)
     );
-    assert_eq!(items, ["DG1-6: not mapped", "FT1[2]-6: not mapped"]);
+    let cond = one(&b, "Condition");
+    // DG1-6 diagnosis type → a second category (v2-0052).
+    assert_eq!(cond["category"][1]["coding"][0]["code"], "A");
+    assert_eq!(
+        cond["category"][1]["coding"][0]["system"],
+        "http://terminology.hl7.org/CodeSystem/v2-0052"
+    );
+    assert_eq!(items, ["FT1[2]-6: not mapped"]);
 }
 
 #[test]
@@ -334,7 +341,7 @@ fn new_messages_strict_mode() {
     for (m, loc, kind) in [
         (VXU, "RXA[2]-18.3", ReportKind::UnknownCode("0396")),
         (MDM, "NTE", ReportKind::SegmentNotMapped),
-        (DFT, "DG1-6", ReportKind::NotMapped),
+        (DFT, "FT1[2]-6", ReportKind::NotMapped),
     ] {
         let e = to_fhir(m.as_bytes(), &strict).expect_err("strict");
         assert_eq!(e.kind(), ErrorKind::Strict(kind));
@@ -344,4 +351,73 @@ fn new_messages_strict_mode() {
     let s13 = SIU.replace("SIU^S12^SIU_S12", "SIU^S13^SIU_S13");
     let e = to_fhir(s13.as_bytes(), &MapConfig::with_tz(TzPolicy::Error)).expect_err("S13");
     assert_eq!(e.kind(), ErrorKind::UnsupportedMessage);
+}
+
+#[test]
+fn race_ethnicity_and_observation_fields() {
+    let (b, items) = convert(OBS_EXTRA);
+    let p = one(&b, "Patient");
+    let ext = p["extension"].as_array().expect("extensions");
+    let race = ext
+        .iter()
+        .find(|e| e["url"] == "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race")
+        .expect("race");
+    assert_eq!(
+        race["extension"],
+        json!([
+            {"url": "ombCategory", "valueCoding": {"system": "urn:oid:2.16.840.1.113883.6.238", "code": "2106-3", "display": "White"}},
+            {"url": "detailed", "valueCoding": {"system": "urn:oid:2.16.840.1.113883.6.238", "code": "2029-7", "display": "Asian Indian"}},
+            {"url": "text", "valueString": "White, Asian Indian, Local white"}
+        ])
+    );
+    let eth = ext
+        .iter()
+        .find(|e| e["url"] == "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity")
+        .expect("ethnicity");
+    assert_eq!(eth["extension"][0]["valueCoding"]["code"], "2135-2");
+    assert_eq!(eth["extension"][1]["valueString"], "Hispanic or Latino");
+    let obs = resources(&b, "Observation");
+    // NR → valueRange with the unit on both ends.
+    assert_eq!(
+        obs[0]["valueRange"],
+        json!({
+            "low": {"value": 3.5, "unit": "mmol/L", "system": "http://unitsofmeasure.org", "code": "mmol/L"},
+            "high": {"value": 7, "unit": "mmol/L", "system": "http://unitsofmeasure.org", "code": "mmol/L"}
+        })
+    );
+    // OBX-19 → analysis date/time extension.
+    assert_eq!(
+        obs[0]["extension"][0],
+        json!({"url": "http://hl7.org/fhir/StructureDefinition/observation-analysis-date-time",
+               "valueDateTime": "2024-03-15T07:50:00+01:00"})
+    );
+    // OBX-23 (+ OBX-24 address) and OBX-15 producer (CLIA) name one Organization each.
+    let perf: Vec<&Value> = obs[0]["performer"]
+        .as_array()
+        .expect("performer")
+        .iter()
+        .map(|r| reference(&b, r))
+        .collect();
+    assert_eq!(perf.len(), 2);
+    assert_eq!(perf[0]["name"], "Main Lab");
+    assert_eq!(perf[0]["address"][0]["postalCode"], "12345");
+    assert_eq!(
+        perf[1]["identifier"][0],
+        json!({"system": "urn:oid:2.16.840.1.113883.4.7", "value": "05D0642827"})
+    );
+    // Binary ED → the R5 value[x] Attachment extension (no dataAbsentReason).
+    assert_eq!(
+        obs[1]["extension"][0],
+        json!({"url": "http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.value",
+               "valueAttachment": {"contentType": "image/png", "data": "iVBORw0KGgo="}})
+    );
+    assert!(obs[1].get("dataAbsentReason").is_none());
+    assert_eq!(obs[2]["dataAbsentReason"]["coding"][0]["code"], "error");
+    assert_eq!(
+        items,
+        [
+            "PID-10[3]: unknown code in table 0005",
+            "OBX[3]-5: invalid value",
+        ]
+    );
 }

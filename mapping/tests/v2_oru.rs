@@ -261,7 +261,8 @@ OBX|1|NM|1-2^Y^LN||5||||||F||||||||||||Main Lab^^^^^^^^^12345|1 Lab Rd^^Town|777
         "{}",
         out.report
     );
-    assert!(out.report.contains("OBX-24"), "{}", out.report);
+    // OBX-24 is the performing organization's address.
+    assert!(!out.report.contains("OBX-24"), "{}", out.report);
     let b: Value = serde_json::from_str(&out.json).expect("json");
     let obs = resources(&b, "Observation")[0];
     let perf: Vec<&Value> = obs["performer"]
@@ -272,6 +273,8 @@ OBX|1|NM|1-2^Y^LN||5||||||F||||||||||||Main Lab^^^^^^^^^12345|1 Lab Rd^^Town|777
         .collect();
     assert_eq!(perf[0]["resourceType"], "Organization");
     assert_eq!(perf[0]["name"], "Main Lab");
+    assert_eq!(perf[0]["address"][0]["line"][0], "1 Lab Rd");
+    assert_eq!(perf[0]["address"][0]["city"], "Town");
     assert_eq!(perf[1]["name"][0]["family"], "Director");
     assert_eq!(perf[1]["identifier"][0]["type"]["coding"][0]["code"], "NPI");
     let dr = resources(&b, "DiagnosticReport")[0];

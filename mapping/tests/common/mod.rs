@@ -124,6 +124,7 @@ pub const NEW_MESSAGES: &[(&str, &str)] = &[
     ("MDM", MDM),
     ("SIU", SIU),
     ("DFT", DFT),
+    ("OBS_EXTRA", OBS_EXTRA),
 ];
 
 /// A synthetic VXU^V04: one administered and one refused vaccination.
@@ -168,3 +169,11 @@ PR1|1||71045^Xray exam chest 1 view^C4||20240315100000+0100\r\
 FT1|2|TXN-2||20240315^20240316||CD|99211^Office visit^C4|||1|20&USD\r\
 DG1|1||R07.9^Chest pain^I10||20240315|A\r\
 IN1|1|PLAN1^Gold plan|INS1^^^PAYERS|Acme Health\r";
+
+/// A synthetic ORU^R01: race/ethnicity, NR and binary ED values, OBX-15/19/23/24.
+pub const OBS_EXTRA: &str = "MSH|^~\\&|LAB|HOSP|EHR|HOSP|20240315083000+0100||ORU^R01|L9|P|2.5.1\r\
+PID|1||1^^^HOSP^MR||Doe^J||19800704|F||2106-3^White^CDCREC~2029-7^Asian Indian^CDCREC~W^Local white^L||||||||||||2135-2^Hispanic or Latino^CDCREC\r\
+OBR|1||F9^LAB|1-1^X^LN\r\
+OBX|1|NR|1-2^Range^LN||3.5^7|mmol/L^^UCUM|||||F|||20240315070000+0100|05D0642827^Main Lab^CLIA||||20240315075000+0100||||Main Lab^^^^^^^^^05D0642827|1 Lab Rd^^Town^ST^12345\r\
+OBX|2|ED|1-3^Image^LN||^IM^PNG^Base64^iVBORw0KGgo=||||||F\r\
+OBX|3|NR|1-4^Bad^LN||x^7||||||F\r";

@@ -1,0 +1,201 @@
+//! Fields the v2-to-FHIR IG maps beyond the first cut: PID-10 race and PID-22 ethnicity
+//! (US Core extensions), OBX-15 producer, OBX-19 analysis time, OBX-23/24 performing
+//! organization with its address, OBX-5 of type NR (Range) and binary ED (Attachment).
+
+use super::msgs::ed_attachment;
+use super::*;
+
+const US_CORE_RACE: &str = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race";
+const US_CORE_ETHNICITY: &str = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity";
+const CDC_RACE: &str = "urn:oid:2.16.840.1.113883.6.238";
+const NULL_FLAVOR: &str = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor";
+/// R5 `Observation.value[x]` (Attachment) carried in R4 (the IG's choice for ED).
+pub(super) const OBS_VALUE_R5: &str =
+    "http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.value";
+pub(super) const OBS_ANALYSIS_TIME: &str =
+    "http://hl7.org/fhir/StructureDefinition/observation-analysis-date-time";
+
+/// OMB race categories (CDC Race & Ethnicity code system).
+const OMB_RACE: &[&str] = &["1002-5", "2028-9", "2054-5", "2076-8", "2106-3"];
+/// OMB ethnicity categories.
+const OMB_ETHNICITY: &[&str] = &["2135-2", "2186-5"];
+
+/// A CDC Race & Ethnicity code: `NNNN-N`.
+fn cdc_code(c: &str) -> bool {
+    let b = c.as_bytes();
+    b.len() == 6
+        && b[4] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, x)| i == 4 || x.is_ascii_digit())
+}
+
+/// Writes the US Core race (PID-10) and ethnicity (PID-22) extensions as items of the
+/// Patient's `extension` array. Codes outside the CDC code system (and `UNK`/`ASKU`)
+/// are reported as unknown codes of table 0005 / 0189; their text is kept.
+pub(super) fn race_ethnicity(j: &mut Json<'_>, seg: &Segment<'_>, rx: &mut Rx, l: &Loc<'_>) {
+    for (n, url, omb, table) in [
+        (10usize, US_CORE_RACE, OMB_RACE, "0005"),
+        (22, US_CORE_ETHNICITY, OMB_ETHNICITY, "0189"),
+    ] {
+        let rs = reps(seg, n);
+        if rs.is_empty() {
+            continue;
+        }
+        let many = rs.len() > 1;
+        let mut text = String::new();
+        j.obj(None);
+        j.str(Some("url"), url);
+        j.arr(Some("extension"));
+        for (i, r) in rs.iter().enumerate() {
+            let (code, display, alt) = (comp(r, 1), comp(r, 2), comp(r, 9));
+            let shown = if !alt.is_empty() {
+                alt.as_ref()
+            } else if !display.is_empty() {
+                display.as_ref()
+            } else {
+                code.as_ref()
+            };
+            if !shown.is_empty() {
+                if !text.is_empty() {
+                    text.push_str(", ");
+                }
+                text.push_str(shown);
+            }
+            let (part, system) = if omb.contains(&code.as_ref()) {
+                ("ombCategory", CDC_RACE)
+            } else if matches!(code.as_ref(), "UNK" | "ASKU") {
+                ("ombCategory", NULL_FLAVOR)
+            } else if cdc_code(&code) {
+                ("detailed", CDC_RACE)
+            } else {
+                if !code.is_empty() {
+                    let loc = if many { l.r(n, i + 1) } else { l.f(n) };
+                    rx.report.push(loc, ReportKind::UnknownCode(table));
+                }
+                continue;
+            };
+            j.obj(None);
+            j.str(Some("url"), part);
+            j.obj(Some("valueCoding"));
+            j.str(Some("system"), system);
+            j.str(Some("code"), &code);
+            j.str(Some("display"), &display);
+            j.end_obj();
+            j.end_obj();
+        }
+        // `text` is required by US Core.
+        j.obj(None);
+        j.str(Some("url"), "text");
+        j.str(
+            Some("valueString"),
+            if text.is_empty() { "unknown" } else { &text },
+        );
+        j.end_obj();
+        j.end_arr();
+        j.end_obj();
+    }
+}
+
+impl Cx {
+    /// OBX-23 performing organization (XON.1 name, XON.10 id) with OBX-24 address.
+    pub(super) fn performing_org(&mut self, s: &Seg<'_>) -> Option<ResourceId> {
+        let seg = &s.seg;
+        let r = rep1(seg, 23)?;
+        let (name, oid) = (comp(&r, 1), comp(&r, 10));
+        if name.is_empty() && oid.is_empty() {
+            return None;
+        }
+        let id = if oid.is_empty() {
+            resource_id("Organization", &["name", &name])
+        } else {
+            resource_id("Organization", &["", &oid])
+        };
+        let Cx { b, rx, .. } = self;
+        if let Some(mut j) = b.begin("Organization", id) {
+            j.arr(Some("identifier"));
+            j.obj(None);
+            j.str(Some("value"), &oid);
+            j.end_obj();
+            j.end_arr();
+            j.str(Some("name"), &name);
+            if let Some(a) = rep1(seg, 24) {
+                j.arr(Some("address"));
+                address(&mut j, &a, rx, s.label.f(24));
+                j.end_arr();
+            }
+            drop(j);
+            b.end();
+        }
+        Some(id)
+    }
+
+    /// OBX-15 producer's id (CWE) → an Organization identified by it.
+    pub(super) fn producer(&mut self, s: &Seg<'_>) -> Option<ResourceId> {
+        let r = rep1(&s.seg, 15)?;
+        let (code, text, sys) = (comp(&r, 1), comp(&r, 2), comp(&r, 3));
+        let system = if sys.is_empty() {
+            String::new()
+        } else {
+            match system_uri(&sys) {
+                Some(u) => u.into_owned(),
+                None if sys == "CLIA" => "urn:oid:2.16.840.1.113883.4.7".to_string(),
+                None => {
+                    self.rx
+                        .report
+                        .push(s.label.f(15).c(3), ReportKind::UnknownCode("0396"));
+                    String::new()
+                }
+            }
+        };
+        let ident = (!code.is_empty()).then_some((system.as_str(), code.as_ref()));
+        self.organization(&text, ident)
+    }
+}
+
+/// OBX-5 NR (low ^ high) → valueRange. False (and reported) when not numbers.
+pub(super) fn nr_value(
+    j: &mut Json<'_>,
+    r: &Repetition<'_>,
+    unit: Option<&Repetition<'_>>,
+    rx: &mut Rx,
+    l: &Loc<'_>,
+) -> bool {
+    let (lo, hi) = (comp(r, 1), comp(r, 2));
+    let (a, b) = (json_number(&lo), json_number(&hi));
+    if (a.is_none() && !lo.is_empty())
+        || (b.is_none() && !hi.is_empty())
+        || (a.is_none() && b.is_none())
+    {
+        rx.report.push(l.f(5), ReportKind::InvalidValue);
+        return false;
+    }
+    j.obj(Some("valueRange"));
+    for (key, v) in [("low", a), ("high", b)] {
+        if let Some(v) = v {
+            j.obj(Some(key));
+            j.raw(Some("value"), v);
+            quantity_unit(j, unit, rx, l.f(6));
+            j.end_obj();
+        }
+    }
+    j.end_obj();
+    true
+}
+
+/// OBX-5 ED: text (encoding `A`) is written as valueString by the caller; other
+/// encodings become an Attachment (contentType, base64 data) for the R5
+/// `Observation.value` extension. `Err` when the value cannot be converted (reported).
+pub(super) fn ed_value(
+    r: &Repetition<'_>,
+    rx: &mut Rx,
+    l: &Loc<'_>,
+) -> Option<(Option<String>, String)> {
+    match ed_attachment(r) {
+        Ok(a) => Some(a),
+        Err(c) => {
+            rx.report.push(l.f(5).c(c), ReportKind::InvalidValue);
+            None
+        }
+    }
+}
