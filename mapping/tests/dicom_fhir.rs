@@ -350,6 +350,7 @@ fn corpus_converts_without_panics_and_validates() -> R {
                         "{name}: {item}"
                     );
                 }
+                check_report(&bytes, &out.report, &name)?;
                 let v: Value = serde_json::from_str(&out.json)?;
                 assert_eq!(resources(&v, "ImagingStudy").len(), 1, "{name}");
                 assert_eq!(resources(&v, "Patient").len(), 1, "{name}");
@@ -455,4 +456,37 @@ proptest::proptest! {
             }
         }
     }
+}
+
+/// The report against the file: every not-mapped item names a top-level element that is
+/// present and not blank, and every non-blank patient attribute (group 0010) outside the
+/// mapped ones is reported.
+fn check_report(bytes: &[u8], report: &carewire_mapping::fhir::Report, name: &str) -> R {
+    use carewire_dicom_lite::{DataSet, ParseConfig};
+    let ds = DataSet::parse_with(bytes, &ParseConfig::default().stop_before_pixel_data(true))?;
+    let blank = |raw: &[u8]| raw.iter().all(|b| matches!(b, b' ' | 0));
+    for item in report.items() {
+        if item.kind != ReportKind::NotMapped {
+            continue;
+        }
+        let tag = ds
+            .elements()
+            .map(|e| e.tag())
+            .find(|t| t.to_string() == item.location)
+            .ok_or_else(|| format!("{name}: {item} names no element"))?;
+        let e = ds.get(tag).ok_or("gone")?;
+        assert!(!blank(e.raw()), "{name}: {item} is blank");
+    }
+    let mapped = [0x0010u16, 0x0020, 0x0021, 0x0024, 0x0030, 0x0040];
+    for e in ds.elements() {
+        let t = e.tag();
+        if t.group() == 0x0010
+            && t.element() != 0
+            && !mapped.contains(&t.element())
+            && !blank(e.raw())
+        {
+            assert!(report.contains(&t.to_string()), "{name}: {t} not reported");
+        }
+    }
+    Ok(())
 }

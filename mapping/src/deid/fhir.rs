@@ -4,7 +4,12 @@
 //! [`deidentify`] edits a `serde_json::Value` in place; [`deidentify_json`] reads and
 //! writes JSON text. Both take the HL7 v2 [`Deidentifier`] (key and policy: pseudonym
 //! length, maximum date shift), so a value de-identified from HL7 v2 and from FHIR gets
-//! the same pseudonym and the same shifted date under the same key.
+//! the same pseudonym and the same shifted date under the same key. Of the [`Policy`]
+//! only the pseudonym length and the maximum shift apply here: its field rules (and
+//! [`Policy::year_only_dates`]) name HL7 v2 paths, and FHIR always uses the rules below.
+//!
+//! [`Policy`]: super::Policy
+//! [`Policy::year_only_dates`]: super::Policy::year_only_dates
 //!
 //! ```
 //! use carewire_mapping::deid::{fhir, DeidKey, Deidentifier, Policy};
