@@ -156,3 +156,27 @@ fn bad_input_and_usage_errors() -> R {
     assert!(String::from_utf8(out.stdout)?.contains("--to-hl7"));
     Ok(())
 }
+
+#[test]
+fn orm_order_round_trips() -> R {
+    let orm = "MSH|^~\\&|EHR|HOSP|RAD|HOSP|20240101120000+0100||ORM^O01^ORM_O01|ORM1|P|2.5.1\r\
+PID|1||MRN4471^^^HOSP^MR||Zebulon^Jane||19800101|F\r\
+ORC|NW|PL1^EHR|||||||20240101110000+0100|||55^Orderer^Olga\r\
+TQ1|1||||||||S\r\
+OBR|1|PL1^EHR||36643-5^XR Chest^LN||||||||||||55^Orderer^Olga\r";
+    let b = bundle("orm", orm)?;
+    let out = carewire(&["fhir", "--to-hl7", "ORM_O01", s(&b)])?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout)?;
+    assert!(text.contains("\rORC|NW|PL1^EHR|||||||20240101110000+0100|||55^Orderer^Olga\rTQ1|1||||||||S\rOBR|1|PL1^EHR||36643-5^XR Chest^LN||||||||||||55^Orderer^Olga\r"), "{text:?}");
+    Ok(())
+}

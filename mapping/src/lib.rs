@@ -11,8 +11,8 @@
 //! - [`dicom`]: DICOM → FHIR R4 ImagingStudy and Patient, one file or a whole study.
 //! - [`x12`]: X12 837P/I/D, 835 and 271 → FHIR R4 (Claim, ClaimResponse,
 //!   PaymentReconciliation, CoverageEligibilityResponse …).
-//! - [`to_v2`]: FHIR R4 Bundle → HL7 v2 (ADT A01/A08, ORU R01), with a report of every
-//!   element not carried back.
+//! - [`to_v2`]: FHIR R4 Bundle → HL7 v2 (ADT A01/A08, ORU R01, ORM O01, OML O21), with
+//!   a report of every element not carried back.
 //! - [`deid`]: de-identification of HL7 v2 messages (remove, keyed hash, per-patient date
 //!   shift); [`deid::fhir`] does the same for FHIR JSON resources and Bundles, with the
 //!   same pseudonyms and date shifts.

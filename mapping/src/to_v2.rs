@@ -35,9 +35,7 @@
 //! |---|---|---|
 //! | `ADT_A01`, `ADT_A08` | MSH EVN PID PD1 NK1 PV1 PV2 OBX/NTE AL1 DG1 PR1 IN1 | MessageHeader, Provenance, Patient, RelatedPerson, Encounter, Observation, AllergyIntolerance, Condition, Procedure, Coverage |
 //! | `ORU_R01` | MSH PID PD1 NK1 PV1 PV2 {ORC OBR NTE {OBX NTE}} | … DiagnosticReport, its ServiceRequest (`basedOn`) and Observations (`result`) |
-//!
-//! `ORM_O01` and `OML_O21` are parsed as targets but fail with
-//! [`ErrorKind::UnsupportedMessage`] until the forward mapping of those messages exists.
+//! | `ORM_O01`, `OML_O21` | MSH PID PD1 NK1 PV1 PV2 IN1 AL1 DG1 {ORC TQ1 OBR NTE DG1 {OBX NTE} SPM} | … one order group per ServiceRequest: its reasonReference Conditions, supportingInfo Observations and (OML only) Specimens |
 //!
 //! Each element is written to the field [`crate::v2`] reads it from, so v2 → FHIR → v2
 //! keeps every mapped field. The normalisations (documented, not reported):
@@ -51,7 +49,9 @@
 //!   requires seconds) and `Z` is written `+0000`;
 //! - numbers are written in shortest form (`1.50` → `1.5`);
 //! - an ORU always has an ORC (copying OBR-2/3/16); OBX-14 is written only when it
-//!   differs from OBR-7; EVN-2 falls back to MSH-7; OBX-25 comes back in OBX-16.
+//!   differs from OBR-7; EVN-2 falls back to MSH-7; OBX-25 comes back in OBX-16;
+//! - orders: ORC-1 is `NW` with the status in ORC-5 (`SC` for `unknown`); timing and
+//!   priority go to TQ1-7/8/9 (not ORC-7/OBR-27/OBR-5); ORC-2/3/12 repeat OBR-2/3/16.
 //!
 //! # The report
 //!
@@ -85,9 +85,9 @@ pub enum Target {
     AdtA08,
     /// `ORU^R01^ORU_R01` observation result.
     OruR01,
-    /// `ORM^O01^ORM_O01` order (not yet supported: see the module docs).
+    /// `ORM^O01^ORM_O01` general order.
     OrmO01,
-    /// `OML^O21^OML_O21` laboratory order (not yet supported: see the module docs).
+    /// `OML^O21^OML_O21` laboratory order (with specimens).
     OmlO21,
 }
 
@@ -209,8 +209,8 @@ impl std::fmt::Debug for V2Conversion {
 /// [`ErrorKind::TooLarge`] above [`V2Config::max_input_len`]; [`ErrorKind::InvalidJson`]
 /// when the text is not JSON (or nests deeper than 128); [`ErrorKind::NotABundle`] when
 /// it is not a Bundle with an `entry` array; [`ErrorKind::MissingResource`] without a
-/// Patient (or, for ORU, without a DiagnosticReport); [`ErrorKind::UnsupportedMessage`]
-/// for ORM/OML; [`ErrorKind::Strict`] in strict mode when the report is not empty.
+/// Patient (or without the DiagnosticReport of an ORU, the ServiceRequest of an
+/// ORM/OML); [`ErrorKind::Strict`] in strict mode when the report is not empty.
 /// Locations are JSON paths or resource types, never values.
 ///
 /// # Examples
@@ -219,9 +219,6 @@ impl std::fmt::Debug for V2Conversion {
 pub fn from_fhir(bundle_json: &str, target: Target, cfg: &V2Config) -> Result<V2Conversion, Error> {
     if bundle_json.len() > cfg.max_input_len {
         return Err(Error::new(ErrorKind::TooLarge, ""));
-    }
-    if matches!(target, Target::OrmO01 | Target::OmlO21) {
-        return Err(Error::new(ErrorKind::UnsupportedMessage, "target"));
     }
     let root: Value = serde_json::from_str(bundle_json).map_err(|e| {
         Error::new(
@@ -303,6 +300,29 @@ impl SegW {
             Ok(_) => Ok(()),
             Err(_) => Err(Error::new(ErrorKind::Unwritable, p)),
         }
+    }
+
+    /// True when no field has been set.
+    fn is_empty(&self) -> bool {
+        self.b.to_bytes().iter().filter(|&&b| b == b'\r').count() < 2
+    }
+
+    /// True when field `f` has content.
+    fn has(&self, f: usize) -> bool {
+        self.get(&format!("{}-{f}", self.id))
+    }
+
+    /// True when component `c` of field `f` has content.
+    fn has_comp(&self, f: usize, c: usize) -> bool {
+        self.get(&format!("{}-{f}.{c}", self.id))
+    }
+
+    fn get(&self, path: &str) -> bool {
+        let bytes = self.b.to_bytes();
+        carewire_hl7::Message::parse(&bytes)
+            .ok()
+            .and_then(|m| m.get_str(path).ok().flatten().map(|v| !v.is_empty()))
+            .unwrap_or(false)
     }
 
     fn bytes(&self) -> Vec<u8> {
@@ -627,7 +647,13 @@ impl<'a> Cx<'a> {
             let patient = from_enc.or_else(|| self.first_of("Patient"));
             (patient, encounter, Vec::new())
         } else {
-            let reports = self.all_of("DiagnosticReport");
+            // ORU: the DiagnosticReports; ORM/OML: the ServiceRequests.
+            let anchor = if target == Target::OruR01 {
+                "DiagnosticReport"
+            } else {
+                "ServiceRequest"
+            };
+            let reports = self.all_of(anchor);
             let first = reports.first().copied();
             let subj = |cx: &Self, key: &str, ty: &str| {
                 first
@@ -641,7 +667,7 @@ impl<'a> Cx<'a> {
             let encounter =
                 subj(self, "encounter", "Encounter").or_else(|| self.first_of("Encounter"));
             if reports.is_empty() {
-                return Err(Error::new(ErrorKind::MissingResource, "DiagnosticReport"));
+                return Err(Error::new(ErrorKind::MissingResource, anchor));
             }
             (patient, encounter, reports)
         };
@@ -714,10 +740,12 @@ impl<'a> Cx<'a> {
                 n += 1;
                 segs.push(self.in1(k, n, patient)?);
             }
-        } else {
+        } else if target == Target::OruR01 {
             for (i, d) in reports.iter().enumerate() {
                 self.order(*d, i + 1, patient, encounter, &mut segs)?;
             }
+        } else {
+            self.orders(target, &reports, patient, encounter, &mut segs)?;
         }
         let mut out = Vec::new();
         for s in &segs {
@@ -1679,6 +1707,286 @@ impl<'a> Cx<'a> {
             self.obx(ok, set, &effective, patient, enc, segs)?;
         }
         Ok(())
+    }
+
+    /// ORM_O01 / OML_O21: IN1, AL1, patient-level DG1, then one order group per
+    /// ServiceRequest (ORC, TQ1, OBR, NTE, DG1, OBX/NTE, and SPM for OML).
+    fn orders(
+        &mut self,
+        target: Target,
+        requests: &[usize],
+        patient: usize,
+        enc: Option<usize>,
+        segs: &mut Vec<SegW>,
+    ) -> Result<(), Error> {
+        let mut n = 0;
+        for k in self.all_of("Coverage") {
+            n += 1;
+            segs.push(self.in1(k, n, patient)?);
+        }
+        let mut n = 0;
+        for k in self.all_of("AllergyIntolerance") {
+            n += 1;
+            segs.push(self.al1(k, n, patient)?);
+        }
+        // Conditions no order gives as its reason: patient-level DG1 before the orders.
+        let reasons: HashSet<usize> = requests
+            .iter()
+            .flat_map(|&r| Self::arr(self.res(r), "reasonReference"))
+            .filter_map(|r| r.get("reference").and_then(Value::as_str))
+            .filter_map(|s| self.lookup(s))
+            .collect();
+        let mut n = 0;
+        for k in self.all_of("Condition") {
+            if !reasons.contains(&k) {
+                n += 1;
+                segs.push(self.dg1(k, n, patient, enc)?);
+            }
+        }
+        for (i, &k) in requests.iter().enumerate() {
+            self.order_request(target, k, i + 1, patient, enc, segs)?;
+        }
+        Ok(())
+    }
+
+    fn ei(&mut self, w: &mut SegW, f: usize, c: usize, id: &'a Value) -> Result<(), Error> {
+        // EI as a field (c = 0: components 1-4) or inside component c (subcomponents).
+        let put = |w: &mut SegW, k: usize, t: &str| {
+            if c == 0 {
+                w.set(f, 0, k, 0, t)
+            } else {
+                w.set(f, 0, c, k, t)
+            }
+        };
+        put(w, 1, self.s(id, "value"))?;
+        if let Some(a) = Self::obj(id, "assigner") {
+            put(w, 2, self.s(a, "display"))?;
+        }
+        let (uid, ty) = uri_hd(self.s(id, "system"));
+        put(w, 3, uid)?;
+        put(w, 4, ty)?;
+        self.code_of(Self::obj(id, "type"), V2_0203);
+        Ok(())
+    }
+
+    fn order_request(
+        &mut self,
+        target: Target,
+        k: usize,
+        set: usize,
+        patient: usize,
+        enc: Option<usize>,
+        segs: &mut Vec<SegW>,
+    ) -> Result<(), Error> {
+        let sr = self.use_res(k);
+        let mut orc = SegW::new("ORC");
+        let mut tq1 = SegW::new("TQ1");
+        let mut obr = SegW::new("OBR");
+        obr.set(1, 0, 0, 0, &set.to_string())?;
+        // Status: ORC-5 (table 0038), with ORC-1 NW (active when ORC-5 is empty) or SC
+        // (a control code the IG gives no status for: unknown).
+        let (control, st) = match sr.get("status").and_then(Value::as_str) {
+            Some("active") => ("NW", ""),
+            Some("revoked") => ("NW", "CA"),
+            Some("completed") => ("NW", "CM"),
+            Some("entered-in-error") => ("NW", "ER"),
+            Some("on-hold") => ("NW", "HD"),
+            Some("unknown") => ("SC", ""),
+            _ => ("NW", "-"),
+        };
+        if st != "-" {
+            self.s(sr, "status");
+            orc.set(5, 0, 0, 0, st)?;
+        }
+        orc.set(1, 0, 0, 0, control)?;
+        for id in self.reps(sr, "identifier") {
+            let t = Self::obj(id, "type")
+                .and_then(|t| Self::arr(t, "coding").first())
+                .and_then(|c| c.get("code"))
+                .and_then(Value::as_str);
+            match t {
+                Some("PLAC") if !orc.has(2) => {
+                    self.ei(&mut obr, 2, 0, id)?;
+                    self.ei(&mut orc, 2, 0, id)?;
+                }
+                Some("FILL") if !orc.has(3) => {
+                    self.ei(&mut obr, 3, 0, id)?;
+                    self.ei(&mut orc, 3, 0, id)?;
+                }
+                Some("ACSN") if !obr.has(18) => {
+                    self.code_of(Self::obj(id, "type"), V2_0203);
+                    obr.set(18, 0, 0, 0, self.s(id, "value"))?;
+                }
+                _ => {}
+            }
+        }
+        if let Some(req) = Self::obj(sr, "requisition") {
+            self.ei(&mut orc, 4, 0, req)?;
+        }
+        let intent = sr.get("intent").and_then(Value::as_str);
+        match intent {
+            Some("order") => {
+                self.s(sr, "intent");
+            }
+            Some("reflex-order") => {
+                self.s(sr, "intent");
+                obr.set(11, 0, 0, 0, "G")?;
+            }
+            _ => {}
+        }
+        let prio = match sr.get("priority").and_then(Value::as_str) {
+            Some("stat") => "S",
+            Some("asap") => "A",
+            Some("routine") => "R",
+            _ => "",
+        };
+        if !prio.is_empty() {
+            self.s(sr, "priority");
+            tq1.set(9, 0, 1, 0, prio)?;
+        }
+        if let Some(c) = Self::obj(sr, "code") {
+            self.cwe(&mut obr, 4, 0, c)?;
+        }
+        self.same_ref(sr, "subject", Some(patient));
+        self.same_ref(sr, "encounter", enc);
+        if let Some(bp) = Self::obj(sr, "occurrenceTiming")
+            .and_then(|t| Self::obj(t, "repeat"))
+            .and_then(|r| Self::obj(r, "boundsPeriod"))
+        {
+            tq1.set(7, 0, 0, 0, &self.dtm(bp, "start"))?;
+            tq1.set(8, 0, 0, 0, &self.dtm(bp, "end"))?;
+        }
+        orc.set(9, 0, 0, 0, &self.dtm(sr, "authoredOn"))?;
+        if let Some(req) = Self::obj(sr, "requester") {
+            if let Some(pk) = self.resolve(req) {
+                if rtype(self.res(pk)) == "Practitioner" {
+                    self.xcn(&mut orc, 12, 0, pk)?;
+                    self.xcn(&mut obr, 16, 0, pk)?;
+                }
+            }
+        }
+        for (i, rc) in self.reps(sr, "reasonCode").iter().enumerate() {
+            self.cwe(&mut obr, 31, i + 1, rc)?;
+        }
+        segs.push(orc);
+        if !tq1.is_empty() {
+            tq1.set(1, 0, 0, 0, "1")?;
+            segs.push(tq1);
+        }
+        segs.push(obr);
+        let mut n = 0;
+        for note in Self::arr(sr, "note") {
+            let t = self.s(note, "text");
+            if !t.is_empty() {
+                n += 1;
+                segs.push(nte(n, t, self.max_reps)?);
+            }
+        }
+        let mut n = 0;
+        for r in Self::arr(sr, "reasonReference") {
+            let Some(ck) = self.resolve(r) else { continue };
+            if rtype(self.res(ck)) != "Condition" {
+                continue;
+            }
+            n += 1;
+            segs.push(self.dg1(ck, n, patient, enc)?);
+        }
+        let mut n = 0;
+        for r in Self::arr(sr, "supportingInfo") {
+            let Some(ok) = self.resolve(r) else { continue };
+            if rtype(self.res(ok)) != "Observation" {
+                continue;
+            }
+            n += 1;
+            self.obx(ok, n, "", patient, enc, segs)?;
+        }
+        if target == Target::OmlO21 {
+            let mut n = 0;
+            for r in Self::arr(sr, "specimen") {
+                let Some(sk) = self.resolve(r) else { continue };
+                if rtype(self.res(sk)) != "Specimen" {
+                    continue;
+                }
+                n += 1;
+                segs.push(self.spm(sk, n, k, patient)?);
+            }
+        }
+        Ok(())
+    }
+
+    fn spm(&mut self, k: usize, n: usize, request: usize, patient: usize) -> Result<SegW, Error> {
+        let sp = self.use_res(k);
+        let mut w = SegW::new("SPM");
+        w.set(1, 0, 0, 0, &n.to_string())?;
+        for id in self.reps(sp, "identifier") {
+            let t = Self::obj(id, "type")
+                .and_then(|t| Self::arr(t, "coding").first())
+                .and_then(|c| c.get("code"))
+                .and_then(Value::as_str);
+            let c = match t {
+                Some("PLAC") => 1,
+                Some("FILL") => 2,
+                _ => continue,
+            };
+            if !w.has_comp(2, c) {
+                self.ei(&mut w, 2, c, id)?;
+            }
+        }
+        match sp.get("status").and_then(Value::as_str) {
+            Some("available") => {
+                self.s(sp, "status");
+                w.set(20, 0, 0, 0, "Y")?;
+            }
+            Some("unavailable") => {
+                self.s(sp, "status");
+                w.set(20, 0, 0, 0, "N")?;
+            }
+            _ => {}
+        }
+        if let Some(t) = Self::obj(sp, "type") {
+            self.cwe(&mut w, 4, 0, t)?;
+        }
+        self.same_ref(sp, "subject", Some(patient));
+        w.set(18, 0, 0, 0, &self.dtm(sp, "receivedTime"))?;
+        if let Some(r) = Self::arr(sp, "request").first() {
+            if let Some(x) = r.get("reference") {
+                if x.as_str().and_then(|s| self.lookup(s)) == Some(request) {
+                    self.mark(x);
+                }
+            }
+        }
+        if let Some(c) = Self::obj(sp, "collection") {
+            match Self::obj(c, "collectedPeriod") {
+                Some(p) => {
+                    w.set(17, 0, 1, 0, &self.dtm(p, "start"))?;
+                    w.set(17, 0, 2, 0, &self.dtm(p, "end"))?;
+                }
+                None => w.set(17, 0, 1, 0, &self.dtm(c, "collectedDateTime"))?,
+            }
+            if let Some(m) = Self::obj(c, "method") {
+                self.cwe(&mut w, 7, 0, m)?;
+            }
+            if let Some(b) = Self::obj(c, "bodySite") {
+                self.cwe(&mut w, 8, 0, b)?;
+            }
+        }
+        if let Some(ct) = Self::arr(sp, "container").first() {
+            if let Some(t) = Self::obj(ct, "type") {
+                self.cwe(&mut w, 27, 0, t)?;
+            }
+        }
+        for (i, c) in self.reps(sp, "condition").iter().enumerate() {
+            self.cwe(&mut w, 24, i + 1, c)?;
+        }
+        let mut r = 0;
+        for note in self.reps(sp, "note") {
+            let t = self.s(note, "text");
+            if !t.is_empty() {
+                r += 1;
+                w.set(14, r, 1, 0, t)?;
+            }
+        }
+        Ok(w)
     }
 
     /// OBX (+ NTE) from an Observation; OBX-14 only when it differs from `group_time`.

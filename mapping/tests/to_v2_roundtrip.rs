@@ -1,6 +1,6 @@
 //! v2 → FHIR → v2 keeps every mapped field (property test).
 //!
-//! The generator writes ADT^A01/A08 and ORU^R01 messages whose fields are exactly the
+//! The generator writes ADT^A01/A08, ORU^R01, ORM^O01 and OML^O21 messages whose fields are exactly the
 //! ones `v2::to_fhir` reads (its SPECS tables), with random values in the canonical
 //! form of each normalisation the reverse mapping documents (coding-system names
 //! `LN`/`SCT`/`HL7nnnn`, set ids from 1, PID identifiers in PID-3, ORC copying OBR-2/3/16,
@@ -370,6 +370,8 @@ fn msh(trigger: &'static str) -> impl Strategy<Value = Seg> {
         .prop_map(move |(a, b, c, d, ts, ctl, pid)| {
             let (code, structure) = match trigger {
                 "R01" => ("ORU", "ORU_R01"),
+                "O01" => ("ORM", "ORM_O01"),
+                "O21" => ("OML", "OML_O21"),
                 _ => ("ADT", "ADT_A01"),
             };
             seg(
@@ -718,13 +720,7 @@ fn push_obx(
     }
 }
 
-fn adt(trigger: &'static str) -> impl Strategy<Value = Vec<Seg>> {
-    let head = (msh(trigger), evn(trigger), pid(), pd1());
-    let mid = (
-        prop::collection::vec(nk1(), 0..3),
-        opt(pv1()),
-        prop::collection::vec(obx(), 0..3),
-    );
+fn al1_segs() -> impl Strategy<Value = Vec<Seg>> {
     let al1 = (
         prop::sample::select(&["DA", "FA", "EA"][..]),
         one(3, cwe(None)),
@@ -732,12 +728,28 @@ fn adt(trigger: &'static str) -> impl Strategy<Value = Vec<Seg>> {
         reps(5, 0..3, |p| tok().prop_map(move |t| vec![(p.clone(), t)])),
         maybe(whole(6, date())),
     );
-    let dg1 = (one(3, cwe(Some("I10"))), maybe(whole(5, dtm())));
-    let pr1 = (
-        one(3, cwe(None)),
-        maybe(whole(5, dtm())),
-        reps(12, 0..3, xcn),
-    );
+    prop::collection::vec(al1, 0..3).prop_map(|al1s| {
+        let mut segs = Vec::new();
+        for (i, (cat, code, sev, react, onset)) in al1s.into_iter().enumerate() {
+            segs.push(seg(
+                "AL1",
+                vec![
+                    vec![
+                        ("1".into(), (i + 1).to_string()),
+                        ("2.1".into(), cat.into()),
+                        ("4.1".into(), sev.into()),
+                    ],
+                    code,
+                    react,
+                    onset,
+                ],
+            ));
+        }
+        segs
+    })
+}
+
+fn in1_segs() -> impl Strategy<Value = Vec<Seg>> {
     let in1 = (
         tok(),
         opt("[1-9](\\.[0-9]{1,3}){1,4}"),
@@ -750,11 +762,53 @@ fn adt(trigger: &'static str) -> impl Strategy<Value = Vec<Seg>> {
         )),
         opt(tok()),
     );
+    prop::collection::vec(in1, 0..3).prop_map(|in1s| {
+        let mut segs = Vec::new();
+        for (i, (plan, oid, payor, group, from, to, rel, policy)) in in1s.into_iter().enumerate() {
+            let mut v = vec![
+                ("1".to_string(), (i + 1).to_string()),
+                ("2.1".into(), plan),
+                ("4.1".into(), payor),
+            ];
+            if let Some(oid) = oid {
+                v.push(("3.1".into(), "@".into()));
+                v.push(("3.4.2".into(), oid));
+                v.push(("3.4.3".into(), "ISO".into()));
+            }
+            if let Some((g, name)) = group {
+                v.push(("8".into(), g));
+                if let Some(n) = name {
+                    v.push(("9.1".into(), n));
+                }
+            }
+            v.extend(from.map(|d| ("12".to_string(), d)));
+            v.extend(to.map(|d| ("13".to_string(), d)));
+            v.extend(rel.map(|r| ("17.1".to_string(), r.to_string())));
+            v.extend(policy.map(|p| ("36".to_string(), p)));
+            segs.push(("IN1", v));
+        }
+        segs
+    })
+}
+
+fn adt(trigger: &'static str) -> impl Strategy<Value = Vec<Seg>> {
+    let head = (msh(trigger), evn(trigger), pid(), pd1());
+    let mid = (
+        prop::collection::vec(nk1(), 0..3),
+        opt(pv1()),
+        prop::collection::vec(obx(), 0..3),
+    );
+    let dg1 = (one(3, cwe(Some("I10"))), maybe(whole(5, dtm())));
+    let pr1 = (
+        one(3, cwe(None)),
+        maybe(whole(5, dtm())),
+        reps(12, 0..3, xcn),
+    );
     let tail = (
-        prop::collection::vec(al1, 0..3),
+        al1_segs(),
         prop::collection::vec(dg1, 0..3),
         prop::collection::vec(pr1, 0..3),
-        prop::collection::vec(in1, 0..3),
+        in1_segs(),
     );
     (head, mid, tail).prop_map(
         |((msh, evn, pid, pd1), (nk1s, pv1, obxs), (al1s, dg1s, pr1s, in1s))| {
@@ -770,21 +824,7 @@ fn adt(trigger: &'static str) -> impl Strategy<Value = Vec<Seg>> {
             for (i, o) in obxs.into_iter().enumerate() {
                 push_obx(&mut segs, i + 1, o, None);
             }
-            for (i, (cat, code, sev, react, onset)) in al1s.into_iter().enumerate() {
-                segs.push(seg(
-                    "AL1",
-                    vec![
-                        vec![
-                            ("1".into(), (i + 1).to_string()),
-                            ("2.1".into(), cat.into()),
-                            ("4.1".into(), sev.into()),
-                        ],
-                        code,
-                        react,
-                        onset,
-                    ],
-                ));
-            }
+            segs.extend(al1s);
             for (i, (code, onset)) in dg1s.into_iter().enumerate() {
                 segs.push(seg(
                     "DG1",
@@ -797,31 +837,7 @@ fn adt(trigger: &'static str) -> impl Strategy<Value = Vec<Seg>> {
                     vec![vec![("1".into(), (i + 1).to_string())], code, when, perf],
                 ));
             }
-            for (i, (plan, oid, payor, group, from, to, rel, policy)) in
-                in1s.into_iter().enumerate()
-            {
-                let mut v = vec![
-                    ("1".to_string(), (i + 1).to_string()),
-                    ("2.1".into(), plan),
-                    ("4.1".into(), payor),
-                ];
-                if let Some(oid) = oid {
-                    v.push(("3.1".into(), "@".into()));
-                    v.push(("3.4.2".into(), oid));
-                    v.push(("3.4.3".into(), "ISO".into()));
-                }
-                if let Some((g, name)) = group {
-                    v.push(("8".into(), g));
-                    if let Some(n) = name {
-                        v.push(("9.1".into(), n));
-                    }
-                }
-                v.extend(from.map(|d| ("12".to_string(), d)));
-                v.extend(to.map(|d| ("13".to_string(), d)));
-                v.extend(rel.map(|r| ("17.1".to_string(), r.to_string())));
-                v.extend(policy.map(|p| ("36".to_string(), p)));
-                segs.push(("IN1", v));
-            }
+            segs.extend(in1s);
             segs
         },
     )
@@ -894,6 +910,182 @@ fn oru() -> impl Strategy<Value = Vec<Seg>> {
                 }
                 for (k, o) in obxs.into_iter().enumerate() {
                     push_obx(&mut segs, k + 1, o, eff.as_ref());
+                }
+            }
+            segs
+        })
+}
+
+/// EI: a unique value (`@`), namespace, and sometimes an ISO universal id.
+fn ei(p: String) -> impl Strategy<Value = Vec<(String, String)>> {
+    (opt(tok()), opt("[1-9](\\.[0-9]{1,3}){1,3}")).prop_map(move |(ns, oid)| {
+        // `p` is a field (`2`: components) or a component (`2.1`: subcomponents).
+        let mut v = vec![(format!("{p}.1"), "@".to_string())];
+        v.extend(ns.map(|n| (format!("{p}.2"), n)));
+        if let Some(o) = oid {
+            v.push((format!("{p}.3"), o));
+            v.push((format!("{p}.4"), "ISO".into()));
+        }
+        v
+    })
+}
+
+fn spm() -> impl Strategy<Value = Vec<(String, String)>> {
+    (
+        ei("2.1".into()),
+        opt(ei("2.2".into())),
+        maybe(one(4, cwe(Some("HL70487")))),
+        maybe(one(7, cwe(Some("HL70488")))),
+        maybe(one(8, cwe(None))),
+        reps(14, 0..3, |p| {
+            txt().prop_map(move |t| vec![(format!("{p}.1"), t)])
+        }),
+        opt((dtm(), opt(dtm()))),
+        maybe(whole(18, dtm())),
+        maybe(whole(
+            20,
+            prop::sample::select(&["Y", "N"][..]).prop_map(str::to_string),
+        )),
+        reps(24, 0..3, |p| {
+            cwe(Some("HL70493")).prop_map(move |c| comps(&p, c))
+        }),
+        maybe(one(27, cwe(None))),
+    )
+        .prop_map(
+            |(pl, fi, ty, me, bs, notes, coll, rec, avail, conds, cont)| {
+                let mut v = [
+                    pl,
+                    fi.unwrap_or_default(),
+                    ty,
+                    me,
+                    bs,
+                    notes,
+                    rec,
+                    avail,
+                    conds,
+                    cont,
+                ]
+                .concat();
+                if let Some((a, b)) = coll {
+                    v.push(("17.1".into(), a));
+                    v.extend(b.map(|b| ("17.2".to_string(), b)));
+                }
+                v
+            },
+        )
+}
+
+fn orders(trigger: &'static str) -> impl Strategy<Value = Vec<Seg>> {
+    let group = (
+        (
+            prop_oneof![
+                prop::sample::select(&["", "CA", "CM", "ER", "HD"][..]).prop_map(|s| ("NW", s)),
+                Just(("SC", "")),
+            ],
+            ei("2".into()),
+            opt(ei("3".into())),
+            opt(ei("4".into())),
+            opt(dtm()),
+            opt(xcn("16".into())),
+            opt((
+                opt(dtm()),
+                opt(dtm()),
+                opt(prop::sample::select(&["S", "A", "R"][..])),
+            )),
+        ),
+        (
+            one(4, cwe(None)),
+            any::<bool>(),
+            opt(tok()),
+            reps(31, 0..3, |p| cwe(None).prop_map(move |c| comps(&p, c))),
+            prop::collection::vec(nte(), 0..2),
+            prop::collection::vec((one(3, cwe(Some("I10"))), maybe(whole(5, dtm()))), 0..3),
+            prop::collection::vec(obx(), 0..3),
+            prop::collection::vec(spm(), 0..3),
+        ),
+    );
+    (
+        msh(trigger),
+        pid(),
+        pd1(),
+        opt(pv1()),
+        in1_segs(),
+        al1_segs(),
+        prop::collection::vec(group, 1..4),
+    )
+        .prop_map(move |(msh, pid, pd1, pv1, in1s, al1s, groups)| {
+            let mut segs = vec![msh, pid];
+            segs.extend(pd1);
+            if let Some((pv1, pv2)) = pv1 {
+                segs.push(pv1);
+                segs.extend(pv2);
+            }
+            segs.extend(in1s);
+            segs.extend(al1s);
+            for (i, (a, b)) in groups.into_iter().enumerate() {
+                let ((control, status), placer, filler, group, authored, req, timing) = a;
+                let (code, reflex, acsn, reasons, notes, dg1s, obxs, spms) = b;
+                let mut orc = vec![("1".to_string(), control.to_string())];
+                orc.extend((!status.is_empty()).then(|| ("5".to_string(), status.to_string())));
+                let mut obr = vec![("1".to_string(), (i + 1).to_string())];
+                for id in [Some(placer), filler].into_iter().flatten() {
+                    orc.extend(id.iter().cloned());
+                    obr.extend(id);
+                }
+                orc.extend(group.unwrap_or_default());
+                orc.extend(authored.map(|a| ("9".to_string(), a)));
+                if let Some(mut r) = req {
+                    for (_, t) in r.iter_mut().filter(|(_, t)| t == "@") {
+                        *t = format!("REQ{i}");
+                    }
+                    orc.extend(
+                        r.iter()
+                            .map(|(p, t)| (p.replacen("16", "12", 1), t.clone())),
+                    );
+                    obr.extend(r);
+                }
+                obr.extend(code);
+                if reflex {
+                    obr.push(("11".into(), "G".into()));
+                }
+                obr.extend(acsn.map(|a| ("18".to_string(), a)));
+                obr.extend(reasons);
+                segs.push(("ORC", orc));
+                if let Some((start, end, prio)) = timing {
+                    let mut t = vec![("1".to_string(), "1".to_string())];
+                    t.extend(start.map(|s| ("7".to_string(), s)));
+                    t.extend(end.map(|s| ("8".to_string(), s)));
+                    t.extend(prio.map(|p| ("9.1".to_string(), p.to_string())));
+                    if t.len() > 1 {
+                        segs.push(("TQ1", t));
+                    }
+                }
+                segs.push(("OBR", obr));
+                for (k, n) in notes.into_iter().enumerate() {
+                    segs.push(nte_seg(k + 1, n));
+                }
+                for (k, (mut code, onset)) in dg1s.into_iter().enumerate() {
+                    // Unique codes: the forward mapping keys a Condition on code + set id.
+                    for (p, t) in code.iter_mut() {
+                        if p == "3.1" {
+                            *t = "@".into();
+                        }
+                    }
+                    segs.push(seg(
+                        "DG1",
+                        vec![vec![("1".into(), (k + 1).to_string())], code, onset],
+                    ));
+                }
+                for (k, o) in obxs.into_iter().enumerate() {
+                    push_obx(&mut segs, k + 1, o, None);
+                }
+                if trigger == "O21" {
+                    for (k, sp) in spms.into_iter().enumerate() {
+                        segs.push(seg(
+                            "SPM",
+                            vec![vec![("1".into(), (k + 1).to_string())], sp],
+                        ));
+                    }
                 }
             }
             segs
@@ -984,7 +1176,10 @@ fn roundtrip(segs: &[Seg], target: Target) {
     assert!(back.report.is_empty(), "reverse report:\n{}", back.report);
     let again = to_fhir(&back.message, &cfg).expect("forward of the round trip");
     assert!(again.report.is_empty(), "{}", again.report);
-    assert_eq!(again.json, fwd.json, "the same Bundle again");
+    assert!(
+        again.json == fwd.json,
+        "the Bundle differs after the round trip"
+    );
     fields_equal(&original, &back.message);
 }
 
@@ -1021,4 +1216,14 @@ fn adt_a08_round_trips() {
 #[test]
 fn oru_r01_round_trips() {
     check(oru, Target::OruR01);
+}
+
+#[test]
+fn orm_o01_round_trips() {
+    check(|| orders("O01"), Target::OrmO01);
+}
+
+#[test]
+fn oml_o21_round_trips() {
+    check(|| orders("O21"), Target::OmlO21);
 }
