@@ -45,7 +45,8 @@
 //! | DG1-6 | a second Condition.category (v2-0052) |
 //! | OBX-15, OBX-19, OBX-23/24 | performer Organization (producer id; performing organization with address), analysis date/time extension; OBX-5 NR → valueRange, binary ED → R5 `Observation.value` Attachment extension |
 //! | ORC, RXA, RXR | (VXU) Immunization: identifiers (ORC-2/3), status (RXA-20, RXA-21 `D` → entered-in-error), statusReason (RXA-18), vaccineCode (RXA-5), occurrence (RXA-3), recorded (ORC-9, else RXA-22), primarySource (RXA-9), location (RXA-27), manufacturer Organization (RXA-17), lotNumber, expirationDate (RXA-15/16), site/route (RXR-2/1), doseQuantity (RXA-6/7), performer OP (ORC-12) / AP (RXA-10), reasonCode (RXA-19) |
-//! | TXA, OBX | (MDM) DocumentReference: masterIdentifier (TXA-12), identifier (TXA-16), status (TXA-19), docStatus (TXA-17), type (TXA-2), date (TXA-6), context.period (TXA-4), author (TXA-9), authenticator (TXA-10), securityLabel (TXA-18); one content attachment per OBX (TX/FT/ST text or ED data, base64) |
+//! | ORC, TQ1, OBR, NTE before TXA | (MDM) ServiceRequest as in ORM, in DocumentReference.context.related |
+//! | TXA, OBX, NTE | (MDM) DocumentReference: masterIdentifier (TXA-12), identifier (TXA-16), status (TXA-19), docStatus (TXA-17), type (TXA-2), date (TXA-6), context.period (TXA-4), author (TXA-9), authenticator (TXA-10), securityLabel (TXA-18); one content attachment per OBX (TX/FT/ST text or ED data, base64) and per NTE (text) |
 //! | SCH, TQ1, NTE, RGS, AIS, AIG, AIL, AIP | (SIU) Appointment: identifiers (SCH-1/2), status (SCH-25), reasonCode/appointmentType (SCH-7/8), minutesDuration (SCH-9/10), start/end (TQ1-7/8, SCH-11, AIx start), comment (NTE), basedOn (SCH-26/27), serviceType (AIS-3), participants (patient, AIG-3/4, AIL-3, AIP-3/4 with status AIx-12 and period, SCH-20) |
 //! | FT1 | (DFT) ChargeItem: identifier (FT1-2), status (FT1-6), code (FT1-7), occurrence (FT1-4), enteredDate (FT1-5), quantity (FT1-10), priceOverride (FT1-11), reason (FT1-19), performer (FT1-20), account (PID-18) |
 //!
@@ -2407,26 +2408,21 @@ impl Cx {
         };
         let obr = &g.obr.seg;
         let l = &g.obr.label;
-        let ei_text = |seg: &Segment<'_>, n: usize| -> (String, String) {
-            match rep1(seg, n) {
-                Some(r) => (comp(&r, 1).into_owned(), comp(&r, 2).into_owned()),
-                None => (String::new(), String::new()),
-            }
-        };
-        let mut placer = ei_text(obr, 2);
-        let mut filler = ei_text(obr, 3);
+        // EI: value, namespace, universal id (+ type) → Identifier value/assigner/system.
+        let mut placer = orders::Ei::field(obr, 2);
+        let mut filler = orders::Ei::field(obr, 3);
         if let Some(orc) = g.orc {
-            if placer.0.is_empty() {
-                placer = ei_text(&orc.seg, 2);
+            if placer.is_empty() {
+                placer = orders::Ei::field(&orc.seg, 2);
             }
-            if filler.0.is_empty() {
-                filler = ei_text(&orc.seg, 3);
+            if filler.is_empty() {
+                filler = orders::Ei::field(&orc.seg, 3);
             }
         }
-        let gkey = if !filler.0.is_empty() {
-            format!("F|{}|{}", filler.1, filler.0)
-        } else if !placer.0.is_empty() {
-            format!("P|{}|{}", placer.1, placer.0)
+        let gkey = if !filler.is_empty() {
+            format!("F|{}|{}", filler.ns, filler.value)
+        } else if !placer.is_empty() {
+            format!("P|{}|{}", placer.ns, placer.value)
         } else {
             format!("{}|{}", patient, g.obr.seg.position())
         };
@@ -2471,20 +2467,8 @@ impl Cx {
         // ServiceRequest
         if let Some(mut j) = b.begin("ServiceRequest", sr_id) {
             j.arr(Some("identifier"));
-            for (t, (v, ns)) in [("PLAC", &placer), ("FILL", &filler)] {
-                if v.is_empty() {
-                    continue;
-                }
-                j.obj(None);
-                j.concept(Some("type"), v2_table("0203"), t, "");
-                j.str(Some("value"), v);
-                if !ns.is_empty() {
-                    j.obj(Some("assigner"));
-                    j.str(Some("display"), ns);
-                    j.end_obj();
-                }
-                j.end_obj();
-            }
+            placer.write(&mut j, "PLAC");
+            filler.write(&mut j, "FILL");
             j.end_arr();
             j.str(Some("status"), orders::order_status(g.orc, rx));
             j.str(Some("intent"), "order");
@@ -2522,14 +2506,9 @@ impl Cx {
             }
         };
         if let Some(mut j) = b.begin("DiagnosticReport", dr_id) {
-            if !filler.0.is_empty() {
-                j.arr(Some("identifier"));
-                j.obj(None);
-                j.concept(Some("type"), v2_table("0203"), "FILL", "");
-                j.str(Some("value"), &filler.0);
-                j.end_obj();
-                j.end_arr();
-            }
+            j.arr(Some("identifier"));
+            filler.write(&mut j, "FILL");
+            j.end_arr();
             j.arr(Some("basedOn"));
             j.reference(None, &sr_id);
             j.end_arr();

@@ -151,7 +151,7 @@ fn mdm_document_reference() {
     );
     assert_eq!(d["securityLabel"][0]["coding"][0]["code"], "R");
     let content = d["content"].as_array().expect("content");
-    assert_eq!(content.len(), 2);
+    assert_eq!(content.len(), 3);
     // TX (two repetitions) → base64 of the lines joined by a newline.
     assert_eq!(content[0]["attachment"]["contentType"], "text/plain");
     assert_eq!(
@@ -164,10 +164,21 @@ fn mdm_document_reference() {
         content[1]["attachment"],
         json!({"contentType": "application/pdf", "data": "JVBERi0xLjQK", "title": "Report"})
     );
-    // EVN → Provenance targeting the document.
+    // NTE → a text content entry ("Dictated").
+    assert_eq!(
+        content[2]["attachment"],
+        json!({"contentType": "text/plain", "data": "RGljdGF0ZWQ=", "title": "note"})
+    );
+    // The common order (ORC + OBR) → ServiceRequest in context.related.
+    let sr = reference(&b, &d["context"]["related"][0]);
+    assert_eq!(sr["resourceType"], "ServiceRequest");
+    assert_eq!(sr["status"], "completed");
+    assert_eq!(sr["identifier"][0]["value"], "ORD-1");
+    assert_eq!(sr["code"]["coding"][0]["code"], "11490-0");
+    // EVN → Provenance targeting the order and the document.
     let p = one(&b, "Provenance");
-    assert_eq!(p["target"][0]["reference"], content_owner_url(d));
-    assert_eq!(items, ["NTE: segment not mapped"]);
+    assert_eq!(p["target"][1]["reference"], content_owner_url(d));
+    assert!(items.is_empty(), "{items:?}");
 }
 
 fn content_owner_url(d: &Value) -> String {
@@ -336,11 +347,12 @@ fn new_messages_strict_mode() {
         strict: true,
         ..MapConfig::with_tz(TzPolicy::Error)
     };
-    // SIU's report is empty: strict mode converts it; the others report something.
+    // SIU's and MDM's reports are empty: strict mode converts them; the others report
+    // something.
     assert!(to_fhir(SIU.as_bytes(), &strict).is_ok());
+    assert!(to_fhir(MDM.as_bytes(), &strict).is_ok());
     for (m, loc, kind) in [
         (VXU, "RXA[2]-18.3", ReportKind::UnknownCode("0396")),
-        (MDM, "NTE", ReportKind::SegmentNotMapped),
         (DFT, "FT1[2]-6", ReportKind::NotMapped),
     ] {
         let e = to_fhir(m.as_bytes(), &strict).expect_err("strict");

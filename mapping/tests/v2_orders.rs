@@ -220,3 +220,25 @@ OBR|1|P1^EHR||85025^CBC^C4\r";
     let e = to_fhir(msg.as_bytes(), &MapConfig::with_tz(TzPolicy::Error)).expect_err("no PID");
     assert_eq!(e.kind(), ErrorKind::MissingSegment);
 }
+
+#[test]
+fn oru_order_identifiers_keep_universal_id_and_orc5() {
+    let msg = "MSH|^~\\&|LAB|HOSP|EHR|HOSP|20240315083000+0100||ORU^R01|L5|P|2.5.1\r\
+PID|1||1^^^HOSP^MR||Doe^J\r\
+ORC|RE||||CM\r\
+OBR|1|PL5^EHR|FL5^LAB^1.2.3^ISO|1-1^X^LN\r";
+    let out = to_fhir(msg.as_bytes(), &MapConfig::with_tz(TzPolicy::Error)).expect("converts");
+    assert!(out.report.is_empty(), "{}", out.report);
+    let b: Value = serde_json::from_str(&out.json).expect("json");
+    let sr = resources(&b, "ServiceRequest")[0];
+    // ORC-5 CM (order status) → completed.
+    assert_eq!(sr["status"], "completed");
+    assert_eq!(sr["identifier"][1]["system"], "urn:oid:1.2.3");
+    assert_eq!(sr["identifier"][1]["value"], "FL5");
+    let dr = resources(&b, "DiagnosticReport")[0];
+    assert_eq!(
+        dr["identifier"][0],
+        json!({"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "FILL"}]},
+               "system": "urn:oid:1.2.3", "value": "FL5", "assigner": {"display": "LAB"}})
+    );
+}

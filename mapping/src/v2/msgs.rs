@@ -113,6 +113,9 @@ pub(super) fn spec_for(id: &[u8], kind: Kind) -> Option<Spec> {
         (b"RXA", Kind::Vxu) => RXA,
         (b"RXR", Kind::Vxu) => RXR,
         (b"TXA", Kind::Mdm) => TXA,
+        (b"ORC", Kind::Mdm) => super::orders::ORC_ORDER,
+        (b"OBR", Kind::Mdm) => super::orders::OBR_ORDER,
+        (b"TQ1", Kind::Mdm) => super::orders::TQ1,
         (b"OBX", Kind::Mdm) => OBX_DOC,
         (b"SCH", Kind::Siu) => SCH,
         (b"TQ1", Kind::Siu) => TQ1_SIU,
@@ -490,9 +493,12 @@ impl Cx {
         let Some(patient) = self.patient else {
             return Ok(());
         };
-        let Some(txa) = segs.iter().find(|s| s.seg.id() == b"TXA") else {
+        let Some(txa_pos) = segs.iter().position(|s| s.seg.id() == b"TXA") else {
             return Err(Error::new(ErrorKind::MissingSegment, "TXA"));
         };
+        let txa = &segs[txa_pos];
+        // The common order group (ORC, TQ1, OBR, NTE) → ServiceRequest, context.related.
+        let related = self.order_requests(&segs[..txa_pos])?;
         let seg = &txa.seg;
         let l = &txa.label;
         let master = Ei::field(seg, 12);
@@ -526,9 +532,25 @@ impl Cx {
             "" | "TX" | "FT" | "ST" => String::new(),
             other => mime("", other).unwrap_or_default(),
         };
-        for s in segs {
+        for s in &segs[txa_pos..] {
             match s.seg.id() {
-                b"NTE" => rx.report.push(s.label, ReportKind::SegmentNotMapped),
+                // IG NTE[DocumentReference]: a note becomes text content.
+                b"NTE" => {
+                    let mut text = String::new();
+                    for (i, r) in reps(&s.seg, 3).iter().enumerate() {
+                        if i > 0 {
+                            text.push('\n');
+                        }
+                        text.push_str(&leaf(Some(Value::from(*r))));
+                    }
+                    if !text.trim().is_empty() {
+                        contents.push((
+                            "text/plain".to_string(),
+                            base64(text.as_bytes()),
+                            "note".to_string(),
+                        ));
+                    }
+                }
                 // One document per message.
                 b"TXA" if !std::ptr::eq(s, txa) => {
                     rx.report.push(s.label, ReportKind::SegmentNotMapped)
@@ -674,6 +696,11 @@ impl Cx {
         j.obj(Some("period"));
         j.str(Some("start"), activity.as_deref().unwrap_or(""));
         j.end_obj();
+        j.arr(Some("related"));
+        for r in &related {
+            j.reference(None, r);
+        }
+        j.end_arr();
         j.end_obj();
         drop(j);
         b.end();

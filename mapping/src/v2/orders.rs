@@ -128,7 +128,7 @@ fn priority_0485(code: &str) -> Result<&'static str, bool> {
 #[derive(Default, Clone)]
 pub(super) struct Ei {
     pub(super) value: String,
-    ns: String,
+    pub(super) ns: String,
     uid: String,
     ut: String,
 }
@@ -273,9 +273,21 @@ impl Cx {
         Ok(())
     }
 
-    fn order(&mut self, g: &Order<'_, '_>) -> Result<(), Error> {
+    /// The order groups of `segs` (e.g. MDM's common order) as ServiceRequests.
+    pub(super) fn order_requests(&mut self, segs: &[Seg<'_>]) -> Result<Vec<ResourceId>, Error> {
+        let groups = order_groups(segs, &mut self.rx.report);
+        let mut ids = Vec::with_capacity(groups.len());
+        for g in &groups {
+            if let Some(id) = self.order(g)? {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    fn order(&mut self, g: &Order<'_, '_>) -> Result<Option<ResourceId>, Error> {
         let Some(patient) = self.patient else {
-            return Ok(());
+            return Ok(None);
         };
         let orc = g.orc.map(|s| &s.seg);
         let obr = g.obr.map(|s| &s.seg);
@@ -439,7 +451,7 @@ impl Cx {
         let Cx { b, rx, focus, .. } = self;
         focus.push(sr_id);
         let Some(mut j) = b.begin("ServiceRequest", sr_id) else {
-            return Ok(());
+            return Ok(Some(sr_id));
         };
         j.arr(Some("identifier"));
         placer.write(&mut j, "PLAC");
@@ -533,7 +545,7 @@ impl Cx {
         j.end_arr();
         drop(j);
         b.end();
-        Ok(())
+        Ok(Some(sr_id))
     }
 
     fn specimen(

@@ -137,11 +137,13 @@ OBX|1|CE|64994-7^Vaccine funding program eligibility category^LN|1|V02^VFC eligi
 ORC|RE||IZ-9^NDA\r\
 RXA|0|1|20230101||998^No vaccine administered^CVX|999||||||||||||00^Parental decision^NIP002||RE\r";
 
-/// A synthetic MDM^T02: a discharge summary as text and as a PDF.
+/// A synthetic MDM^T02: a discharge summary (text, PDF and a note) for a completed order.
 pub const MDM: &str = "MSH|^~\\&|DOC|HOSP|EHR|HOSP|20240315083000+0100||MDM^T02^MDM_T02|MDM0001|P|2.5.1\r\
 EVN|T02|20240315083000+0100\r\
 PID|1||123456^^^HOSP^MR||Doe^Jane||19800704|F\r\
 PV1|1|I|||||||||||||||||V300^^^HOSP^VN\r\
+ORC|SC|ORD-1^EHR|||CM\r\
+OBR|1|ORD-1^EHR||11490-0^Discharge summary^LN\r\
 TXA|1|DS^Discharge summary^HL70270|TX|20240315070000+0100||20240315080000+0100|||1234^Author^Anna^^^^^^HOSP|5678^Signer^Sam^^^^^^HOSP||DOC-1^EHR^1.2.3.9^ISO||||ds-2024-1.txt|AU|R|AV\r\
 OBX|1|TX|DS^Discharge summary^HL70270||Patient discharged in good condition.~Follow up in 2 weeks.\r\
 OBX|2|ED|PDF^Report^L||^application^pdf^Base64^JVBERi0xLjQK\r\
