@@ -163,6 +163,8 @@ pub enum ErrorKind {
     MissingResource,
     /// (FHIR → v2) A value could not be written into the HL7 v2 message.
     Unwritable,
+    /// A FHIR ConceptMap could not be loaded (location: a JSON path).
+    InvalidConceptMap,
 }
 
 /// A conversion error: a kind and a location (`PID-7`, `MSH-9`), never a value.
@@ -197,6 +199,7 @@ impl fmt::Display for Error {
             ErrorKind::UnsupportedMessage => "unsupported message type",
             ErrorKind::MissingSegment => "required segment missing",
             ErrorKind::MissingOffset => "date/time has a time but no utc offset",
+            ErrorKind::InvalidConceptMap => "invalid conceptmap",
             ErrorKind::Strict(k) => return write!(f, "strict mode: {} at {}", k, self.location),
             ErrorKind::InvalidJson => "input is not valid json",
             ErrorKind::NotABundle => "input is not a fhir bundle",
@@ -315,6 +318,8 @@ struct Frame {
     rollback: usize,
     /// Whether the parent had no member yet before this container.
     parent_first: bool,
+    /// The closing bracket.
+    close: char,
 }
 
 /// A streaming JSON writer over a `String`.
@@ -385,6 +390,7 @@ impl<'a> Json<'a> {
         let frame = Frame {
             rollback: self.out.len(),
             parent_first: self.first,
+            close: if c == '{' { '}' } else { ']' },
         };
         self.key(key);
         self.out.push(c);
@@ -403,6 +409,32 @@ impl<'a> Json<'a> {
         } else {
             self.out.push(c);
             self.first = false;
+        }
+    }
+
+    /// Number of open containers.
+    pub(crate) fn depth(&mut self) -> usize {
+        self.stack.get().len()
+    }
+
+    /// Closes containers until `depth` are open.
+    pub(crate) fn close_to(&mut self, depth: usize) {
+        while self.depth() > depth {
+            let c = self.stack.get().last().map_or('}', |f| f.close);
+            self.close(c);
+        }
+    }
+
+    /// Closes every open container.
+    pub(crate) fn close_all(&mut self) {
+        self.close_to(0);
+    }
+
+    /// Removes the innermost container and everything written in it.
+    pub(crate) fn abandon(&mut self) {
+        if let Some(frame) = self.stack.get().pop() {
+            self.out.truncate(frame.rollback);
+            self.first = frame.parent_first;
         }
     }
 

@@ -72,6 +72,141 @@
 //! `HL70203`, …) become their FHIR URIs; an unknown name is reported and the coding is
 //! written without a system.
 //!
+//! # Extending the mapping
+//!
+//! Sites change mappings in Rust, without a scripting language: implement [`Overrides`]
+//! (every method has a do-nothing default, so override only what you need) and call
+//! [`convert_with`] / [`to_fhir_with`]. [`convert`] and [`to_fhir`] run no hook at all.
+//!
+//! - [`Overrides::segment`] is offered every non-Z segment before the mapping starts;
+//!   returning [`Handled::Mapped`] replaces its built-in mapping (the segment and the
+//!   NTEs right after it are then left out of the built-in mapping and of the report,
+//!   except what the override reports with [`Emit::report`]). Overriding PID or PV1
+//!   replaces the Patient or Encounter; their ids stay the built-in ones
+//!   ([`SegmentCtx::patient`], [`SegmentCtx::encounter`]) so every reference resolves,
+//!   and PD1/MRG (PV2) are then reported as not mapped unless overridden too.
+//! - [`Overrides::z_segment`] is offered every Z-segment (after all other segments):
+//!   add resources ([`Emit::resource`]) or extensions of the Patient or Encounter
+//!   ([`Emit::extension`]); [`Handled::Mapped`] stops the segment being reported.
+//! - [`Overrides::code`] is asked first for every coded element: each CWE/CE/CNE coding
+//!   (the translation is written before the coding as sent, so nothing is lost) and
+//!   the table lookups 0001 (gender), 0004 (encounter class), 0078 (interpretation),
+//!   0085 (observation status), 0123 (report status) and 0203 (identifier type). For
+//!   the `code`-typed elements (gender, statuses) the answer must be in the FHIR value
+//!   set's system, or in the v2 table's system (then it goes through the built-in
+//!   table). [`ConceptMap::from_json`] loads a FHIR R4 ConceptMap as such a hook;
+//!   [`Chain`] puts two overrides together (the first one asked first).
+//! - [`Overrides::datatype`] replaces the mapping of one CX, XPN, XAD, XTN or CWE value.
+//!
+//! Hooks write through [`Emit`], [`Obj`] and [`Arr`]: keys are escaped, containers are
+//! opened and closed by closures and empty elements are dropped, so the Bundle stays
+//! well-formed JSON whatever a hook writes.
+//!
+//! A Z-segment as a Patient extension:
+//!
+//! ```
+//! use carewire_mapping::fhir::{MapConfig, TzPolicy};
+//! use carewire_mapping::v2::{to_fhir_with, Emit, ExtensionTarget, Handled, Overrides, SegmentCtx};
+//!
+//! struct Zpi;
+//! impl Overrides for Zpi {
+//!     fn z_segment(&mut self, seg: &SegmentCtx<'_, '_>, out: &mut Emit<'_>) -> Handled {
+//!         let Some(f) = seg.segment().field(1).filter(|_| seg.id() == "ZPI") else {
+//!             return Handled::Default;
+//!         };
+//!         let pet = f.decoded();
+//!         let url = "http://hospital.example/fhir/pet-name";
+//!         if out.extension(ExtensionTarget::Patient, url, |o| o.str("valueString", &pet)) {
+//!             Handled::Mapped
+//!         } else {
+//!             Handled::Default
+//!         }
+//!     }
+//! }
+//!
+//! let msg = b"MSH|^~\\&|ADT|HOSP|EHR|HOSP|20240101120000+0100||ADT^A01|1|P|2.5.1\r\
+//! PID|1||123^^^HOSP^MR||Doe^Jane\rZPI|Rex\r";
+//! let out = to_fhir_with(msg, &MapConfig::with_tz(TzPolicy::Error), &mut Zpi)?;
+//! assert!(out.json.contains(r#""valueString":"Rex""#));
+//! assert!(out.report.is_empty());
+//! # Ok::<(), carewire_mapping::fhir::Error>(())
+//! ```
+//!
+//! A segment override: PID becomes a site-specific Patient (same id).
+//!
+//! ```
+//! use carewire_mapping::fhir::{MapConfig, TzPolicy};
+//! use carewire_mapping::v2::{to_fhir_with, Emit, Handled, Overrides, SegmentCtx};
+//!
+//! struct Pid;
+//! impl Overrides for Pid {
+//!     fn segment(&mut self, seg: &SegmentCtx<'_, '_>, out: &mut Emit<'_>) -> Handled {
+//!         match (seg.id(), seg.patient()) {
+//!             ("PID", Some(id)) => {
+//!                 out.resource_with_id("Patient", id, |o| o.bool("active", true));
+//!                 Handled::Mapped
+//!             }
+//!             _ => Handled::Default,
+//!         }
+//!     }
+//! }
+//!
+//! let msg = b"MSH|^~\\&|ADT|HOSP|EHR|HOSP|20240101120000+0100||ADT^A01|1|P|2.5.1\r\
+//! PID|1||123^^^HOSP^MR||Doe^Jane\r";
+//! let out = to_fhir_with(msg, &MapConfig::with_tz(TzPolicy::Error), &mut Pid)?;
+//! assert!(out.json.contains(r#""resourceType":"Patient","id":"#));
+//! assert!(out.json.contains(r#""active":true"#) && !out.json.contains("Doe"));
+//! # Ok::<(), carewire_mapping::fhir::Error>(())
+//! ```
+//!
+//! A code override (here a site sex code; a [`ConceptMap`] does the same from JSON):
+//!
+//! ```
+//! use carewire_mapping::fhir::{MapConfig, TzPolicy};
+//! use carewire_mapping::v2::{to_fhir_with, Coding, Overrides};
+//!
+//! struct Sex;
+//! impl Overrides for Sex {
+//!     fn code(&self, system: &str, code: &str) -> Option<Coding> {
+//!         let v2_0001 = "http://terminology.hl7.org/CodeSystem/v2-0001";
+//!         // Site code W → table 0001 F (then mapped as F is).
+//!         (system == v2_0001 && code == "W").then(|| Coding::new(v2_0001, "F", ""))
+//!     }
+//! }
+//!
+//! let msg = b"MSH|^~\\&|ADT|HOSP|EHR|HOSP|20240101120000+0100||ADT^A01|1|P|2.5.1\r\
+//! PID|1||123^^^HOSP^MR||Doe^Jane||19800101|W\r";
+//! let out = to_fhir_with(msg, &MapConfig::with_tz(TzPolicy::Error), &mut Sex)?;
+//! assert!(out.json.contains(r#""gender":"female""#));
+//! assert!(out.report.is_empty());
+//! # Ok::<(), carewire_mapping::fhir::Error>(())
+//! ```
+//!
+//! A datatype override: every XPN as a single `text`.
+//!
+//! ```
+//! use carewire_hl7::Repetition;
+//! use carewire_mapping::fhir::{MapConfig, TzPolicy};
+//! use carewire_mapping::v2::{to_fhir_with, Datatype, Handled, Obj, Overrides};
+//!
+//! struct Names;
+//! impl Overrides for Names {
+//!     fn datatype(&mut self, kind: Datatype, v: &Repetition<'_>, out: &mut Obj<'_, '_>) -> Handled {
+//!         if kind != Datatype::Xpn {
+//!             return Handled::Default;
+//!         }
+//!         out.str("text", &v.decoded().replace('^', " "));
+//!         Handled::Mapped
+//!     }
+//! }
+//!
+//! let msg = b"MSH|^~\\&|ADT|HOSP|EHR|HOSP|20240101120000+0100||ADT^A01|1|P|2.5.1\r\
+//! PID|1||123^^^HOSP^MR||Doe^Jane\r";
+//! let out = to_fhir_with(msg, &MapConfig::with_tz(TzPolicy::Error), &mut Names)?;
+//! assert!(out.json.contains(r#""name":[{"text":"Doe Jane"}]"#));
+//! # Ok::<(), carewire_mapping::fhir::Error>(())
+//! ```
+//!
 //! # Endpoints
 //!
 //! `MessageHeader.source.endpoint` is required by FHIR R4; HL7 v2 has no URL for an
@@ -85,9 +220,16 @@ use carewire_hl7::datatypes::DateTime;
 use carewire_hl7::{Message, Repetition, Segment, Value};
 
 pub use crate::fhir::Conversion;
+mod conceptmap;
 mod extra;
+mod hooks;
 mod msgs;
 mod orders;
+pub use conceptmap::ConceptMap;
+pub use hooks::{
+    Arr, Chain, Coding, Datatype, Emit, ExtensionTarget, Handled, NoOverrides, Obj, Overrides,
+    SegmentCtx,
+};
 
 use crate::fhir::{
     fhir_datetime, fhir_instant, resource_id, BundleBuilder, Error, ErrorKind, Json, MapConfig,
@@ -113,6 +255,42 @@ pub fn to_fhir(input: &[u8], config: &MapConfig) -> Result<Conversion, Error> {
 /// under [`crate::fhir::TzPolicy::Error`], and [`ErrorKind::Strict`] in strict mode when
 /// the report is not empty.
 pub fn convert(msg: &Message<'_>, config: &MapConfig) -> Result<Conversion, Error> {
+    convert_impl(msg, config, None)
+}
+
+/// Parses `input` and converts it with `overrides` (see [`convert_with`]).
+///
+/// # Errors
+///
+/// As [`to_fhir`].
+pub fn to_fhir_with(
+    input: &[u8],
+    config: &MapConfig,
+    overrides: &mut dyn Overrides,
+) -> Result<Conversion, Error> {
+    let msg = Message::parse(input).map_err(|_| Error::new(ErrorKind::Parse, ""))?;
+    convert_with(&msg, config, overrides)
+}
+
+/// As [`convert`], with user [`Overrides`] for segments, Z-segments, codes and
+/// datatypes (see the module docs).
+///
+/// # Errors
+///
+/// As [`convert`].
+pub fn convert_with(
+    msg: &Message<'_>,
+    config: &MapConfig,
+    overrides: &mut dyn Overrides,
+) -> Result<Conversion, Error> {
+    convert_impl(msg, config, Some(overrides))
+}
+
+fn convert_impl(
+    msg: &Message<'_>,
+    config: &MapConfig,
+    hooks: Option<&mut dyn Overrides>,
+) -> Result<Conversion, Error> {
     let header = msg.header();
     let mtype = header.message_type().unwrap_or_default();
     let trigger = header.trigger_event().unwrap_or_default();
@@ -166,12 +344,17 @@ pub fn convert(msg: &Message<'_>, config: &MapConfig) -> Result<Conversion, Erro
         rx: Rx {
             cfg: *config,
             report,
+            hooks,
         },
         trigger: trigger.into_owned(),
         patient: None,
         encounter: None,
         account: None,
         focus: Vec::new(),
+        ext_patient: String::new(),
+        ext_encounter: String::new(),
+        own_patient: false,
+        own_encounter: false,
     };
     let segs: Vec<Seg<'_>> = label_segments(msg);
     cx.run(msg, &segs, kind)?;
@@ -204,6 +387,7 @@ enum Kind {
 
 /// A segment and its label for report locations (`PID`, or `OBX[3]` when the id occurs
 /// more than once).
+#[derive(Clone, Copy)]
 struct Seg<'m> {
     seg: Segment<'m>,
     label: Loc<'m>,
@@ -948,12 +1132,76 @@ fn sanitize(s: &str) -> String {
         .collect()
 }
 
-struct Rx {
+struct Rx<'h> {
     cfg: MapConfig,
     report: Report,
+    /// User overrides ([`convert_with`]); `None` costs one branch per hook point.
+    hooks: Option<&'h mut dyn Overrides>,
 }
 
-impl Rx {
+/// The v2 tables whose lookups consult [`Overrides::code`] (as `system`).
+const V2_0001: &str = "http://terminology.hl7.org/CodeSystem/v2-0001";
+const V2_0004: &str = "http://terminology.hl7.org/CodeSystem/v2-0004";
+const V2_0078: &str = "http://terminology.hl7.org/CodeSystem/v2-0078";
+const V2_0085: &str = "http://terminology.hl7.org/CodeSystem/v2-0085";
+const V2_0123: &str = "http://terminology.hl7.org/CodeSystem/v2-0123";
+
+impl Rx<'_> {
+    /// [`Overrides::datatype`]: true when the override wrote the element (an object,
+    /// member `key` or an array item) and the built-in mapping must be skipped.
+    fn datatype_hook(
+        &mut self,
+        j: &mut Json<'_>,
+        key: Option<&str>,
+        kind: Datatype,
+        rep: &Repetition<'_>,
+    ) -> bool {
+        let Some(h) = self.hooks.as_deref_mut() else {
+            return false;
+        };
+        j.obj(key);
+        let depth = j.depth();
+        let done = h.datatype(kind, rep, &mut Obj { j: &mut *j });
+        j.close_to(depth);
+        if done == Handled::Mapped {
+            j.end_obj();
+            true
+        } else {
+            // Nothing of what a declining override wrote is kept.
+            j.abandon();
+            false
+        }
+    }
+
+    /// [`Overrides::code`] for a non-empty code, when there are overrides.
+    fn translate(&self, system: &str, code: &str) -> Option<Coding> {
+        if code.is_empty() {
+            return None;
+        }
+        self.hooks.as_deref().and_then(|h| h.code(system, code))
+    }
+
+    /// A v2 table code after [`Overrides::code`], for a `code`-typed FHIR element bound
+    /// to `fhir_system` with values `allowed`: `Ok(fhir code)` when the override maps
+    /// into that system with an allowed code, `Err(v2 code)` otherwise (the translated
+    /// code when the override maps into the v2 table itself, else the code as sent).
+    fn table_code<'c>(
+        &self,
+        table: &str,
+        fhir_system: &str,
+        allowed: &[&'static str],
+        code: &'c str,
+    ) -> Result<&'static str, Cow<'c, str>> {
+        match self.translate(table, code) {
+            Some(c) if c.system == fhir_system => match allowed.iter().find(|a| **a == c.code) {
+                Some(a) => Ok(a),
+                None => Err(Cow::Borrowed(code)),
+            },
+            Some(c) if c.system == table => Err(Cow::Owned(c.code)),
+            _ => Err(Cow::Borrowed(code)),
+        }
+    }
+
     /// A TS/DTM value as a FHIR dateTime (reports invalid values and dropped times).
     fn datetime(&mut self, v: Option<Value<'_>>, loc: Loc<'_>) -> Result<Option<String>, Error> {
         let Some(text) = ts1(v) else {
@@ -1033,6 +1281,9 @@ impl Rx {
         default_system: Option<&str>,
         loc: Loc<'_>,
     ) {
+        if self.hooks.is_some() && self.datatype_hook(j, key, Datatype::Cwe, rep) {
+            return;
+        }
         let p = Parts::new(rep);
         j.obj(key);
         j.arr(Some("coding"));
@@ -1043,16 +1294,27 @@ impl Rx {
                 continue;
             }
             let sysname = p.comp(s);
-            let system: Option<Cow<'_, str>> = if sysname.is_empty() {
+            let known: Option<Cow<'_, str>> = if sysname.is_empty() {
                 default_system.map(Cow::Borrowed)
             } else {
-                match system_uri(&sysname) {
-                    Some(u) => Some(u),
-                    None => {
-                        self.report.push(loc.c(s), ReportKind::UnknownCode("0396"));
-                        None
-                    }
+                system_uri(&sysname)
+            };
+            // A code override: its coding first, then the coding as sent (whose unknown
+            // system is then not reported: the code was translated).
+            let translated = match &known {
+                _ if self.hooks.is_none() => None,
+                Some(u) => self.translate(u, &code),
+                None => self.translate(&sysname, &code),
+            };
+            if let Some(t) = &translated {
+                j.coding(&t.system, &t.code, &t.display);
+            }
+            let system = match known {
+                None if !sysname.is_empty() && translated.is_none() => {
+                    self.report.push(loc.c(s), ReportKind::UnknownCode("0396"));
+                    None
                 }
+                other => other,
             };
             if code.is_empty() {
                 continue; // display-only: written as text below
@@ -1081,10 +1343,15 @@ impl Rx {
         rep: &Repetition<'_>,
         loc: Loc<'_>,
     ) -> Result<(), Error> {
+        if self.hooks.is_some() && self.datatype_hook(j, None, Datatype::Cx, rep) {
+            return Ok(());
+        }
         let p = Parts::new(rep);
         j.obj(None);
         let ty = p.comp(5);
-        if !ty.is_empty() {
+        if let Some(t) = self.translate(v2_table("0203"), &ty) {
+            j.concept(Some("type"), &t.system, &t.code, &t.display);
+        } else if !ty.is_empty() {
             j.concept(Some("type"), v2_table("0203"), &ty, "");
         }
         let (ns, uid, ut) = (p.sub(4, 1), p.sub(4, 2), p.sub(4, 3));
@@ -1115,6 +1382,9 @@ fn cx_key<'m>(rep: &Repetition<'m>) -> (String, Cow<'m, str>) {
 }
 
 fn human_name(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: Loc<'_>) {
+    if rx.hooks.is_some() && rx.datatype_hook(j, None, Datatype::Xpn, rep) {
+        return;
+    }
     let p = Parts::new(rep);
     j.obj(None);
     let ty = p.comp(7);
@@ -1150,6 +1420,9 @@ fn human_name(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: Loc<'_>)
 }
 
 fn address(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: Loc<'_>) {
+    if rx.hooks.is_some() && rx.datatype_hook(j, None, Datatype::Xad, rep) {
+        return;
+    }
     let p = Parts::new(rep);
     j.obj(None);
     let ty = p.comp(7);
@@ -1189,6 +1462,9 @@ fn contact_point(
     rx: &mut Rx,
     loc: Loc<'_>,
 ) {
+    if rx.hooks.is_some() && rx.datatype_hook(j, None, Datatype::Xtn, rep) {
+        return;
+    }
     let p = Parts::new(rep);
     let equip = p.comp(3);
     let email = p.comp(4);
@@ -1265,15 +1541,55 @@ fn contact_point(
 // The conversion
 // ---------------------------------------------------------------------------------------
 
-struct Cx {
+struct Cx<'h> {
     b: BundleBuilder,
-    rx: Rx,
+    rx: Rx<'h>,
     trigger: String,
     patient: Option<ResourceId>,
     encounter: Option<ResourceId>,
     /// The Account of PID-18.
     account: Option<ResourceId>,
     focus: Vec<ResourceId>,
+    /// Extensions from Z-segment hooks (JSON objects, comma-separated) for the Patient
+    /// and the Encounter.
+    ext_patient: String,
+    ext_encounter: String,
+    /// The Patient / Encounter segment is mapped by an override.
+    own_patient: bool,
+    own_encounter: bool,
+}
+
+/// The Patient id of a PID: its first identifier, else its name and birth date.
+fn patient_id_of(seg: &Segment<'_>) -> ResourceId {
+    match each_rep(seg, 3).next().as_ref() {
+        Some(r) => {
+            let (s, v) = cx_key(r);
+            crate::fhir::patient_id(&s, &v)
+        }
+        None => {
+            let name = seg.field(5).map(|f| f.raw()).unwrap_or(b"");
+            let birth = seg.field(7).map(|f| f.raw()).unwrap_or(b"");
+            resource_id(
+                "Patient",
+                &[
+                    "pid",
+                    &String::from_utf8_lossy(name),
+                    &String::from_utf8_lossy(birth),
+                ],
+            )
+        }
+    }
+}
+
+/// The Encounter id of a PV1: its visit number (PV1-19), else the patient's.
+fn encounter_id_of(seg: &Segment<'_>, patient: &ResourceId) -> ResourceId {
+    match rep1(seg, 19) {
+        Some(r) => {
+            let (s, v) = cx_key(&r);
+            resource_id("Encounter", &[&s, &v])
+        }
+        None => resource_id("Encounter", &[patient.as_str(), "pv1"]),
+    }
 }
 
 /// One OBR group of an ORU.
@@ -1284,25 +1600,132 @@ struct Group<'s, 'm> {
     obx: Vec<(&'s Seg<'m>, Vec<&'s Seg<'m>>)>,
 }
 
-impl Cx {
+impl Cx<'_> {
+    /// Offers every segment to the [`Overrides`] (segments first, then Z-segments, so a
+    /// Z hook knows whether the Patient is built in). Returns the segments left to the
+    /// built-in mapping (`None`: all of them) and whether MSH was overridden.
+    fn run_hooks<'m>(
+        &mut self,
+        msg: &Message<'_>,
+        segs: &[Seg<'m>],
+    ) -> Result<(Option<Vec<Seg<'m>>>, bool), Error> {
+        let pid = segs
+            .iter()
+            .find(|s| s.seg.id() == b"PID")
+            .ok_or_else(|| Error::new(ErrorKind::MissingSegment, "PID"))?;
+        let patient = patient_id_of(&pid.seg);
+        self.patient = Some(patient);
+        let pv1 = segs.iter().find(|s| s.seg.id() == b"PV1");
+        self.encounter = pv1.map(|pv1| encounter_id_of(&pv1.seg, &patient));
+        // handled[i]: segment i is mapped by a hook (or is an NTE owned by one).
+        let mut handled = vec![false; segs.len()];
+        let mut own_msh = false;
+        for z in [false, true] {
+            let mut i = 0;
+            while i < segs.len() {
+                let s = &segs[i];
+                let mut k = i + 1;
+                while k < segs.len() && segs[k].seg.id() == b"NTE" {
+                    k += 1;
+                }
+                let is_z = s.seg.id().first() == Some(&b'Z');
+                if is_z != z || s.seg.id() == b"NTE" {
+                    i += 1;
+                    continue;
+                }
+                let ctx = SegmentCtx {
+                    msg,
+                    seg: s,
+                    notes: &segs[i + 1..k],
+                    patient: self.patient,
+                    encounter: self.encounter,
+                };
+                let Cx {
+                    b,
+                    rx,
+                    ext_patient,
+                    ext_encounter,
+                    own_patient,
+                    own_encounter,
+                    ..
+                } = self;
+                let Some(h) = rx.hooks.as_deref_mut() else {
+                    return Ok((None, false));
+                };
+                let mut out = Emit {
+                    b,
+                    report: &mut rx.report,
+                    label: s.label,
+                    ext_patient,
+                    ext_encounter,
+                    patient_overridden: *own_patient,
+                    encounter_overridden: *own_encounter,
+                };
+                let done = if z {
+                    h.z_segment(&ctx, &mut out)
+                } else {
+                    h.segment(&ctx, &mut out)
+                };
+                if done == Handled::Mapped {
+                    for flag in &mut handled[i..k] {
+                        *flag = true;
+                    }
+                    match s.seg.id() {
+                        b"PID" if std::ptr::eq(s, pid) => *own_patient = true,
+                        b"PV1" if pv1.is_some_and(|x| std::ptr::eq(x, s)) => {
+                            *own_encounter = true;
+                        }
+                        b"MSH" => own_msh = true,
+                        _ => {}
+                    }
+                    i = k;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        if !handled.contains(&true) {
+            return Ok((None, false));
+        }
+        let kept = segs
+            .iter()
+            .zip(&handled)
+            .filter(|(_, h)| !**h)
+            .map(|(s, _)| *s)
+            .collect();
+        Ok((Some(kept), own_msh))
+    }
+
     fn run(&mut self, msg: &Message<'_>, segs: &[Seg<'_>], kind: Kind) -> Result<(), Error> {
-        // Report pass: whatever the tables do not cover.
+        let (kept, own_msh) = if self.rx.hooks.is_some() {
+            self.run_hooks(msg, segs)?
+        } else {
+            (None, false)
+        };
+        let segs = kept.as_deref().unwrap_or(segs);
+        // Report pass: whatever the tables do not cover. Segments that only feed an
+        // overridden Patient or Encounter are not mapped by anything.
         for s in segs {
-            match spec_for(s.seg.id(), kind) {
+            let orphan = match s.seg.id() {
+                b"PD1" | b"MRG" => self.own_patient,
+                b"PV2" => self.own_encounter,
+                _ => false,
+            };
+            match spec_for(s.seg.id(), kind).filter(|_| !orphan) {
                 Some(spec) => report_unmapped(s, spec, &mut self.rx.report),
                 None => self.rx.report.push(s.label, ReportKind::SegmentNotMapped),
             }
         }
         let find = |id: &[u8]| segs.iter().find(|s| s.seg.id() == id);
-        let pid = find(b"PID").ok_or_else(|| Error::new(ErrorKind::MissingSegment, "PID"))?;
-        let pd1 = find(b"PD1");
-        let mrg = find(b"MRG");
-        self.patient(pid, pd1, mrg)?;
-        self.account(pid)?;
+        if !self.own_patient {
+            let pid = find(b"PID").ok_or_else(|| Error::new(ErrorKind::MissingSegment, "PID"))?;
+            self.patient(pid, find(b"PD1"), find(b"MRG"))?;
+            self.account(pid)?;
+        }
         for s in segs.iter().filter(|s| s.seg.id() == b"NK1") {
             self.related_person(s)?;
         }
-        if let Some(pv1) = find(b"PV1") {
+        if let Some(pv1) = find(b"PV1").filter(|_| !self.own_encounter) {
             self.encounter(pv1, find(b"PV2"))?;
         }
         match kind {
@@ -1326,7 +1749,9 @@ impl Cx {
                             notes.push(&segs[k]);
                             k += 1;
                         }
-                        let key = format!("adt-{}", i);
+                        // The segment's position: the same as `i` unless hooks took
+                        // segments out of `segs`.
+                        let key = format!("adt-{}", segs[i].seg.position());
                         let id = resource_id("Observation", &[self.patient_key(), &key]);
                         self.observation(&segs[i], &notes, id, None)?;
                         i = k;
@@ -1359,7 +1784,9 @@ impl Cx {
             Kind::Order => self.orders(segs)?,
             Kind::Vxu | Kind::Mdm | Kind::Siu | Kind::Dft => self.other_message(msg, segs, kind)?,
         }
-        self.message_header(msg)?;
+        if !own_msh {
+            self.message_header(msg)?;
+        }
         Ok(())
     }
 
@@ -1469,24 +1896,7 @@ impl Cx {
     ) -> Result<(), Error> {
         let seg = &pid.seg;
         let l = &pid.label;
-        let id = match each_rep(seg, 3).next().as_ref() {
-            Some(r) => {
-                let (s, v) = cx_key(r);
-                crate::fhir::patient_id(&s, &v)
-            }
-            None => {
-                let name = seg.field(5).map(|f| f.raw()).unwrap_or(b"");
-                let birth = seg.field(7).map(|f| f.raw()).unwrap_or(b"");
-                resource_id(
-                    "Patient",
-                    &[
-                        "pid",
-                        &String::from_utf8_lossy(name),
-                        &String::from_utf8_lossy(birth),
-                    ],
-                )
-            }
-        };
+        let id = patient_id_of(seg);
         self.patient = Some(id);
         let mut gps = Vec::new();
         if let Some(pd1) = pd1 {
@@ -1497,16 +1907,24 @@ impl Cx {
             }
         }
         let gender_code = field_text(seg, 8);
-        let gender = match gender_code.as_ref() {
-            "" => "",
-            "F" => "female",
-            "M" => "male",
-            "U" => "unknown",
-            "O" | "A" | "N" => "other",
-            _ => {
-                self.rx.report.push(l.f(8), ReportKind::UnknownCode("0001"));
-                ""
-            }
+        let gender = match self.rx.table_code(
+            V2_0001,
+            "http://hl7.org/fhir/administrative-gender",
+            &["male", "female", "other", "unknown"],
+            &gender_code,
+        ) {
+            Ok(g) => g,
+            Err(code) => match code.as_ref() {
+                "" => "",
+                "F" => "female",
+                "M" => "male",
+                "U" => "unknown",
+                "O" | "A" | "N" => "other",
+                _ => {
+                    self.rx.report.push(l.f(8), ReportKind::UnknownCode("0001"));
+                    ""
+                }
+            },
         };
         let birth_v = seg.field(7).map(Value::from);
         let birth_date = self.rx.date(birth_v, l.f(7));
@@ -1520,7 +1938,12 @@ impl Cx {
             None
         };
         let deceased = self.rx.datetime(seg.field(29).map(Value::from), l.f(29))?;
-        let Cx { b, rx, .. } = self;
+        let Cx {
+            b,
+            rx,
+            ext_patient: ext,
+            ..
+        } = self;
         let Some(mut j) = b.begin("Patient", id) else {
             return Ok(());
         };
@@ -1592,6 +2015,7 @@ impl Cx {
             j.end_obj();
         }
         extra::race_ethnicity(&mut j, seg, rx, l);
+        j.raw(None, ext);
         j.end_arr();
         j.str(Some("gender"), gender);
         if let Some(d) = &birth_date {
@@ -1788,13 +2212,7 @@ impl Cx {
         let seg = &pv1.seg;
         let l = &pv1.label;
         let visit = rep1(seg, 19);
-        let id = match &visit {
-            Some(r) => {
-                let (s, v) = cx_key(r);
-                resource_id("Encounter", &[&s, &v])
-            }
-            None => resource_id("Encounter", &[patient.as_str(), "pv1"]),
-        };
+        let id = encounter_id_of(seg, &patient);
         self.encounter = Some(id);
         let mut parts: Vec<(&'static str, &'static str, ResourceId)> = Vec::new();
         for (n, code, display) in [
@@ -1814,59 +2232,64 @@ impl Cx {
         let start = self.rx.datetime(seg.field(44).map(Value::from), l.f(44))?;
         let end = self.rx.datetime(seg.field(45).map(Value::from), l.f(45))?;
         let class = field_text(seg, 2);
-        let (csys, ccode, cdisp): (&str, &str, &str) = match class.as_ref() {
-            "E" => (
-                "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-                "EMER",
-                "emergency",
-            ),
-            "I" => (
-                "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-                "IMP",
-                "inpatient encounter",
-            ),
-            "O" => (
-                "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-                "AMB",
-                "ambulatory",
-            ),
-            "P" => (
-                "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-                "PRENC",
-                "pre-admission",
-            ),
-            "R" => (
-                "http://terminology.hl7.org/CodeSystem/v2-0004",
-                "R",
-                "Recurring patient",
-            ),
-            "B" => (
-                "http://terminology.hl7.org/CodeSystem/v2-0004",
-                "B",
-                "Obstetrics",
-            ),
-            "C" => (
-                "http://terminology.hl7.org/CodeSystem/v2-0004",
-                "C",
-                "Commercial Account",
-            ),
-            "N" => (
-                "http://terminology.hl7.org/CodeSystem/v2-0004",
-                "N",
-                "Not Applicable",
-            ),
-            "U" | "" => (
-                "http://terminology.hl7.org/CodeSystem/v2-0004",
-                "U",
-                "Unknown",
-            ),
-            _ => {
-                self.rx.report.push(l.f(2), ReportKind::UnknownCode("0004"));
-                (
+        let class_hook = self.rx.translate(V2_0004, &class);
+        let (csys, ccode, cdisp): (&str, &str, &str) = if let Some(c) = &class_hook {
+            (&c.system, &c.code, &c.display)
+        } else {
+            match class.as_ref() {
+                "E" => (
+                    "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                    "EMER",
+                    "emergency",
+                ),
+                "I" => (
+                    "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                    "IMP",
+                    "inpatient encounter",
+                ),
+                "O" => (
+                    "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                    "AMB",
+                    "ambulatory",
+                ),
+                "P" => (
+                    "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                    "PRENC",
+                    "pre-admission",
+                ),
+                "R" => (
+                    "http://terminology.hl7.org/CodeSystem/v2-0004",
+                    "R",
+                    "Recurring patient",
+                ),
+                "B" => (
+                    "http://terminology.hl7.org/CodeSystem/v2-0004",
+                    "B",
+                    "Obstetrics",
+                ),
+                "C" => (
+                    "http://terminology.hl7.org/CodeSystem/v2-0004",
+                    "C",
+                    "Commercial Account",
+                ),
+                "N" => (
+                    "http://terminology.hl7.org/CodeSystem/v2-0004",
+                    "N",
+                    "Not Applicable",
+                ),
+                "U" | "" => (
                     "http://terminology.hl7.org/CodeSystem/v2-0004",
                     "U",
                     "Unknown",
-                )
+                ),
+                _ => {
+                    self.rx.report.push(l.f(2), ReportKind::UnknownCode("0004"));
+                    (
+                        "http://terminology.hl7.org/CodeSystem/v2-0004",
+                        "U",
+                        "Unknown",
+                    )
+                }
             }
         };
         let status = match self.trigger.as_str() {
@@ -1878,10 +2301,18 @@ impl Cx {
             _ if start.is_some() => "in-progress",
             _ => "unknown",
         };
-        let Cx { b, rx, .. } = self;
+        let Cx {
+            b,
+            rx,
+            ext_encounter: ext,
+            ..
+        } = self;
         let Some(mut j) = b.begin("Encounter", id) else {
             return Ok(());
         };
+        j.arr(Some("extension"));
+        j.raw(None, ext);
+        j.end_arr();
         if let Some(r) = &visit {
             j.arr(Some("identifier"));
             rx.identifier(&mut j, r, l.f(19))?;
@@ -2492,18 +2923,37 @@ impl Cx {
             b.end();
         }
         // DiagnosticReport
-        let status = match status_code.as_ref() {
-            "O" | "I" | "S" => "registered",
-            "P" => "preliminary",
-            "C" => "corrected",
-            "R" => "partial",
-            "F" => "final",
-            "X" => "cancelled",
-            "" => "unknown",
-            _ => {
-                rx.report.push(l.f(25), ReportKind::UnknownCode("0123"));
-                "unknown"
-            }
+        let status = match rx.table_code(
+            V2_0123,
+            "http://hl7.org/fhir/diagnostic-report-status",
+            &[
+                "registered",
+                "partial",
+                "preliminary",
+                "final",
+                "amended",
+                "corrected",
+                "appended",
+                "cancelled",
+                "entered-in-error",
+                "unknown",
+            ],
+            &status_code,
+        ) {
+            Ok(s) => s,
+            Err(code) => match code.as_ref() {
+                "O" | "I" | "S" => "registered",
+                "P" => "preliminary",
+                "C" => "corrected",
+                "R" => "partial",
+                "F" => "final",
+                "X" => "cancelled",
+                "" => "unknown",
+                _ => {
+                    rx.report.push(l.f(25), ReportKind::UnknownCode("0123"));
+                    "unknown"
+                }
+            },
         };
         if let Some(mut j) = b.begin("DiagnosticReport", dr_id) {
             j.arr(Some("identifier"));
@@ -2605,19 +3055,36 @@ impl Cx {
             return Ok(());
         };
         let st = field_text(seg, 11);
-        let status = match st.as_ref() {
-            "A" => "amended",
-            "C" => "corrected",
-            "D" => "entered-in-error",
-            "F" => "final",
-            "P" => "preliminary",
-            "X" => "cancelled",
-            "R" | "S" | "I" => "registered",
-            "" => "unknown",
-            _ => {
-                rx.report.push(l.f(11), ReportKind::UnknownCode("0085"));
-                "unknown"
-            }
+        let status = match rx.table_code(
+            V2_0085,
+            "http://hl7.org/fhir/observation-status",
+            &[
+                "registered",
+                "preliminary",
+                "final",
+                "amended",
+                "corrected",
+                "cancelled",
+                "entered-in-error",
+                "unknown",
+            ],
+            &st,
+        ) {
+            Ok(s) => s,
+            Err(code) => match code.as_ref() {
+                "A" => "amended",
+                "C" => "corrected",
+                "D" => "entered-in-error",
+                "F" => "final",
+                "P" => "preliminary",
+                "X" => "cancelled",
+                "R" | "S" | "I" => "registered",
+                "" => "unknown",
+                _ => {
+                    rx.report.push(l.f(11), ReportKind::UnknownCode("0085"));
+                    "unknown"
+                }
+            },
         };
         j.str(Some("status"), status);
         match rep1(seg, 3) {
@@ -2740,7 +3207,9 @@ impl Cx {
             j.arr(Some("interpretation"));
             for (i, r) in each_rep(seg, 8).enumerate() {
                 let code = comp(&r, 1);
-                if INTERPRETATION.contains(&code.as_ref()) {
+                if let Some(t) = rx.translate(V2_0078, &code) {
+                    j.concept(None, &t.system, &t.code, &t.display);
+                } else if INTERPRETATION.contains(&code.as_ref()) {
                     j.concept(
                         None,
                         "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",

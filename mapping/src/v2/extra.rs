@@ -97,7 +97,7 @@ pub(super) fn race_ethnicity(j: &mut Json<'_>, seg: &Segment<'_>, rx: &mut Rx, l
     }
 }
 
-impl Cx {
+impl Cx<'_> {
     /// OBX-23 performing organization (XON.1 name, XON.10 id) with OBX-24 address.
     pub(super) fn performing_org(&mut self, s: &Seg<'_>) -> Option<ResourceId> {
         let seg = &s.seg;

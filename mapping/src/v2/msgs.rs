@@ -218,7 +218,7 @@ pub(super) fn ed_attachment(r: &Repetition<'_>) -> Result<(Option<String>, Strin
     Ok((ct, b64))
 }
 
-impl Cx {
+impl Cx<'_> {
     /// VXU, MDM, SIU and DFT after the patient and encounter are written.
     pub(super) fn other_message(
         &mut self,

@@ -253,7 +253,7 @@ fn order_groups<'s, 'm>(segs: &'s [Seg<'m>], report: &mut Report) -> Vec<Order<'
     groups
 }
 
-impl Cx {
+impl Cx<'_> {
     /// ORM_O01 / OML_O21 after the patient and encounter are written.
     pub(super) fn orders(&mut self, segs: &[Seg<'_>]) -> Result<(), Error> {
         let groups = order_groups(segs, &mut self.rx.report);
