@@ -50,6 +50,9 @@
 //! - numbers are written in shortest form (`1.50` → `1.5`);
 //! - an ORU always has an ORC (copying OBR-2/3/16); OBX-14 is written only when it
 //!   differs from OBR-7; EVN-2 falls back to MSH-7; OBX-25 comes back in OBX-16;
+//! - OBX-5 of type NR comes back as SN (`^low^-^high`, both are a FHIR Range); race and
+//!   ethnicity codings are written with `CDCREC` (`NULLFL` for UNK/ASKU); a binary ED
+//!   value (R5 `Observation.value` Attachment extension) is written Base64;
 //! - orders: ORC-1 is `NW` with the status in ORC-5 (`SC` for `unknown`); timing and
 //!   priority go to TQ1-7/8/9 (not ORC-7/OBR-27/OBR-5); ORC-2/3/12 repeat OBR-2/3/16.
 //!
@@ -1165,6 +1168,8 @@ impl<'a> Cx<'a> {
                         w.set(23, 0, 0, 0, self.s(a, "text"))?;
                     }
                 }
+                EXT_RACE if !w.has(10) => self.race(&mut w, 10, e)?,
+                EXT_ETHNICITY if !w.has(22) => self.race(&mut w, 22, e)?,
                 _ => {}
             }
         }
@@ -1250,6 +1255,59 @@ impl<'a> Cx<'a> {
             }
         }
         Ok((w, pd1))
+    }
+
+    /// PID-10 / PID-22 from a US Core race / ethnicity extension: one CWE repetition per
+    /// ombCategory/detailed coding (`CDCREC`, or `NULLFL` for UNK/ASKU); the `text`
+    /// part is consumed when it is what the forward mapping derives from the codings.
+    fn race(&mut self, w: &mut SegW, f: usize, e: &'a Value) -> Result<(), Error> {
+        self.s(e, "url");
+        let mut derived = String::new();
+        let mut text: Option<&'a Value> = None;
+        let mut r = 0;
+        for part in self.reps(e, "extension") {
+            match part.get("url").and_then(Value::as_str) {
+                Some("ombCategory" | "detailed") => {
+                    let Some(c) = Self::obj(part, "valueCoding") else {
+                        continue;
+                    };
+                    let sys = match c.get("system").and_then(Value::as_str) {
+                        Some(CDC_RACE) => "CDCREC",
+                        Some(NULL_FLAVOR) => "NULLFL",
+                        _ => continue,
+                    };
+                    self.s(part, "url");
+                    self.s(c, "system");
+                    r += 1;
+                    let code = self.s(c, "code");
+                    let display = self.s(c, "display");
+                    w.set(f, r, 1, 0, code)?;
+                    w.set(f, r, 2, 0, display)?;
+                    w.set(f, r, 3, 0, sys)?;
+                    let shown = if display.is_empty() { code } else { display };
+                    if !shown.is_empty() {
+                        if !derived.is_empty() {
+                            derived.push_str(", ");
+                        }
+                        derived.push_str(shown);
+                    }
+                }
+                Some("text") => text = Some(part),
+                _ => {}
+            }
+        }
+        if let Some(t) = text {
+            let v = t.get("valueString").and_then(Value::as_str).unwrap_or("");
+            if v == derived || (derived.is_empty() && v == "unknown") {
+                self.s(t, "url");
+                self.s(t, "valueString");
+            } else if r == 1 {
+                // One coding with its own text: CWE.9 (the forward mapping shows it).
+                self.s(t, "url");
+                w.set(f, 1, 9, 0, self.s(t, "valueString"))?;
+            }
+        }
+        Ok(())
     }
 
     fn nk1(&mut self, k: usize, n: usize, patient: usize) -> Result<SegW, Error> {
@@ -1480,9 +1538,18 @@ impl<'a> Cx<'a> {
         w.set(1, 0, 0, 0, &n.to_string())?;
         self.same_ref(c, "subject", Some(patient));
         self.same_ref(c, "encounter", enc);
-        if let Some(cat) = Self::arr(c, "category").first() {
-            if self.code_of(Some(cat), CONDITION_CATEGORY) == "encounter-diagnosis" {
-                self.mark_all(cat);
+        for cat in Self::arr(c, "category") {
+            let sys = Self::arr(cat, "coding")
+                .first()
+                .and_then(|cd| cd.get("system"))
+                .and_then(Value::as_str);
+            if sys == Some(CONDITION_CATEGORY) {
+                if self.code_of(Some(cat), CONDITION_CATEGORY) == "encounter-diagnosis" {
+                    self.mark_all(cat);
+                }
+            } else if sys == Some(V2_0052) && !w.has(6) {
+                // DG1-6 diagnosis type, a second category.
+                self.cwe(&mut w, 6, 0, cat)?;
             }
         }
         if let Some(code) = Self::obj(c, "code") {
@@ -2032,7 +2099,7 @@ impl<'a> Cx<'a> {
         if eff != group_time {
             w.set(14, 0, 0, 0, &eff)?;
         }
-        let (mut prac, mut org) = (0, false);
+        let (mut prac, mut performing, mut producer) = (0, false, false);
         for p in self.reps(o, "performer") {
             let Some(pk) = self.resolve(p) else { continue };
             match rtype(self.res(pk)) {
@@ -2040,12 +2107,69 @@ impl<'a> Cx<'a> {
                     prac += 1;
                     self.xcn(&mut w, 16, prac, pk)?;
                 }
-                "Organization" if !org => {
-                    org = true;
-                    let og = self.use_res(pk);
-                    w.set(23, 0, 1, 0, self.s(og, "name"))?;
-                    if let Some(id) = Self::arr(og, "identifier").first() {
-                        w.set(23, 0, 10, 0, self.s(id, "value"))?;
+                "Organization" => {
+                    // The forward mapping writes the performing organization (OBX-23/24:
+                    // identifier without system) first, then the producer (OBX-15: an
+                    // identifier with its coding system); one of each.
+                    let og = self.res(pk);
+                    let id = Self::arr(og, "identifier").first();
+                    let has_sys = id
+                        .and_then(|i| i.get("system"))
+                        .and_then(Value::as_str)
+                        .is_some_and(|s| !s.is_empty());
+                    let has_addr = !Self::arr(og, "address").is_empty();
+                    if !performing && (!has_sys || has_addr) {
+                        performing = true;
+                        let og = self.use_res(pk);
+                        w.set(23, 0, 1, 0, self.s(og, "name"))?;
+                        if let Some(id) = id {
+                            w.set(23, 0, 10, 0, self.s(id, "value"))?;
+                        }
+                        if let Some(a) = Self::arr(og, "address").first() {
+                            self.xad(&mut w, 24, 0, a)?;
+                        }
+                    } else if !producer && !has_addr {
+                        producer = true;
+                        let og = self.use_res(pk);
+                        w.set(15, 0, 2, 0, self.s(og, "name"))?;
+                        if let Some(id) = id {
+                            w.set(15, 0, 1, 0, self.s(id, "value"))?;
+                            let sys = self.s(id, "system");
+                            let name = if sys == CLIA {
+                                std::borrow::Cow::Borrowed("CLIA")
+                            } else {
+                                system_name(sys)
+                            };
+                            w.set(15, 0, 3, 0, &name)?;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for e in Self::arr(o, "extension") {
+            match e.get("url").and_then(Value::as_str) {
+                Some(EXT_ANALYSIS_TIME) if !w.has(19) => {
+                    self.s(e, "url");
+                    w.set(19, 0, 0, 0, &self.dtm(e, "valueDateTime"))?;
+                }
+                Some(EXT_OBS_VALUE_R5) if !w.has(5) => {
+                    if let Some(a) = Self::obj(e, "valueAttachment") {
+                        self.s(e, "url");
+                        let ct = self.s(a, "contentType");
+                        let (major, sub) = ct.split_once('/').unwrap_or(("", ct));
+                        let ty = match major {
+                            "application" => "AP",
+                            "image" => "IM",
+                            "text" => "TEXT",
+                            "audio" => "AU",
+                            m => m,
+                        };
+                        w.set(2, 0, 0, 0, "ED")?;
+                        w.set(5, 0, 2, 0, ty)?;
+                        w.set(5, 0, 3, 0, &sub.to_ascii_uppercase())?;
+                        w.set(5, 0, 4, 0, "Base64")?;
+                        w.set(5, 0, 5, 0, self.s(a, "data"))?;
                     }
                 }
                 _ => {}
@@ -2263,6 +2387,16 @@ const COVERAGE_CLASS: &str = "http://terminology.hl7.org/CodeSystem/coverage-cla
 const SUBSCRIBER_REL: &str = "http://terminology.hl7.org/CodeSystem/subscriber-relationship";
 const DATA_ABSENT: &str = "http://terminology.hl7.org/CodeSystem/data-absent-reason";
 const US_SSN: &str = "http://hl7.org/fhir/sid/us-ssn";
+const V2_0052: &str = "http://terminology.hl7.org/CodeSystem/v2-0052";
+const CLIA: &str = "urn:oid:2.16.840.1.113883.4.7";
+const CDC_RACE: &str = "urn:oid:2.16.840.1.113883.6.238";
+const NULL_FLAVOR: &str = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor";
+const EXT_RACE: &str = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race";
+const EXT_ETHNICITY: &str = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity";
+const EXT_ANALYSIS_TIME: &str =
+    "http://hl7.org/fhir/StructureDefinition/observation-analysis-date-time";
+const EXT_OBS_VALUE_R5: &str =
+    "http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.value";
 const EXT_MAIDEN: &str = "http://hl7.org/fhir/StructureDefinition/patient-mothersMaidenName";
 const EXT_RELIGION: &str = "http://hl7.org/fhir/StructureDefinition/patient-religion";
 const EXT_BIRTHPLACE: &str = "http://hl7.org/fhir/StructureDefinition/patient-birthPlace";

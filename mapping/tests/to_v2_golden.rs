@@ -355,3 +355,22 @@ fn orm_and_oml_fixtures_round_trip() {
         }
     }
 }
+
+#[test]
+fn binary_ed_and_nr_values_come_back() {
+    let oru = "MSH|^~\\&|LAB|HOSP|EHR|HOSP|20240315083000+0100||ORU^R01^ORU_R01|L2|P|2.5.1\r\
+PID|1||123456^^^HOSP^MR||Doe^Jane\r\
+ORC|RE||FL9^LAB\r\
+OBR|1||FL9^LAB|11502-2^Lab report^LN|||20240315070000+0100\r\
+OBX|1|ED|11502-2^Lab report^LN||^AP^PDF^Base64^JVBERi0xLjQ=||||||F\r\
+OBX|2|NR|2345-7^Glucose^LN||70^110|mg/dL^^UCUM|||||F||||||||20240315071500+0100\r";
+    let out = from_fhir(&fwd(oru), Target::OruR01, &V2Config::default()).expect("converts");
+    assert!(out.report.is_empty(), "{}", out.report);
+    let t = text(&out.message);
+    assert!(
+        t.contains("\nOBX|1|ED|11502-2^Lab report^LN||^AP^PDF^Base64^JVBERi0xLjQ=||||||F\n"),
+        "{t}"
+    );
+    // NR becomes SN (both are a Range); OBX-19 analysis time comes back.
+    assert!(t.contains("\nOBX|2|SN|2345-7^Glucose^LN||^70^-^110|mg/dL^^UCUM|||||F||||||||20240315071500+0100\n"), "{t}");
+}

@@ -452,6 +452,19 @@ fn pid() -> impl Strategy<Value = Seg> {
         maybe(whole(19, "[0-9]{3}-[0-9]{2}-[0-9]{4}")),
     );
     let c = (
+        (
+            reps(10, 0..3, |p| {
+                race(
+                    p,
+                    &[
+                        "1002-5", "2028-9", "2054-5", "2076-8", "2106-3", "2029-7", "UNK",
+                    ],
+                )
+            }),
+            reps(22, 0..2, |p| {
+                race(p, &["2135-2", "2186-5", "2148-5", "ASKU"])
+            }),
+        ),
         maybe(whole(23, txt())),
         prop_oneof![
             Just(vec![]),
@@ -465,9 +478,13 @@ fn pid() -> impl Strategy<Value = Seg> {
         ],
     );
     (a, b, c).prop_map(|(a, b, c)| {
+        let (race, ethnicity) = c.0;
+        let c = (c.1, c.2, c.3);
         seg(
             "PID",
             vec![
+                race,
+                ethnicity,
                 vec![("1".into(), "1".into())],
                 a.0,
                 a.1,
@@ -487,6 +504,21 @@ fn pid() -> impl Strategy<Value = Seg> {
             ],
         )
     })
+}
+
+/// A race / ethnicity CWE: CDC code (or a null flavor), display, `CDCREC`/`NULLFL`.
+fn race(p: String, codes: &'static [&'static str]) -> impl Strategy<Value = Vec<(String, String)>> {
+    (
+        prop::sample::select(codes),
+        opt("[A-Za-z][A-Za-z ]{0,10}[a-z]"),
+    )
+        .prop_map(move |(c, d)| {
+            let sys = if c.contains('-') { "CDCREC" } else { "NULLFL" };
+            comps(
+                &p,
+                vec![(1, Some(c.to_string())), (2, d), (3, Some(sys.into()))],
+            )
+        })
 }
 
 fn pd1() -> impl Strategy<Value = Option<Seg>> {
@@ -686,16 +718,29 @@ fn obx() -> impl Strategy<Value = Obx> {
         opt(dtm()),
         reps(16, 0..3, xcn),
         maybe(one(17, cwe(None))),
-        maybe(
-            (txt(), opt(Just("@".to_string())))
-                .prop_map(|(n, id)| comps("23", vec![(1, Some(n)), (10, id)])),
+        (
+            // OBX-23 performing organization (unique id) with an OBX-24 address.
+            maybe((txt(), maybe(xad("24".into()))).prop_map(|(n, a)| {
+                [comps("23", vec![(1, Some(n)), (10, Some("@".into()))]), a].concat()
+            })),
+            // OBX-15 producer: a CLIA id and a name.
+            maybe(opt(txt()).prop_map(|n| {
+                comps(
+                    "15",
+                    vec![(1, Some("@".into())), (2, n), (3, Some("CLIA".into()))],
+                )
+            })),
+            maybe(whole(19, dtm())),
         ),
         prop::collection::vec(nte(), 0..2),
     )
         .prop_map(
-            |(code, val, range, flags, st, eff, perf, method, org, notes)| {
+            |(code, val, range, flags, st, eff, perf, method, (org, producer, analysis), notes)| {
                 (
-                    [code, val, range, flags, st, perf, method, org].concat(),
+                    [
+                        code, val, range, flags, st, perf, method, org, producer, analysis,
+                    ]
+                    .concat(),
                     eff,
                     notes,
                 )
@@ -798,7 +843,11 @@ fn adt(trigger: &'static str) -> impl Strategy<Value = Vec<Seg>> {
         opt(pv1()),
         prop::collection::vec(obx(), 0..3),
     );
-    let dg1 = (one(3, cwe(Some("I10"))), maybe(whole(5, dtm())));
+    let dg1 = (
+        one(3, cwe(Some("I10"))),
+        maybe(whole(5, dtm())),
+        maybe(one(6, cwe(Some("HL70052")))),
+    );
     let pr1 = (
         one(3, cwe(None)),
         maybe(whole(5, dtm())),
@@ -825,10 +874,10 @@ fn adt(trigger: &'static str) -> impl Strategy<Value = Vec<Seg>> {
                 push_obx(&mut segs, i + 1, o, None);
             }
             segs.extend(al1s);
-            for (i, (code, onset)) in dg1s.into_iter().enumerate() {
+            for (i, (code, onset, ty)) in dg1s.into_iter().enumerate() {
                 segs.push(seg(
                     "DG1",
-                    vec![vec![("1".into(), (i + 1).to_string())], code, onset],
+                    vec![vec![("1".into(), (i + 1).to_string())], code, onset, ty],
                 ));
             }
             for (i, (code, when, perf)) in pr1s.into_iter().enumerate() {
@@ -999,7 +1048,14 @@ fn orders(trigger: &'static str) -> impl Strategy<Value = Vec<Seg>> {
             opt(tok()),
             reps(31, 0..3, |p| cwe(None).prop_map(move |c| comps(&p, c))),
             prop::collection::vec(nte(), 0..2),
-            prop::collection::vec((one(3, cwe(Some("I10"))), maybe(whole(5, dtm()))), 0..3),
+            prop::collection::vec(
+                (
+                    one(3, cwe(Some("I10"))),
+                    maybe(whole(5, dtm())),
+                    maybe(one(6, cwe(Some("HL70052")))),
+                ),
+                0..3,
+            ),
             prop::collection::vec(obx(), 0..3),
             prop::collection::vec(spm(), 0..3),
         ),
@@ -1064,7 +1120,7 @@ fn orders(trigger: &'static str) -> impl Strategy<Value = Vec<Seg>> {
                 for (k, n) in notes.into_iter().enumerate() {
                     segs.push(nte_seg(k + 1, n));
                 }
-                for (k, (mut code, onset)) in dg1s.into_iter().enumerate() {
+                for (k, (mut code, onset, ty)) in dg1s.into_iter().enumerate() {
                     // Unique codes: the forward mapping keys a Condition on code + set id.
                     for (p, t) in code.iter_mut() {
                         if p == "3.1" {
@@ -1073,7 +1129,7 @@ fn orders(trigger: &'static str) -> impl Strategy<Value = Vec<Seg>> {
                     }
                     segs.push(seg(
                         "DG1",
-                        vec![vec![("1".into(), (k + 1).to_string())], code, onset],
+                        vec![vec![("1".into(), (k + 1).to_string())], code, onset, ty],
                     ));
                 }
                 for (k, o) in obxs.into_iter().enumerate() {
