@@ -10,7 +10,8 @@
 //! - [`v2`]: HL7 v2 → FHIR R4 following the HL7 v2-to-FHIR implementation guide.
 //! - [`dicom`]: DICOM → FHIR R4 ImagingStudy and Patient, one file or a whole study.
 //! - [`x12`]: X12 837P/I/D, 835 and 271 → FHIR R4 (Claim, ClaimResponse,
-//!   PaymentReconciliation, CoverageEligibilityResponse …).
+//!   PaymentReconciliation, CoverageEligibilityResponse …), and
+//!   CoverageEligibilityRequest → 270.
 //! - [`to_v2`]: FHIR R4 Bundle → HL7 v2 (ADT A01/A08, ORU R01, ORM O01, OML O21), with
 //!   a report of every element not carried back.
 //! - [`deid`]: de-identification of HL7 v2 messages (remove, keyed hash, per-patient date

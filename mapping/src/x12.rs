@@ -1,4 +1,4 @@
-//! X12 (HIPAA 5010) → FHIR R4.
+//! X12 (HIPAA 5010) → FHIR R4, and FHIR `CoverageEligibilityRequest` → 270.
 //!
 //! [`to_fhir`] converts a whole input (every interchange, group and transaction set it
 //! holds) into **one** FHIR R4 Bundle and a [`Report`]; [`convert_set`] converts one
@@ -35,7 +35,9 @@
 //! | 271 | CoverageEligibilityResponse per 2000C/2000D (EB → `insurance.item`, AAA → `error`), Patient, Coverage, insurer Organization, requestor |
 //!
 //! Other sets (270, 834, 999, 997, TA1 …) are reported as not mapped; an input with no
-//! mappable set fails with [`ErrorKind::UnsupportedMessage`].
+//! mappable set fails with [`ErrorKind::UnsupportedMessage`]. [`request_to_270`] goes
+//! the other way: FHIR `CoverageEligibilityRequest`s become a 270 interchange built with
+//! [`carewire_x12::build::Inquiry270`].
 //!
 //! With [`BundleType::Message`] the Bundle starts with a MessageHeader whose event is
 //! the first transaction set id (`https://x12.org/transaction-set` code `837`) and whose
@@ -2901,4 +2903,258 @@ impl<'a> Cx<'a, '_, '_> {
             j.end_arr();
         });
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// CoverageEligibilityRequest → 270
+// ---------------------------------------------------------------------------------------
+
+/// The 270 values a FHIR `CoverageEligibilityRequest` does not carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InquiryHeader {
+    /// BHT03: the originator's reference for this inquiry.
+    pub reference: String,
+    /// BHT04: CCYYMMDD.
+    pub date: String,
+    /// BHT05: HHMM.
+    pub time: String,
+    /// TRN03: the originating company identifier (`1` + EIN by convention).
+    pub originator: String,
+}
+
+/// Resources of the input by `fullUrl`, `Type/id` and `#id` (contained).
+struct Resources<'v> {
+    all: Vec<(String, &'v serde_json::Value)>,
+}
+
+impl<'v> Resources<'v> {
+    fn new(root: &'v serde_json::Value) -> Resources<'v> {
+        let mut all = Vec::new();
+        let mut add = |full: Option<&str>, r: &'v serde_json::Value| {
+            if let Some(f) = full {
+                all.push((f.to_string(), r));
+            }
+            if let (Some(t), Some(id)) = (r["resourceType"].as_str(), r["id"].as_str()) {
+                all.push((format!("{t}/{id}"), r));
+            }
+            for c in r["contained"].as_array().into_iter().flatten() {
+                if let Some(id) = c["id"].as_str() {
+                    all.push((format!("#{id}"), c));
+                }
+            }
+        };
+        if root["resourceType"] == "Bundle" {
+            for e in root["entry"].as_array().into_iter().flatten() {
+                add(e["fullUrl"].as_str(), &e["resource"]);
+            }
+        } else {
+            // A lone resource is found by type even without an id.
+            add(Some(""), root);
+        }
+        Resources { all }
+    }
+
+    fn of_type(&self, t: &str) -> Vec<&'v serde_json::Value> {
+        let mut out: Vec<&serde_json::Value> = Vec::new();
+        for (_, r) in &self.all {
+            if r["resourceType"] == t && !out.iter().any(|o| std::ptr::eq(*o, *r)) {
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    fn resolve(&self, reference: &serde_json::Value) -> Option<&'v serde_json::Value> {
+        let r = reference["reference"].as_str()?;
+        let tail = r.rsplit('/').take(2).collect::<Vec<_>>();
+        let type_id = match tail.as_slice() {
+            [id, t] => format!("{t}/{id}"),
+            _ => String::new(),
+        };
+        self.all
+            .iter()
+            .find(|(k, _)| !k.is_empty() && (k == r || (!type_id.is_empty() && *k == type_id)))
+            .map(|(_, v)| *v)
+    }
+}
+
+fn json_str(v: &serde_json::Value) -> &str {
+    v.as_str().unwrap_or("")
+}
+
+/// The NPI (or else the first) identifier value of a resource.
+fn npi_or_first(r: &serde_json::Value) -> String {
+    let ids = r["identifier"].as_array();
+    ids.into_iter()
+        .flatten()
+        .find(|i| i["system"] == NPI)
+        .or_else(|| ids.and_then(|a| a.first()))
+        .map_or(String::new(), |i| json_str(&i["value"]).to_string())
+}
+
+fn x12_party(r: &serde_json::Value, id: String) -> carewire_x12::build::Party {
+    if r["resourceType"] == "Organization" {
+        return carewire_x12::build::Party::organization(json_str(&r["name"]), &id);
+    }
+    let name = &r["name"][0];
+    let family = json_str(&name["family"]);
+    let given = json_str(&name["given"][0]);
+    carewire_x12::build::Party::person(family, given, &id)
+}
+
+fn demographics(p: &serde_json::Value) -> Option<carewire_x12::build::Demographics> {
+    let birth = json_str(&p["birthDate"]).replace('-', "");
+    let gender = match json_str(&p["gender"]) {
+        "female" => "F",
+        "male" => "M",
+        "unknown" | "other" => "U",
+        _ => "",
+    };
+    if birth.len() != 8 || !birth.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(carewire_x12::build::Demographics {
+        birth_date: birth,
+        gender: gender.to_string(),
+    })
+}
+
+/// Writes a 270 eligibility inquiry (005010X279A1) for the FHIR
+/// `CoverageEligibilityRequest`s in `json` — one resource (references resolved in its
+/// `contained` resources) or a Bundle holding the requests and the resources they
+/// reference (by `fullUrl` or `Type/id`).
+///
+/// Per request: `insurer` → 2100A (NM1\*PR, payer id = its first identifier),
+/// `provider` → 2100B (NM1\*1P, the NPI identifier), `patient` → 2100C with DMG, member
+/// id from `insurance[0].coverage` → `Coverage.subscriberId` (else the patient's first
+/// identifier), `identifier[0]` → TRN02, `item.category` codings of
+/// `https://x12.org/codes/service-type-codes` → EQ01 (`30`, health benefit plan
+/// coverage, when there are none). When the Coverage's `subscriber` is another Patient,
+/// that Patient is the 2000C subscriber and the request's patient a 2000D dependent. All
+/// requests must name the same insurer and provider (one 2000A/2000B). Envelope ids and
+/// control numbers come from `env` and `numbers`.
+///
+/// # Errors
+///
+/// [`ErrorKind::InvalidJson`] when `json` is not JSON, [`ErrorKind::MissingResource`]
+/// when there is no request, or a request's patient, insurer or provider is missing or
+/// differs between requests (location: the FHIR path), [`ErrorKind::Unwritable`] when a
+/// value holds an X12 delimiter or an envelope value does not fit.
+///
+/// # Examples
+/// ```
+/// use carewire_mapping::x12::{request_to_270, InquiryHeader};
+/// use carewire_x12::build::Envelope;
+/// use carewire_x12::SequentialControlNumbers;
+///
+/// let request = br##"{"resourceType":"CoverageEligibilityRequest","status":"active",
+///   "identifier":[{"value":"TRACE1"}],"purpose":["benefits"],"created":"2024-03-21",
+///   "patient":{"reference":"#p"},"insurer":{"reference":"#payer"},
+///   "provider":{"reference":"#clinic"},
+///   "contained":[
+///     {"resourceType":"Patient","id":"p","identifier":[{"value":"MEM001"}],
+///      "name":[{"family":"DOE","given":["JANE"]}],"birthDate":"1980-07-04","gender":"female"},
+///     {"resourceType":"Organization","id":"payer","name":"SYNTH PLAN","identifier":[{"value":"PAYER01"}]},
+///     {"resourceType":"Organization","id":"clinic","name":"SYNTH CLINIC",
+///      "identifier":[{"system":"http://hl7.org/fhir/sid/us-npi","value":"1234567893"}]}]}"##;
+/// let header = InquiryHeader {
+///     reference: "INQ1".into(), date: "20240321".into(), time: "1015".into(),
+///     originator: "9877281234".into(),
+/// };
+/// let env = Envelope::new("SENDER", "RECEIVER", "240321", "1015");
+/// let mut numbers = SequentialControlNumbers::starting_at(1);
+/// let x12 = request_to_270(request, &header, &env, &mut numbers)?;
+/// let text = String::from_utf8(x12)?;
+/// assert!(text.contains("NM1*IL*1*DOE*JANE****MI*MEM001~"));
+/// assert!(text.contains("EQ*30~"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn request_to_270(
+    json: &[u8],
+    header: &InquiryHeader,
+    env: &carewire_x12::build::Envelope,
+    numbers: &mut dyn carewire_x12::ControlNumbers,
+) -> Result<Vec<u8>, Error> {
+    use carewire_x12::build::{Inquiry270, InquiryPerson, InquirySubscriber};
+    let root: serde_json::Value =
+        serde_json::from_slice(json).map_err(|_| Error::new(ErrorKind::InvalidJson, ""))?;
+    let res = Resources::new(&root);
+    let requests = res.of_type("CoverageEligibilityRequest");
+    if requests.is_empty() {
+        return Err(Error::new(
+            ErrorKind::MissingResource,
+            "CoverageEligibilityRequest",
+        ));
+    }
+    let missing = |path: &str| Error::new(ErrorKind::MissingResource, path);
+    let mut inquiry = Inquiry270 {
+        reference: header.reference.clone(),
+        date: header.date.clone(),
+        time: header.time.clone(),
+        originator: header.originator.clone(),
+        ..Inquiry270::default()
+    };
+    for (k, req) in requests.iter().enumerate() {
+        let insurer = res
+            .resolve(&req["insurer"])
+            .ok_or_else(|| missing("CoverageEligibilityRequest.insurer"))?;
+        let provider = res
+            .resolve(&req["provider"])
+            .ok_or_else(|| missing("CoverageEligibilityRequest.provider"))?;
+        let patient = res
+            .resolve(&req["patient"])
+            .ok_or_else(|| missing("CoverageEligibilityRequest.patient"))?;
+        let first_id = |r: &serde_json::Value| json_str(&r["identifier"][0]["value"]).to_string();
+        let source = x12_party(insurer, first_id(insurer));
+        let receiver = x12_party(provider, npi_or_first(provider));
+        if k == 0 {
+            inquiry.source = source;
+            inquiry.receiver = receiver;
+        } else if inquiry.source != source || inquiry.receiver != receiver {
+            return Err(missing("CoverageEligibilityRequest.insurer"));
+        }
+        let coverage = res.resolve(&req["insurance"][0]["coverage"]);
+        let subscriber = coverage
+            .and_then(|c| res.resolve(&c["subscriber"]))
+            .filter(|s| !std::ptr::eq(*s, patient) && s["resourceType"] == "Patient");
+        let member = coverage
+            .map(|c| json_str(&c["subscriberId"]).to_string())
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| first_id(subscriber.unwrap_or(patient)));
+        let mut service_types: Vec<String> = Vec::new();
+        for item in req["item"].as_array().into_iter().flatten() {
+            for c in item["category"]["coding"].as_array().into_iter().flatten() {
+                if c["system"] == STC {
+                    service_types.push(json_str(&c["code"]).to_string());
+                }
+            }
+        }
+        if service_types.is_empty() {
+            service_types.push("30".into());
+        }
+        let trace = req["identifier"][0]["value"]
+            .as_str()
+            .or(req["id"].as_str())
+            .unwrap_or("")
+            .to_string();
+        let person = |p: &serde_json::Value, id: String, types: Vec<String>| InquiryPerson {
+            trace: trace.clone(),
+            name: x12_party(p, id),
+            demographics: demographics(p),
+            service_types: types,
+        };
+        inquiry.subscribers.push(match subscriber {
+            Some(s) => InquirySubscriber {
+                person: person(s, member, Vec::new()),
+                dependents: vec![person(patient, String::new(), service_types)],
+            },
+            None => InquirySubscriber {
+                person: person(patient, member, service_types),
+                dependents: Vec::new(),
+            },
+        });
+    }
+    inquiry
+        .build(env, numbers)
+        .map_err(|_| Error::new(ErrorKind::Unwritable, "270"))
 }
