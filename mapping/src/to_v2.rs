@@ -48,8 +48,9 @@
 //! - times keep their precision except that a time without seconds gains `00` (FHIR
 //!   requires seconds) and `Z` is written `+0000`;
 //! - numbers are written in shortest form (`1.50` → `1.5`);
-//! - an ORU always has an ORC (copying OBR-2/3/16); OBX-14 is written only when it
-//!   differs from OBR-7; EVN-2 falls back to MSH-7; OBX-25 comes back in OBX-16;
+//! - an ORU always has an ORC (`RE`, the order status in ORC-5, copying OBR-2/3/16);
+//!   OBX-14 is written only when it differs from OBR-7; EVN-2 falls back to MSH-7;
+//!   OBX-25 comes back in OBX-16;
 //! - OBX-5 of type NR comes back as SN (`^low^-^high`, both are a FHIR Range); race and
 //!   ethnicity codings are written with `CDCREC` (`NULLFL` for UNK/ASKU); a binary ED
 //!   value (R5 `Observation.value` Attachment extension) is written Base64;
@@ -1681,6 +1682,7 @@ impl<'a> Cx<'a> {
                 if slot.is_none() || same {
                     self.code_of(Self::obj(id, "type"), V2_0203);
                     self.s(id, "value");
+                    self.s(id, "system");
                     if let Some(a) = Self::obj(id, "assigner") {
                         self.s(a, "display");
                     }
@@ -1692,15 +1694,8 @@ impl<'a> Cx<'a> {
         }
         for (f, id) in [(2, placer), (3, filler)] {
             let Some(id) = id else { continue };
-            let v = id.get("value").and_then(Value::as_str).unwrap_or("");
-            let ns = Self::obj(id, "assigner")
-                .and_then(|a| a.get("display"))
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            for w in [&mut orc, &mut obr] {
-                w.set(f, 0, 1, 0, v)?;
-                w.set(f, 0, 2, 0, ns)?;
-            }
+            self.ei(&mut orc, f, 0, id)?;
+            self.ei(&mut obr, f, 0, id)?;
         }
         self.same_ref(dr, "subject", Some(patient));
         self.same_ref(dr, "encounter", enc);
@@ -1734,7 +1729,20 @@ impl<'a> Cx<'a> {
         obr.set(22, 0, 0, 0, &self.dtm(dr, "issued"))?;
         let mut notes: Vec<SegW> = Vec::new();
         if let Some(sr) = sr {
-            self.expect(sr, "status", &["unknown"]);
+            // ORC-1 is RE (no status of its own); ORC-5 carries the order status.
+            let st = match sr.get("status").and_then(Value::as_str) {
+                Some("active") => "IP",
+                Some("revoked") => "CA",
+                Some("completed") => "CM",
+                Some("entered-in-error") => "ER",
+                Some("on-hold") => "HD",
+                Some("unknown") => "",
+                _ => "-",
+            };
+            if st != "-" {
+                self.s(sr, "status");
+                orc.set(5, 0, 0, 0, st)?;
+            }
             self.expect(sr, "intent", &["order"]);
             self.same_ref(sr, "subject", Some(patient));
             self.same_ref(sr, "encounter", enc);

@@ -894,9 +894,11 @@ fn adt(trigger: &'static str) -> impl Strategy<Value = Vec<Seg>> {
 
 fn oru() -> impl Strategy<Value = Vec<Seg>> {
     let group = (
-        opt(tok()),
-        opt(tok()),
-        any::<bool>(),
+        (
+            opt(ei("2".into())),
+            ei("3".into()),
+            opt(prop::sample::select(&["IP", "CA", "CM", "ER", "HD"][..])),
+        ),
         one(4, cwe(None)),
         opt(dtm()),
         opt(xcn("16".into())),
@@ -921,20 +923,24 @@ fn oru() -> impl Strategy<Value = Vec<Seg>> {
                 segs.extend(pv2);
             }
             for (i, g) in groups.into_iter().enumerate() {
-                let (pns, fns, has_placer, code, eff, req, issued, status, authored, notes, obxs) =
-                    g;
+                let (
+                    (placer, filler, ostatus),
+                    code,
+                    eff,
+                    req,
+                    issued,
+                    status,
+                    authored,
+                    notes,
+                    obxs,
+                ) = g;
                 let mut orc = vec![("1".to_string(), "RE".to_string())];
+                orc.extend(ostatus.map(|s| ("5".to_string(), s.to_string())));
                 let mut obr = vec![("1".to_string(), (i + 1).to_string())];
-                // Unique placer/filler numbers (`@`), namespaces optional.
-                let ids = [(2, has_placer, pns), (3, true, fns)];
-                for (f, present, ns) in ids {
-                    if !present {
-                        continue;
-                    }
-                    for v in [&mut orc, &mut obr] {
-                        v.push((format!("{f}.1"), "@".into()));
-                        v.extend(ns.clone().map(|n| (format!("{f}.2"), n)));
-                    }
+                // Unique placer/filler numbers (`@`) with namespace and universal id.
+                for id in [placer, Some(filler)].into_iter().flatten() {
+                    orc.extend(id.iter().cloned());
+                    obr.extend(id);
                 }
                 orc.extend(authored.map(|a| ("9".to_string(), a)));
                 if let Some(mut r) = req {
