@@ -374,3 +374,161 @@ OBX|2|NR|2345-7^Glucose^LN||70^110|mg/dL^^UCUM|||||F||||||||20240315071500+0100\
     // NR becomes SN (both are a Range); OBX-19 analysis time comes back.
     assert!(t.contains("\nOBX|2|SN|2345-7^Glucose^LN||^70^-^110|mg/dL^^UCUM|||||F||||||||20240315071500+0100\n"), "{t}");
 }
+
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    const KEYS: &[&str] = &[
+        "resourceType",
+        "id",
+        "reference",
+        "identifier",
+        "value",
+        "system",
+        "code",
+        "coding",
+        "display",
+        "text",
+        "name",
+        "family",
+        "given",
+        "telecom",
+        "address",
+        "line",
+        "use",
+        "type",
+        "subject",
+        "patient",
+        "encounter",
+        "period",
+        "start",
+        "end",
+        "status",
+        "class",
+        "location",
+        "participant",
+        "individual",
+        "result",
+        "basedOn",
+        "specimen",
+        "valueQuantity",
+        "valueString",
+        "valueRange",
+        "valueRatio",
+        "valueCodeableConcept",
+        "valueDateTime",
+        "low",
+        "high",
+        "extension",
+        "url",
+        "valueCoding",
+        "birthDate",
+        "_birthDate",
+        "performer",
+        "note",
+        "reasonReference",
+        "supportingInfo",
+        "collection",
+        "effectiveDateTime",
+        "issued",
+        "requester",
+        "payor",
+        "category",
+        "fullUrl",
+    ];
+    const TYPES: &[&str] = &[
+        "Patient",
+        "Encounter",
+        "Practitioner",
+        "Organization",
+        "Location",
+        "Observation",
+        "DiagnosticReport",
+        "ServiceRequest",
+        "Specimen",
+        "Condition",
+        "AllergyIntolerance",
+        "Procedure",
+        "Coverage",
+        "RelatedPerson",
+        "Provenance",
+        "MessageHeader",
+        "Bundle",
+    ];
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            "[ -~]{0,12}".prop_map(Value::String),
+            prop::sample::select(TYPES).prop_map(|t| Value::String(t.into())),
+            Just(Value::String("2024-03-15T08:30:00+01:00".into())),
+            Just(Value::String("urn:uuid:x".into())),
+            Just(Value::String("Patient/p".into())),
+        ]
+    }
+
+    fn tree() -> impl Strategy<Value = Value> {
+        leaf().prop_recursive(5, 64, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::vec((prop::sample::select(KEYS), inner), 0..6).prop_map(|kv| {
+                    Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                }),
+            ]
+        })
+    }
+
+    fn resource() -> impl Strategy<Value = Value> {
+        (
+            prop::sample::select(TYPES),
+            tree(),
+            prop::option::of("[a-z]{1,2}"),
+        )
+            .prop_map(|(t, body, id)| {
+                let mut m = match body {
+                    Value::Object(m) => m,
+                    other => {
+                        let mut m = serde_json::Map::new();
+                        m.insert("x".into(), other);
+                        m
+                    }
+                };
+                m.insert("resourceType".into(), Value::String(t.into()));
+                if let Some(id) = id {
+                    m.insert("id".into(), Value::String(id));
+                }
+                let mut e = serde_json::Map::new();
+                e.insert("resource".into(), Value::Object(m));
+                Value::Object(e)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any Bundle-shaped JSON converts or fails with an error: never a panic.
+        #[test]
+        fn any_bundle_never_panics(entries in prop::collection::vec(resource(), 0..8)) {
+            let b = serde_json::json!({"resourceType": "Bundle", "entry": entries}).to_string();
+            for t in [Target::AdtA01, Target::OruR01, Target::OrmO01, Target::OmlO21] {
+                if let Ok(out) = from_fhir(&b, t, &V2Config::default()) {
+                    // Whatever is written parses as HL7 v2.
+                    prop_assert!(carewire_hl7::Message::parse(&out.message).is_ok());
+                }
+            }
+        }
+
+        /// Any text: an error or a message, never a panic.
+        #[test]
+        fn any_text_never_panics(s in "[ -~]{0,64}") {
+            let _ = from_fhir(&s, Target::AdtA01, &V2Config::default());
+        }
+    }
+}
