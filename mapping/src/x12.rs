@@ -85,10 +85,15 @@
 //! units under it) is reported with the same location by each unit: deduplicate by
 //! location when merging unit reports.
 //!
-//! Not mapped (reported): 837 2320/2330 other-subscriber loops and 2430 line
-//! adjudication, 2410 drug, PWK/CN1/K3/CR1-CR3/HCP; 835 MIA/MOA, TS3/TS2, BPR05–BPR15
-//! (bank routing and account numbers); 271 III, HSD, MSG beyond
-//! `item.description`, EB04/EB14.
+//! 837 coordination of benefits: each 2320 other subscriber with its 2330A subscriber
+//! and 2330B payer becomes a further Coverage in `Claim.insurance` (not focal, in
+//! order); its AMT goes to `supportingInfo`.
+//!
+//! Not mapped (reported): 837 2320 CAS/OI/MOA, 2330B DTP, 2430 line adjudication,
+//! 2410 drug, SV109 and the other SV1 indicators, 2400 REF/NTE, PWK/CN1/K3/CR1–CR3/HCP;
+//! 835 BPR01/BPR03, BPR05–BPR15 (bank routing and account numbers), CLP06/CLP08/CLP09
+//! and CLP10–CLP14, 2100 DTM (statement period, received date), 2110 REF, MIA/MOA,
+//! TS3/TS2; 271 III, HSD, EB04/EB14 (MSG goes to `item.description`).
 
 use carewire_x12::{Decimal, Document, LoopTree, Segment, TransactionSet, Unit};
 
@@ -1278,7 +1283,9 @@ impl<'a> Cx<'a, '_, '_> {
 
     fn coverage(&mut self, ctx: &Ctx837, patient: Option<ResourceId>) -> Option<ResourceId> {
         let sbr = ctx.sbr?;
-        let payer = ctx.payer;
+        // Coverage.payor is required: without a payer loop there is no Coverage (and
+        // the SBR is reported).
+        let payer = Some(ctx.payer?);
         let (sub_id, sub_i) = ctx.subscriber.unzip();
         let Cx { b, r, scratch, .. } = self;
         let member = sub_i.map_or("", |s| r.e(s, 9));
@@ -1367,6 +1374,8 @@ impl<'a> Cx<'a, '_, '_> {
                     let entity = self.r.raw(i, 1);
                     if entity == b"77" || entity == b"FA" || entity == b"LI" {
                         facility = Some(self.party(i, Some(Kind::Location)));
+                    } else if lp.starts_with("2330") {
+                        // Other payer's parties: written below with their Coverage.
                     } else if lp.starts_with("2310") || lp.starts_with("2420") {
                         let role = match entity {
                             b"82" | b"71" => "primary",
@@ -1383,6 +1392,38 @@ impl<'a> Cx<'a, '_, '_> {
             }
             if let Some(l) = line_of.get_mut(i - start) {
                 *l = line_no;
+            }
+        }
+        // 2320/2330: other subscribers and payers (coordination of benefits), each a
+        // Coverage in Claim.insurance after the focal one.
+        let mut others: Vec<ResourceId> = Vec::new();
+        let sbrs: Vec<usize> = (start..end)
+            .filter(|&i| self.r.id(i) == b"SBR" && self.r.loop_of(i) == "2320")
+            .collect();
+        for (k, &sbr) in sbrs.iter().enumerate() {
+            let stop = sbrs.get(k + 1).copied().unwrap_or(end);
+            let mut other = Ctx837 {
+                sbr: Some(sbr),
+                ..Ctx837::default()
+            };
+            for i in sbr + 1..stop {
+                if self.r.id(i) == b"LX" {
+                    break;
+                }
+                if self.r.id(i) != b"NM1" {
+                    continue;
+                }
+                match self.r.loop_of(i) {
+                    "2330A" => other.subscriber = Some((self.party(i, Some(Kind::Patient)), i)),
+                    "2330B" => other.payer = Some(self.party(i, Some(Kind::Org))),
+                    lp if lp.starts_with("2330") => {
+                        self.party(i, None);
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(c) = self.coverage(&other, patient) {
+                others.push(c);
             }
         }
         let Cx {
@@ -1584,7 +1625,7 @@ impl<'a> Cx<'a, '_, '_> {
                             j.end_obj();
                         }
                     }
-                    b"AMT" if r.loop_of(i) == "2300" => {
+                    b"AMT" if matches!(r.loop_of(i), "2300" | "2320") => {
                         let q = r.e(i, 1);
                         let v = r.num(i, 2);
                         if info(j, (INFO_CAT, "info"), (&element_system("AMT01"), q)) {
@@ -1742,6 +1783,13 @@ impl<'a> Cx<'a, '_, '_> {
                     }
                 }
                 j.end_arr();
+                j.end_obj();
+            }
+            for (k, c) in others.iter().enumerate() {
+                j.obj(None);
+                j.raw(Some("sequence"), &(k + 2).to_string());
+                j.raw(Some("focal"), "false");
+                j.reference(Some("coverage"), c);
                 j.end_obj();
             }
             j.end_arr();

@@ -406,3 +406,35 @@ fn unsupported_and_unparseable_input_are_errors() {
     let e = to_fhir(set_999.as_bytes(), &cfg()).expect_err("conversion should fail");
     assert_eq!(e.kind(), ErrorKind::UnsupportedMessage);
 }
+
+#[test]
+fn other_subscriber_loops_become_secondary_coverages() {
+    let cob = P837.replace(
+        "LX*1~",
+        "SBR*S*01*GRP200******MB~\nAMT*D*75.00~\nNM1*IL*1*DOE*JOHN****MI*MEM900~\nNM1*PR*2*SYNTH SECOND PAYER*****PI*PAYER02~\nLX*1~",
+    );
+    let conv = to_fhir(cob.as_bytes(), &cfg()).expect("conversion");
+    let b: Value = serde_json::from_str(&conv.json).expect("json");
+    let c = resources(&b, "Claim")[0];
+    let insurance = c["insurance"].as_array().expect("insurance");
+    assert_eq!(insurance.len(), 2);
+    assert_eq!(insurance[1]["focal"], false);
+    assert_eq!(insurance[1]["sequence"], 2);
+    let covs = resources(&b, "Coverage");
+    let second = covs
+        .iter()
+        .find(|cv| {
+            format!("urn:uuid:{}", cv["id"].as_str().unwrap_or(""))
+                == insurance[1]["coverage"]["reference"]
+        })
+        .expect("secondary coverage");
+    assert_eq!(second["subscriberId"], "MEM900");
+    assert_eq!(second["order"], 2);
+    assert_eq!(second["relationship"]["coding"][0]["code"], "spouse");
+    assert_eq!(second["beneficiary"], c["patient"]);
+    assert!(conv
+        .json
+        .contains(r#""valueQuantity":{"value":75.00,"unit":"USD"}"#));
+    // Nothing of the inserted loops is reported.
+    assert_eq!(conv.report.len(), 2, "{}", conv.report);
+}
