@@ -43,7 +43,7 @@
 //! | PID-10, PID-22 | US Core race / ethnicity extensions (CDC codes; ombCategory, detailed, text) |
 //! | PID-18 | Account (identifier, subject); ChargeItem.account in DFT |
 //! | DG1-6 | a second Condition.category (v2-0052) |
-//! | OBX-15, OBX-19, OBX-23/24 | performer Organization (producer id; performing organization with address), analysis date/time extension; OBX-5 NR → valueRange, binary ED → R5 `Observation.value` Attachment extension |
+//! | OBX-15, OBX-19, OBX-23/24 | performer Organization (producer id; performing organization with address), analysis date/time extension; OBX-5 NR → valueRange, binary ED → R5 `Observation.value` Attachment extension, TM → valueTime, DR → valuePeriod, IS/ID → valueCodeableConcept, composite types (CX, EI, HD, XCN, …) → valueString (IG default rule) |
 //! | ORC, RXA, RXR | (VXU) Immunization: identifiers (ORC-2/3), status (RXA-20, RXA-21 `D` → entered-in-error), statusReason (RXA-18), vaccineCode (RXA-5), occurrence (RXA-3), recorded (ORC-9, else RXA-22), primarySource (RXA-9), location (RXA-27), manufacturer Organization (RXA-17), lotNumber, expirationDate (RXA-15/16), site/route (RXR-2/1), doseQuantity (RXA-6/7), performer OP (ORC-12) / AP (RXA-10), reasonCode (RXA-19) |
 //! | ORC, TQ1, OBR, NTE before TXA | (MDM) ServiceRequest as in ORM, in DocumentReference.context.related |
 //! | TXA, OBX, NTE | (MDM) DocumentReference: masterIdentifier (TXA-12), identifier (TXA-16), status (TXA-19), docStatus (TXA-17), type (TXA-2), date (TXA-6), context.period (TXA-4), author (TXA-9), authenticator (TXA-10), securityLabel (TXA-18); one content attachment per OBX (TX/FT/ST text or ED data, base64) and per NTE (text) |
@@ -3172,10 +3172,7 @@ impl Cx<'_> {
                 }
             }
             ("NR", Some(r)) => extra::nr_value(&mut j, r, unit.as_ref(), rx, l),
-            (_, Some(_)) => {
-                rx.report.push(l.f(2), ReportKind::UnknownCode("0125"));
-                false
-            }
+            (t, Some(r)) => extra::other_value(&mut j, t, r, rx, l)?,
         };
         j.arr(Some("extension"));
         if let Some(t) = &analysis {

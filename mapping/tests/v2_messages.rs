@@ -2,7 +2,7 @@
 //! synthetic messages, with the exact report.
 
 mod common;
-use common::{resources, DFT, MDM, OBS_EXTRA, SIU, VXU};
+use common::{resources, DFT, MDM, OBS_EXTRA, OBS_TYPES, SIU, VXU};
 
 use carewire_mapping::fhir::{ErrorKind, MapConfig, ReportKind, TzPolicy};
 use carewire_mapping::v2::to_fhir;
@@ -430,6 +430,34 @@ fn race_ethnicity_and_observation_fields() {
         [
             "PID-10[3]: unknown code in table 0005",
             "OBX[3]-5: invalid value",
+        ]
+    );
+}
+
+#[test]
+fn other_observation_value_types() {
+    let (b, items) = convert(OBS_TYPES);
+    let obs = resources(&b, "Observation");
+    assert_eq!(obs.len(), 7);
+    assert_eq!(obs[0]["valueTime"], "08:30:00");
+    assert_eq!(obs[1]["valueTime"], "08:30:15.5");
+    assert_eq!(
+        obs[2]["valuePeriod"],
+        json!({"start": "2024-01-01", "end": "2024-01-31"})
+    );
+    assert_eq!(
+        obs[3]["valueCodeableConcept"],
+        json!({"coding": [{"code": "Y"}]})
+    );
+    assert_eq!(obs[4]["valueString"], "123 HOSP MR");
+    assert_eq!(obs[5]["dataAbsentReason"]["coding"][0]["code"], "error");
+    assert_eq!(obs[6]["dataAbsentReason"]["coding"][0]["code"], "error");
+    assert_eq!(
+        items,
+        [
+            "OBX[2]-5: precision reduced",
+            "OBX[6]-5: not mapped",
+            "OBX[7]-5: invalid value",
         ]
     );
 }

@@ -199,3 +199,110 @@ pub(super) fn ed_value(
         }
     }
 }
+
+/// HL7 TM (`HH[MM[SS[.S+]]][+/-ZZZZ]`) → FHIR `time` (`HH:MM:SS[.S+]`); the flag is
+/// true when an offset was dropped (FHIR `time` has none).
+fn fhir_time(t: &str) -> Option<(String, bool)> {
+    let t = t.trim();
+    let (body, offset) = match t.find(['+', '-']) {
+        Some(i) => (t.get(..i)?, true),
+        None => (t, false),
+    };
+    let (hms, frac) = match body.split_once('.') {
+        Some((a, f)) => (a, Some(f)),
+        None => (body, None),
+    };
+    if !matches!(hms.len(), 2 | 4 | 6) || !hms.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let part = |i: usize| hms.get(i..i + 2).unwrap_or("00");
+    let (h, m, sec) = (part(0), part(2), part(4));
+    let num = |s: &str| s.parse::<u32>().unwrap_or(99);
+    if num(h) > 23 || num(m) > 59 || num(sec) > 59 {
+        return None;
+    }
+    let mut out = format!("{h}:{m}:{sec}");
+    if let Some(f) = frac {
+        if f.is_empty() || hms.len() != 6 || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        out.push('.');
+        out.push_str(f);
+    }
+    Some((out, offset))
+}
+
+/// OBX-5 of the value types without a dedicated branch: TM → valueTime, DR →
+/// valuePeriod, IS/ID → valueCodeableConcept (code only), the composite types the IG
+/// maps by its default rule → valueString (non-empty components joined by a space).
+/// Types outside table 0125 are reported; NA (SampledData) is reported as not mapped.
+pub(super) fn other_value(
+    j: &mut Json<'_>,
+    vtype: &str,
+    r: &Repetition<'_>,
+    rx: &mut Rx,
+    l: &Loc<'_>,
+) -> Result<bool, Error> {
+    let vloc = l.f(5);
+    Ok(match vtype {
+        "TM" => match fhir_time(&comp(r, 1)) {
+            Some((t, dropped)) => {
+                if dropped {
+                    rx.report.push(vloc, ReportKind::PrecisionReduced);
+                }
+                j.str(Some("valueTime"), &t);
+                true
+            }
+            None => {
+                rx.report.push(vloc, ReportKind::InvalidValue);
+                false
+            }
+        },
+        "DR" => {
+            let start = rx.datetime(r.component(1).map(Value::from), vloc.c(1))?;
+            let end = rx.datetime(r.component(2).map(Value::from), vloc.c(2))?;
+            if start.is_none() && end.is_none() {
+                false
+            } else {
+                j.obj(Some("valuePeriod"));
+                j.str(Some("start"), start.as_deref().unwrap_or(""));
+                j.str(Some("end"), end.as_deref().unwrap_or(""));
+                j.end_obj();
+                true
+            }
+        }
+        "IS" | "ID" => {
+            j.obj(Some("valueCodeableConcept"));
+            j.arr(Some("coding"));
+            j.obj(None);
+            j.str(Some("code"), &comp(r, 1));
+            j.end_obj();
+            j.end_arr();
+            j.end_obj();
+            true
+        }
+        "AD" | "CF" | "CK" | "CN" | "CP" | "CQ" | "CX" | "EI" | "HD" | "MO" | "PN" | "RP"
+        | "TN" | "VR" | "XAD" | "XCN" | "XON" | "XPN" | "XTN" => {
+            let mut text = String::new();
+            for c in r.components() {
+                let v = leaf(c.subcomponent(1).map(Value::from));
+                if !v.is_empty() {
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    text.push_str(&v);
+                }
+            }
+            j.str(Some("valueString"), &text);
+            !text.is_empty()
+        }
+        "NA" | "MA" => {
+            rx.report.push(vloc, ReportKind::NotMapped);
+            false
+        }
+        _ => {
+            rx.report.push(l.f(2), ReportKind::UnknownCode("0125"));
+            false
+        }
+    })
+}

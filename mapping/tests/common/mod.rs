@@ -125,6 +125,7 @@ pub const NEW_MESSAGES: &[(&str, &str)] = &[
     ("SIU", SIU),
     ("DFT", DFT),
     ("OBS_EXTRA", OBS_EXTRA),
+    ("OBS_TYPES", OBS_TYPES),
 ];
 
 /// A synthetic VXU^V04: one administered and one refused vaccination.
@@ -179,3 +180,16 @@ OBR|1||F9^LAB|1-1^X^LN\r\
 OBX|1|NR|1-2^Range^LN||3.5^7|mmol/L^^UCUM|||||F|||20240315070000+0100|05D0642827^Main Lab^CLIA||||20240315075000+0100||||Main Lab^^^^^^^^^05D0642827|1 Lab Rd^^Town^ST^12345\r\
 OBX|2|ED|1-3^Image^LN||^IM^PNG^Base64^iVBORw0KGgo=||||||F\r\
 OBX|3|NR|1-4^Bad^LN||x^7||||||F\r";
+
+/// A synthetic ORU^R01 with the less common OBX-2 value types (TM, DR, IS, CX, NA).
+pub const OBS_TYPES: &str =
+    "MSH|^~\\&|LAB|HOSP|EHR|HOSP|20240315083000+0100||ORU^R01|L10|P|2.5.1\r\
+PID|1||1^^^HOSP^MR||Doe^J\r\
+OBR|1||F10^LAB|1-1^X^LN\r\
+OBX|1|TM|1-2^Time^LN||0830||||||F\r\
+OBX|2|TM|1-3^Time^LN||083015.5+0100||||||F\r\
+OBX|3|DR|1-4^Period^LN||20240101^20240131||||||F\r\
+OBX|4|IS|1-5^Code^LN||Y||||||F\r\
+OBX|5|CX|1-6^Id^LN||123^^^HOSP^MR||||||F\r\
+OBX|6|NA|1-7^Wave^LN||1^2^3||||||F\r\
+OBX|7|TM|1-8^Time^LN||2599||||||F\r";
