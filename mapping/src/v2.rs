@@ -90,11 +90,15 @@
 //!   ([`Emit::extension`]); [`Handled::Mapped`] stops the segment being reported.
 //! - [`Overrides::code`] is asked first for every coded element: each CWE/CE/CNE coding
 //!   (the translation is written before the coding as sent, so nothing is lost) and
-//!   the table lookups 0001 (gender), 0004 (encounter class), 0078 (interpretation),
-//!   0085 (observation status), 0123 (report status) and 0203 (identifier type). For
-//!   the `code`-typed elements (gender, statuses) the answer must be in the FHIR value
-//!   set's system, or in the v2 table's system (then it goes through the built-in
-//!   table). [`ConceptMap::from_json`] loads a FHIR R4 ConceptMap as such a hook;
+//!   the table lookups 0001 (gender), 0004 (encounter class), 0063 (subscriber
+//!   relationship), 0078 (interpretation), 0085 (observation status), 0123 (report
+//!   status), 0127 (allergy category), 0128 (criticality), 0200 (name use), 0201
+//!   (telecom use) and 0203 (identifier type), with `system` the table's URI
+//!   (`http://terminology.hl7.org/CodeSystem/v2-0001`). For the `code`-typed elements
+//!   (gender, statuses, uses, …) the answer must be an allowed code of the FHIR
+//!   element's own system, or a code of the v2 table's system (which then goes through
+//!   the built-in table); any other answer is ignored. Not consulted (yet): 0190
+//!   address use/type, 0202 telecom equipment, 0136 yes/no. [`ConceptMap::from_json`] loads a FHIR R4 ConceptMap as such a hook;
 //!   [`Chain`] puts two overrides together (the first one asked first).
 //! - [`Overrides::datatype`] replaces the mapping of one CX, XPN, XAD, XTN or CWE value.
 //!
@@ -1145,6 +1149,11 @@ const V2_0004: &str = "http://terminology.hl7.org/CodeSystem/v2-0004";
 const V2_0078: &str = "http://terminology.hl7.org/CodeSystem/v2-0078";
 const V2_0085: &str = "http://terminology.hl7.org/CodeSystem/v2-0085";
 const V2_0123: &str = "http://terminology.hl7.org/CodeSystem/v2-0123";
+const V2_0063: &str = "http://terminology.hl7.org/CodeSystem/v2-0063";
+const V2_0127: &str = "http://terminology.hl7.org/CodeSystem/v2-0127";
+const V2_0128: &str = "http://terminology.hl7.org/CodeSystem/v2-0128";
+const V2_0200: &str = "http://terminology.hl7.org/CodeSystem/v2-0200";
+const V2_0201: &str = "http://terminology.hl7.org/CodeSystem/v2-0201";
 
 impl Rx<'_> {
     /// [`Overrides::datatype`]: true when the override wrote the element (an object,
@@ -1389,18 +1398,34 @@ fn human_name(j: &mut Json<'_>, rep: &Repetition<'_>, rx: &mut Rx, loc: Loc<'_>)
     j.obj(None);
     let ty = p.comp(7);
     if !ty.is_empty() {
-        let u = match ty.as_ref() {
-            "L" | "R" => "official",
-            "D" => "usual",
-            "M" => "maiden",
-            "N" => "nickname",
-            "MSK" => "anonymous",
-            "TEMP" | "NAV" => "temp",
-            "BAD" => "old",
-            _ => {
-                rx.report.push(loc.c(7), ReportKind::UnknownCode("0200"));
-                ""
-            }
+        let u = match rx.table_code(
+            V2_0200,
+            "http://hl7.org/fhir/name-use",
+            &[
+                "usual",
+                "official",
+                "temp",
+                "nickname",
+                "anonymous",
+                "old",
+                "maiden",
+            ],
+            &ty,
+        ) {
+            Ok(v) => v,
+            Err(code) => match code.as_ref() {
+                "L" | "R" => "official",
+                "D" => "usual",
+                "M" => "maiden",
+                "N" => "nickname",
+                "MSK" => "anonymous",
+                "TEMP" | "NAV" => "temp",
+                "BAD" => "old",
+                _ => {
+                    rx.report.push(loc.c(7), ReportKind::UnknownCode("0200"));
+                    ""
+                }
+            },
         };
         j.str(Some("use"), u);
     }
@@ -1519,15 +1544,23 @@ fn contact_point(
     let use_ = if mobile || uc == "PRS" {
         "mobile"
     } else {
-        match uc.as_ref() {
-            "" => default_use,
-            "PRN" | "VHN" | "ORN" => "home",
-            "WPN" => "work",
-            "ASN" | "EMR" | "NET" | "BPN" => "",
-            _ => {
-                rx.report.push(loc.c(2), ReportKind::UnknownCode("0201"));
-                ""
-            }
+        match rx.table_code(
+            V2_0201,
+            "http://hl7.org/fhir/contact-point-use",
+            &["home", "work", "temp", "old", "mobile"],
+            &uc,
+        ) {
+            Ok(v) => v,
+            Err(code) => match code.as_ref() {
+                "" => default_use,
+                "PRN" | "VHN" | "ORN" => "home",
+                "WPN" => "work",
+                "ASN" | "EMR" | "NET" | "BPN" => "",
+                _ => {
+                    rx.report.push(loc.c(2), ReportKind::UnknownCode("0201"));
+                    ""
+                }
+            },
         }
     };
     j.obj(None);
@@ -1647,6 +1680,7 @@ impl Cx<'_> {
                     ext_encounter,
                     own_patient,
                     own_encounter,
+                    encounter,
                     ..
                 } = self;
                 let Some(h) = rx.hooks.as_deref_mut() else {
@@ -1659,7 +1693,8 @@ impl Cx<'_> {
                     ext_patient,
                     ext_encounter,
                     patient_overridden: *own_patient,
-                    encounter_overridden: *own_encounter,
+                    // No PV1: no Encounter to extend.
+                    encounter_overridden: *own_encounter || encounter.is_none(),
                 };
                 let done = if z {
                     h.z_segment(&ctx, &mut out)
@@ -2431,15 +2466,23 @@ impl Cx<'_> {
             "Active",
         );
         let cat = rep1(seg, 2).map(|r| comp(&r, 1)).unwrap_or_default();
-        let category = match cat.as_ref() {
-            "" => "",
-            "DA" | "MA" => "medication",
-            "FA" => "food",
-            "EA" | "AA" | "LA" | "PA" => "environment",
-            _ => {
-                rx.report.push(l.f(2), ReportKind::UnknownCode("0127"));
-                ""
-            }
+        let category = match rx.table_code(
+            V2_0127,
+            "http://hl7.org/fhir/allergy-intolerance-category",
+            &["food", "medication", "environment", "biologic"],
+            &cat,
+        ) {
+            Ok(v) => v,
+            Err(code) => match code.as_ref() {
+                "" => "",
+                "DA" | "MA" => "medication",
+                "FA" => "food",
+                "EA" | "AA" | "LA" | "PA" => "environment",
+                _ => {
+                    rx.report.push(l.f(2), ReportKind::UnknownCode("0127"));
+                    ""
+                }
+            },
         };
         if !category.is_empty() {
             j.arr(Some("category"));
@@ -2447,15 +2490,23 @@ impl Cx<'_> {
             j.end_arr();
         }
         let sev = rep1(seg, 4).map(|r| comp(&r, 1)).unwrap_or_default();
-        let crit = match sev.as_ref() {
-            "" => "",
-            "SV" => "high",
-            "MI" | "MO" => "low",
-            "U" => "unable-to-assess",
-            _ => {
-                rx.report.push(l.f(4), ReportKind::UnknownCode("0128"));
-                ""
-            }
+        let crit = match rx.table_code(
+            V2_0128,
+            "http://hl7.org/fhir/allergy-intolerance-criticality",
+            &["low", "high", "unable-to-assess"],
+            &sev,
+        ) {
+            Ok(v) => v,
+            Err(code) => match code.as_ref() {
+                "" => "",
+                "SV" => "high",
+                "MI" | "MO" => "low",
+                "U" => "unable-to-assess",
+                _ => {
+                    rx.report.push(l.f(4), ReportKind::UnknownCode("0128"));
+                    ""
+                }
+            },
         };
         j.str(Some("criticality"), crit);
         if let Some(r) = &code {
@@ -2624,17 +2675,27 @@ impl Cx<'_> {
         j.str(Some("subscriberId"), &policy);
         j.reference(Some("beneficiary"), &patient);
         let rel = rep1(seg, 17).map(|r| comp(&r, 1)).unwrap_or_default();
-        let relc = match rel.as_ref() {
-            "" => "",
-            "SEL" => "self",
-            "SPO" => "spouse",
-            "CHD" => "child",
-            "DOM" => "common",
-            "EME" => "injured",
-            _ => {
-                rx.report.push(l.f(17), ReportKind::UnknownCode("0063"));
-                "other"
-            }
+        let relc = match rx.table_code(
+            V2_0063,
+            "http://terminology.hl7.org/CodeSystem/subscriber-relationship",
+            &[
+                "child", "parent", "spouse", "common", "other", "self", "injured",
+            ],
+            &rel,
+        ) {
+            Ok(v) => v,
+            Err(code) => match code.as_ref() {
+                "" => "",
+                "SEL" => "self",
+                "SPO" => "spouse",
+                "CHD" => "child",
+                "DOM" => "common",
+                "EME" => "injured",
+                _ => {
+                    rx.report.push(l.f(17), ReportKind::UnknownCode("0063"));
+                    "other"
+                }
+            },
         };
         if !relc.is_empty() {
             j.concept(

@@ -350,3 +350,51 @@ fn hostile_concept_maps_are_errors() {
     let c = m.code("s", "abc").expect("provided");
     assert_eq!((c.system.as_str(), c.code.as_str()), ("u", "abc"));
 }
+
+#[test]
+fn table_lookups_consult_the_code_hook() {
+    let map = ConceptMap::from_json(
+        r#"{"resourceType":"ConceptMap","group":[
+        {"source":"http://terminology.hl7.org/CodeSystem/v2-0200",
+         "target":"http://hl7.org/fhir/name-use",
+         "element":[{"code":"OFF","target":[{"code":"official","equivalence":"equal"}]}]},
+        {"source":"http://terminology.hl7.org/CodeSystem/v2-0128",
+         "target":"http://terminology.hl7.org/CodeSystem/v2-0128",
+         "element":[{"code":"SEV","target":[{"code":"SV","equivalence":"equal"}]}]},
+        {"source":"http://terminology.hl7.org/CodeSystem/v2-0127",
+         "target":"http://hl7.org/fhir/allergy-intolerance-category",
+         "element":[{"code":"XX","target":[{"code":"not-a-category","equivalence":"equal"}]}]}]}"#,
+    )
+    .expect("loads");
+    let msg = "MSH|^~\\&|ADT|HOSP|EHR|HOSP|20240315083000+0100||ADT^A01|M1|P|2.5.1\r\
+PID|1||123456^^^HOSP^MR||Doe^Jane^^^^^OFF||19800704|F\r\
+AL1|1|XX|PCN^Penicillin^L|SEV\r";
+    let mut map = map;
+    let out = to_fhir_with(msg.as_bytes(), &cfg(), &mut map).expect("converts");
+    let b = json(&out.json);
+    assert_eq!(resources(&b, "Patient")[0]["name"][0]["use"], "official");
+    let a = resources(&b, "AllergyIntolerance")[0];
+    assert_eq!(a["criticality"], "high");
+    // A translation outside the element's value set is not used: the code stays
+    // unknown and reported.
+    assert!(a.get("category").is_none());
+    assert!(out.report.contains("AL1-2"), "{}", out.report);
+    assert!(!out.report.contains("PID-5.7"), "{}", out.report);
+    assert!(!out.report.contains("AL1-4"), "{}", out.report);
+
+    // No PV1: an Encounter extension is refused, not silently dropped.
+    struct EncExt(Option<bool>);
+    impl Overrides for EncExt {
+        fn z_segment(&mut self, _: &SegmentCtx<'_, '_>, out: &mut Emit<'_>) -> Handled {
+            self.0 = Some(out.extension(ExtensionTarget::Encounter, "urn:x", |o| {
+                o.str("valueString", "x")
+            }));
+            Handled::Mapped
+        }
+    }
+    let mut h = EncExt(None);
+    let msg = format!("{msg}ZEX|1\r");
+    let out = to_fhir_with(msg.as_bytes(), &cfg(), &mut h).expect("converts");
+    assert_eq!(h.0, Some(false));
+    common::fhir_check::check(vec![("tables".into(), out.json)]);
+}
