@@ -53,7 +53,9 @@
 //!   OBX-25 comes back in OBX-16;
 //! - OBX-5 of type NR comes back as SN (`^low^-^high`, both are a FHIR Range); race and
 //!   ethnicity codings are written with `CDCREC` (`NULLFL` for UNK/ASKU); a binary ED
-//!   value (R5 `Observation.value` Attachment extension) is written Base64;
+//!   value (R5 `Observation.value` Attachment extension) is written Base64; IS/ID
+//!   values come back as CWE and the composite types the forward mapping flattens to
+//!   text (CX, XPN, …) as ST; valueTime is TM, valuePeriod DR;
 //! - orders: ORC-1 is `NW` with the status in ORC-5 (`SC` for `unknown`); timing and
 //!   priority go to TQ1-7/8/9 (not ORC-7/OBR-27/OBR-5); ORC-2/3/12 repeat OBR-2/3/16.
 //!
@@ -2305,6 +2307,34 @@ impl<'a> Cx<'a> {
         if !d.is_empty() {
             w.set(2, 0, 0, 0, if d.len() <= 8 { "DT" } else { "DTM" })?;
             return w.set(5, 0, 0, 0, &d);
+        }
+        if let Some(x @ Value::String(t)) = o.get("valueTime") {
+            // FHIR time hh:mm:ss[.f] → TM hhmmss[.f].
+            let b = t.as_bytes();
+            let shaped = b.len() >= 8
+                && b.get(2) == Some(&b':')
+                && b.get(5) == Some(&b':')
+                && [0, 1, 3, 4, 6, 7]
+                    .iter()
+                    .all(|&i| b.get(i).is_some_and(u8::is_ascii_digit))
+                && (b.len() == 8
+                    || (b.get(8) == Some(&b'.')
+                        && b.len() > 9
+                        && b.get(9..).is_some_and(|f| f.iter().all(u8::is_ascii_digit))));
+            self.mark(x);
+            if shaped {
+                let tm: String = t.chars().filter(|c| *c != ':').collect();
+                w.set(2, 0, 0, 0, "TM")?;
+                return w.set(5, 0, 0, 0, &tm);
+            }
+            let p = self.path_of(x);
+            self.report.push(p, ReportKind::InvalidValue);
+            return Ok(());
+        }
+        if let Some(per) = Self::obj(o, "valuePeriod") {
+            w.set(2, 0, 0, 0, "DR")?;
+            w.set(5, 0, 1, 0, &self.dtm(per, "start"))?;
+            return w.set(5, 0, 2, 0, &self.dtm(per, "end"));
         }
         let n = self.num(o, "valueInteger");
         if !n.is_empty() {

@@ -675,6 +675,22 @@ fn value() -> impl Strategy<Value = Vec<(String, String)>> {
         cwe(None).prop_map(move |c| w("CWE", comps("5", c))),
         date().prop_map(move |d| w("DT", vec![("5".into(), d)])),
         dtm_time().prop_map(move |d| w("DTM", vec![("5".into(), d)])),
+        (0u32..24, 0u32..60, 0u32..60, opt("[0-9]{0,3}[1-9]")).prop_map(move |(h, m, s, f)| {
+            let f = f.map(|f| format!(".{f}")).unwrap_or_default();
+            w("TM", vec![("5".into(), format!("{h:02}{m:02}{s:02}{f}"))])
+        }),
+        (opt(dtm()), opt(dtm()))
+            .prop_filter("a start or an end", |(a, b)| a.is_some() || b.is_some())
+            .prop_map(move |(a, b)| w(
+                "DR",
+                [
+                    a.map(|a| ("5.1".to_string(), a)),
+                    b.map(|b| ("5.2".to_string(), b))
+                ]
+                .into_iter()
+                .flatten()
+                .collect()
+            )),
         Just(vec![]),
     ]
 }
