@@ -2970,59 +2970,61 @@ pub struct InquiryHeader {
     pub originator: String,
 }
 
-/// Resources of the input by `fullUrl`, `Type/id` and `#id` (contained).
+/// Resources of the input by `fullUrl`, `Type/id` and `#id` (contained), in input
+/// order.
 struct Resources<'v> {
-    all: Vec<(String, &'v serde_json::Value)>,
+    order: Vec<&'v serde_json::Value>,
+    keys: std::collections::HashMap<String, &'v serde_json::Value>,
 }
 
 impl<'v> Resources<'v> {
     fn new(root: &'v serde_json::Value) -> Resources<'v> {
-        let mut all = Vec::new();
-        let mut add = |full: Option<&str>, r: &'v serde_json::Value| {
-            if let Some(f) = full {
-                all.push((f.to_string(), r));
-            }
-            if let (Some(t), Some(id)) = (r["resourceType"].as_str(), r["id"].as_str()) {
-                all.push((format!("{t}/{id}"), r));
-            }
-            for c in r["contained"].as_array().into_iter().flatten() {
-                if let Some(id) = c["id"].as_str() {
-                    all.push((format!("#{id}"), c));
-                }
-            }
+        let mut res = Resources {
+            order: Vec::new(),
+            keys: std::collections::HashMap::new(),
         };
         if root["resourceType"] == "Bundle" {
             for e in root["entry"].as_array().into_iter().flatten() {
-                add(e["fullUrl"].as_str(), &e["resource"]);
+                res.add(e["fullUrl"].as_str(), &e["resource"]);
             }
         } else {
-            // A lone resource is found by type even without an id.
-            add(Some(""), root);
+            res.add(None, root);
         }
-        Resources { all }
+        res
+    }
+
+    fn add(&mut self, full: Option<&str>, r: &'v serde_json::Value) {
+        self.order.push(r);
+        if let Some(f) = full.filter(|f| !f.is_empty()) {
+            self.keys.entry(f.to_string()).or_insert(r);
+        }
+        if let (Some(t), Some(id)) = (r["resourceType"].as_str(), r["id"].as_str()) {
+            self.keys.entry(format!("{t}/{id}")).or_insert(r);
+        }
+        for c in r["contained"].as_array().into_iter().flatten() {
+            if let Some(id) = c["id"].as_str() {
+                self.keys.entry(format!("#{id}")).or_insert(c);
+            }
+        }
     }
 
     fn of_type(&self, t: &str) -> Vec<&'v serde_json::Value> {
-        let mut out: Vec<&serde_json::Value> = Vec::new();
-        for (_, r) in &self.all {
-            if r["resourceType"] == t && !out.iter().any(|o| std::ptr::eq(*o, *r)) {
-                out.push(r);
-            }
-        }
-        out
+        self.order
+            .iter()
+            .copied()
+            .filter(|r| r["resourceType"] == t)
+            .collect()
     }
 
     fn resolve(&self, reference: &serde_json::Value) -> Option<&'v serde_json::Value> {
         let r = reference["reference"].as_str()?;
-        let tail = r.rsplit('/').take(2).collect::<Vec<_>>();
-        let type_id = match tail.as_slice() {
-            [id, t] => format!("{t}/{id}"),
-            _ => String::new(),
-        };
-        self.all
-            .iter()
-            .find(|(k, _)| !k.is_empty() && (k == r || (!type_id.is_empty() && *k == type_id)))
-            .map(|(_, v)| *v)
+        if let Some(v) = self.keys.get(r) {
+            return Some(v);
+        }
+        // An absolute URL ending in Type/id.
+        let mut tail = r.rsplit('/');
+        let (id, t) = (tail.next()?, tail.next()?);
+        self.keys.get(&format!("{t}/{id}")).copied()
     }
 }
 
