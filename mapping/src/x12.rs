@@ -59,6 +59,12 @@
 //! displays of licensed code sets (CPT, CARC, RARC …) come from the caller through
 //! [`CodeDisplay`] ([`to_fhir_with`]).
 //!
+//! Times: D8 and RD8 dates become FHIR dates and periods. X12 date-times carry no UTC
+//! offset, so [`MapConfig::tz`] decides: `Bundle.timestamp` (BHT04/BHT05) and DT
+//! values (`DTP*435*DT*202403010800`, written as a Period of that one instant) get the
+//! assumed offset, fail the conversion under [`TzPolicy::Error`], or keep their date
+//! under [`TzPolicy::DateOnly`] (reported as [`ReportKind::PrecisionReduced`]).
+//!
 //! Amounts are exact: `Money.value` is the X12 decimal written as a JSON number from
 //! its text (`150.25` stays `150.25`, never through `f64`); the currency is CUR02 when
 //! sent, `USD` otherwise (HIPAA transactions are in US dollars unless CUR says so).
@@ -334,6 +340,8 @@ fn convert_sets(
             label: String::new(),
             offsets,
             base: 0,
+            tz: cfg.tz,
+            tz_error: None,
         },
         names,
         scratch: String::new(),
@@ -371,6 +379,9 @@ fn convert_sets(
     if mapped == 0 {
         return Err(Error::new(ErrorKind::UnsupportedMessage, "ST01"));
     }
+    if let Some(loc) = cx.r.tz_error.take() {
+        return Err(Error::new(ErrorKind::MissingOffset, loc));
+    }
     if cfg.bundle_type == BundleType::Message {
         cx.message_header(&event, &sender);
     }
@@ -393,7 +404,8 @@ fn convert_sets(
 fn group_date_time<'a>(set: &TransactionSet<'a>) -> Option<(&'a [u8], &'a [u8])> {
     let bht = set.segments().nth(1).filter(|s| s.id() == b"BHT")?;
     let (d, t) = (bht.raw_element(4), bht.raw_element(5));
-    (!d.is_empty()).then_some((d, t))
+    // Without a time there is no instant (the date itself is Claim.created).
+    (!d.is_empty() && !t.is_empty()).then_some((d, t))
 }
 
 fn set_label(set: &TransactionSet<'_>) -> String {
@@ -416,6 +428,10 @@ struct Reader<'a, 'o> {
     offsets: Option<&'o [u64]>,
     /// Position in the document of the set's ST (for the offsets map).
     base: usize,
+    /// The time-zone policy for DT (date-time) values.
+    tz: TzPolicy,
+    /// Where the first DT value without offset was, under [`TzPolicy::Error`].
+    tz_error: Option<String>,
 }
 
 fn bit(n: usize) -> u64 {
@@ -576,6 +592,27 @@ impl<'a> Reader<'a, '_> {
     /// A D8 (or RD8) date of element `n`.
     fn date(&mut self, i: usize, n: usize) -> When {
         let v = self.e(i, n);
+        let b = v.as_bytes();
+        if b.len() == 12 && b.iter().all(u8::is_ascii_digit) {
+            // DT (CCYYMMDDHHMM): a date-time without offset, under the TzPolicy; FHIR
+            // date fields cannot hold it, so it is written as a Period of one instant.
+            let parsed = carewire_hl7::datatypes::DateTime::parse(b);
+            match parsed.map(|dt| crate::fhir::fhir_datetime(&dt, self.tz)) {
+                Ok(Ok(crate::fhir::TimeOutcome::Ok(t))) => return When::Period(t.clone(), t),
+                Ok(Ok(crate::fhir::TimeOutcome::Reduced(d))) => {
+                    let loc = self.location(i, Some(n));
+                    self.report.push(loc, ReportKind::PrecisionReduced);
+                    return When::Date(d);
+                }
+                Ok(Err(_)) => {
+                    if self.tz_error.is_none() {
+                        self.tz_error = Some(self.location(i, Some(n)));
+                    }
+                    return When::None;
+                }
+                Err(_) => {}
+            }
+        }
         match parse_when(v) {
             Some(w) => w,
             None => {
@@ -685,8 +722,7 @@ fn parse_when(v: &str) -> Option<When> {
             When::Period(a, b)
         });
     }
-    // D8, or DT (CCYYMMDDHHMM): the time of an X12 date-time has no offset and FHIR
-    // date fields take the date; the time part is dropped only for DT values.
+    // D8; a DT (CCYYMMDDHHMM) reaching here (composite dates) keeps its date only.
     let b = v.as_bytes();
     if b.len() == 12 && b.iter().all(u8::is_ascii_digit) {
         return d8(&b[..8]).map(When::Date);

@@ -343,6 +343,32 @@ fn time_zone_policy_applies_to_the_bundle_timestamp() {
     )
     .expect("test input");
     assert!(conv.report.contains("837*0001/BHT05@199"));
+
+    // A DT date-time (DTP*435*DT) follows the same policy.
+    let no_bht_time = I837.replace("*20240316*0930*CH~", "*20240316**CH~");
+    let conv = to_fhir(no_bht_time.as_bytes(), &cfg()).expect("conversion");
+    assert!(conv.json.contains(
+        r#""timingPeriod":{"start":"2024-03-01T08:00:00-05:00","end":"2024-03-01T08:00:00-05:00"}"#
+    ));
+    let strict_tz = MapConfig {
+        tz: TzPolicy::Error,
+        ..cfg()
+    };
+    let err = to_fhir(no_bht_time.as_bytes(), &strict_tz).expect_err("no offset");
+    assert_eq!(err.kind(), ErrorKind::MissingOffset);
+    assert!(
+        err.location().starts_with("837*0002/2300/DTP03@"),
+        "{}",
+        err.location()
+    );
+    let date_only = MapConfig {
+        tz: TzPolicy::DateOnly,
+        ..cfg()
+    };
+    let conv = to_fhir(no_bht_time.as_bytes(), &date_only).expect("conversion");
+    assert_eq!(conv.report.len(), 1, "{}", conv.report);
+    assert_eq!(conv.report.items()[0].kind, ReportKind::PrecisionReduced);
+    assert!(conv.json.contains(r#""timingDate":"2024-03-01""#));
 }
 
 #[test]
