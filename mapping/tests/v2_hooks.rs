@@ -398,3 +398,79 @@ AL1|1|XX|PCN^Penicillin^L|SEV\r";
     assert_eq!(h.0, Some(false));
     common::fhir_check::check(vec![("tables".into(), out.json)]);
 }
+
+/// Hooks that override and extend everything they are offered, with awkward keys.
+struct Everything;
+
+impl Overrides for Everything {
+    fn segment(&mut self, seg: &SegmentCtx<'_, '_>, out: &mut Emit<'_>) -> Handled {
+        if !matches!(seg.id(), "PID" | "OBX" | "PV1" | "MSH" | "OBR") {
+            return Handled::Default;
+        }
+        let raw = String::from_utf8_lossy(seg.segment().raw()).into_owned();
+        let subject = seg.patient();
+        out.resource("Basic", &[seg.id(), &raw], |o| {
+            o.str("key \"odd\"\n", &raw);
+            o.object("code", |o| {
+                o.array("coding", |a| a.object(|o| o.str("code", &raw)))
+            });
+            if let Some(p) = &subject {
+                o.reference("subject", p);
+            }
+        });
+        Handled::Mapped
+    }
+    fn z_segment(&mut self, seg: &SegmentCtx<'_, '_>, out: &mut Emit<'_>) -> Handled {
+        let raw = String::from_utf8_lossy(seg.segment().raw()).into_owned();
+        let _ = out.extension(ExtensionTarget::Encounter, &raw, |o| {
+            o.str("valueString", &raw)
+        });
+        Handled::Mapped
+    }
+    fn datatype(&mut self, _: Datatype, value: &Repetition<'_>, out: &mut Obj<'_, '_>) -> Handled {
+        out.str("text", &value.decoded());
+        Handled::Mapped
+    }
+}
+
+#[test]
+fn corpus_with_hooks_stays_json_and_no_overrides_stays_identical() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/hl7");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("notice: HL7 corpus not found; corpus hook test skipped");
+        return;
+    };
+    let cfg = MapConfig::with_tz(TzPolicy::AssumeOffset(0));
+    let mut n = 0;
+    let mut inputs: Vec<Vec<u8>> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .filter_map(|p| std::fs::read(p).ok())
+        .collect();
+    // Byte flips of the synthetic messages as well.
+    for base in [A01, ORU] {
+        for i in (0..base.len()).step_by(7) {
+            let mut v = base.as_bytes().to_vec();
+            v[i] = [b'|', b'^', b'~', b'\\', b'&', b'Z', b'\r'][i % 7];
+            inputs.push(v);
+        }
+    }
+    for bytes in &inputs {
+        let Ok(msg) = carewire_hl7::Message::parse(bytes) else {
+            continue;
+        };
+        let plain = convert(&msg, &cfg);
+        let none = convert_with(&msg, &cfg, &mut NoOverrides);
+        match (&plain, &none) {
+            (Ok(a), Ok(b)) => assert_eq!((&a.json, &a.report), (&b.json, &b.report)),
+            (Err(a), Err(b)) => assert_eq!(a, b),
+            _ => panic!("NoOverrides changed the outcome"),
+        }
+        let map = ConceptMap::from_json(CONCEPT_MAP).expect("loads");
+        if let Ok(out) = convert_with(&msg, &cfg, &mut Chain(Everything, map)) {
+            json(&out.json);
+            n += 1;
+        }
+    }
+    assert!(n > 10, "only {n} conversions");
+}
