@@ -1245,6 +1245,29 @@ impl<'a> Cx<'a> {
         } else if let Some(b) = self.boolean(p, "deceasedBoolean") {
             w.set(30, 0, 0, 0, if b { "Y" } else { "N" })?;
         }
+        // PID-18 patient account number: the Account whose subject is this patient.
+        let account = self.all_of("Account").into_iter().find(|&a| {
+            Self::arr(self.res(a), "subject").iter().any(|s| {
+                s.get("reference")
+                    .and_then(Value::as_str)
+                    .and_then(|r| self.lookup(r))
+                    == Some(k)
+            })
+        });
+        if let Some(a) = account {
+            let acc = self.use_res(a);
+            self.expect(acc, "status", &["active"]);
+            for s in Self::arr(acc, "subject") {
+                if let Some(x) = s.get("reference") {
+                    if x.as_str().and_then(|r| self.lookup(r)) == Some(k) {
+                        self.mark(x);
+                    }
+                }
+            }
+            if let Some(id) = Self::arr(acc, "identifier").first() {
+                self.cx(&mut w, 18, 0, id)?;
+            }
+        }
         let gps = self.reps(p, "generalPractitioner");
         let mut pd1 = None;
         let mut r = 0;
@@ -1301,9 +1324,21 @@ impl<'a> Cx<'a> {
         }
         if let Some(t) = text {
             let v = t.get("valueString").and_then(Value::as_str).unwrap_or("");
+            let rest = if derived.is_empty() {
+                Some(v)
+            } else {
+                v.strip_prefix(derived.as_str())
+                    .and_then(|x| x.strip_prefix(", "))
+            };
             if v == derived || (derived.is_empty() && v == "unknown") {
                 self.s(t, "url");
                 self.s(t, "valueString");
+            } else if let Some(rest) = rest {
+                // Text of codes outside the CDC system (the forward mapping keeps only
+                // their text): one display-only repetition.
+                self.s(t, "url");
+                self.s(t, "valueString");
+                w.set(f, r + 1, 2, 0, rest)?;
             } else if r == 1 {
                 // One coding with its own text: CWE.9 (the forward mapping shows it).
                 self.s(t, "url");

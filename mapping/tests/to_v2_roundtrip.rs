@@ -464,6 +464,7 @@ fn pid() -> impl Strategy<Value = Seg> {
             reps(22, 0..2, |p| {
                 race(p, &["2135-2", "2186-5", "2148-5", "ASKU"])
             }),
+            maybe(cx("18".into())),
         ),
         maybe(whole(23, txt())),
         prop_oneof![
@@ -478,13 +479,14 @@ fn pid() -> impl Strategy<Value = Seg> {
         ],
     );
     (a, b, c).prop_map(|(a, b, c)| {
-        let (race, ethnicity) = c.0;
+        let (race, ethnicity, account) = c.0;
         let c = (c.1, c.2, c.3);
         seg(
             "PID",
             vec![
                 race,
                 ethnicity,
+                account,
                 vec![("1".into(), "1".into())],
                 a.0,
                 a.1,
