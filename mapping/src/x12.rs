@@ -985,12 +985,20 @@ impl<'a> Cx<'a, '_, '_> {
 
     /// Writes the party whose NM1/N1 is segment `i` with its N3/N4/REF/PER/DMG/PRV.
     fn party(&mut self, i: usize, kind: Option<Kind>) -> ResourceId {
-        self.party_with(i, kind, None)
+        self.party_with(i, kind, None, None)
     }
 
     /// As [`Cx::party`], with one more segment of the party outside its loop (the
-    /// 2000A PRV of the 2010AA billing provider).
-    fn party_with(&mut self, i: usize, kind: Option<Kind>, extra: Option<usize>) -> ResourceId {
+    /// 2000A PRV of the 2010AA billing provider) and the NM1 of a 2010AB pay-to address
+    /// (an NM1\*87 has no name or id of its own: its N3/N4 become the billing provider's
+    /// `billing` address).
+    fn party_with(
+        &mut self,
+        i: usize,
+        kind: Option<Kind>,
+        extra: Option<usize>,
+        billing: Option<usize>,
+    ) -> ResourceId {
         let Cx { b, r, scratch, .. } = self;
         let n1 = r.id(i) == b"N1";
         let (nq, nid) = if n1 { (3, 4) } else { (8, 9) };
@@ -1033,6 +1041,20 @@ impl<'a> Cx<'a, '_, '_> {
             if n1 || matches!(kind, Kind::Org | Kind::Location) {
                 let name = r.e(i, if n1 { 2 } else { 3 });
                 j.str(Some("name"), name);
+                if kind == Kind::Org && name.trim().is_empty() && value.trim().is_empty() {
+                    // org-1 needs a name or an identifier; the input has neither.
+                    j.obj(Some("_name"));
+                    j.arr(Some("extension"));
+                    j.obj(None);
+                    j.str(
+                        Some("url"),
+                        "http://hl7.org/fhir/StructureDefinition/data-absent-reason",
+                    );
+                    j.str(Some("valueCode"), "unknown");
+                    j.end_obj();
+                    j.end_arr();
+                    j.end_obj();
+                }
             } else {
                 j.arr(Some("name"));
                 j.obj(None);
@@ -1114,32 +1136,45 @@ impl<'a> Cx<'a, '_, '_> {
                 }
                 j.end_arr();
             }
-            // Address.
+            // Address (and a 2010AB pay-to address, as the `billing` address).
             let n3 = members.iter().copied().find(|&m| r.id(m) == b"N3");
             let n4 = members.iter().copied().find(|&m| r.id(m) == b"N4");
-            if n3.is_some() || n4.is_some() {
-                if kind == Kind::Location {
-                    j.obj(Some("address"));
-                } else {
-                    j.arr(Some("address"));
-                    j.obj(None);
-                }
-                if let Some(m) = n3 {
-                    j.arr(Some("line"));
-                    j.str(None, r.e(m, 1));
-                    j.str(None, r.e(m, 2));
-                    j.end_arr();
-                }
-                if let Some(m) = n4 {
-                    j.str(Some("city"), r.e(m, 1));
-                    j.str(Some("state"), r.e(m, 2));
-                    j.str(Some("postalCode"), r.e(m, 3));
-                    j.str(Some("country"), r.e(m, 4));
-                }
+            let address =
+                |j: &mut Json<'_>, r: &mut Reader<'a, '_>, n3: Option<usize>, n4: Option<usize>| {
+                    if let Some(m) = n3 {
+                        j.arr(Some("line"));
+                        j.str(None, r.e(m, 1));
+                        j.str(None, r.e(m, 2));
+                        j.end_arr();
+                    }
+                    if let Some(m) = n4 {
+                        j.str(Some("city"), r.e(m, 1));
+                        j.str(Some("state"), r.e(m, 2));
+                        j.str(Some("postalCode"), r.e(m, 3));
+                        j.str(Some("country"), r.e(m, 4));
+                    }
+                };
+            if kind == Kind::Location {
+                j.obj(Some("address"));
+                address(j, r, n3, n4);
                 j.end_obj();
-                if kind != Kind::Location {
-                    j.end_arr();
+            } else {
+                j.arr(Some("address"));
+                j.obj(None);
+                address(j, r, n3, n4);
+                j.end_obj();
+                if let Some(pt) = billing {
+                    r.mark(pt, 1);
+                    r.mark(pt, 2);
+                    let pm = r.loop_members(pt, &[b"N3", b"N4"]);
+                    let b3 = pm.iter().copied().find(|&m| r.id(m) == b"N3");
+                    let b4 = pm.iter().copied().find(|&m| r.id(m) == b"N4");
+                    j.obj(None);
+                    j.str(Some("use"), "billing");
+                    address(j, r, b3, b4);
+                    j.end_obj();
                 }
+                j.end_arr();
             }
             // Demographics.
             for &m in &members {
@@ -1290,8 +1325,21 @@ impl<'a> Cx<'a, '_, '_> {
                     "1000A" | "1000B" => {
                         self.party(i, Some(Kind::Org));
                     }
-                    "2010AA" => ctx.provider = Some(self.party_with(i, None, ctx.prv)),
-                    "2010AB" | "2010AC" => ctx.pay_to = Some(self.party(i, Some(Kind::Org))),
+                    "2010AA" => {
+                        let mut pay_to = None;
+                        let mut k = i + 1;
+                        while k < n && self.r.id(k) != b"HL" {
+                            if self.r.id(k) == b"NM1" && self.r.loop_of(k) == "2010AB" {
+                                pay_to = Some(k);
+                                break;
+                            }
+                            k += 1;
+                        }
+                        ctx.provider = Some(self.party_with(i, None, ctx.prv, pay_to));
+                    }
+                    // 2010AB went into the billing provider (above).
+                    "2010AB" => {}
+                    "2010AC" => ctx.pay_to = Some(self.party(i, Some(Kind::Org))),
                     "2010BA" => ctx.subscriber = Some((self.party(i, Some(Kind::Patient)), i)),
                     "2010BB" => ctx.payer = Some(self.party(i, Some(Kind::Org))),
                     "2010CA" => ctx.patient = Some(self.party(i, Some(Kind::Patient))),

@@ -464,3 +464,27 @@ fn other_subscriber_loops_become_secondary_coverages() {
     // Nothing of the inserted loops is reported.
     assert_eq!(conv.report.len(), 2, "{}", conv.report);
 }
+
+#[test]
+fn pay_to_address_is_the_billing_providers_billing_address() {
+    let with_pay_to = P837.replace(
+        "REF*EI*123456789~\n",
+        "REF*EI*123456789~\nNM1*87*2~\nN3*PO BOX 1~\nN4*SPRINGFIELD*IL*62705~\n",
+    );
+    let conv = to_fhir(with_pay_to.as_bytes(), &cfg()).expect("conversion");
+    assert_eq!(conv.report.len(), 2, "{}", conv.report);
+    let b: Value = serde_json::from_str(&conv.json).expect("json");
+    let orgs = resources(&b, "Organization");
+    let billing = orgs
+        .iter()
+        .find(|o| o["name"] == "SYNTH FAMILY CLINIC")
+        .expect("billing provider");
+    assert_eq!(billing["address"][1]["use"], "billing");
+    assert_eq!(billing["address"][1]["line"][0], "PO BOX 1");
+    // No nameless Organization for the pay-to loop (org-1).
+    assert!(orgs
+        .iter()
+        .all(|o| o.get("name").is_some() || o.get("identifier").is_some()));
+    let c = resources(&b, "Claim")[0];
+    assert_eq!(c["payee"]["party"], c["provider"]);
+}

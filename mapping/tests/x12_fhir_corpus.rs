@@ -77,6 +77,48 @@ fn check_location(input: &[u8], location: &str, kind: ReportKind) -> Result<(), 
     }
 }
 
+/// Invariants the schema validator does not check: every `urn:uuid:` reference names
+/// an entry, and every Organization has a name or an identifier (org-1).
+fn check_bundle(b: &serde_json::Value) -> Result<(), String> {
+    let entries = b["entry"].as_array().ok_or("no entries")?;
+    let urls: std::collections::HashSet<&str> = entries
+        .iter()
+        .filter_map(|e| e["fullUrl"].as_str())
+        .collect();
+    fn refs<'v>(v: &'v serde_json::Value, out: &mut Vec<&'v str>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    match x.as_str() {
+                        Some(r) if k == "reference" => out.push(r),
+                        _ => refs(x, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    for e in entries {
+        let r = &e["resource"];
+        let mut found = Vec::new();
+        refs(r, &mut found);
+        for target in found {
+            if !urls.contains(target) {
+                return Err(format!("dangling reference in a {}", r["resourceType"]));
+            }
+        }
+        if r["resourceType"] == "Organization"
+            && r.get("name").is_none()
+            && r.get("_name").is_none()
+            && r.get("identifier").is_none()
+        {
+            return Err("Organization without name or identifier".into());
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn corpus_converts_and_reports_check() {
     let files = pass_files();
@@ -98,6 +140,7 @@ fn corpus_converts_and_reports_check() {
                 let v: serde_json::Value = serde_json::from_str(&conv.json)
                     .unwrap_or_else(|e| panic!("{}: invalid JSON: {e}", f.display()));
                 assert_eq!(v["resourceType"], "Bundle");
+                check_bundle(&v).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
                 for item in conv.report.items() {
                     items += 1;
                     check_location(&input, &item.location, item.kind)
