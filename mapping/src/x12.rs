@@ -152,8 +152,9 @@ pub trait CodeDisplay {
     fn display(&self, system: &str, code: &str) -> Option<&str>;
 }
 
-/// No displays.
-struct NoDisplay;
+/// No displays: codings carry system and code only.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoDisplay;
 
 impl CodeDisplay for NoDisplay {
     fn display(&self, _: &str, _: &str) -> Option<&str> {

@@ -488,3 +488,42 @@ fn pay_to_address_is_the_billing_providers_billing_address() {
     let c = resources(&b, "Claim")[0];
     assert_eq!(c["payee"]["party"], c["provider"]);
 }
+
+#[test]
+fn convert_set_gives_one_bundle_per_transaction_set() {
+    use carewire_mapping::x12::{convert_set, NoDisplay};
+    // Two sets in one group: the 835 twice, with its own control numbers.
+    let second = R835
+        .split_inclusive('\n')
+        .filter(|l| {
+            !l.starts_with("ISA")
+                && !l.starts_with("GS")
+                && !l.starts_with("GE")
+                && !l.starts_with("IEA")
+        })
+        .collect::<String>()
+        .replace("*1001~", "*1002~");
+    let both = R835.replace("GE*1*103~", &format!("{second}GE*2*103~"));
+    let doc = carewire_x12::Document::parse(both.as_bytes()).expect("parse");
+    let sets: Vec<_> = doc
+        .interchanges()
+        .flat_map(|i| i.groups().flat_map(|g| g.transaction_sets()))
+        .collect();
+    assert_eq!(sets.len(), 2);
+    let whole = to_fhir(both.as_bytes(), &cfg()).expect("whole");
+    let mut items = 0;
+    for set in &sets {
+        let conv = convert_set(set, &cfg(), &NoDisplay).expect("set");
+        let label = format!("835*{}/", String::from_utf8_lossy(set.control_number()));
+        assert!(conv
+            .report
+            .items()
+            .iter()
+            .all(|i| i.location.starts_with(&label)));
+        items += conv.report.len();
+        let b: Value = serde_json::from_str(&conv.json).expect("json");
+        assert_eq!(resources(&b, "ClaimResponse").len(), 2);
+        assert_eq!(resources(&b, "PaymentReconciliation").len(), 1);
+    }
+    assert_eq!(items, whole.report.len());
+}
