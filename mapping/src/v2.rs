@@ -2920,18 +2920,29 @@ impl Cx<'_> {
         };
         let sr_id = resource_id("ServiceRequest", &[&gkey]);
         let dr_id = resource_id("DiagnosticReport", &[&gkey]);
-        let mut requesters = Vec::new();
+        // ServiceRequest.requester holds one: a different second one is reported.
+        let mut requesters: Vec<(ResourceId, Loc<'_>)> = Vec::new();
+        let n16 = each_rep(obr, 16).count();
         for (i, r) in each_rep(obr, 16).enumerate() {
-            if let Some(p) = self.practitioner(&r, l.r(16, i + 1))? {
-                requesters.push(p);
+            let loc = if n16 > 1 { l.r(16, i + 1) } else { l.f(16) };
+            if let Some(p) = self.practitioner(&r, loc)? {
+                if !requesters.iter().any(|(q, _)| *q == p) {
+                    requesters.push((p, loc));
+                }
             }
         }
         let mut authored = None;
         if let Some(orc) = g.orc {
+            let n12 = each_rep(&orc.seg, 12).count();
             for (i, r) in each_rep(&orc.seg, 12).enumerate() {
-                if let Some(p) = self.practitioner(&r, orc.label.r(12, i + 1))? {
-                    if !requesters.contains(&p) {
-                        requesters.push(p);
+                let loc = if n12 > 1 {
+                    orc.label.r(12, i + 1)
+                } else {
+                    orc.label.f(12)
+                };
+                if let Some(p) = self.practitioner(&r, loc)? {
+                    if !requesters.iter().any(|(q, _)| *q == p) {
+                        requesters.push((p, loc));
                     }
                 }
             }
@@ -2972,8 +2983,11 @@ impl Cx<'_> {
                 j.reference(Some("encounter"), e);
             }
             j.str(Some("authoredOn"), authored.as_deref().unwrap_or(""));
-            if let Some(p) = requesters.first() {
+            if let Some((p, _)) = requesters.first() {
                 j.reference(Some("requester"), p);
+            }
+            for (_, loc) in requesters.iter().skip(1) {
+                rx.report.push(*loc, ReportKind::NotMapped);
             }
             j.arr(Some("note"));
             for n in &g.notes {

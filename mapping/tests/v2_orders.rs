@@ -242,3 +242,20 @@ OBR|1|PL5^EHR|FL5^LAB^1.2.3^ISO|1-1^X^LN\r";
                "system": "urn:oid:1.2.3", "value": "FL5", "assigner": {"display": "LAB"}})
     );
 }
+
+#[test]
+fn oru_second_requester_is_reported() {
+    let msg = "MSH|^~\\&|LAB|HOSP|EHR|HOSP|20240315083000+0100||ORU^R01|L6|P|2.5.1\r\
+PID|1||1^^^HOSP^MR||Doe^J\r\
+ORC|RE|||||||||||1^One^A~2^Two^B\r\
+OBR|1||FL6^LAB|1-1^X^LN||||||||||||1^One^A\r";
+    let out = to_fhir(msg.as_bytes(), &MapConfig::with_tz(TzPolicy::Error)).expect("converts");
+    assert_eq!(items(&out.report), ["ORC-12[2]: not mapped"]);
+    let b: Value = serde_json::from_str(&out.json).expect("json");
+    let sr = resources(&b, "ServiceRequest")[0];
+    let req = by_url(
+        &b,
+        sr["requester"]["reference"].as_str().expect("requester"),
+    );
+    assert_eq!(req["name"][0]["family"], "One");
+}
