@@ -78,7 +78,8 @@
 //! (every method has a do-nothing default, so override only what you need) and call
 //! [`convert_with`] / [`to_fhir_with`]. [`convert`] and [`to_fhir`] run no hook at all.
 //!
-//! - [`Overrides::segment`] is offered every non-Z segment before the mapping starts;
+//! - [`Overrides::segment`] is offered every segment but Z-segments and NTEs (an NTE
+//!   goes with the segment before it) before the mapping starts;
 //!   returning [`Handled::Mapped`] replaces its built-in mapping (the segment and the
 //!   NTEs right after it are then left out of the built-in mapping and of the report,
 //!   except what the override reports with [`Emit::report`]). Overriding PID or PV1

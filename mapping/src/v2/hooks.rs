@@ -68,7 +68,8 @@ pub enum ExtensionTarget {
 /// that leaves the built-in mapping alone, so an implementation overrides only what it
 /// needs. Pass it to [`super::convert_with`] or [`super::to_fhir_with`].
 pub trait Overrides {
-    /// Called once for every segment that is not a Z-segment, before any mapping.
+    /// Called once for every segment that is neither a Z-segment nor an NTE (an NTE
+    /// belongs to the segment before it, see [`SegmentCtx::notes`]), before any mapping.
     /// Returning [`Handled::Mapped`] replaces the built-in mapping of that segment (and
     /// of the NTE segments right after it, see [`SegmentCtx::notes`]): write what it
     /// should become through `out`.
