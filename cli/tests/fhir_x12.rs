@@ -54,10 +54,10 @@ fn remittance_converts_and_reports_on_stderr() -> R {
         1
     );
     let err = text(&out.stderr);
-    assert_eq!(err.lines().count(), 17, "{err}");
+    assert_eq!(err.lines().count(), 15, "{err}");
     assert!(err
         .lines()
-        .any(|l| l == "835*1001/2100/CLP06@492: not mapped"));
+        .any(|l| l == "835*1001/2100/CLP08@492: not mapped"));
     // Locations only: no value of the input on stderr.
     assert!(!err.contains("PCN001") && !err.contains("EFT12345"));
     Ok(())

@@ -31,7 +31,7 @@
 //! | set | resources |
 //! |---|---|
 //! | 837P / 837I / 837D | Claim (type professional / institutional / oral, use `claim`) per 2300, Patient (2010BA subscriber, 2010CA patient), Coverage (2000B SBR + payer), Organization or Practitioner (1000A/B, 2010AA billing provider, 2010AB/AC pay-to, 2010BB payer, 2310/2420 providers), Location (2310C/E service facility) |
-//! | 835 | PaymentReconciliation (BPR, TRN, DTM\*405, payer/payee, one `detail` per CLP, PLB as `adjustment` details), ClaimResponse per CLP (SVC as `addItem`, CAS as `adjudication`), Patient, Organization, Practitioner |
+//! | 835 | PaymentReconciliation (BPR, TRN, DTM\*405, payer/payee, one `detail` per CLP, PLB as `adjustment` details), ClaimResponse per CLP (SVC as `addItem`, CAS as `adjudication`, `insurance` → a Coverage typed by CLP06 with the NM1\*IL insured as subscriber), Patient, Organization, Practitioner |
 //! | 271 | CoverageEligibilityResponse per 2000C/2000D (EB → `insurance.item`, AAA → `error`), Patient, Coverage, insurer Organization, requestor |
 //!
 //! Other sets (270, 834, 999, 997, TA1 …) are reported as not mapped; an input with no
@@ -97,7 +97,7 @@
 //!
 //! Not mapped (reported): 837 2320 CAS/OI/MOA, 2330B DTP, 2430 line adjudication,
 //! 2410 drug, SV109 and the other SV1 indicators, 2400 REF/NTE, PWK/CN1/K3/CR1–CR3/HCP;
-//! 835 BPR01/BPR03, BPR05–BPR15 (bank routing and account numbers), CLP06/CLP08/CLP09
+//! 835 BPR01/BPR03, BPR05–BPR15 (bank routing and account numbers), CLP08/CLP09
 //! and CLP10–CLP14, 2100 DTM (statement period, received date), 2110 REF, MIA/MOA,
 //! TS3/TS2; 271 III, HSD, EB04/EB14 (MSG goes to `item.description`).
 
@@ -2160,13 +2160,15 @@ impl<'a> Cx<'a, '_, '_> {
         dtm: Option<usize>,
     ) -> ResourceId {
         let mut patient = None;
+        let mut insured = None;
         let mut requestor = None;
         let mut institutional = false;
         for i in start..end {
             match self.r.id(i) {
                 b"NM1" => match self.r.raw(i, 1) {
-                    b"QC" => patient = Some(self.party(i, Some(Kind::Patient))),
-                    b"IL" | b"74" => {
+                    b"QC" => patient = Some((self.party(i, Some(Kind::Patient)), i)),
+                    b"IL" => insured = Some((self.party(i, Some(Kind::Patient)), i)),
+                    b"74" => {
                         self.party(i, Some(Kind::Patient));
                     }
                     b"82" => requestor = Some(self.party(i, None)),
@@ -2179,6 +2181,36 @@ impl<'a> Cx<'a, '_, '_> {
             }
         }
         let (created, pay_date) = self.dates_835(bpr, dtm);
+        // The coverage the payer adjudicated under: CLP06 (claim filing indicator) as its
+        // type, the insured (NM1*IL, else the patient) as subscriber and member id.
+        let coverage = match (payer, patient) {
+            (Some(payer), Some((pat, pat_i))) => {
+                let Cx { b, r, scratch, .. } = &mut *self;
+                let (sub, sub_i) = insured.unwrap_or((pat, pat_i));
+                let member = r.e(sub_i, 9);
+                let id = resource_id("Coverage", &[&payer.to_string(), member, &pat.to_string()]);
+                write_resource(b, scratch, "Coverage", id, |j| {
+                    j.str(Some("status"), "active");
+                    let filing = r.e(start, 6);
+                    concept(
+                        j,
+                        &NoDisplay,
+                        Some("type"),
+                        &element_system("CLP06"),
+                        filing,
+                    );
+                    j.reference(Some("subscriber"), &sub);
+                    j.str(Some("subscriberId"), member);
+                    j.reference(Some("beneficiary"), &pat);
+                    j.arr(Some("payor"));
+                    j.reference(None, &payer);
+                    j.end_arr();
+                });
+                Some(id)
+            }
+            _ => None,
+        };
+        let patient = patient.map(|p| p.0);
         let Cx {
             b,
             r,
@@ -2239,6 +2271,15 @@ impl<'a> Cx<'a, '_, '_> {
                 Some(d) => j.str(Some("disposition"), d),
                 None if !status.is_empty() => r.unknown(start, 2, "CLP02"),
                 None => {}
+            }
+            if let Some(c) = coverage {
+                j.arr(Some("insurance"));
+                j.obj(None);
+                j.raw(Some("sequence"), "1");
+                j.raw(Some("focal"), "true");
+                j.reference(Some("coverage"), &c);
+                j.end_obj();
+                j.end_arr();
             }
             // Service lines.
             j.arr(Some("addItem"));

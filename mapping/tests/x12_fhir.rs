@@ -201,11 +201,9 @@ fn remittance_835_maps_claim_responses_and_reconciliation() {
         .collect();
     want.extend(
         [
-            "835*1001/2100/CLP06@492: not mapped",
             "835*1001/2100/CLP08@492: not mapped",
             "835*1001/2100/CLP09@492: not mapped",
             "835*1001/2100/DTM@611: segment not mapped",
-            "835*1001/2100/CLP06@791: not mapped",
         ]
         .map(String::from),
     );
@@ -230,6 +228,16 @@ fn remittance_835_maps_claim_responses_and_reconciliation() {
         denied["adjudication"][0]["reason"]["coding"][0]["code"],
         "50"
     );
+    // insurance: a Coverage typed by CLP06, member id from NM1*QC (no NM1*IL here).
+    let covs = resources(&b, "Coverage");
+    assert_eq!(covs.len(), 2);
+    assert_eq!(
+        paid["insurance"][0]["coverage"]["reference"],
+        format!("urn:uuid:{}", covs[0]["id"].as_str().expect("id"))
+    );
+    assert_eq!(covs[0]["type"]["coding"][0]["code"], "12");
+    assert_eq!(covs[0]["subscriberId"], "MEM001");
+    assert_eq!(covs[0]["beneficiary"], paid["patient"]);
     assert!(conv
         .json
         .contains(r#""amount":{"value":19.75,"currency":"USD"}"#));
