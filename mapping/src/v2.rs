@@ -749,6 +749,17 @@ fn spec_for(id: &[u8], kind: Kind) -> Option<Spec> {
 
 /// Reports every non-empty part of `seg` that `spec` does not cover.
 fn report_unmapped(s: &Seg<'_>, spec: Spec, report: &mut Report) {
+    report_unmapped_with(s, spec, report, true);
+}
+
+/// [`report_unmapped`] without the byte-split fast path (the reference it is tested
+/// against).
+#[cfg(test)]
+fn report_unmapped_general(s: &Seg<'_>, spec: Spec, report: &mut Report) {
+    report_unmapped_with(s, spec, report, false);
+}
+
+fn report_unmapped_with(s: &Seg<'_>, spec: Spec, report: &mut Report, fast: bool) {
     let seg = &s.seg;
     for n in 1..=seg.field_count() {
         let Some(field) = seg.field(n) else { continue };
@@ -762,7 +773,8 @@ fn report_unmapped(s: &Seg<'_>, spec: Spec, report: &mut Report) {
         if cmask == ALL {
             continue;
         }
-        if report_unmapped_plain(s, n, field.raw(), field.delimiters(), cmask, max, report) {
+        if fast && report_unmapped_plain(s, n, field.raw(), field.delimiters(), cmask, max, report)
+        {
             continue;
         }
         let nreps = field.repetition_count();
@@ -3562,4 +3574,68 @@ fn oru_groups<'s, 'm>(segs: &'s [Seg<'m>], report: &mut Report) -> Vec<Group<'s,
         }
     }
     groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The general path of [`sub`]: what the fast paths must equal.
+    fn slow(rep: &Repetition<'_>, n: usize, k: usize) -> String {
+        leaf(
+            rep.component(n)
+                .and_then(|c| c.subcomponent(k))
+                .map(Value::from),
+        )
+        .into_owned()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// `plain_leaf`, `Parts` and the byte-split report agree with the general path
+        /// on values made of delimiters, escapes, nulls, spaces, controls and non-ASCII.
+        #[test]
+        fn fast_paths_equal_the_general_path(
+            value in proptest::collection::vec(
+                prop_oneof![
+                    Just("^"), Just("&"), Just("~"), Just("\\"), Just("\"\""), Just("a"),
+                    Just("Bc"), Just(" "), Just("\t"), Just("é"), Just("\\T\\"), Just("\\S\\"),
+                    Just("\\X41\\"), Just("\u{1b}"),
+                ],
+                0..14,
+            ),
+            charset in prop_oneof![Just(""), Just("8859/1"), Just("UNICODE UTF-8"), Just("ISO IR87")],
+        ) {
+            let text = value.concat();
+            let msg = format!(
+                "MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5.1||||||{charset}\rPID|1||{text}\r"
+            );
+            let Ok(m) = Message::parse(msg.as_bytes()) else { return Ok(()) };
+            if charset == "ISO IR87" {
+                prop_assert_eq!(m.charset(), carewire_hl7::Charset::IsoIr87);
+            }
+            let Some(pid) = m.segments().nth(1) else { return Ok(()) };
+            let Some(field) = pid.field(3) else { return Ok(()) };
+            for rep in field.repetitions() {
+                let parts = Parts::new(&rep);
+                for n in 0..6 {
+                    for k in 0..4 {
+                        let want = slow(&rep, n, k);
+                        prop_assert_eq!(&sub(&rep, n, k).into_owned(), &want, "sub {} {}", n, k);
+                        prop_assert_eq!(&parts.sub(n, k).into_owned(), &want, "parts {} {}", n, k);
+                    }
+                }
+            }
+            // The report pass: the byte split equals the general walk.
+            let seg = Seg { seg: pid, label: Loc { id: "PID", occ: 0, field: 0, rep: 0, comp: 0 } };
+            for (spec, primitive) in [(&[(3u8, CX_M, 1u8)][..], false), (&[(3u8, ONE, 0u8)][..], true)] {
+                let mut fast = Report::default();
+                report_unmapped(&seg, spec, &mut fast);
+                let mut general = Report::default();
+                report_unmapped_general(&seg, spec, &mut general);
+                prop_assert_eq!(fast.items(), general.items(), "primitive {}", primitive);
+            }
+        }
+    }
 }
