@@ -7,7 +7,9 @@
 //! Modules:
 //! - [`fhir`]: the FHIR R4 JSON output model (resources, Bundle, deterministic ids,
 //!   time-zone policy) and the mapping report.
-//! - [`v2`]: HL7 v2 → FHIR R4 following the HL7 v2-to-FHIR implementation guide.
+//! - [`v2`]: HL7 v2 → FHIR R4 following the HL7 v2-to-FHIR implementation guide;
+//!   sites override segments, Z-segments, codes and datatypes with a Rust trait
+//!   ([`v2::Overrides`]) or a FHIR ConceptMap ([`v2::ConceptMap`]).
 //! - [`dicom`]: DICOM → FHIR R4 ImagingStudy and Patient, one file or a whole study.
 //! - [`x12`]: X12 837P/I/D, 835 and 271 → FHIR R4 (Claim, ClaimResponse,
 //!   PaymentReconciliation, CoverageEligibilityResponse …), and
