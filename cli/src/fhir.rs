@@ -34,8 +34,8 @@ use crate::CliError;
 /// error by JSON path.
 #[derive(Debug, clap::Args)]
 pub struct FhirArgs {
-    /// Input file (HL7 v2 or DICOM; a FHIR Bundle with --to-hl7), or `-` for standard
-    /// input.
+    /// Input file (HL7 v2, X12 or DICOM; a FHIR Bundle with --to-hl7), or `-` for
+    /// standard input.
     pub file: PathBuf,
     /// More DICOM files of the same study (one ImagingStudy).
     pub more: Vec<PathBuf>,

@@ -75,7 +75,7 @@ enum Command {
     /// DICOM data sets (headers; no pixel decoding).
     #[command(subcommand)]
     Dicom(dicom::DicomCommand),
-    /// HL7 v2 or DICOM → FHIR R4 Bundle, or with --to-hl7 a FHIR Bundle → HL7 v2
+    /// HL7 v2, X12 or DICOM → FHIR R4 Bundle, or with --to-hl7 a FHIR Bundle → HL7 v2
     /// (report of unmapped items on standard error).
     Fhir(fhir::FhirArgs),
     /// A de-identified copy of an HL7 v2 message, a FHIR JSON resource or a DICOM file.
