@@ -83,6 +83,11 @@
 //! REF02, DTP01/DTP02 with DTP03 …) whose meaning is carried by where the value is
 //! written.
 //!
+//! Resources are written once per id: a claim seen again (same billing provider and
+//! CLM01), a claim payment seen again (same TRN02, CLP01, CLP07 and CLP02) or a member
+//! seen again is reported as a whole ([`ReportKind::SegmentNotMapped`] at its CLM, CLP
+//! or HL) instead of being merged silently.
+//!
 //! Location format: `<ST01>*<ST02>/<loop>/<SEG><NN>@<offset>`, e.g.
 //! `837*0001/2300/CLM07@1234` for CLM07 of the claim whose CLM starts at byte 1234 of
 //! the input, or `835*1001/2100/MIA@2048` for a whole segment; the loop is the
@@ -340,7 +345,6 @@ fn convert_sets(
             tree: None,
             label: String::new(),
             offsets,
-            base: 0,
             tz: cfg.tz,
             tz_error: None,
         },
@@ -427,8 +431,6 @@ struct Reader<'a, 'o> {
     tree: Option<LoopTree>,
     label: String,
     offsets: Option<&'o [u64]>,
-    /// Position in the document of the set's ST (for the offsets map).
-    base: usize,
     /// The time-zone policy for DT (date-time) values.
     tz: TzPolicy,
     /// Where the first DT value without offset was, under [`TzPolicy::Error`].
@@ -955,7 +957,6 @@ impl<'a> Cx<'a, '_, '_> {
         r.used.resize(r.segs.len(), 0);
         r.tree = set.loops();
         r.label = set_label(set);
-        r.base = r.segs.first().map_or(0, |s| s.position());
         self.currency = "USD".into();
         self.dates835 = None;
         for i in 0..r.segs.len() {
@@ -1525,7 +1526,15 @@ impl<'a> Cx<'a, '_, '_> {
         let clm01 = r.e(start, 1);
         let provider_key = ctx.provider.map(|p| p.to_string()).unwrap_or_default();
         let id = resource_id("Claim", &[&provider_key, clm01]);
-        focus.push(id);
+        if b.contains(&id) {
+            // The same claim (billing provider and CLM01) again: written once; this
+            // occurrence is reported as a whole.
+            let loc = r.location(start, None);
+            r.report.push(loc, ReportKind::SegmentNotMapped);
+        }
+        if !b.contains(&id) {
+            focus.push(id);
+        }
         let bht = (1..r.len().min(3)).find(|&i| r.id(i) == b"BHT");
         write_resource(b, scratch, "Claim", id, |j| {
             j.arr(Some("identifier"));
@@ -2224,8 +2233,16 @@ impl<'a> Cx<'a, '_, '_> {
         let trn02 = trn.map_or("", |t| r.e(t, 2));
         let clp01 = r.e(start, 1);
         let clp07 = r.e(start, 7);
-        let id = resource_id("ClaimResponse", &[trn02, clp01, clp07]);
-        focus.push(id);
+        // CLP02 is in the key: a reversal (22) and its correction share CLP01/CLP07.
+        let clp02 = std::str::from_utf8(r.raw(start, 2)).unwrap_or("");
+        let id = resource_id("ClaimResponse", &[trn02, clp01, clp07, clp02]);
+        if b.contains(&id) {
+            let loc = r.location(start, None);
+            r.report.push(loc, ReportKind::SegmentNotMapped);
+        }
+        if !b.contains(&id) {
+            focus.push(id);
+        }
         write_resource(b, scratch, "ClaimResponse", id, |j| {
             j.arr(Some("identifier"));
             elem_identifier(j, "CLP07", clp07);
@@ -2514,7 +2531,9 @@ impl<'a> Cx<'a, '_, '_> {
             r.mark(t, 1);
         }
         let id = resource_id("PaymentReconciliation", &[trn02, trn03, &r.label]);
-        focus.push(id);
+        if !b.contains(&id) {
+            focus.push(id);
+        }
         write_resource(b, scratch, "PaymentReconciliation", id, |j| {
             j.arr(Some("identifier"));
             elem_identifier(j, "TRN02", trn02);
@@ -2684,7 +2703,9 @@ impl<'a> Cx<'a, '_, '_> {
         let names: &dyn CodeDisplay = *names;
         let off = errors.first().map_or(0, |&e| r.offset(e)).to_string();
         let id = resource_id("OperationOutcome", &[&r.label, &off]);
-        focus.push(id);
+        if !b.contains(&id) {
+            focus.push(id);
+        }
         write_resource(b, scratch, "OperationOutcome", id, |j| {
             j.arr(Some("issue"));
             for &a in errors {
@@ -2823,7 +2844,13 @@ impl<'a> Cx<'a, '_, '_> {
             "CoverageEligibilityResponse",
             &[&r.label, &patient_key, echo_value],
         );
-        focus.push(id);
+        if b.contains(&id) {
+            let loc = r.location(start, None);
+            r.report.push(loc, ReportKind::SegmentNotMapped);
+        }
+        if !b.contains(&id) {
+            focus.push(id);
+        }
         let errors: Vec<usize> = set_errors
             .iter()
             .copied()

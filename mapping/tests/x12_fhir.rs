@@ -510,7 +510,8 @@ fn convert_set_gives_one_bundle_per_transaction_set() {
                 && !l.starts_with("IEA")
         })
         .collect::<String>()
-        .replace("*1001~", "*1002~");
+        .replace("*1001~", "*1002~")
+        .replace("ST*835*1001*", "ST*835*1002*");
     let both = R835.replace("GE*1*103~", &format!("{second}GE*2*103~"));
     let doc = carewire_x12::Document::parse(both.as_bytes()).expect("parse");
     let sets: Vec<_> = doc
@@ -533,5 +534,18 @@ fn convert_set_gives_one_bundle_per_transaction_set() {
         assert_eq!(resources(&b, "ClaimResponse").len(), 2);
         assert_eq!(resources(&b, "PaymentReconciliation").len(), 1);
     }
-    assert_eq!(items, whole.report.len());
+    // In one Bundle the second set's claim payments are the first set's again (same
+    // TRN02, CLP01, CLP07, CLP02): written once, and each repeat reported as a whole.
+    let repeats: Vec<_> = whole
+        .report
+        .items()
+        .iter()
+        .filter(|i| i.kind == ReportKind::SegmentNotMapped && i.location.contains("/2100/CLP@"))
+        .collect();
+    assert_eq!(repeats.len(), 2);
+    assert!(
+        repeats.iter().all(|i| i.location.starts_with("835*1002/")),
+        "{repeats:?}"
+    );
+    assert_eq!(items + 2, whole.report.len());
 }
