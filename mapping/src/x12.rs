@@ -104,7 +104,8 @@
 //! 2410 drug, SV109 and the other SV1 indicators, 2400 REF/NTE, PWK/CN1/K3/CR1–CR3/HCP;
 //! 835 BPR01/BPR03, BPR05–BPR15 (bank routing and account numbers), CLP08/CLP09
 //! and CLP10–CLP14, 2100 DTM (statement period, received date), 2110 REF, MIA/MOA,
-//! TS3/TS2; 271 III, HSD, EB04/EB14 (MSG goes to `item.description`).
+//! TS3/TS2; 271 III, HSD, EB14, an EB04 other than the member's first (which types
+//! the Coverage); MSG goes to `item.description`.
 
 use carewire_x12::{Decimal, Document, LoopTree, Segment, TransactionSet, Unit};
 
@@ -2792,8 +2793,21 @@ impl<'a> Cx<'a, '_, '_> {
                 _ => {}
             }
         }
+        // EB04 (insurance type): the member's first one types the Coverage; EBs with
+        // the same code are mapped by it, others stay reported.
+        let ebs: Vec<usize> = (start..end).filter(|&i| r.id(i) == b"EB").collect();
+        let insurance_type = ebs.iter().map(|&i| r.raw(i, 4)).find(|t| !t.is_empty());
         write_resource(b, scratch, "Coverage", cov, |j| {
             j.str(Some("status"), "active");
+            if let Some(t) = insurance_type {
+                for &i in &ebs {
+                    if r.raw(i, 4) == t {
+                        r.mark(i, 4);
+                    }
+                }
+                let code = std::str::from_utf8(t).unwrap_or("");
+                j.concept(Some("type"), &element_system("EB04"), code, "");
+            }
             if let Some(s) = sub_id {
                 j.reference(Some("subscriber"), &s);
             }

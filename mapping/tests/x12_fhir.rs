@@ -267,7 +267,7 @@ fn remittance_835_maps_claim_responses_and_reconciliation() {
 fn eligibility_271_maps_responses_per_member() {
     let conv = to_fhir(E271.as_bytes(), &cfg()).expect("test input");
     golden("271", &conv.json);
-    assert_eq!(report(&conv), ["271*2001/2110C/EB04@544: not mapped"]);
+    assert_eq!(report(&conv), Vec::<String>::new());
     let b: Value = serde_json::from_str(&conv.json).expect("test input");
     let rs = resources(&b, "CoverageEligibilityResponse");
     assert_eq!(rs.len(), 2);
@@ -294,6 +294,8 @@ fn eligibility_271_maps_responses_per_member() {
     let cov = resources(&b, "Coverage");
     assert_eq!(cov.len(), 2);
     assert_eq!(cov[1]["relationship"]["coding"][0]["code"], "child");
+    // EB04 of the member's benefits types the Coverage.
+    assert_eq!(cov[0]["type"]["coding"][0]["code"], "HM");
     assert_eq!(cov[1]["subscriber"], cov[0]["beneficiary"]);
 }
 
