@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::datatypes::dtm_utc;
 use crate::error::{Location, Result};
 use crate::message::{Message, MessageBuf};
 use crate::write::MessageBuilder;
@@ -224,28 +225,6 @@ fn now_parts() -> (u64, u32) {
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     (d.as_secs(), d.subsec_millis())
-}
-
-/// Formats seconds since the epoch as an HL7 DTM in UTC: `YYYYMMDDHHMMSS+0000`.
-fn dtm_utc(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil-from-days (Howard Hinnant's algorithm), proleptic Gregorian.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}{:02}{:02}{:02}+0000",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 impl<'m> AckBuilder<'m> {

@@ -1156,20 +1156,8 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 }
 
 fn civil_from_days(z: i64) -> Ymd {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
-    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
-    Ymd {
-        y: if m <= 2 { y + 1 } else { y },
-        m,
-        d,
-    }
+    let (y, m, d) = carewire_hl7::datatypes::civil_from_days(z);
+    Ymd { y, m, d }
 }
 
 #[cfg(test)]

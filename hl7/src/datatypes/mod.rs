@@ -56,6 +56,7 @@ use std::fmt;
 use crate::message::{Component, Field, Header, Message, Repetition, Segment, Value, ValueState};
 use crate::path::Path;
 
+mod civil;
 mod cwe;
 mod cx;
 mod ei;
@@ -67,6 +68,7 @@ mod xcn;
 mod xpn;
 mod xtn;
 
+pub use civil::{civil_from_days, dtm_utc};
 pub use cwe::Cwe;
 pub use cx::Cx;
 pub use ei::Ei;
