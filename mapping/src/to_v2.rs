@@ -428,6 +428,20 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// The v2 code that `table` gives the FHIR code in string member `key`, which is
+    /// then marked as consumed; `None` (nothing consumed) for an absent or unlisted code.
+    fn coded(
+        &mut self,
+        v: &'a Value,
+        key: &str,
+        table: &[(&str, &'static str)],
+    ) -> Option<&'static str> {
+        let code = v.get(key).and_then(Value::as_str)?;
+        let &(_, out) = table.iter().find(|(fhir, _)| *fhir == code)?;
+        self.s(v, key);
+        Some(out)
+    }
+
     /// A number or string member as text (numbers in shortest form), consumed.
     fn num(&mut self, v: &'a Value, key: &str) -> String {
         match v.get(key) {
@@ -518,6 +532,20 @@ impl<'a> Cx<'a> {
         let id = parts.next()?;
         let ty = parts.next()?;
         self.index.get(&format!("{ty}/{id}")).copied()
+    }
+
+    /// The resources of type `ty` that the references in array `key` of `v` resolve to,
+    /// in order (every resolving reference is consumed, of that type or not).
+    fn resolved_of(&mut self, v: &'a Value, key: &str, ty: &str) -> Vec<usize> {
+        let mut out = Vec::new();
+        for r in Self::arr(v, key) {
+            if let Some(k) = self.resolve(r) {
+                if rtype(self.res(k)) == ty {
+                    out.push(k);
+                }
+            }
+        }
+        out
     }
 
     fn res(&self, k: usize) -> &'a Value {
@@ -936,6 +964,32 @@ impl<'a> Cx<'a> {
 
     /// CWE from a CodeableConcept: coding[0] → .1-.3, coding[1] → .4-.6, text → .9 (or
     /// .2 when there is no coding).
+    /// Field `f` as CWE from concept `c`, unless the concept is only the text `unknown`
+    /// (consumed, nothing written). Whether anything was written.
+    fn cwe_known(&mut self, w: &mut SegW, f: usize, c: &'a Value) -> Result<bool, Error> {
+        let only_unknown =
+            c.get("coding").is_none() && c.get("text").and_then(Value::as_str) == Some("unknown");
+        if only_unknown {
+            self.mark_all(c);
+            return Ok(false);
+        }
+        self.cwe(w, f, 0, c)?;
+        Ok(true)
+    }
+
+    /// One NTE segment per non-empty `note[].text` of `v`, numbered from 1.
+    fn notes(&mut self, v: &'a Value, segs: &mut Vec<SegW>) -> Result<(), Error> {
+        let mut n = 0;
+        for note in Self::arr(v, "note") {
+            let t = self.s(note, "text");
+            if !t.is_empty() {
+                n += 1;
+                segs.push(nte(n, t, self.max_reps)?);
+            }
+        }
+        Ok(())
+    }
+
     fn cwe(&mut self, w: &mut SegW, f: usize, r: usize, cc: &'a Value) -> Result<(), Error> {
         let codings = Self::arr(cc, "coding");
         for (i, cd) in codings.iter().take(2).enumerate() {
@@ -969,16 +1023,28 @@ impl<'a> Cx<'a> {
         code
     }
 
-    fn cx(&mut self, w: &mut SegW, f: usize, r: usize, id: &'a Value) -> Result<(), Error> {
+    /// An Identifier's value (component 1), assigner and system (HD in component `hd`)
+    /// and type code (component `ty`), as CX writes them and XCN does at other places.
+    fn id_parts(
+        &mut self,
+        w: &mut SegW,
+        (f, r): (usize, usize),
+        id: &'a Value,
+        (hd, ty): (usize, usize),
+    ) -> Result<(), Error> {
         w.set(f, r, 1, 0, self.s(id, "value"))?;
         if let Some(a) = Self::obj(id, "assigner") {
-            w.set(f, r, 4, 1, self.s(a, "display"))?;
+            w.set(f, r, hd, 1, self.s(a, "display"))?;
         }
-        let (uid, ty) = uri_hd(self.s(id, "system"));
-        w.set(f, r, 4, 2, uid)?;
-        w.set(f, r, 4, 3, ty)?;
+        let (uid, hd_type) = uri_hd(self.s(id, "system"));
+        w.set(f, r, hd, 2, uid)?;
+        w.set(f, r, hd, 3, hd_type)?;
         let t = self.code_of(Self::obj(id, "type"), V2_0203);
-        w.set(f, r, 5, 0, t)?;
+        w.set(f, r, ty, 0, t)
+    }
+
+    fn cx(&mut self, w: &mut SegW, f: usize, r: usize, id: &'a Value) -> Result<(), Error> {
+        self.id_parts(w, (f, r), id, (4, 5))?;
         if let Some(p) = Self::obj(id, "period") {
             w.set(f, r, 7, 0, &self.dtm(p, "start"))?;
             w.set(f, r, 8, 0, &self.dtm(p, "end"))?;
@@ -991,19 +1057,16 @@ impl<'a> Cx<'a> {
         self.list(w, f, r, n, "given", &[2, 3])?;
         self.list(w, f, r, n, "suffix", &[4, 6])?;
         self.list(w, f, r, n, "prefix", &[5])?;
-        let code = match n.get("use").and_then(Value::as_str) {
-            Some("official") => "L",
-            Some("usual") => "D",
-            Some("maiden") => "M",
-            Some("nickname") => "N",
-            Some("anonymous") => "MSK",
-            Some("temp") => "TEMP",
-            Some("old") => "BAD",
-            _ => "",
-        };
-        if !code.is_empty() {
-            self.s(n, "use");
-        }
+        let uses = [
+            ("official", "L"),
+            ("usual", "D"),
+            ("maiden", "M"),
+            ("nickname", "N"),
+            ("anonymous", "MSK"),
+            ("temp", "TEMP"),
+            ("old", "BAD"),
+        ];
+        let code = self.coded(n, "use", &uses).unwrap_or("");
         w.set(f, r, 7, 0, code)
     }
 
@@ -1055,6 +1118,31 @@ impl<'a> Cx<'a> {
         w.set(f, r, 7, 0, code)
     }
 
+    /// Every `address` as a repetition of XAD field `xad`, and every `telecom` as XTN
+    /// in the `(home, work)` fields (work when `use` is `work`, home otherwise).
+    fn addresses_and_telecoms(
+        &mut self,
+        w: &mut SegW,
+        p: &'a Value,
+        xad: usize,
+        (home_f, work_f): (usize, usize),
+    ) -> Result<(), Error> {
+        for (i, a) in self.reps(p, "address").iter().enumerate() {
+            self.xad(w, xad, i + 1, a)?;
+        }
+        let (mut home, mut work) = (0, 0);
+        for c in self.reps(p, "telecom") {
+            if c.get("use").and_then(Value::as_str) == Some("work") {
+                work += 1;
+                self.xtn(w, work_f, work, c)?;
+            } else {
+                home += 1;
+                self.xtn(w, home_f, home, c)?;
+            }
+        }
+        Ok(())
+    }
+
     /// XTN from a ContactPoint.
     fn xtn(&mut self, w: &mut SegW, f: usize, r: usize, c: &'a Value) -> Result<(), Error> {
         let system = c.get("system").and_then(Value::as_str).unwrap_or("");
@@ -1101,15 +1189,7 @@ impl<'a> Cx<'a> {
     fn xcn(&mut self, w: &mut SegW, f: usize, r: usize, k: usize) -> Result<(), Error> {
         let p = self.use_res(k);
         if let Some(id) = Self::arr(p, "identifier").first() {
-            w.set(f, r, 1, 0, self.s(id, "value"))?;
-            if let Some(a) = Self::obj(id, "assigner") {
-                w.set(f, r, 9, 1, self.s(a, "display"))?;
-            }
-            let (uid, ty) = uri_hd(self.s(id, "system"));
-            w.set(f, r, 9, 2, uid)?;
-            w.set(f, r, 9, 3, ty)?;
-            let t = self.code_of(Self::obj(id, "type"), V2_0203);
-            w.set(f, r, 13, 0, t)?;
+            self.id_parts(w, (f, r), id, (9, 13))?;
         }
         if let Some(n) = Self::arr(p, "name").first() {
             w.set(f, r, 2, 0, self.s(n, "family"))?;
@@ -1199,30 +1279,15 @@ impl<'a> Cx<'a> {
             None => self.dtm(p, "birthDate"),
         };
         w.set(7, 0, 0, 0, &birth)?;
-        let g = match p.get("gender").and_then(Value::as_str) {
-            Some("female") => "F",
-            Some("male") => "M",
-            Some("unknown") => "U",
-            Some("other") => "O",
-            _ => "",
-        };
-        if !g.is_empty() {
-            self.s(p, "gender");
-        }
+        let genders = [
+            ("female", "F"),
+            ("male", "M"),
+            ("unknown", "U"),
+            ("other", "O"),
+        ];
+        let g = self.coded(p, "gender", &genders).unwrap_or("");
         w.set(8, 0, 0, 0, g)?;
-        for (i, a) in self.reps(p, "address").iter().enumerate() {
-            self.xad(&mut w, 11, i + 1, a)?;
-        }
-        let (mut home, mut work) = (0, 0);
-        for c in self.reps(p, "telecom") {
-            if c.get("use").and_then(Value::as_str) == Some("work") {
-                work += 1;
-                self.xtn(&mut w, 14, work, c)?;
-            } else {
-                home += 1;
-                self.xtn(&mut w, 13, home, c)?;
-            }
-        }
+        self.addresses_and_telecoms(&mut w, p, 11, (13, 14))?;
         if let Some(c) = Self::arr(p, "communication").first() {
             if let Some(l) = Self::obj(c, "language") {
                 self.cwe(&mut w, 15, 0, l)?;
@@ -1358,19 +1423,7 @@ impl<'a> Cx<'a> {
         }
         let rels = Self::arr(p, "relationship");
         self.two_concepts(&mut w, rels, (3, V2_0063), (7, V2_0131))?;
-        for (i, a) in self.reps(p, "address").iter().enumerate() {
-            self.xad(&mut w, 4, i + 1, a)?;
-        }
-        let (mut home, mut work) = (0, 0);
-        for c in self.reps(p, "telecom") {
-            if c.get("use").and_then(Value::as_str) == Some("work") {
-                work += 1;
-                self.xtn(&mut w, 6, work, c)?;
-            } else {
-                home += 1;
-                self.xtn(&mut w, 5, home, c)?;
-            }
-        }
+        self.addresses_and_telecoms(&mut w, p, 4, (5, 6))?;
         if let Some(per) = Self::obj(p, "period") {
             w.set(8, 0, 0, 0, &self.dtm(per, "start"))?;
             w.set(9, 0, 0, 0, &self.dtm(per, "end"))?;
@@ -1544,15 +1597,8 @@ impl<'a> Cx<'a> {
         if let Some(c) = Self::obj(a, "code") {
             self.cwe(&mut w, 3, 0, c)?;
         }
-        let sev = match a.get("criticality").and_then(Value::as_str) {
-            Some("high") => "SV",
-            Some("low") => "MO",
-            Some("unable-to-assess") => "U",
-            _ => "",
-        };
-        if !sev.is_empty() {
-            self.s(a, "criticality");
-        }
+        let severities = [("high", "SV"), ("low", "MO"), ("unable-to-assess", "U")];
+        let sev = self.coded(a, "criticality", &severities).unwrap_or("");
         w.set(4, 0, 1, 0, sev)?;
         if let Some(re) = Self::arr(a, "reaction").first() {
             for (i, m) in self.reps(re, "manifestation").iter().enumerate() {
@@ -1736,30 +1782,21 @@ impl<'a> Cx<'a> {
         }
         self.same_ref(dr, "subject", Some(patient));
         self.same_ref(dr, "encounter", enc);
-        let status = match dr.get("status").and_then(Value::as_str) {
-            Some("registered") => "O",
-            Some("preliminary") => "P",
-            Some("corrected") => "C",
-            Some("partial") => "R",
-            Some("final") => "F",
-            Some("cancelled") => "X",
-            Some("unknown") => "",
-            _ => "-",
-        };
-        if status != "-" {
-            self.s(dr, "status");
+        let statuses = [
+            ("registered", "O"),
+            ("preliminary", "P"),
+            ("corrected", "C"),
+            ("partial", "R"),
+            ("final", "F"),
+            ("cancelled", "X"),
+            ("unknown", ""),
+        ];
+        if let Some(status) = self.coded(dr, "status", &statuses) {
             obr.set(25, 0, 0, 0, status)?;
         }
         let mut coded = false;
         if let Some(c) = Self::obj(dr, "code") {
-            let only_unknown = c.get("coding").is_none()
-                && c.get("text").and_then(Value::as_str) == Some("unknown");
-            if only_unknown {
-                self.mark_all(c);
-            } else {
-                self.cwe(&mut obr, 4, 0, c)?;
-                coded = true;
-            }
+            coded = self.cwe_known(&mut obr, 4, c)?;
         }
         let effective = self.dtm(dr, "effectiveDateTime");
         obr.set(7, 0, 0, 0, &effective)?;
@@ -1767,17 +1804,15 @@ impl<'a> Cx<'a> {
         let mut notes: Vec<SegW> = Vec::new();
         if let Some(sr) = sr {
             // ORC-1 is RE (no status of its own); ORC-5 carries the order status.
-            let st = match sr.get("status").and_then(Value::as_str) {
-                Some("active") => "IP",
-                Some("revoked") => "CA",
-                Some("completed") => "CM",
-                Some("entered-in-error") => "ER",
-                Some("on-hold") => "HD",
-                Some("unknown") => "",
-                _ => "-",
-            };
-            if st != "-" {
-                self.s(sr, "status");
+            let statuses = [
+                ("active", "IP"),
+                ("revoked", "CA"),
+                ("completed", "CM"),
+                ("entered-in-error", "ER"),
+                ("on-hold", "HD"),
+                ("unknown", ""),
+            ];
+            if let Some(st) = self.coded(sr, "status", &statuses) {
                 orc.set(5, 0, 0, 0, st)?;
             }
             self.expect(sr, "intent", &["order"]);
@@ -1809,14 +1844,12 @@ impl<'a> Cx<'a> {
         segs.push(orc);
         segs.push(obr);
         segs.extend(notes);
-        let mut set = 0;
-        for r in Self::arr(dr, "result") {
-            let Some(ok) = self.resolve(r) else { continue };
-            if rtype(self.res(ok)) != "Observation" {
-                continue;
-            }
-            set += 1;
-            self.obx(ok, set, &effective, patient, enc, segs)?;
+        for (i, ok) in self
+            .resolved_of(dr, "result", "Observation")
+            .into_iter()
+            .enumerate()
+        {
+            self.obx(ok, i + 1, &effective, patient, enc, segs)?;
         }
         Ok(())
     }
@@ -1946,14 +1979,8 @@ impl<'a> Cx<'a> {
             }
             _ => {}
         }
-        let prio = match sr.get("priority").and_then(Value::as_str) {
-            Some("stat") => "S",
-            Some("asap") => "A",
-            Some("routine") => "R",
-            _ => "",
-        };
-        if !prio.is_empty() {
-            self.s(sr, "priority");
+        let priorities = [("stat", "S"), ("asap", "A"), ("routine", "R")];
+        if let Some(prio) = self.coded(sr, "priority", &priorities) {
             tq1.set(9, 0, 1, 0, prio)?;
         }
         if let Some(c) = Self::obj(sr, "code") {
@@ -1986,41 +2013,19 @@ impl<'a> Cx<'a> {
             segs.push(tq1);
         }
         segs.push(obr);
-        let mut n = 0;
-        for note in Self::arr(sr, "note") {
-            let t = self.s(note, "text");
-            if !t.is_empty() {
-                n += 1;
-                segs.push(nte(n, t, self.max_reps)?);
-            }
+        self.notes(sr, segs)?;
+        let reasons = self.resolved_of(sr, "reasonReference", "Condition");
+        for (i, ck) in reasons.into_iter().enumerate() {
+            segs.push(self.dg1(ck, i + 1, patient, enc)?);
         }
-        let mut n = 0;
-        for r in Self::arr(sr, "reasonReference") {
-            let Some(ck) = self.resolve(r) else { continue };
-            if rtype(self.res(ck)) != "Condition" {
-                continue;
-            }
-            n += 1;
-            segs.push(self.dg1(ck, n, patient, enc)?);
-        }
-        let mut n = 0;
-        for r in Self::arr(sr, "supportingInfo") {
-            let Some(ok) = self.resolve(r) else { continue };
-            if rtype(self.res(ok)) != "Observation" {
-                continue;
-            }
-            n += 1;
-            self.obx(ok, n, "", patient, enc, segs)?;
+        let supporting = self.resolved_of(sr, "supportingInfo", "Observation");
+        for (i, ok) in supporting.into_iter().enumerate() {
+            self.obx(ok, i + 1, "", patient, enc, segs)?;
         }
         if target == Target::OmlO21 {
-            let mut n = 0;
-            for r in Self::arr(sr, "specimen") {
-                let Some(sk) = self.resolve(r) else { continue };
-                if rtype(self.res(sk)) != "Specimen" {
-                    continue;
-                }
-                n += 1;
-                segs.push(self.spm(sk, n, k, patient)?);
+            let specimens = self.resolved_of(sr, "specimen", "Specimen");
+            for (i, sk) in specimens.into_iter().enumerate() {
+                segs.push(self.spm(sk, i + 1, k, patient)?);
             }
         }
         Ok(())
@@ -2044,16 +2049,8 @@ impl<'a> Cx<'a> {
                 self.ei(&mut w, 2, c, id)?;
             }
         }
-        match sp.get("status").and_then(Value::as_str) {
-            Some("available") => {
-                self.s(sp, "status");
-                w.set(20, 0, 0, 0, "Y")?;
-            }
-            Some("unavailable") => {
-                self.s(sp, "status");
-                w.set(20, 0, 0, 0, "N")?;
-            }
-            _ => {}
+        if let Some(avail) = self.coded(sp, "status", &[("available", "Y"), ("unavailable", "N")]) {
+            w.set(20, 0, 0, 0, avail)?;
         }
         if let Some(t) = Self::obj(sp, "type") {
             self.cwe(&mut w, 4, 0, t)?;
@@ -2114,29 +2111,21 @@ impl<'a> Cx<'a> {
         let o = self.use_res(k);
         let mut w = SegW::new("OBX");
         w.set(1, 0, 0, 0, &set.to_string())?;
-        let st = match o.get("status").and_then(Value::as_str) {
-            Some("amended") => "A",
-            Some("corrected") => "C",
-            Some("entered-in-error") => "D",
-            Some("final") => "F",
-            Some("preliminary") => "P",
-            Some("cancelled") => "X",
-            Some("registered") => "R",
-            Some("unknown") => "",
-            _ => "-",
-        };
-        if st != "-" {
-            self.s(o, "status");
+        let statuses = [
+            ("amended", "A"),
+            ("corrected", "C"),
+            ("entered-in-error", "D"),
+            ("final", "F"),
+            ("preliminary", "P"),
+            ("cancelled", "X"),
+            ("registered", "R"),
+            ("unknown", ""),
+        ];
+        if let Some(st) = self.coded(o, "status", &statuses) {
             w.set(11, 0, 0, 0, st)?;
         }
         if let Some(c) = Self::obj(o, "code") {
-            let only_unknown = c.get("coding").is_none()
-                && c.get("text").and_then(Value::as_str) == Some("unknown");
-            if only_unknown {
-                self.mark_all(c);
-            } else {
-                self.cwe(&mut w, 3, 0, c)?;
-            }
+            self.cwe_known(&mut w, 3, c)?;
         }
         self.same_ref(o, "subject", Some(patient));
         self.same_ref(o, "encounter", enc);
@@ -2259,15 +2248,7 @@ impl<'a> Cx<'a> {
             w.set(7, 0, 0, 0, &range)?;
         }
         segs.push(w);
-        let mut n = 0;
-        for note in Self::arr(o, "note") {
-            let t = self.s(note, "text");
-            if !t.is_empty() {
-                n += 1;
-                segs.push(nte(n, t, self.max_reps)?);
-            }
-        }
-        Ok(())
+        self.notes(o, segs)
     }
 
     /// OBX-2, OBX-5 and OBX-6 from Observation.value[x].
