@@ -342,6 +342,39 @@ fn maybe(
     opt(s).prop_map(Option::unwrap_or_default)
 }
 
+/// Placer and filler numbers (unique `@` with namespace and universal id), written
+/// alike into ORC and OBR (ORC-2/3 = OBR-2/3).
+fn order_ids(
+    orc: &mut Vec<(String, String)>,
+    obr: &mut Vec<(String, String)>,
+    ids: [Option<Vec<(String, String)>>; 2],
+) {
+    for id in ids.into_iter().flatten() {
+        orc.extend(id.iter().cloned());
+        obr.extend(id);
+    }
+}
+
+/// One requester in ORC-12 and OBR-16 (the forward mapping keeps one); a unique `@`
+/// becomes `REQ{i}`.
+fn requester(
+    orc: &mut Vec<(String, String)>,
+    obr: &mut Vec<(String, String)>,
+    req: Option<Vec<(String, String)>>,
+    i: usize,
+) {
+    if let Some(mut r) = req {
+        for (_, t) in r.iter_mut().filter(|(_, t)| t == "@") {
+            *t = format!("REQ{i}");
+        }
+        orc.extend(
+            r.iter()
+                .map(|(p, t)| (p.replacen("16", "12", 1), t.clone())),
+        );
+        obr.extend(r);
+    }
+}
+
 fn seg(id: &'static str, parts: Vec<Vec<(String, String)>>) -> Seg {
     (id, parts.concat())
 }
@@ -956,22 +989,9 @@ fn oru() -> impl Strategy<Value = Vec<Seg>> {
                 orc.extend(ostatus.map(|s| ("5".to_string(), s.to_string())));
                 let mut obr = vec![("1".to_string(), (i + 1).to_string())];
                 // Unique placer/filler numbers (`@`) with namespace and universal id.
-                for id in [placer, Some(filler)].into_iter().flatten() {
-                    orc.extend(id.iter().cloned());
-                    obr.extend(id);
-                }
+                order_ids(&mut orc, &mut obr, [placer, Some(filler)]);
                 orc.extend(authored.map(|a| ("9".to_string(), a)));
-                if let Some(mut r) = req {
-                    // One requester in ORC-12 and OBR-16 (the forward mapping keeps one).
-                    for (_, t) in r.iter_mut().filter(|(_, t)| t == "@") {
-                        *t = format!("REQ{i}");
-                    }
-                    orc.extend(
-                        r.iter()
-                            .map(|(p, t)| (p.replacen("16", "12", 1), t.clone())),
-                    );
-                    obr.extend(r);
-                }
+                requester(&mut orc, &mut obr, req, i);
                 obr.extend(code);
                 obr.extend(eff.clone().map(|e| ("7".to_string(), e)));
                 obr.extend(issued.map(|e| ("22".to_string(), e)));
@@ -1108,22 +1128,10 @@ fn orders(trigger: &'static str) -> impl Strategy<Value = Vec<Seg>> {
                 let mut orc = vec![("1".to_string(), control.to_string())];
                 orc.extend((!status.is_empty()).then(|| ("5".to_string(), status.to_string())));
                 let mut obr = vec![("1".to_string(), (i + 1).to_string())];
-                for id in [Some(placer), filler].into_iter().flatten() {
-                    orc.extend(id.iter().cloned());
-                    obr.extend(id);
-                }
+                order_ids(&mut orc, &mut obr, [Some(placer), filler]);
                 orc.extend(group.unwrap_or_default());
                 orc.extend(authored.map(|a| ("9".to_string(), a)));
-                if let Some(mut r) = req {
-                    for (_, t) in r.iter_mut().filter(|(_, t)| t == "@") {
-                        *t = format!("REQ{i}");
-                    }
-                    orc.extend(
-                        r.iter()
-                            .map(|(p, t)| (p.replacen("16", "12", 1), t.clone())),
-                    );
-                    obr.extend(r);
-                }
+                requester(&mut orc, &mut obr, req, i);
                 obr.extend(code);
                 if reflex {
                     obr.push(("11".into(), "G".into()));
