@@ -115,6 +115,9 @@ use crate::fhir::{
     ResourceId, TzPolicy,
 };
 
+const BENEFIT_NETWORK: &str = "http://terminology.hl7.org/CodeSystem/benefit-network";
+const BENEFIT_UNIT: &str = "http://terminology.hl7.org/CodeSystem/benefit-unit";
+const BENEFIT_TERM: &str = "http://terminology.hl7.org/CodeSystem/benefit-term";
 const NPI: &str = "http://hl7.org/fhir/sid/us-npi";
 const EIN: &str = "urn:oid:2.16.840.1.113883.4.4";
 const SSN: &str = "http://hl7.org/fhir/sid/us-ssn";
@@ -453,6 +456,14 @@ impl<'a> Reader<'a, '_> {
 
     fn id(&self, i: usize) -> &'a [u8] {
         self.segs.get(i).map_or(&b""[..], |s| s.id())
+    }
+
+    /// The groups of segments in `start..end` that each begin with a `tag` segment and
+    /// run to the next one (or `end`), as `(first, end)` index pairs.
+    fn groups(&self, start: usize, end: usize, tag: &[u8]) -> Vec<(usize, usize)> {
+        let firsts: Vec<usize> = (start..end).filter(|&i| self.id(i) == tag).collect();
+        let ends = firsts.iter().skip(1).copied().chain(std::iter::once(end));
+        firsts.iter().copied().zip(ends).collect()
     }
 
     fn loop_of(&self, i: usize) -> &'static str {
@@ -1890,17 +1901,7 @@ impl<'a> Cx<'a, '_, '_> {
             j.end_arr();
             // items.
             j.arr(Some("item"));
-            let mut i = start;
-            while i < end {
-                if r.id(i) != b"LX" {
-                    i += 1;
-                    continue;
-                }
-                let lx = i;
-                let mut e = i + 1;
-                while e < end && r.id(e) != b"LX" {
-                    e += 1;
-                }
+            for (lx, e) in r.groups(start, end, b"LX") {
                 let line = line_of.get(lx - start).copied().unwrap_or(0);
                 j.obj(None);
                 let seq = r.raw(lx, 1);
@@ -2018,7 +2019,6 @@ impl<'a> Cx<'a, '_, '_> {
                     }
                 }
                 j.end_obj();
-                i = e;
             }
             j.end_arr();
             let total = r.num(start, 2);
@@ -2302,17 +2302,7 @@ impl<'a> Cx<'a, '_, '_> {
             // Service lines.
             j.arr(Some("addItem"));
             let mut seq = 0usize;
-            let mut i = start;
-            while i < end {
-                if r.id(i) != b"SVC" {
-                    i += 1;
-                    continue;
-                }
-                let svc = i;
-                let mut e = i + 1;
-                while e < end && r.id(e) != b"SVC" {
-                    e += 1;
-                }
+            for (svc, e) in r.groups(start, end, b"SVC") {
                 seq += 1;
                 j.obj(None);
                 j.arr(Some("itemSequence"));
@@ -2442,7 +2432,6 @@ impl<'a> Cx<'a, '_, '_> {
                 }
                 j.end_arr();
                 j.end_obj();
-                i = e;
             }
             j.end_arr();
             // Claim-level adjustments (CAS before the first SVC).
@@ -2948,17 +2937,7 @@ impl<'a> Cx<'a, '_, '_> {
                 j.end_obj();
             }
             j.arr(Some("item"));
-            let mut i = start;
-            while i < end {
-                if r.id(i) != b"EB" {
-                    i += 1;
-                    continue;
-                }
-                let eb = i;
-                let mut e = i + 1;
-                while e < end && r.id(e) != b"EB" {
-                    e += 1;
-                }
+            for (eb, e) in r.groups(start, end, b"EB") {
                 let categories: Vec<&'a str> = r
                     .reps(eb, 3)
                     .into_iter()
@@ -2990,57 +2969,35 @@ impl<'a> Cx<'a, '_, '_> {
                     let name = r.e(eb, 5);
                     j.str(Some("name"), name);
                     j.str(Some("description"), &msgs.join("; "));
-                    match r.e(eb, 12) {
-                        "Y" => j.concept(
-                            Some("network"),
-                            "http://terminology.hl7.org/CodeSystem/benefit-network",
-                            "in",
-                            "",
-                        ),
-                        "N" => j.concept(
-                            Some("network"),
-                            "http://terminology.hl7.org/CodeSystem/benefit-network",
-                            "out",
-                            "",
-                        ),
-                        "" | "W" | "U" => {}
-                        _ => r.unknown(eb, 12, "1073"),
+                    let network = match r.e(eb, 12) {
+                        "Y" => Some("in"),
+                        "N" => Some("out"),
+                        "" | "W" | "U" => None,
+                        _ => {
+                            r.unknown(eb, 12, "1073");
+                            None
+                        }
+                    };
+                    if let Some(code) = network {
+                        j.concept(Some("network"), BENEFIT_NETWORK, code, "");
                     }
-                    match r.e(eb, 2) {
-                        "IND" => j.concept(
-                            Some("unit"),
-                            "http://terminology.hl7.org/CodeSystem/benefit-unit",
-                            "individual",
-                            "",
-                        ),
-                        "FAM" => j.concept(
-                            Some("unit"),
-                            "http://terminology.hl7.org/CodeSystem/benefit-unit",
-                            "family",
-                            "",
-                        ),
-                        other => concept(j, names, Some("unit"), &element_system("EB02"), other),
+                    let eb02 = r.e(eb, 2);
+                    match eb02 {
+                        "IND" => j.concept(Some("unit"), BENEFIT_UNIT, "individual", ""),
+                        "FAM" => j.concept(Some("unit"), BENEFIT_UNIT, "family", ""),
+                        _ => concept(j, names, Some("unit"), &element_system("EB02"), eb02),
                     }
-                    match r.e(eb, 6) {
-                        "7" => j.concept(
-                            Some("term"),
-                            "http://terminology.hl7.org/CodeSystem/benefit-term",
-                            "day",
-                            "",
-                        ),
-                        "23" => j.concept(
-                            Some("term"),
-                            "http://terminology.hl7.org/CodeSystem/benefit-term",
-                            "annual",
-                            "",
-                        ),
-                        "32" => j.concept(
-                            Some("term"),
-                            "http://terminology.hl7.org/CodeSystem/benefit-term",
-                            "lifetime",
-                            "",
-                        ),
-                        other => concept(j, names, Some("term"), &element_system("EB06"), other),
+                    let eb06 = r.e(eb, 6);
+                    let term = match eb06 {
+                        "7" => "day",
+                        "23" => "annual",
+                        "32" => "lifetime",
+                        _ => "",
+                    };
+                    if term.is_empty() {
+                        concept(j, names, Some("term"), &element_system("EB06"), eb06);
+                    } else {
+                        j.concept(Some("term"), BENEFIT_TERM, term, "");
                     }
                     match r.e(eb, 11) {
                         "Y" => j.raw(Some("authorizationRequired"), "true"),
@@ -3096,7 +3053,6 @@ impl<'a> Cx<'a, '_, '_> {
                     j.end_arr();
                     j.end_obj();
                 }
-                i = e;
             }
             j.end_arr();
             j.end_obj();
