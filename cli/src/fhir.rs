@@ -21,7 +21,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use carewire_mapping::fhir::{BundleType, MapConfig, TzPolicy};
+use carewire_mapping::fhir::{BundleType, MapConfig, Report, TzPolicy};
 
 use crate::CliError;
 
@@ -168,18 +168,25 @@ pub fn run(args: &FhirArgs, out: &mut impl Write) -> Result<(), CliError> {
     }
     let conv = carewire_mapping::v2::to_fhir(&bytes, &config)
         .map_err(|e| CliError::Failed(format!("{}: {e}", args.file.display())))?;
-    let mut err = std::io::stderr().lock();
-    for item in conv.report.items() {
-        writeln!(err, "{item}")?;
-    }
-    if args.strict && !conv.report.is_empty() {
-        return Err(CliError::Failed(format!(
-            "strict mode: {} item(s) not mapped",
-            conv.report.len()
-        )));
-    }
+    report(&conv.report, args.strict, "item(s)")?;
     out.write_all(conv.json.as_bytes())?;
     out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// Prints the report's items to stderr; under `--strict` any item is an error
+/// (`strict mode: N {what} not mapped`).
+fn report(report: &Report, strict: bool, what: &str) -> Result<(), CliError> {
+    let mut err = std::io::stderr().lock();
+    for item in report.items() {
+        writeln!(err, "{item}")?;
+    }
+    if strict && !report.is_empty() {
+        return Err(CliError::Failed(format!(
+            "strict mode: {} {what} not mapped",
+            report.len()
+        )));
+    }
     Ok(())
 }
 
@@ -192,16 +199,7 @@ fn x12(
 ) -> Result<(), CliError> {
     let conv = carewire_mapping::x12::to_fhir(bytes, config)
         .map_err(|e| CliError::Failed(format!("{}: {e}", args.file.display())))?;
-    let mut err = std::io::stderr().lock();
-    for item in conv.report.items() {
-        writeln!(err, "{item}")?;
-    }
-    if args.strict && !conv.report.is_empty() {
-        return Err(CliError::Failed(format!(
-            "strict mode: {} item(s) not mapped",
-            conv.report.len()
-        )));
-    }
+    report(&conv.report, args.strict, "item(s)")?;
     out.write_all(conv.json.as_bytes())?;
     out.write_all(b"\n")?;
     Ok(())
@@ -224,16 +222,7 @@ fn dicom(
         study.add(&bytes).map_err(|e| failed(p, e))?;
     }
     let conv = study.finish().map_err(|e| failed(&args.file, e))?;
-    let mut err = std::io::stderr().lock();
-    for item in conv.report.items() {
-        writeln!(err, "{item}")?;
-    }
-    if args.strict && !conv.report.is_empty() {
-        return Err(CliError::Failed(format!(
-            "strict mode: {} item(s) not mapped",
-            conv.report.len()
-        )));
-    }
+    report(&conv.report, args.strict, "item(s)")?;
     out.write_all(conv.json.as_bytes())?;
     out.write_all(b"\n")?;
     Ok(())
@@ -263,16 +252,7 @@ fn to_hl7(args: &FhirArgs, target: &str, out: &mut impl Write) -> Result<(), Cli
     let json = json.strip_prefix('\u{feff}').unwrap_or(json);
     let conv = from_fhir(json, target, &V2Config::default())
         .map_err(|e| CliError::Failed(format!("{}: {e}", args.file.display())))?;
-    let mut err = std::io::stderr().lock();
-    for item in conv.report.items() {
-        writeln!(err, "{item}")?;
-    }
-    if args.strict && !conv.report.is_empty() {
-        return Err(CliError::Failed(format!(
-            "strict mode: {} element(s) not mapped",
-            conv.report.len()
-        )));
-    }
+    report(&conv.report, args.strict, "element(s)")?;
     out.write_all(&conv.message)?;
     Ok(())
 }
