@@ -1,11 +1,12 @@
 //! `carewire deid` on FHIR JSON: a Bundle from `carewire fhir`, de-identified.
 
+mod common;
+
+use common::{carewire, s, text, R};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
-
-type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 const ADT: &str = "MSH|^~\\&|ADT|HOSP|EHR|HOSP|20240101120000+0100||ADT^A01^ADT_A01|MSG1|P|2.5.1\r\
 EVN|A01|20240101120000+0100\r\
@@ -13,26 +14,7 @@ PID|1||MRN4471^^^HOSP^MR||Zebulon^Jane||19800101|F|||12 Elm St^^Boston^MA^02139|
 PV1|1|I|ICU^101^A\r";
 
 fn tmp(name: &str, content: &[u8]) -> R<PathBuf> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("deid_fhir");
-    std::fs::create_dir_all(&dir)?;
-    let p = dir.join(name);
-    std::fs::write(&p, content)?;
-    Ok(p)
-}
-
-fn carewire(args: &[&str]) -> R<Output> {
-    Ok(Command::new(env!("CARGO_BIN_EXE_carewire"))
-        .args(args)
-        .env_remove("CAREWIRE_DEID_KEY")
-        .output()?)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap_or("")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::tmp_in("deid_fhir", name, content)
 }
 
 #[test]

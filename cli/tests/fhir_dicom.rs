@@ -1,33 +1,16 @@
 //! `carewire fhir` on DICOM input: one file, several files of a study, strict mode.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{carewire, s, text, R};
+
+use std::path::PathBuf;
 
 use carewire_dicom_lite::{Encoder, Tag, TransferSyntax, Vr};
 use serde_json::Value;
 
-type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
-
 fn tmp(name: &str, content: &[u8]) -> R<PathBuf> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fhir_dicom");
-    std::fs::create_dir_all(&dir)?;
-    let p = dir.join(name);
-    std::fs::write(&p, content)?;
-    Ok(p)
-}
-
-fn carewire(args: &[&str]) -> R<Output> {
-    Ok(Command::new(env!("CARGO_BIN_EXE_carewire"))
-        .args(args)
-        .output()?)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap_or("")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::tmp_in("fhir_dicom", name, content)
 }
 
 /// A Part 10 CT image header: series `series`, instance `sop`, with a patient age

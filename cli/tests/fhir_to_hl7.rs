@@ -1,10 +1,12 @@
 //! `carewire fhir --to-hl7`: FHIR R4 Bundle → HL7 v2 through the binary.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
+use common::{carewire, s, R};
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 
 const ADT: &str = "MSH|^~\\&|ADT|HOSP|EHR|HOSP|20240101120000+0100||ADT^A01^ADT_A01|MSG1|P|2.5.1\r\
 EVN|A01|20240101120000+0100\r\
@@ -18,21 +20,7 @@ OBR|1||FL1^LAB|718-7^Hemoglobin^LN|||20240101070000+0100||||||||||||||||||F\r\
 OBX|1|NM|718-7^Hemoglobin^LN||13.5|g/dL^^UCUM|12-16|N|||F\r";
 
 fn tmp(name: &str, content: &[u8]) -> R<PathBuf> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fhir_to_hl7");
-    std::fs::create_dir_all(&dir)?;
-    let p = dir.join(name);
-    std::fs::write(&p, content)?;
-    Ok(p)
-}
-
-fn carewire(args: &[&str]) -> R<Output> {
-    Ok(Command::new(env!("CARGO_BIN_EXE_carewire"))
-        .args(args)
-        .output()?)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap_or("")
+    common::tmp_in("fhir_to_hl7", name, content)
 }
 
 /// The Bundle `carewire fhir` writes for `msg`, saved to a file.

@@ -1,34 +1,17 @@
 //! `carewire fhir` on X12 input: the Bundle on stdout, the report on stderr, `--strict`,
 //! `--tz` and `--bundle` as for HL7 v2.
 
+mod common;
+
+use common::{carewire, s, text, R};
+
 #[path = "../../mapping/tests/x12_common/mod.rs"]
 mod x12_common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
+use std::path::PathBuf;
 
 fn tmp(name: &str, content: &[u8]) -> R<PathBuf> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fhir_x12");
-    std::fs::create_dir_all(&dir)?;
-    let p = dir.join(name);
-    std::fs::write(&p, content)?;
-    Ok(p)
-}
-
-fn carewire(args: &[&str]) -> R<Output> {
-    Ok(Command::new(env!("CARGO_BIN_EXE_carewire"))
-        .args(args)
-        .output()?)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap_or("")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::tmp_in("fhir_x12", name, content)
 }
 
 #[test]
