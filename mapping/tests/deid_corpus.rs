@@ -4,23 +4,19 @@
 //! The corpus is not part of the repository: when it is absent the test prints a notice
 //! and passes.
 
+mod common;
+
 use std::path::PathBuf;
 
 use carewire_hl7::Message;
 use carewire_mapping::deid::{Applied, DeidKey, Deidentifier, Policy};
 
 fn hl7_dir() -> Option<PathBuf> {
-    let root = match std::env::var_os("CAREWIRE_CORPUS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"),
-    };
-    let dir = root.join("hl7");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
+    let dir = common::corpus_dir("hl7");
+    if dir.is_none() {
         eprintln!("corpus not found (set CAREWIRE_CORPUS or provide ../shared/corpus); skipping");
-        None
     }
+    dir
 }
 
 fn text(m: &Message<'_>, path: &str) -> String {

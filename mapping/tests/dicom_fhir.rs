@@ -299,16 +299,11 @@ fn times_without_offset_follow_the_policy() -> R {
 }
 
 fn corpus() -> Option<PathBuf> {
-    let base = std::env::var_os("CAREWIRE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
-    let dir = base.join("dicom");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
+    let dir = common::corpus_dir("dicom");
+    if dir.is_none() {
         eprintln!("notice: DICOM corpus not found; corpus test skipped");
-        None
     }
+    dir
 }
 
 fn dcm_files(dir: &Path) -> Vec<PathBuf> {

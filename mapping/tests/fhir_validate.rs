@@ -11,18 +11,8 @@
 mod common;
 use common::{A01, ORU};
 
-use std::path::{Path, PathBuf};
-
 use carewire_mapping::fhir::{BundleType, MapConfig, TzPolicy};
 use carewire_mapping::v2::{convert, to_fhir};
-
-fn corpus_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("CAREWIRE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
-    let dir = base.join("hl7");
-    dir.is_dir().then_some(dir)
-}
 
 #[test]
 fn bundles_validate_with_fhir_resources() {
@@ -48,7 +38,7 @@ fn bundles_validate_with_fhir_resources() {
         }
     }
     let mut corpus = 0;
-    if let Some(dir) = corpus_dir() {
+    if let Some(dir) = common::corpus_dir("hl7") {
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .expect("corpus dir")
             .filter_map(|e| e.ok().map(|e| e.path()))

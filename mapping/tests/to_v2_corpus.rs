@@ -3,23 +3,15 @@
 //! message parses, converts to FHIR again, and every item the reverse report names
 //! is a path into the Bundle. Skips with a notice when the corpus is absent.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use carewire_mapping::fhir::{MapConfig, TzPolicy};
 use carewire_mapping::to_v2::{from_fhir, Target, V2Config};
 use carewire_mapping::v2::to_fhir;
 
-fn corpus_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("CAREWIRE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
-    let dir = base.join("hl7");
-    dir.is_dir().then_some(dir)
-}
-
 #[test]
 fn corpus_messages_round_trip() {
-    let Some(dir) = corpus_dir() else {
+    let Some(dir) = common::corpus_dir("hl7") else {
         println!("corpus not found: skipped");
         return;
     };

@@ -2,19 +2,13 @@
 //! converts without a panic: supported message types produce a Bundle whose report is
 //! checked item by item, unsupported ones fail with `UnsupportedMessage`.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 
 use carewire_mapping::fhir::{ErrorKind, MapConfig, TzPolicy};
 use carewire_mapping::v2::convert;
 use serde_json::Value;
-
-fn corpus_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("CAREWIRE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
-    let dir = base.join("hl7");
-    dir.is_dir().then_some(dir)
-}
 
 const SUPPORTED: &[(&str, &[&str])] = &[
     (
@@ -38,7 +32,7 @@ fn is_supported(t: &str, e: &str) -> bool {
 
 #[test]
 fn every_corpus_message_converts_or_is_unsupported() {
-    let Some(dir) = corpus_dir() else {
+    let Some(dir) = common::corpus_dir("hl7") else {
         eprintln!("notice: HL7 corpus not found; set CAREWIRE_CORPUS to run this test");
         return;
     };

@@ -2,20 +2,11 @@
 //! synthetic messages, with the exact report.
 
 mod common;
-use common::{resources, DFT, MDM, OBS_EXTRA, OBS_TYPES, SIU, VXU};
+use common::{by_url, resources, DFT, MDM, OBS_EXTRA, OBS_TYPES, SIU, VXU};
 
 use carewire_mapping::fhir::{ErrorKind, MapConfig, ReportKind, TzPolicy};
 use carewire_mapping::v2::to_fhir;
 use serde_json::{json, Value};
-
-fn by_url<'a>(b: &'a Value, url: &str) -> &'a Value {
-    &b["entry"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .find(|e| e["fullUrl"] == url)
-        .unwrap_or_else(|| panic!("dangling reference {url}"))["resource"]
-}
 
 fn convert(text: &str) -> (Value, Vec<String>) {
     let out = to_fhir(text.as_bytes(), &MapConfig::with_tz(TzPolicy::Error)).expect("converts");

@@ -2,20 +2,11 @@
 //! golden-style assertions on synthetic messages, with the exact report.
 
 mod common;
-use common::{resources, OML, ORM};
+use common::{by_url, resources, OML, ORM};
 
 use carewire_mapping::fhir::{ErrorKind, MapConfig, ReportKind, TzPolicy};
 use carewire_mapping::v2::to_fhir;
 use serde_json::{json, Value};
-
-fn by_url<'a>(b: &'a Value, url: &str) -> &'a Value {
-    &b["entry"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .find(|e| e["fullUrl"] == url)
-        .unwrap_or_else(|| panic!("dangling reference {url}"))["resource"]
-}
 
 fn items(r: &carewire_mapping::fhir::Report) -> Vec<String> {
     r.items().iter().map(|i| i.to_string()).collect()

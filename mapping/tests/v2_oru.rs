@@ -1,20 +1,11 @@
 //! HL7 v2 ORU^R01 → FHIR R4 Bundle, and a corpus smoke test.
 
 mod common;
-use common::{resources, ORU};
+use common::{by_url, resources, ORU};
 
 use carewire_mapping::fhir::{MapConfig, ReportKind, TzPolicy};
 use carewire_mapping::v2::to_fhir;
 use serde_json::{json, Value};
-
-fn by_url<'a>(b: &'a Value, url: &str) -> &'a Value {
-    &b["entry"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .find(|e| e["fullUrl"] == url)
-        .unwrap_or_else(|| panic!("dangling reference {url}"))["resource"]
-}
 
 #[test]
 fn oru_reports_and_observations() {
@@ -172,19 +163,9 @@ ZLB|1|x\r";
     assert_eq!(obs[1]["status"], "unknown");
 }
 
-fn corpus_dir() -> Option<std::path::PathBuf> {
-    let base = std::env::var_os("CAREWIRE_CORPUS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus")
-        });
-    let dir = base.join("hl7");
-    dir.is_dir().then_some(dir)
-}
-
 #[test]
 fn corpus_adt_and_oru_convert_without_panic() {
-    let Some(dir) = corpus_dir() else {
+    let Some(dir) = common::corpus_dir("hl7") else {
         eprintln!("notice: HL7 corpus not found; set CAREWIRE_CORPUS to run this test");
         return;
     };

@@ -2,36 +2,10 @@
 //! no panic, and every report item checked against the input (its location names an
 //! existing segment at that byte offset, and the element it names is non-empty).
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use carewire_mapping::fhir::{BundleType, ErrorKind, MapConfig, ReportKind, TzPolicy};
 use carewire_mapping::x12::{convert_unit, to_fhir};
-
-fn corpus_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("CAREWIRE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
-    let dir = base.join("x12");
-    dir.is_dir().then_some(dir)
-}
-
-/// Every `x12/<set>/pass/*` file, sorted.
-pub fn pass_files() -> Vec<PathBuf> {
-    let Some(dir) = corpus_dir() else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for set in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-        let pass = set.path().join("pass");
-        for f in std::fs::read_dir(&pass).into_iter().flatten().flatten() {
-            if f.path().extension().is_some_and(|e| e != "md") {
-                out.push(f.path());
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 /// Checks one report location against the input: `<ST01>*<ST02>/[loop/]<SEG>[NN]@<offset>`.
 fn check_location(input: &[u8], location: &str, kind: ReportKind) -> Result<(), String> {
@@ -121,7 +95,7 @@ fn check_bundle(b: &serde_json::Value) -> Result<(), String> {
 
 #[test]
 fn corpus_converts_and_reports_check() {
-    let files = pass_files();
+    let files = common::x12_pass_files();
     if files.is_empty() {
         eprintln!("notice: ../shared/corpus/x12 not found; corpus test skipped");
         return;
@@ -182,7 +156,7 @@ fn corpus_converts_and_reports_check() {
 
 #[test]
 fn corpus_units_convert() {
-    for f in pass_files() {
+    for f in common::x12_pass_files() {
         let input = std::fs::read(&f).expect("test input");
         for unit in carewire_x12::UnitReader::new(&input[..]) {
             let Ok(unit) = unit else { break };

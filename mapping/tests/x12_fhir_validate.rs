@@ -7,34 +7,8 @@ mod common;
 #[path = "x12_common/mod.rs"]
 mod x12_common;
 
-use std::path::{Path, PathBuf};
-
 use carewire_mapping::fhir::{BundleType, MapConfig, TzPolicy};
 use carewire_mapping::x12::{convert_unit, to_fhir};
-
-fn corpus_files() -> Vec<PathBuf> {
-    let base = std::env::var_os("CAREWIRE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
-    let mut out = Vec::new();
-    for set in std::fs::read_dir(base.join("x12"))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        for f in std::fs::read_dir(set.path().join("pass"))
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            if f.path().extension().is_some_and(|e| e != "md") {
-                out.push(f.path());
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 #[test]
 fn x12_bundles_validate_with_fhir_resources() {
@@ -69,7 +43,7 @@ fn x12_bundles_validate_with_fhir_resources() {
             }
         }
     }
-    let files = corpus_files();
+    let files = common::x12_pass_files();
     if files.is_empty() {
         eprintln!("notice: ../shared/corpus/x12 not found; corpus bundles not validated");
     }

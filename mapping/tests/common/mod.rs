@@ -4,6 +4,8 @@
 
 pub mod fhir_check;
 
+use std::path::{Path, PathBuf};
+
 use serde_json::Value;
 
 /// A synthetic ADT^A01 touching every mapped ADT segment.
@@ -37,6 +39,16 @@ OBX|7|SN|9999-9^Titer^LN||^1^:^128||||||F\r\
 OBR|2||FL2^LAB|58410-2^CBC^LN|||20240315070000+0100|||||||||5555^Orderer^Olga^^^^^^HOSP|||||||||F\r\
 OBX|1|NM|718-7^Hemoglobin^LN||13.5|g/dL^^UCUM|12.0-16.0|N|||F\r\
 OBX|2|NM|6690-2^WBC^LN||11.2|10*3/uL^^UCUM|4.0-10.5|H~HH|||C\r";
+
+/// The resource of the entry whose fullUrl is `url` (panics on a dangling reference).
+pub fn by_url<'a>(b: &'a Value, url: &str) -> &'a Value {
+    &b["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["fullUrl"] == url)
+        .unwrap_or_else(|| panic!("dangling reference {url}"))["resource"]
+}
 
 /// The resources of type `ty` in Bundle `b`, in entry order.
 pub fn resources<'a>(b: &'a Value, ty: &str) -> Vec<&'a Value> {
@@ -193,3 +205,32 @@ OBX|4|IS|1-5^Code^LN||Y||||||F\r\
 OBX|5|CX|1-6^Id^LN||123^^^HOSP^MR||||||F\r\
 OBX|6|NA|1-7^Wave^LN||1^2^3||||||F\r\
 OBX|7|TM|1-8^Time^LN||2599||||||F\r";
+
+/// The `kind` folder (`hl7`, `x12`, `dicom`) of the shared corpus: `$CAREWIRE_CORPUS/<kind>`,
+/// else `../shared/corpus/<kind>` beside the repository; `None` when it is absent.
+pub fn corpus_dir(kind: &str) -> Option<PathBuf> {
+    let base = std::env::var_os("CAREWIRE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
+    let dir = base.join(kind);
+    dir.is_dir().then_some(dir)
+}
+
+/// Every `x12/<set>/pass/*` file of the corpus (not the `.md` notes), sorted; empty
+/// when the corpus is absent.
+pub fn x12_pass_files() -> Vec<PathBuf> {
+    let Some(dir) = corpus_dir("x12") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for set in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let pass = set.path().join("pass");
+        for f in std::fs::read_dir(&pass).into_iter().flatten().flatten() {
+            if f.path().extension().is_some_and(|e| e != "md") {
+                out.push(f.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
