@@ -43,7 +43,7 @@
 //! | PID-10, PID-22 | US Core race / ethnicity extensions (CDC codes; ombCategory, detailed, text) |
 //! | PID-18 | Account (identifier, subject); ChargeItem.account in DFT |
 //! | DG1-6 | a second Condition.category (v2-0052) |
-//! | OBX-15, OBX-19, OBX-23/24 | performer Organization (producer id; performing organization with address), analysis date/time extension; OBX-5 NR → valueRange, binary ED → R5 `Observation.value` Attachment extension, TM → valueTime, DR → valuePeriod, IS/ID → valueCodeableConcept, composite types (CX, EI, HD, XCN, …) → valueString (IG default rule) |
+//! | OBX-4, OBX-15, OBX-19, OBX-23/24 | observation-v2-subid extension (OBX-4); performer Organization (producer id; performing organization with address), analysis date/time extension; OBX-5 NR → valueRange, binary ED → R5 `Observation.value` Attachment extension, TM → valueTime, DR → valuePeriod, IS/ID → valueCodeableConcept, composite types (CX, EI, HD, XCN, …) → valueString (IG default rule) |
 //! | ORC, RXA, RXR | (VXU) Immunization: identifiers (ORC-2/3), status (RXA-20, RXA-21 `D` → entered-in-error), statusReason (RXA-18), vaccineCode (RXA-5), occurrence (RXA-3), recorded (ORC-9, else RXA-22), primarySource (RXA-9), location (RXA-27), manufacturer Organization (RXA-17), lotNumber, expirationDate (RXA-15/16), site/route (RXR-2/1), doseQuantity (RXA-6/7), performer OP (ORC-12) / AP (RXA-10), reasonCode (RXA-19) |
 //! | ORC, TQ1, OBR, NTE before TXA | (MDM) ServiceRequest as in ORM, in DocumentReference.context.related |
 //! | TXA, OBX, NTE | (MDM) DocumentReference: masterIdentifier (TXA-12), identifier (TXA-16), status (TXA-19), docStatus (TXA-17), type (TXA-2), date (TXA-6), context.period (TXA-4), author (TXA-9), authenticator (TXA-10), securityLabel (TXA-18); one content attachment per OBX (TX/FT/ST text or ED data, base64) and per NTE (text) |
@@ -229,6 +229,8 @@ mod conceptmap;
 mod extra;
 mod hooks;
 mod msgs;
+#[cfg(test)]
+mod no_silent_loss;
 mod orders;
 pub use conceptmap::ConceptMap;
 pub use hooks::{
@@ -646,26 +648,15 @@ const PV1: Spec = &[
 const PV2: Spec = &[(3, CWE_M, 1)];
 const AL1: Spec = &[
     (1, ALL, 1),
-    (2, CWE_M, 1),
+    // AL1-2 and AL1-4 are read as codes (CWE.1): the other components are reported.
+    (2, ONE, 1),
     (3, CWE_M, 1),
-    (4, CWE_M, 1),
+    (4, ONE, 1),
     (5, ALL, 0),
     (6, ONE, 1),
 ];
-const DG1: Spec = &[
-    (1, ALL, 1),
-    (2, ALL, 1),
-    (3, CWE_M, 1),
-    (5, ONE, 1),
-    (6, CWE_M, 1),
-];
-const PR1: Spec = &[
-    (1, ALL, 1),
-    (2, ALL, 1),
-    (3, CWE_M, 1),
-    (5, ONE, 1),
-    (12, XCN_M, 0),
-];
+const DG1: Spec = &[(1, ALL, 1), (3, CWE_M, 1), (5, ONE, 1), (6, CWE_M, 1)];
+const PR1: Spec = &[(1, ALL, 1), (3, CWE_M, 1), (5, ONE, 1), (12, XCN_M, 0)];
 const IN1: Spec = &[
     (1, ALL, 1),
     (2, CWE_M, 1),
@@ -700,7 +691,7 @@ const OBX: Spec = &[
     (1, ALL, 1),
     (2, ONE, 1),
     (3, CWE_M, 1),
-    (4, ALL, 1),
+    (4, ONE, 1),
     (5, ALL, 0),
     (6, CWE_M, 1),
     (7, ONE, 1),
@@ -2914,23 +2905,10 @@ impl Cx<'_> {
         let obr = &g.obr.seg;
         let l = &g.obr.label;
         // EI: value, namespace, universal id (+ type) → Identifier value/assigner/system.
-        let mut placer = orders::Ei::field(obr, 2);
-        let mut filler = orders::Ei::field(obr, 3);
-        if let Some(orc) = g.orc {
-            if placer.is_empty() {
-                placer = orders::Ei::field(&orc.seg, 2);
-            }
-            if filler.is_empty() {
-                filler = orders::Ei::field(&orc.seg, 3);
-            }
-        }
-        let gkey = if !filler.is_empty() {
-            format!("F|{}|{}", filler.ns, filler.value)
-        } else if !placer.is_empty() {
-            format!("P|{}|{}", placer.ns, placer.value)
-        } else {
-            format!("{}|{}", patient, g.obr.seg.position())
-        };
+        let placer = orders::pick_ei(Some(g.obr), g.orc, 2, &mut self.rx.report);
+        let filler = orders::pick_ei(Some(g.obr), g.orc, 3, &mut self.rx.report);
+        let gkey = orders::order_key(&filler, &placer)
+            .unwrap_or_else(|| format!("{}|{}", patient, g.obr.seg.position()));
         let sr_id = resource_id("ServiceRequest", &[&gkey]);
         let dr_id = resource_id("DiagnosticReport", &[&gkey]);
         // ServiceRequest.requester holds one: a different second one is reported.
@@ -3263,6 +3241,14 @@ impl Cx<'_> {
             (t, Some(r)) => extra::other_value(&mut j, t, r, rx, l)?,
         };
         j.arr(Some("extension"));
+        // OBX-4 (IG: OG → observation-v2-subid, the original sub-identifier as text).
+        let subid = field_text(seg, 4);
+        if !subid.is_empty() {
+            j.obj(None);
+            j.str(Some("url"), extra::OBS_V2_SUBID);
+            j.str(Some("valueString"), &subid);
+            j.end_obj();
+        }
         if let Some(t) = &analysis {
             j.obj(None);
             j.str(Some("url"), extra::OBS_ANALYSIS_TIME);

@@ -12,6 +12,9 @@ const NULL_FLAVOR: &str = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor";
 /// R5 `Observation.value[x]` (Attachment) carried in R4 (the IG's choice for ED).
 pub(super) const OBS_VALUE_R5: &str =
     "http://hl7.org/fhir/5.0/StructureDefinition/extension-Observation.value";
+/// OBX-4 Observation Sub-ID (the IG's OG map).
+pub(super) const OBS_V2_SUBID: &str =
+    "http://hl7.org/fhir/StructureDefinition/observation-v2-subid";
 pub(super) const OBS_ANALYSIS_TIME: &str =
     "http://hl7.org/fhir/StructureDefinition/observation-analysis-date-time";
 

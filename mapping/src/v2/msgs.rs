@@ -57,13 +57,7 @@ const TXA: Spec = &[
     (19, ONE, 1),
 ];
 /// OBX as document content (MDM): the value and what names it.
-const OBX_DOC: Spec = &[
-    (1, ALL, 1),
-    (2, ONE, 1),
-    (3, CWE_M, 1),
-    (4, ALL, 1),
-    (5, ALL, 0),
-];
+const OBX_DOC: Spec = &[(1, ALL, 1), (2, ONE, 1), (3, CWE_M, 1), (5, ALL, 0)];
 const SCH: Spec = &[
     (1, EI_M, 1),
     (2, EI_M, 1),
@@ -310,8 +304,8 @@ impl Cx<'_> {
         };
         let seg = &rxa.seg;
         let l = &rxa.label;
-        let placer = orc.map(|o| Ei::field(&o.seg, 2)).unwrap_or_default();
-        let filler = orc.map(|o| Ei::field(&o.seg, 3)).unwrap_or_default();
+        let placer = super::orders::pick_ei(None, orc, 2, &mut self.rx.report);
+        let filler = super::orders::pick_ei(None, orc, 3, &mut self.rx.report);
         let key = if !filler.value.is_empty() {
             format!("F|{}", filler.key())
         } else if !placer.value.is_empty() {
@@ -502,6 +496,7 @@ impl Cx<'_> {
         let seg = &txa.seg;
         let l = &txa.label;
         let master = Ei::field(seg, 12);
+        master.check(l.f(12), &mut self.rx.report);
         let file = field_text(seg, 16);
         let id = if !master.value.is_empty() {
             resource_id("DocumentReference", &[&master.key()])
@@ -722,6 +717,8 @@ impl Cx<'_> {
         let l = &sch.label;
         let placer = Ei::field(seg, 1);
         let filler = Ei::field(seg, 2);
+        placer.check(l.f(1), &mut self.rx.report);
+        filler.check(l.f(2), &mut self.rx.report);
         let key = if !filler.value.is_empty() {
             format!("F|{}", filler.key())
         } else if !placer.value.is_empty() {

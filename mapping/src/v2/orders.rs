@@ -125,7 +125,7 @@ fn priority_0485(code: &str) -> Result<&'static str, bool> {
 }
 
 /// An entity identifier (EI): value, namespace, universal id, universal id type.
-#[derive(Default, Clone)]
+#[derive(Default, Clone, PartialEq)]
 pub(super) struct Ei {
     pub(super) value: String,
     pub(super) ns: String,
@@ -158,6 +158,18 @@ impl Ei {
     pub(super) fn is_empty(&self) -> bool {
         self.value.is_empty()
     }
+    /// Reports (InvalidValue at `loc`) what [`Ei::write`] cannot write: a universal id
+    /// that names no URI (see [`hd_uri`]), a universal id type without a universal id,
+    /// an authority without an entity identifier.
+    pub(super) fn check(&self, loc: Loc<'_>, report: &mut Report) {
+        let bad_uid = !self.uid.is_empty() && hd_uri(&self.uid, &self.ut).is_none();
+        let lone_type = self.uid.is_empty() && !self.ut.is_empty();
+        let no_value = self.value.is_empty()
+            && !(self.ns.is_empty() && self.uid.is_empty() && self.ut.is_empty());
+        if bad_uid || lone_type || no_value {
+            report.push(loc, ReportKind::InvalidValue);
+        }
+    }
     /// The business key part: `ns|value` (or the universal id when given).
     pub(super) fn key(&self) -> String {
         let sys = hd_uri(&self.uid, &self.ut).unwrap_or_else(|| self.ns.clone());
@@ -180,6 +192,47 @@ impl Ei {
             j.end_obj();
         }
         j.end_obj();
+    }
+}
+
+/// The placer (`n` = 2) or filler (`n` = 3) order number of an order: OBR-n, else ORC-n
+/// (IG: ORC-2/3 IF OBR-2/3 NOT VALUED). An ORC-n that differs from the OBR-n used is
+/// reported (NotMapped), as is a universal id that cannot be written ([`Ei::check`]).
+pub(super) fn pick_ei(
+    obr: Option<&Seg<'_>>,
+    orc: Option<&Seg<'_>>,
+    n: usize,
+    report: &mut Report,
+) -> Ei {
+    let a = obr.map(|s| Ei::field(&s.seg, n)).unwrap_or_default();
+    let b = orc.map(|s| Ei::field(&s.seg, n)).unwrap_or_default();
+    if let Some(o) = obr {
+        a.check(o.label.f(n), report);
+    }
+    if let Some(c) = orc {
+        b.check(c.label.f(n), report);
+        if !a.is_empty() && !b.is_empty() && b != a {
+            report.push(c.label.f(n), ReportKind::NotMapped);
+        }
+    }
+    if a.is_empty() {
+        b
+    } else {
+        a
+    }
+}
+
+/// The business key of an order's ServiceRequest, the same in every message type (ORM,
+/// OML, ORU, MDM) and in DICOM `basedOn` (`dicom::order_id`): the filler order number
+/// with its assigning authority (`F|<universal id URI, else namespace>|<number>`), else
+/// the placer order number (`P|…`); None when neither is valued.
+pub(super) fn order_key(filler: &Ei, placer: &Ei) -> Option<String> {
+    if !filler.is_empty() {
+        Some(format!("F|{}", filler.key()))
+    } else if !placer.is_empty() {
+        Some(format!("P|{}", placer.key()))
+    } else {
+        None
     }
 }
 
@@ -290,26 +343,10 @@ impl Cx<'_> {
             return Ok(None);
         };
         let orc = g.orc.map(|s| &s.seg);
-        let obr = g.obr.map(|s| &s.seg);
-        // IG: ORC-2/3 IF OBR-2/3 NOT VALUED.
-        let pick = |n: usize| {
-            let a = obr.map(|s| Ei::field(s, n)).unwrap_or_default();
-            if a.is_empty() {
-                orc.map(|s| Ei::field(s, n)).unwrap_or_default()
-            } else {
-                a
-            }
-        };
-        let placer = pick(2);
-        let filler = pick(3);
+        let placer = pick_ei(g.obr, g.orc, 2, &mut self.rx.report);
+        let filler = pick_ei(g.obr, g.orc, 3, &mut self.rx.report);
         let anchor = g.orc.or(g.obr).map(|s| s.seg.position()).unwrap_or(0);
-        let gkey = if !filler.is_empty() {
-            format!("F|{}", filler.key())
-        } else if !placer.is_empty() {
-            format!("P|{}", placer.key())
-        } else {
-            format!("{patient}|{anchor}")
-        };
+        let gkey = order_key(&filler, &placer).unwrap_or_else(|| format!("{patient}|{anchor}"));
         let sr_id = resource_id("ServiceRequest", &[&gkey]);
         // Requester: ORC-12, else OBR-16 (IG: OBR-16 IF ORC-12 NOT VALUED).
         let mut requester = None;
