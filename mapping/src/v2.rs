@@ -1041,6 +1041,24 @@ fn plain_leaf<'m>(rep: &Repetition<'m>, n: usize, k: usize) -> Option<&'m str> {
     std::str::from_utf8(piece).ok()
 }
 
+/// The id of the Practitioner an XCN names (the id number under its authority, else
+/// the name), without writing it: None when the XCN names nobody.
+fn practitioner_id(rep: &Repetition<'_>) -> Option<ResourceId> {
+    let p = Parts::new(rep);
+    let idv = p.comp(1);
+    let (family, given) = (p.comp(2), p.comp(3));
+    if idv.is_empty() && family.is_empty() && given.is_empty() {
+        return None;
+    }
+    Some(if idv.is_empty() {
+        resource_id("Practitioner", &["name", &family, &given, &p.comp(4)])
+    } else {
+        let (ns, uid, ut) = (p.sub(9, 1), p.sub(9, 2), p.sub(9, 3));
+        let sys = hd_uri(&uid, &ut).unwrap_or_else(|| ns.to_string());
+        resource_id("Practitioner", &[&sys, &idv])
+    })
+}
+
 fn field_text<'m>(seg: &Segment<'m>, n: usize) -> Cow<'m, str> {
     match seg.field(n).and_then(|f| f.repetition(1)) {
         Some(r) => comp(&r, 1),
@@ -1838,20 +1856,14 @@ impl Cx<'_> {
         rep: &Repetition<'_>,
         loc: Loc<'_>,
     ) -> Result<Option<ResourceId>, Error> {
+        let Some(id) = practitioner_id(rep) else {
+            return Ok(None);
+        };
         let p = Parts::new(rep);
         let idv = p.comp(1);
         let (ns, uid, ut) = (p.sub(9, 1), p.sub(9, 2), p.sub(9, 3));
-        let sys = hd_uri(&uid, &ut).unwrap_or_else(|| ns.to_string());
         let family = p.comp(2);
         let given = p.comp(3);
-        if idv.is_empty() && family.is_empty() && given.is_empty() {
-            return Ok(None);
-        }
-        let id = if idv.is_empty() {
-            resource_id("Practitioner", &["name", &family, &given, &p.comp(4)])
-        } else {
-            resource_id("Practitioner", &[&sys, &idv])
-        };
         let Some(mut j) = self.b.begin("Practitioner", id) else {
             return Ok(Some(id));
         };
@@ -2210,7 +2222,17 @@ impl Cx<'_> {
         if poc.is_empty() && room.is_empty() && bed.is_empty() && fac.is_empty() {
             return None;
         }
-        let id = resource_id("Location", &[&fac, &building, &floor, &poc, &room, &bed]);
+        // PL.9 is part of the key: two descriptions of the same parts are two Locations
+        // (one resource would keep only the first description). Without one the key is
+        // the parts alone, as before.
+        let id = if desc.is_empty() {
+            resource_id("Location", &[&fac, &building, &floor, &poc, &room, &bed])
+        } else {
+            resource_id(
+                "Location",
+                &[&fac, &building, &floor, &poc, &room, &bed, &desc],
+            )
+        };
         if let Some(mut j) = self.b.begin("Location", id) {
             let mut name = String::new();
             for p in [&fac, &building, &floor, &poc, &room, &bed] {
@@ -2912,12 +2934,16 @@ impl Cx<'_> {
         let sr_id = resource_id("ServiceRequest", &[&gkey]);
         let dr_id = resource_id("DiagnosticReport", &[&gkey]);
         // ServiceRequest.requester holds one: a different second one is reported.
+        // Only the one used is written: a Practitioner nothing refers to is not.
         let mut requesters: Vec<(ResourceId, Loc<'_>)> = Vec::new();
         let n16 = each_rep(obr, 16).count();
         for (i, r) in each_rep(obr, 16).enumerate() {
             let loc = if n16 > 1 { l.r(16, i + 1) } else { l.f(16) };
-            if let Some(p) = self.practitioner(&r, loc)? {
+            if let Some(p) = practitioner_id(&r) {
                 if !requesters.iter().any(|(q, _)| *q == p) {
+                    if requesters.is_empty() {
+                        self.practitioner(&r, loc)?;
+                    }
                     requesters.push((p, loc));
                 }
             }
@@ -2931,8 +2957,11 @@ impl Cx<'_> {
                 } else {
                     orc.label.f(12)
                 };
-                if let Some(p) = self.practitioner(&r, loc)? {
+                if let Some(p) = practitioner_id(&r) {
                     if !requesters.iter().any(|(q, _)| *q == p) {
+                        if requesters.is_empty() {
+                            self.practitioner(&r, loc)?;
+                        }
                         requesters.push((p, loc));
                     }
                 }

@@ -362,7 +362,8 @@ impl Cx<'_> {
                     Some(p) => {
                         // Written when it names the same practitioner; otherwise a
                         // second requester has no place in ServiceRequest.requester.
-                        let same = self.practitioner(&r, o.label.f(16))? == Some(p);
+                        // (Its id only: a Practitioner nothing refers to is not written.)
+                        let same = practitioner_id(&r) == Some(p);
                         if !same {
                             self.rx.report.push(o.label.f(16), ReportKind::NotMapped);
                         }
