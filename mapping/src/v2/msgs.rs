@@ -100,9 +100,12 @@ const FT1: Spec = &[
 pub(super) fn spec_for(id: &[u8], kind: Kind) -> Option<Spec> {
     Some(match (id, kind) {
         (_, Kind::Adt | Kind::Oru | Kind::Order) => return None,
-        (b"EVN" | b"IN1", _) | (b"DG1" | b"PR1", Kind::Dft | Kind::Siu) => {
-            return super::spec_for(id, Kind::Adt)
-        }
+        // Only what the message mapping reads: IN1 in MDM/SIU and PR1 in SIU are
+        // reported as not mapped segments.
+        (b"EVN", _)
+        | (b"IN1", Kind::Vxu | Kind::Dft)
+        | (b"DG1", Kind::Dft | Kind::Siu)
+        | (b"PR1", Kind::Dft) => return super::spec_for(id, Kind::Adt),
         (b"ORC", Kind::Vxu) => ORC_IMM,
         (b"RXA", Kind::Vxu) => RXA,
         (b"RXR", Kind::Vxu) => RXR,

@@ -252,6 +252,35 @@ fn names(loc: &str, label: &str, field: usize, rep: usize, comp: usize) -> bool 
     r.is_empty() || r.starts_with('.')
 }
 
+/// Does the marker occur in base64 content (`"data"` of an Attachment)?
+fn in_base64(json: &str) -> bool {
+    fn decode(s: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        let (mut acc, mut bits) = (0u32, 0);
+        for b in s.bytes() {
+            let v = match b {
+                b'A'..=b'Z' => b - b'A',
+                b'a'..=b'z' => b - b'a' + 26,
+                b'0'..=b'9' => b - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                _ => continue,
+            };
+            acc = (acc << 6) | u32::from(v);
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((acc >> bits) as u8);
+            }
+        }
+        out
+    }
+    json.split("\"data\":\"").skip(1).any(|rest| {
+        let data = rest.split('"').next().unwrap_or("");
+        String::from_utf8_lossy(&decode(data)).contains(MARKER)
+    })
+}
+
 fn items(r: &Report) -> Vec<String> {
     r.items().iter().map(|i| i.to_string()).collect()
 }
@@ -318,7 +347,7 @@ fn lost_places() -> Vec<String> {
                                 continue;
                             }
                         };
-                        if out.json.contains(MARKER) {
+                        if out.json.contains(MARKER) || in_base64(&out.json) {
                             continue;
                         }
                         let mut base_items = before.clone();
