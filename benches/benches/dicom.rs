@@ -15,32 +15,19 @@
 //!
 //! Every iteration asserts its result: the number of top-level elements read per file
 //! (the same for both readers, checked in setup) or the 5 values of every file.
+mod common;
+use common::run;
+
 use carewire_dicom_lite::{
     gen, Encoder, Index, ParseConfig, Parser, StopReason, Tag, TransferSyntax, Vr,
 };
-use criterion::{black_box, criterion_group, criterion_main, Bencher, Criterion, Throughput};
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use dicom_dictionary_std::tags;
 use dicom_object::file::ReadPreamble;
 use dicom_object::OpenFileOptions;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// `b.iter(f)`; with `CAREWIRE_BENCH_CLOCK=cpu` the same loop timed by this thread's CPU
-/// clock, so other processes on a shared 2-core machine do not inflate the figures.
-fn run<O, F: FnMut() -> O>(b: &mut Bencher<'_>, mut f: F) {
-    if std::env::var("CAREWIRE_BENCH_CLOCK").as_deref() == Ok("cpu") {
-        b.iter_custom(|iters| {
-            let start = cpu_time::ThreadTime::now();
-            for _ in 0..iters {
-                black_box(f());
-            }
-            start.elapsed()
-        })
-    } else {
-        b.iter(f)
-    }
-}
 
 fn header_config() -> ParseConfig {
     ParseConfig::default().stop_before_pixel_data(true)

@@ -6,26 +6,13 @@
 //! rust-hl7's EscapeSequence::decode calls `println!` for every `\X..\` escape: run with
 //! stdout redirected (`cargo bench --bench hl7 > /dev/null`) and read the medians from
 //! `target/criterion/**/new/estimates.json` (see BENCHMARKS.md).
+mod common;
+use common::run;
+
 use carewire_benches::*;
 use carewire_hl7::{DecodeOptions, Index, Message, MessageBuilder, Parser};
-use criterion::{black_box, criterion_group, criterion_main, Bencher, Criterion, Throughput};
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use std::fmt::Write as _;
-
-/// `b.iter(f)`; with `CAREWIRE_BENCH_CLOCK=cpu` the same loop timed by this thread's CPU
-/// clock, so other processes on a shared 2-core machine do not inflate the figures.
-fn run<O, F: FnMut() -> O>(b: &mut Bencher<'_>, mut f: F) {
-    if std::env::var("CAREWIRE_BENCH_CLOCK").as_deref() == Ok("cpu") {
-        b.iter_custom(|iters| {
-            let start = cpu_time::ThreadTime::now();
-            for _ in 0..iters {
-                black_box(f());
-            }
-            start.elapsed()
-        })
-    } else {
-        b.iter(f)
-    }
-}
 
 struct Input {
     name: &'static str,

@@ -7,25 +7,12 @@
 //! Every iteration asserts the exact output length, the report length and the Bundle entry
 //! count (computed once in setup, the count cross-checked with serde_json) so a broken
 //! mapper cannot look fast.
+mod common;
+use common::run;
+
 use carewire_mapping::fhir::{MapConfig, TzPolicy};
 use carewire_mapping::v2::to_fhir;
-use criterion::{black_box, criterion_group, criterion_main, Bencher, Criterion, Throughput};
-
-/// `b.iter(f)`; with `CAREWIRE_BENCH_CLOCK=cpu` the same loop timed by this thread's CPU
-/// clock, so other processes on a shared 2-core machine do not inflate the figures.
-fn run<O, F: FnMut() -> O>(b: &mut Bencher<'_>, mut f: F) {
-    if std::env::var("CAREWIRE_BENCH_CLOCK").as_deref() == Ok("cpu") {
-        b.iter_custom(|iters| {
-            let start = cpu_time::ThreadTime::now();
-            for _ in 0..iters {
-                black_box(f());
-            }
-            start.elapsed()
-        })
-    } else {
-        b.iter(f)
-    }
-}
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
 const A01: &str = "MSH|^~\\&|ADT|HOSP^1.2.840.1^ISO|EHR|HOSP|20240315083000+0100||ADT^A01^ADT_A01|MSG0001|P|2.5.1\rEVN|A01|20240315082900+0100||ADM^Admission^HL70062|1234^Clerk^Carl^^^^^^HOSP\rPID|1||123456^^^HOSP&1.2.3&ISO^MR~987-65-4320^^^SSA^SS||Doe^Jane^Q^Jr^Dr^^L~Roe^Janie^^^^^M||19800704|F|||1 Main St^Apt 2^Springfield^IL^62701^USA^H||^PRN^PH^^1^217^5551234~^NET^Internet^jane@example.org|^WPN^PH^^^217^5559999^12||M^Married^HL70002||||||||||||||N\rNK1|1|Doe^John|SPO^Spouse^HL70063|1 Main St^^Springfield^IL^62701|^PRN^PH^^^217^5551234\rPV1|1|I|ICU^101^A^HOSP||||9999^Attending^Alice^^^Dr^^^HOSP|8888^Referrer^Rob^^^^^^HOSP||MED||||7|||9999^Attending^Alice^^^Dr^^^HOSP||V100^^^HOSP&1.2.4&ISO^VN|||||||||||||||||||||||||20240315080000+0100\rAL1|1|DA|PCN^Penicillin^HL70000|SV|Hives~Rash|20100101\rDG1|1||I21.9^Acute MI^I10||20240315\r";
 

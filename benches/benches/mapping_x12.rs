@@ -12,25 +12,12 @@
 //! ClaimResponse entries (computed once in setup and cross-checked with serde_json), so a
 //! broken mapper cannot look fast. There is no Rust crate that maps X12 to FHIR, so there
 //! is no peer row.
+mod common;
+use common::run;
+
 use carewire_mapping::fhir::{BundleType, Conversion, MapConfig, TzPolicy};
 use carewire_mapping::x12::{convert_unit, to_fhir};
-use criterion::{black_box, criterion_group, criterion_main, Bencher, Criterion, Throughput};
-
-/// `b.iter(f)`; with `CAREWIRE_BENCH_CLOCK=cpu` the same loop timed by this thread's CPU
-/// clock, so other processes on a shared 2-core machine do not inflate the figures.
-fn run<O, F: FnMut() -> O>(b: &mut Bencher<'_>, mut f: F) {
-    if std::env::var("CAREWIRE_BENCH_CLOCK").as_deref() == Ok("cpu") {
-        b.iter_custom(|iters| {
-            let start = cpu_time::ThreadTime::now();
-            for _ in 0..iters {
-                black_box(f());
-            }
-            start.elapsed()
-        })
-    } else {
-        b.iter(f)
-    }
-}
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
 /// One 835 claim payment with six service lines.
 fn claim_payment() -> String {

@@ -17,33 +17,20 @@
 //!   machine: the same exchange shape (1 KiB written, a 100-byte reply read, blocking
 //!   `std::net` sockets with TCP_NODELAY on both ends, a thread each) with no MLLP or HL7
 //!   work at all; what the kernel and the scheduler cost per round trip.
+mod common;
+use common::run;
+
 use bytes::BytesMut;
 use carewire_hl7::{AckCode, MessageBuf};
 use carewire_mllp::blocking::{Client, ClientConfig, Peer, Server, ServerConfig};
 use carewire_mllp::hl7::AckHandler;
 use carewire_mllp::tls::{TlsClientConfig, TlsServerConfig};
 use carewire_mllp::{Frame, FrameDecoder};
-use criterion::{black_box, criterion_group, criterion_main, Bencher, Criterion, Throughput};
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio_util::codec::{Decoder as _, Framed};
 
 const READ: usize = 16 * 1024;
-
-/// `b.iter(f)`; with `CAREWIRE_BENCH_CLOCK=cpu` the same loop timed by this thread's CPU
-/// clock, so other processes on a shared 2-core machine do not inflate the figures.
-fn run<O, F: FnMut() -> O>(b: &mut Bencher<'_>, mut f: F) {
-    if std::env::var("CAREWIRE_BENCH_CLOCK").as_deref() == Ok("cpu") {
-        b.iter_custom(|iters| {
-            let start = cpu_time::ThreadTime::now();
-            for _ in 0..iters {
-                black_box(f());
-            }
-            start.elapsed()
-        })
-    } else {
-        b.iter(f)
-    }
-}
 
 /// A synthetic ER7 message of exactly `len` bytes (CR-terminated segments, no 0x1C).
 fn message(id: usize, len: usize) -> Vec<u8> {

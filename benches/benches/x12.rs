@@ -14,28 +14,15 @@
 //!
 //! Every iteration asserts its result: segment and envelope counts, claim counts and the
 //! exact sum of the claim charges (CLM02 / CLP03) read from each model.
+mod common;
+use common::run;
+
 use carewire_x12::{
     gen, Decimal, HealthCareClaim, Index, ParseConfig, Parser, Remittance, Scanner, Status,
 };
-use criterion::{black_box, criterion_group, criterion_main, Bencher, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::time::Duration;
 use x12_types::util::Parser as _;
-
-/// `b.iter(f)`; with `CAREWIRE_BENCH_CLOCK=cpu` the same loop timed by this thread's CPU
-/// clock, so other processes on a shared 2-core machine do not inflate the figures.
-fn run<O, F: FnMut() -> O>(b: &mut Bencher<'_>, mut f: F) {
-    if std::env::var("CAREWIRE_BENCH_CLOCK").as_deref() == Ok("cpu") {
-        b.iter_custom(|iters| {
-            let start = cpu_time::ThreadTime::now();
-            for _ in 0..iters {
-                black_box(f());
-            }
-            start.elapsed()
-        })
-    } else {
-        b.iter(f)
-    }
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {

@@ -11,27 +11,14 @@
 //!
 //! No peer: x12-types (the X12 peer of the parse benches) does not validate or
 //! acknowledge.
+mod common;
+use common::run;
+
 use carewire_x12::{
     gen, validate, write_999, AckOptions, Document, SequentialControlNumbers, Severity,
 };
-use criterion::{black_box, criterion_group, criterion_main, Bencher, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::time::Duration;
-
-/// `b.iter(f)`; with `CAREWIRE_BENCH_CLOCK=cpu` the same loop timed by this thread's CPU
-/// clock, so other processes on a shared 2-core machine do not inflate the figures.
-fn run<O, F: FnMut() -> O>(b: &mut Bencher<'_>, mut f: F) {
-    if std::env::var("CAREWIRE_BENCH_CLOCK").as_deref() == Ok("cpu") {
-        b.iter_custom(|iters| {
-            let start = cpu_time::ThreadTime::now();
-            for _ in 0..iters {
-                black_box(f());
-            }
-            start.elapsed()
-        })
-    } else {
-        b.iter(f)
-    }
-}
 
 /// Parse, validate and acknowledge: (error count, 999 bytes).
 fn validate_and_ack(input: &[u8]) -> (usize, Vec<u8>) {
