@@ -1322,7 +1322,15 @@ impl Rx<'_> {
             let code = p.comp(c);
             let display = p.comp(d);
             if code.is_empty() && display.is_empty() {
+                if !p.comp(s).is_empty() {
+                    // A coding system without a code has nothing to qualify.
+                    self.report.push(loc.c(s), ReportKind::NotMapped);
+                }
                 continue;
+            }
+            if code.is_empty() && (c == 4 || !p.comp(9).is_empty()) {
+                // Display-only: only CWE.2 becomes the text, and only without CWE.9.
+                self.report.push(loc.c(d), ReportKind::NotMapped);
             }
             let sysname = p.comp(s);
             let known: Option<Cow<'_, str>> = if sysname.is_empty() {
