@@ -1865,6 +1865,10 @@ impl Cx<'_> {
         loc: Loc<'_>,
     ) -> Result<Option<ResourceId>, Error> {
         let Some(id) = practitioner_id(rep) else {
+            if has_content(rep.raw()) {
+                // Name parts or an authority without an id, family or given name.
+                self.rx.report.push(loc, ReportKind::NotMapped);
+            }
             return Ok(None);
         };
         let p = Parts::new(rep);
@@ -1908,7 +1912,6 @@ impl Cx<'_> {
         j.end_obj();
         j.end_arr();
         drop(j);
-        let _ = loc;
         self.b.end();
         Ok(Some(id))
     }
