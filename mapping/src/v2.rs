@@ -358,6 +358,7 @@ fn convert_impl(
         encounter: None,
         account: None,
         focus: Vec::new(),
+        practitioners: Vec::new(),
         ext_patient: String::new(),
         ext_encounter: String::new(),
         own_patient: false,
@@ -1620,6 +1621,9 @@ struct Cx<'h> {
     /// The Patient / Encounter segment is mapped by an override.
     own_patient: bool,
     own_encounter: bool,
+    /// Practitioners written: id and a fingerprint of what was written, so a later XCN
+    /// with the same id but other details is reported, not dropped.
+    practitioners: Vec<(ResourceId, ResourceId)>,
 }
 
 /// The Patient id of a PID: its first identifier, else its name and birth date.
@@ -1876,9 +1880,29 @@ impl Cx<'_> {
         let (ns, uid, ut) = (p.sub(9, 1), p.sub(9, 2), p.sub(9, 3));
         let family = p.comp(2);
         let given = p.comp(3);
+        let fp = resource_id(
+            "Practitioner",
+            &[
+                &idv,
+                &ns,
+                &uid,
+                &ut,
+                &family,
+                &given,
+                &p.comp(4),
+                &p.comp(5),
+                &p.comp(6),
+                &p.comp(13),
+            ],
+        );
         let Some(mut j) = self.b.begin("Practitioner", id) else {
+            // Written before: other details of the same practitioner have no place.
+            if self.practitioners.iter().any(|(q, f)| *q == id && *f != fp) {
+                self.rx.report.push(loc, ReportKind::NotMapped);
+            }
             return Ok(Some(id));
         };
+        self.practitioners.push((id, fp));
         j.arr(Some("identifier"));
         j.obj(None);
         let id_type = p.comp(13);
