@@ -11,40 +11,21 @@
 mod common;
 use common::{A01, ORU};
 
-use carewire_mapping::fhir::{BundleType, MapConfig, TzPolicy};
+use carewire_mapping::fhir::{MapConfig, TzPolicy};
 use carewire_mapping::v2::{convert, to_fhir};
 
 #[test]
 fn bundles_validate_with_fhir_resources() {
     let mut bundles: Vec<(String, String)> = Vec::new();
-    for (ty, name) in [
-        (BundleType::Message, "message"),
-        (BundleType::Transaction, "transaction"),
-        (BundleType::Batch, "batch"),
-    ] {
-        for tz in [
-            TzPolicy::Error,
-            TzPolicy::DateOnly,
-            TzPolicy::AssumeOffset(-300),
-        ] {
-            let cfg = MapConfig {
-                bundle_type: ty,
-                ..MapConfig::with_tz(tz)
-            };
-            for (m, text) in [("A01", A01), ("ORU", ORU)] {
-                let out = to_fhir(text.as_bytes(), &cfg).expect("synthetic message converts");
-                bundles.push((format!("{m} {name} {tz:?}"), out.json));
-            }
+    for (label, cfg) in common::bundle_configs() {
+        for (m, text) in [("A01", A01), ("ORU", ORU)] {
+            let out = to_fhir(text.as_bytes(), &cfg).expect("synthetic message converts");
+            bundles.push((format!("{m} {label}"), out.json));
         }
     }
     let mut corpus = 0;
     if let Some(dir) = common::corpus_dir("hl7") {
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .expect("corpus dir")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file())
-            .collect();
-        files.sort();
+        let files = common::files_in(&dir);
         for path in files {
             let bytes = std::fs::read(&path).expect("read");
             let Ok(msg) = carewire_hl7::Message::parse(&bytes) else {

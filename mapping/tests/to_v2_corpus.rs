@@ -15,12 +15,7 @@ fn corpus_messages_round_trip() {
         println!("corpus not found: skipped");
         return;
     };
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("corpus dir")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
+    let files = common::files_in(&dir);
     let cfg = MapConfig::with_tz(TzPolicy::AssumeOffset(0));
     let (mut converted, mut clean) = (0, 0);
     for path in files {

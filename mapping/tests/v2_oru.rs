@@ -169,12 +169,7 @@ fn corpus_adt_and_oru_convert_without_panic() {
         eprintln!("notice: HL7 corpus not found; set CAREWIRE_CORPUS to run this test");
         return;
     };
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("corpus dir")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
+    let files = common::files_in(&dir);
     let (mut converted, mut unsupported, mut failed) = (0, 0, Vec::new());
     for cfg in [
         MapConfig::with_tz(TzPolicy::AssumeOffset(0)),

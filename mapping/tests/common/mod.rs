@@ -6,6 +6,8 @@ pub mod fhir_check;
 
 use std::path::{Path, PathBuf};
 
+use carewire_mapping::fhir::{BundleType, MapConfig, TzPolicy};
+
 use serde_json::Value;
 
 /// A synthetic ADT^A01 touching every mapped ADT segment.
@@ -214,6 +216,41 @@ pub fn corpus_dir(kind: &str) -> Option<PathBuf> {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
     let dir = base.join(kind);
     dir.is_dir().then_some(dir)
+}
+
+/// The three Bundle types times three time-zone policies, each labelled
+/// `"<type> <policy>"` (e.g. `message Error`), for validating every combination.
+pub fn bundle_configs() -> Vec<(String, MapConfig)> {
+    let mut out = Vec::new();
+    for (ty, name) in [
+        (BundleType::Message, "message"),
+        (BundleType::Transaction, "transaction"),
+        (BundleType::Batch, "batch"),
+    ] {
+        for tz in [
+            TzPolicy::Error,
+            TzPolicy::DateOnly,
+            TzPolicy::AssumeOffset(-300),
+        ] {
+            let cfg = MapConfig {
+                bundle_type: ty,
+                ..MapConfig::with_tz(tz)
+            };
+            out.push((format!("{name} {tz:?}"), cfg));
+        }
+    }
+    out
+}
+
+/// The files (not folders) directly in `dir`, sorted; panics when `dir` cannot be read.
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("corpus dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
 }
 
 /// Every `x12/<set>/pass/*` file of the corpus (not the `.md` notes), sorted; empty
