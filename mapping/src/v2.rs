@@ -658,16 +658,20 @@ const AL1: Spec = &[
 ];
 const DG1: Spec = &[(1, ALL, 1), (3, CWE_M, 1), (5, ONE, 1), (6, CWE_M, 1)];
 const PR1: Spec = &[(1, ALL, 1), (3, CWE_M, 1), (5, ONE, 1), (12, XCN_M, 0)];
+/// IN1 as `coverage` reads it: codes and names (component 1), the payor id (CX.1 and
+/// its authority CX.4).
 const IN1: Spec = &[
     (1, ALL, 1),
+    // IN1-2.2 and beyond are not written yet (known gap: the FHIR → v2 direction has
+    // no place for Coverage.class.name either).
     (2, CWE_M, 1),
-    (3, CX_M, 1),
-    (4, XON_M, 1),
+    (3, mask(&[1, 4]), 1),
+    (4, ONE, 1),
     (8, ONE, 1),
-    (9, XON_M, 1),
+    (9, ONE, 1),
     (12, ONE, 1),
     (13, ONE, 1),
-    (17, CWE_M, 1),
+    (17, ONE, 1),
     (36, ONE, 1),
 ];
 const ORC: Spec = &[
@@ -2249,12 +2253,17 @@ impl Cx<'_> {
         Ok(())
     }
 
-    fn location(&mut self, rep: &Repetition<'_>) -> Option<ResourceId> {
+    fn location(&mut self, rep: &Repetition<'_>, loc: Loc<'_>) -> Option<ResourceId> {
         let p = Parts::new(rep);
         let (poc, room, bed) = (p.comp(1), p.comp(2), p.comp(3));
         let (fac, building, floor) = (p.sub(4, 1), p.comp(7), p.comp(8));
         let desc = p.comp(9);
         if poc.is_empty() && room.is_empty() && bed.is_empty() && fac.is_empty() {
+            if has_content(rep.raw()) {
+                // A building, floor or description of no point of care, room, bed or
+                // facility names no Location.
+                self.rx.report.push(loc, ReportKind::NotMapped);
+            }
             return None;
         }
         // PL.9 is part of the key: two descriptions of the same parts are two Locations
@@ -2323,8 +2332,8 @@ impl Cx<'_> {
                 }
             }
         }
-        let loc = rep1(seg, 3).and_then(|r| self.location(&r));
-        let prior = rep1(seg, 6).and_then(|r| self.location(&r));
+        let loc = rep1(seg, 3).and_then(|r| self.location(&r, l.f(3)));
+        let prior = rep1(seg, 6).and_then(|r| self.location(&r, l.f(6)));
         let start = self.rx.datetime(seg.field(44).map(Value::from), l.f(44))?;
         let end = self.rx.datetime(seg.field(45).map(Value::from), l.f(45))?;
         let class = field_text(seg, 2);

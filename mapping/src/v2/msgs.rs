@@ -369,7 +369,7 @@ impl Cx<'_> {
             }
             None => None,
         };
-        let location = rep1(seg, 27).and_then(|r| self.location(&r));
+        let location = rep1(seg, 27).and_then(|r| self.location(&r, l.f(27)));
         let status_code = field_text(seg, 20);
         let encounter = self.encounter;
         let Cx { b, rx, focus, .. } = self;
@@ -807,7 +807,7 @@ impl Cx<'_> {
                     };
                     let actor = match id3 {
                         b"AIL" => rep1(&s.seg, actor_f)
-                            .and_then(|r| self.location(&r))
+                            .and_then(|r| self.location(&r, s.label.f(actor_f)))
                             .map(Actor::Ref),
                         b"AIP" => match rep1(&s.seg, actor_f) {
                             Some(r) => self.practitioner(&r, sl.f(actor_f))?.map(Actor::Ref),
