@@ -109,25 +109,7 @@ fn references_resolve(out: &Value) {
         .map(|a| a.iter().filter_map(|e| e["fullUrl"].as_str()).collect())
         .unwrap_or_default();
     let mut n = 0;
-    fn walk<'a>(v: &'a Value, refs: &mut Vec<&'a str>) {
-        match v {
-            Value::Object(o) => {
-                for (k, x) in o {
-                    if k == "reference" {
-                        if let Some(s) = x.as_str() {
-                            refs.push(s);
-                        }
-                    }
-                    walk(x, refs);
-                }
-            }
-            Value::Array(a) => a.iter().for_each(|x| walk(x, refs)),
-            _ => {}
-        }
-    }
-    let mut refs = Vec::new();
-    walk(out, &mut refs);
-    for r in refs {
+    for r in common::references(out) {
         if r.starts_with("urn:uuid:") {
             assert!(
                 urls.contains(&r),

@@ -1,7 +1,7 @@
 //! HL7 v2 ADT → FHIR R4 Bundle: golden-style assertions on synthetic messages.
 
 mod common;
-use common::{resources, A01};
+use common::{assert_references_resolve, resources, A01};
 
 use carewire_mapping::fhir::{BundleType, ErrorKind, MapConfig, ReportKind, TzPolicy};
 use carewire_mapping::v2::to_fhir;
@@ -11,46 +11,6 @@ fn bundle(input: &str, cfg: &MapConfig) -> (Value, carewire_mapping::v2::Convers
     let out = to_fhir(input.as_bytes(), cfg).expect("conversion");
     let v: Value = serde_json::from_str(&out.json).expect("valid JSON");
     (v, out)
-}
-
-/// Every `reference` in the Bundle names the fullUrl of an entry.
-fn assert_references_resolve(b: &Value) {
-    let urls: Vec<&str> = b["entry"]
-        .as_array()
-        .expect("entries")
-        .iter()
-        .map(|e| e["fullUrl"].as_str().expect("fullUrl"))
-        .collect();
-    fn walk<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
-        match v {
-            Value::Object(m) => {
-                for (k, x) in m {
-                    if k == "reference" {
-                        if let Some(s) = x.as_str() {
-                            out.push(s);
-                        }
-                    }
-                    walk(x, out);
-                }
-            }
-            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
-            _ => {}
-        }
-    }
-    let mut refs = Vec::new();
-    walk(b, &mut refs);
-    assert!(!refs.is_empty());
-    for r in refs {
-        assert!(urls.contains(&r), "dangling reference {r}");
-    }
-    // Entry ids match their fullUrl.
-    for e in b["entry"].as_array().expect("entries") {
-        let id = e["resource"]["id"].as_str().expect("id");
-        assert_eq!(
-            e["fullUrl"].as_str(),
-            Some(format!("urn:uuid:{id}").as_str())
-        );
-    }
 }
 
 #[test]

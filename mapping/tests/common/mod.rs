@@ -94,6 +94,27 @@ SPM|1|SP2&EHR||SER^Serum^HL70487|||||||||||||20240315093000+0100^20240315094000+
 
 /// Every `reference` in the Bundle names the fullUrl of an entry; entry ids match.
 pub fn assert_references_resolve(b: &Value) {
+    let entries = b["entry"].as_array().expect("entries");
+    let urls: Vec<&str> = entries
+        .iter()
+        .map(|e| e["fullUrl"].as_str().expect("fullUrl"))
+        .collect();
+    let refs = references(b);
+    assert!(!refs.is_empty());
+    for r in refs {
+        assert!(urls.contains(&r), "dangling reference {r}");
+    }
+    for e in entries {
+        let id = e["resource"]["id"].as_str().expect("id");
+        assert_eq!(
+            e["fullUrl"].as_str(),
+            Some(format!("urn:uuid:{id}").as_str())
+        );
+    }
+}
+
+/// Every `reference` string anywhere in `v`, in document order.
+pub fn references(v: &Value) -> Vec<&str> {
     fn walk<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
         match v {
             Value::Object(m) => {
@@ -110,24 +131,9 @@ pub fn assert_references_resolve(b: &Value) {
             _ => {}
         }
     }
-    let entries = b["entry"].as_array().expect("entries");
-    let urls: Vec<&str> = entries
-        .iter()
-        .map(|e| e["fullUrl"].as_str().expect("fullUrl"))
-        .collect();
-    let mut refs = Vec::new();
-    walk(b, &mut refs);
-    assert!(!refs.is_empty());
-    for r in refs {
-        assert!(urls.contains(&r), "dangling reference {r}");
-    }
-    for e in entries {
-        let id = e["resource"]["id"].as_str().expect("id");
-        assert_eq!(
-            e["fullUrl"].as_str(),
-            Some(format!("urn:uuid:{id}").as_str())
-        );
-    }
+    let mut out = Vec::new();
+    walk(v, &mut out);
+    out
 }
 
 /// The synthetic messages of the mappings beyond ADT and ORU, by name.
