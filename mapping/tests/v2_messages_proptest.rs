@@ -3,10 +3,11 @@
 //! names a segment of the message, and strict mode fails exactly when the report is
 //! not empty.
 
+mod common;
+
 use carewire_mapping::fhir::{BundleType, MapConfig, TzPolicy};
 use carewire_mapping::v2::to_fhir;
 use proptest::prelude::*;
-use serde_json::Value;
 
 const IDS: &[&str] = &[
     "EVN", "PV1", "ORC", "OBR", "TQ1", "NTE", "DG1", "OBX", "SPM", "AL1", "IN1", "RXA", "RXR",
@@ -60,32 +61,6 @@ fn message() -> impl Strategy<Value = (String, Vec<String>)> {
         })
 }
 
-fn check(json: &str) {
-    let v: Value = serde_json::from_str(json).expect("valid JSON");
-    let entries = v["entry"].as_array().expect("entries");
-    let urls: Vec<&str> = entries
-        .iter()
-        .filter_map(|e| e["fullUrl"].as_str())
-        .collect();
-    fn walk<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
-        match v {
-            Value::Object(m) => m.iter().for_each(|(k, x)| {
-                if k == "reference" {
-                    out.extend(x.as_str());
-                }
-                walk(x, out)
-            }),
-            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
-            _ => {}
-        }
-    }
-    let mut refs = Vec::new();
-    walk(&v, &mut refs);
-    for r in refs {
-        assert!(urls.contains(&r), "dangling reference");
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
@@ -97,7 +72,7 @@ proptest! {
             strict: false,
         };
         if let Ok(out) = to_fhir(m.as_bytes(), &cfg) {
-            check(&out.json);
+            common::check_bundle_json(&out.json);
             for item in out.report.items() {
                 let seg = item.location.get(..3).unwrap_or("");
                 prop_assert!(ids.iter().any(|i| i == seg), "{} names no segment", item.location);

@@ -1,10 +1,11 @@
 //! Any input converts without panicking; whatever converts is valid JSON with every
 //! reference resolving to an entry, and orphan segments are reported.
 
+mod common;
+
 use carewire_mapping::fhir::{BundleType, MapConfig, ReportKind, TzPolicy};
 use carewire_mapping::v2::to_fhir;
 use proptest::prelude::*;
-use serde_json::Value;
 
 const IDS: &[&str] = &[
     "EVN", "PID", "PD1", "NK1", "PV1", "PV2", "AL1", "DG1", "PR1", "IN1", "MRG", "ORC", "OBR",
@@ -49,32 +50,6 @@ fn message() -> impl Strategy<Value = String> {
         })
 }
 
-fn check(json: &str) {
-    let v: Value = serde_json::from_str(json).expect("valid JSON");
-    let entries = v["entry"].as_array().expect("entries");
-    let urls: Vec<&str> = entries
-        .iter()
-        .filter_map(|e| e["fullUrl"].as_str())
-        .collect();
-    fn walk<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
-        match v {
-            Value::Object(m) => m.iter().for_each(|(k, x)| {
-                if k == "reference" {
-                    out.extend(x.as_str());
-                }
-                walk(x, out)
-            }),
-            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
-            _ => {}
-        }
-    }
-    let mut refs = Vec::new();
-    walk(&v, &mut refs);
-    for r in refs {
-        assert!(urls.contains(&r), "dangling reference");
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
@@ -86,7 +61,7 @@ proptest! {
             strict: false,
         };
         if let Ok(out) = to_fhir(m.as_bytes(), &cfg) {
-            check(&out.json);
+            common::check_bundle_json(&out.json);
         }
     }
 

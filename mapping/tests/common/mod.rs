@@ -136,6 +136,20 @@ pub fn references(v: &Value) -> Vec<&str> {
     out
 }
 
+/// `json` is a Bundle (valid JSON with an `entry` array) whose every reference names
+/// the fullUrl of an entry (messages say no patient data).
+pub fn check_bundle_json(json: &str) {
+    let v: Value = serde_json::from_str(json).expect("valid JSON");
+    let entries = v["entry"].as_array().expect("entries");
+    let urls: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e["fullUrl"].as_str())
+        .collect();
+    for r in references(&v) {
+        assert!(urls.contains(&r), "dangling reference");
+    }
+}
+
 /// The synthetic messages of the mappings beyond ADT and ORU, by name.
 pub const NEW_MESSAGES: &[(&str, &str)] = &[
     ("ORM", ORM),
