@@ -1151,6 +1151,16 @@ fn hd_uri(uid: &str, utype: &str) -> Option<String> {
     crate::fhir::hd_uri(uid, utype)
 }
 
+/// An HD universal id (+ type) that no URI can be made of, or a type without an id:
+/// written nowhere, so the caller reports it.
+fn hd_unwritable(uid: &str, utype: &str) -> bool {
+    if uid.is_empty() {
+        !utype.is_empty()
+    } else {
+        hd_uri(uid, utype).is_none()
+    }
+}
+
 fn sanitize(s: &str) -> String {
     s.chars()
         .map(|c| {
@@ -1401,6 +1411,8 @@ impl Rx<'_> {
         let (ns, uid, ut) = (p.sub(4, 1), p.sub(4, 2), p.sub(4, 3));
         if let Some(sys) = hd_uri(&uid, &ut) {
             j.str(Some("system"), &sys);
+        } else if hd_unwritable(&uid, &ut) {
+            self.report.push(loc.c(4), ReportKind::InvalidValue);
         }
         j.str(Some("value"), &p.comp(1));
         let start = self.datetime(rep.component(7).map(Value::from), loc.c(7))?;
@@ -1899,6 +1911,9 @@ impl Cx<'_> {
                 &p.comp(13),
             ],
         );
+        if hd_unwritable(&uid, &ut) {
+            self.rx.report.push(loc.c(9), ReportKind::InvalidValue);
+        }
         let Some(mut j) = self.b.begin("Practitioner", id) else {
             // Written before: other details of the same practitioner have no place.
             if self.practitioners.iter().any(|(q, f)| *q == id && *f != fp) {
@@ -2886,6 +2901,15 @@ impl Cx<'_> {
 
     fn message_header(&mut self, msg: &Message<'_>) -> Result<(), Error> {
         let msh = msg.msh();
+        for n in 3..=6 {
+            if let Some(r) = rep1(&msh, n) {
+                if hd_unwritable(&comp(&r, 2), &comp(&r, 3)) {
+                    self.rx
+                        .report
+                        .push(format!("MSH-{n}"), ReportKind::InvalidValue);
+                }
+            }
+        }
         let sender = self.hd_organization(&msh, 4);
         let receiver = self.hd_organization(&msh, 6);
         let control = field_text(&msh, 10);

@@ -162,11 +162,10 @@ impl Ei {
     /// that names no URI (see [`hd_uri`]), a universal id type without a universal id,
     /// an authority without an entity identifier.
     pub(super) fn check(&self, loc: Loc<'_>, report: &mut Report) {
-        let bad_uid = !self.uid.is_empty() && hd_uri(&self.uid, &self.ut).is_none();
-        let lone_type = self.uid.is_empty() && !self.ut.is_empty();
+        let unwritable = hd_unwritable(&self.uid, &self.ut);
         let no_value = self.value.is_empty()
             && !(self.ns.is_empty() && self.uid.is_empty() && self.ut.is_empty());
-        if bad_uid || lone_type || no_value {
+        if unwritable || no_value {
             report.push(loc, ReportKind::InvalidValue);
         }
     }
