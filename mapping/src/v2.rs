@@ -1584,6 +1584,22 @@ fn contact_point(
             }
         }
     };
+    // The value comes from one source: the e-mail, else the number parts, else the
+    // unformatted number (XTN.12), else XTN.1; the others are reported.
+    let used: &[usize] = if system == "email" && !p.comp(4).is_empty() {
+        &[4]
+    } else if !p.comp(7).is_empty() {
+        &[5, 6, 7, 8]
+    } else if !p.comp(12).is_empty() {
+        &[12]
+    } else {
+        &[1]
+    };
+    for k in [1usize, 4, 5, 6, 7, 8, 12] {
+        if !used.contains(&k) && !p.comp(k).is_empty() {
+            rx.report.push(loc.c(k), ReportKind::NotMapped);
+        }
+    }
     if value.trim().is_empty() {
         return;
     }
