@@ -104,11 +104,17 @@ impl Cx<'_> {
     /// OBX-23 performing organization (XON.1 name, XON.10 id) with OBX-24 address.
     pub(super) fn performing_org(&mut self, s: &Seg<'_>) -> Option<ResourceId> {
         let seg = &s.seg;
-        let r = rep1(seg, 23)?;
-        let (name, oid) = (comp(&r, 1), comp(&r, 10));
-        if name.is_empty() && oid.is_empty() {
-            return None;
-        }
+        let org = rep1(seg, 23).map(|r| (comp(&r, 1), comp(&r, 10)));
+        let (name, oid) = match org {
+            Some((n, o)) if !n.is_empty() || !o.is_empty() => (n, o),
+            _ => {
+                // An address (OBX-24) of no performing organization.
+                if rep1(seg, 24).is_some() {
+                    self.rx.report.push(s.label.f(24), ReportKind::NotMapped);
+                }
+                return None;
+            }
+        };
         let id = if oid.is_empty() {
             resource_id("Organization", &["name", &name])
         } else {
