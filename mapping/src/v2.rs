@@ -698,7 +698,8 @@ const OBX: Spec = &[
     (3, CWE_M, 1),
     (4, ONE, 1),
     (5, ALL, 0),
-    (6, CWE_M, 1),
+    // Units: code, text and system (quantity_unit).
+    (6, mask(&[1, 2, 3]), 1),
     (7, ONE, 1),
     (8, ONE, 0),
     (11, ONE, 1),
@@ -3291,6 +3292,13 @@ impl Cx<'_> {
             rx.codeable(&mut j, Some("method"), &r, None, l.f(17));
         }
         let unit = rep1(seg, 6);
+        if unit.is_some()
+            && !matches!(vtype.as_ref(), "NM" | "SN" | "NR")
+            && !has_content(seg.field(7).map(|f| f.raw()).unwrap_or(b""))
+        {
+            // Units of a value that is no quantity (and of no reference range).
+            rx.report.push(l.f(6), ReportKind::NotMapped);
+        }
         let vloc = l.f(5);
         if n_values > 1 && !matches!(vtype.as_ref(), "ST" | "TX" | "FT") {
             for i in 2..=n_values {
