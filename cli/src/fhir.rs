@@ -161,7 +161,7 @@ pub fn run(args: &FhirArgs, out: &mut impl Write) -> Result<(), CliError> {
         k @ InputKind::Hl7Batch => return Err(not_implemented(k, "FHIR")),
         InputKind::Unknown => {
             return Err(CliError::Failed(format!(
-                "{}: not an HL7 v2 message (no MSH segment at the start)",
+                "{}: not HL7 v2 (MSH), X12 (ISA) or DICOM input",
                 args.file.display()
             )))
         }

@@ -98,3 +98,16 @@ fn eligibility_response_and_unsupported_sets() -> R {
     assert!(text(&out.stderr).contains("unsupported message type"));
     Ok(())
 }
+
+#[test]
+fn unrecognised_input_names_the_three_formats() -> R {
+    let f = tmp("notes.txt", b"just some text, not a message\n")?;
+    let out = carewire(&["fhir", s(&f)])?;
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("not HL7 v2 (MSH), X12 (ISA) or DICOM input"),
+        "{err}"
+    );
+    Ok(())
+}
