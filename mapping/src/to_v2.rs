@@ -1689,7 +1689,10 @@ impl<'a> Cx<'a> {
         for cl in Self::arr(c, "class") {
             let code = self.code_of(Self::obj(cl, "type"), COVERAGE_CLASS);
             match code {
-                "plan" => w.set(2, 0, 1, 0, self.s(cl, "value"))?,
+                "plan" => {
+                    w.set(2, 0, 1, 0, self.s(cl, "value"))?;
+                    w.set(2, 0, 2, 0, self.s(cl, "name"))?;
+                }
                 "group" => {
                     w.set(8, 0, 0, 0, self.s(cl, "value"))?;
                     w.set(9, 0, 1, 0, self.s(cl, "name"))?;

@@ -616,7 +616,8 @@ const PID: Spec = &[
     (30, ONE, 1),
 ];
 const PD1: Spec = &[(4, XCN_M, 0)];
-const MRG: Spec = &[(1, CX_M, 0)];
+/// MRG-1: the merged identifier's value, authority and type (CX.1, CX.4, CX.5).
+const MRG: Spec = &[(1, mask(&[1, 4, 5]), 0)];
 const NK1: Spec = &[
     (1, ALL, 1),
     (2, XPN_M, 0),
@@ -662,9 +663,9 @@ const PR1: Spec = &[(1, ALL, 1), (3, CWE_M, 1), (5, ONE, 1), (12, XCN_M, 0)];
 /// its authority CX.4).
 const IN1: Spec = &[
     (1, ALL, 1),
-    // IN1-2.2 and beyond are not written yet (known gap: the FHIR → v2 direction has
-    // no place for Coverage.class.name either).
-    (2, CWE_M, 1),
+    // IN1-2: the plan code and name (CWE.1, CWE.2 → Coverage.class); the coding
+    // system and alternate coding are reported.
+    (2, mask(&[1, 2]), 1),
     (3, mask(&[1, 4]), 1),
     (4, ONE, 1),
     (8, ONE, 1),
@@ -2216,6 +2217,10 @@ impl Cx<'_> {
                     j.obj(Some("other"));
                     j.obj(Some("identifier"));
                     let (s, v) = cx_key(&r);
+                    let ty = comp(&r, 5);
+                    if !ty.is_empty() {
+                        j.concept(Some("type"), v2_table("0203"), &ty, "");
+                    }
                     if s.contains(':') {
                         j.str(Some("system"), &s);
                     }
@@ -2823,6 +2828,11 @@ impl Cx<'_> {
             ),
             (8, "group", field_text(seg, 8)),
         ] {
+            let name = if n == 8 {
+                field_text(seg, 9)
+            } else {
+                rep1(seg, 2).map(|r| comp(&r, 2)).unwrap_or_default()
+            };
             if value.is_empty() {
                 continue;
             }
@@ -2834,9 +2844,7 @@ impl Cx<'_> {
                 "",
             );
             j.str(Some("value"), &value);
-            if n == 8 {
-                j.str(Some("name"), &field_text(seg, 9));
-            }
+            j.str(Some("name"), &name);
             j.end_obj();
         }
         j.end_arr();

@@ -29,7 +29,7 @@ PV2|||CHEST^Chest pain
 AL1|1|DA|PCN^Penicillin|SV|Hives~Rash|20100101
 DG1|1||I21.9^Acute MI^I10||20240315
 PR1|1||0JH604Z^Pacemaker^I10P||20240315100000+0100|||||||9999^Attending^Alice^^^Dr^^^HOSP
-IN1|1|PLAN1|INS1|Acme Health||||GRP1|Group One|||20240101|20241231||||SEL|||||||||||||||||||POL123
+IN1|1|PLAN1^Gold plan|INS1|Acme Health||||GRP1|Group One|||20240101|20241231||||SEL|||||||||||||||||||POL123
 ";
 
 const ORU_BACK: &str = "MSH|^~\\&|LAB|HOSP|EHR|HOSP|20240315083000+0100||ORU^R01^ORU_R01|LAB0001|P|2.5.1

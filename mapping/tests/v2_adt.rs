@@ -323,6 +323,10 @@ MRG|2^^^H&1.2.3&ISO^MR\r";
     let p = resources(&b, "Patient")[0];
     assert_eq!(p["link"][0]["type"], "replaces");
     assert_eq!(p["link"][0]["other"]["identifier"]["value"], "2");
+    assert_eq!(
+        p["link"][0]["other"]["identifier"]["type"]["coding"][0]["code"],
+        "MR"
+    );
     assert!(out.report.is_empty(), "{}", out.report);
     assert!(to_fhir(
         b"MSH|^~\\&|A|B|C|D|20240101||ADT^A47|1|P|2.5.1\rPID|1||1\r",

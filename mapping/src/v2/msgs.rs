@@ -67,20 +67,27 @@ const SCH: Spec = &[
     (10, CWE_M, 1),
     (11, TQ_M, 1),
     (20, XCN_M, 1),
-    (25, CWE_M, 1),
+    // SCH-25: the filler status code (CWE.1) only.
+    (25, ONE, 1),
     (26, EIP_M, 1),
     (27, EIP_M, 1),
 ];
 const RGS: Spec = &[(1, ALL, 1)];
 const AIS: Spec = &[(1, ALL, 1), (3, CWE_M, 1), (4, ONE, 1)];
-const AIG: Spec = &[(1, ALL, 1), (3, CWE_M, 1), (4, CWE_M, 1), (8, ONE, 1)];
-const AIL: Spec = &[(1, ALL, 1), (3, PL_M, 1), (6, ONE, 1), (12, CWE_M, 1)];
+/// AIG-3 names the resource (CWE.1 id, CWE.2 name); AIL-12/AIP-12 are status codes.
+const AIG: Spec = &[
+    (1, ALL, 1),
+    (3, mask(&[1, 2]), 1),
+    (4, CWE_M, 1),
+    (8, ONE, 1),
+];
+const AIL: Spec = &[(1, ALL, 1), (3, PL_M, 1), (6, ONE, 1), (12, ONE, 1)];
 const AIP: Spec = &[
     (1, ALL, 1),
     (3, XCN_M, 1),
     (4, CWE_M, 1),
     (6, ONE, 1),
-    (12, CWE_M, 1),
+    (12, ONE, 1),
 ];
 const TQ1_SIU: Spec = &[(1, ALL, 1), (7, ONE, 1), (8, ONE, 1)];
 const FT1: Spec = &[
