@@ -599,7 +599,8 @@ const PID: Spec = &[
     (6, ONE, 1),
     (7, ONE, 1),
     (8, ONE, 1),
-    (10, CWE_M, 0),
+    // Race/ethnicity: code, display, system and text (CWE.1, .2, .3, .9) only.
+    (10, mask(&[1, 2, 3, 9]), 0),
     (11, XAD_M, 0),
     (13, XTN_M, 0),
     (14, XTN_M, 0),
@@ -608,7 +609,8 @@ const PID: Spec = &[
     (17, CWE_M, 1),
     (18, CX_M, 1),
     (19, ALL, 1),
-    (22, CWE_M, 0),
+    // Race/ethnicity: code, display, system and text (CWE.1, .2, .3, .9) only.
+    (22, mask(&[1, 2, 3, 9]), 0),
     (23, ONE, 1),
     (24, ONE, 1),
     (25, ONE, 1),

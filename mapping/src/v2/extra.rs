@@ -72,12 +72,24 @@ pub(super) fn race_ethnicity(j: &mut Json<'_>, seg: &Segment<'_>, rx: &mut Rx, l
             } else if cdc_code(&code) {
                 ("detailed", CDC_RACE)
             } else {
+                let loc = if many { l.r(n, i + 1) } else { l.f(n) };
                 if !code.is_empty() {
-                    let loc = if many { l.r(n, i + 1) } else { l.f(n) };
                     rx.report.push(loc, ReportKind::UnknownCode(table));
+                } else if !comp(r, 3).is_empty() {
+                    // A coding system without a code has nothing to qualify.
+                    rx.report.push(loc.c(3), ReportKind::NotMapped);
                 }
                 continue;
             };
+            // The coding system is implied by the code; another one is not kept.
+            let sys = comp(r, 3);
+            if !matches!(
+                sys.as_ref(),
+                "" | "CDCREC" | "NULLFL" | "HL70005" | "HL70189" | "2.16.840.1.113883.6.238"
+            ) {
+                let loc = if many { l.r(n, i + 1) } else { l.f(n) };
+                rx.report.push(loc.c(3), ReportKind::UnknownCode("0396"));
+            }
             j.obj(None);
             j.str(Some("url"), part);
             j.obj(Some("valueCoding"));

@@ -64,7 +64,8 @@ const SCH: Spec = &[
     (7, CWE_M, 1),
     (8, CWE_M, 1),
     (9, ONE, 1),
-    (10, CWE_M, 1),
+    // SCH-10: the duration unit code (CWE.1) only.
+    (10, ONE, 1),
     (11, TQ_M, 1),
     (20, XCN_M, 1),
     // SCH-25: the filler status code (CWE.1) only.
@@ -934,8 +935,16 @@ impl Cx<'_> {
         j.str(Some("start"), start.as_deref().unwrap_or(""));
         j.str(Some("end"), end.as_deref().unwrap_or(""));
         let dur = field_text(seg, 9);
-        if !dur.is_empty() {
-            let unit = rep1(seg, 10).map(|r| comp(&r, 1)).unwrap_or_default();
+        let unit = rep1(seg, 10).map(|r| comp(&r, 1)).unwrap_or_default();
+        if dur.is_empty() {
+            if !unit.is_empty() {
+                // A unit of no duration.
+                rx.report.push(l.f(10), ReportKind::NotMapped);
+            }
+        } else {
+            if !matches!(unit.as_ref(), "" | "min" | "MIN" | "m" | "h" | "hr" | "HR") {
+                rx.report.push(l.f(10), ReportKind::InvalidValue);
+            }
             let minutes = dur
                 .trim()
                 .parse::<u32>()
