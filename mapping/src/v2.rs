@@ -1089,6 +1089,20 @@ fn each_rep<'m>(seg: &Segment<'m>, n: usize) -> impl Iterator<Item = Repetition<
         .filter(|r| has_content(r.raw()))
 }
 
+/// [`each_rep`] with each repetition's number (1-based, counting empty ones too), for
+/// report locations.
+fn each_rep_n<'m>(
+    seg: &Segment<'m>,
+    n: usize,
+) -> impl Iterator<Item = (usize, Repetition<'m>)> + 'm {
+    seg.field(n)
+        .filter(|f| has_content(f.raw()))
+        .into_iter()
+        .flat_map(|f| f.repetitions().enumerate())
+        .filter(|(_, r)| has_content(r.raw()))
+        .map(|(i, r)| (i + 1, r))
+}
+
 fn rep1<'m>(seg: &Segment<'m>, n: usize) -> Option<Repetition<'m>> {
     seg.field(n)
         .and_then(|f| f.repetition(1))
@@ -2025,8 +2039,8 @@ impl Cx<'_> {
         self.patient = Some(id);
         let mut gps = Vec::new();
         if let Some(pd1) = pd1 {
-            for (i, r) in each_rep(&pd1.seg, 4).enumerate() {
-                if let Some(p) = self.practitioner(&r, pd1.label.r(4, i + 1))? {
+            for (i, r) in each_rep_n(&pd1.seg, 4) {
+                if let Some(p) = self.practitioner(&r, pd1.label.r(4, i))? {
                     gps.push(p);
                 }
             }
@@ -2365,8 +2379,8 @@ impl Cx<'_> {
             (9, "CON", "consultant"),
             (17, "ADM", "admitter"),
         ] {
-            for (i, r) in each_rep(seg, n).enumerate() {
-                if let Some(p) = self.practitioner(&r, l.r(n, i + 1))? {
+            for (i, r) in each_rep_n(seg, n) {
+                if let Some(p) = self.practitioner(&r, l.r(n, i))? {
                     parts.push((code, display, p));
                 }
             }
@@ -2705,8 +2719,8 @@ impl Cx<'_> {
         );
         let when = self.rx.datetime(seg.field(5).map(Value::from), l.f(5))?;
         let mut performers = Vec::new();
-        for (i, r) in each_rep(seg, 12).enumerate() {
-            if let Some(p) = self.practitioner(&r, l.r(12, i + 1))? {
+        for (i, r) in each_rep_n(seg, 12) {
+            if let Some(p) = self.practitioner(&r, l.r(12, i))? {
                 performers.push(p);
             }
         }
@@ -3198,8 +3212,8 @@ impl Cx<'_> {
         let seg = &s.seg;
         let l = &s.label;
         let mut performers = Vec::new();
-        for (i, r) in each_rep(seg, 16).enumerate() {
-            if let Some(p) = self.practitioner(&r, l.r(16, i + 1))? {
+        for (i, r) in each_rep_n(seg, 16) {
+            if let Some(p) = self.practitioner(&r, l.r(16, i))? {
                 performers.push(p);
             }
         }
