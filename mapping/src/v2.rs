@@ -2089,8 +2089,8 @@ impl Cx<'_> {
         j.arr(Some("identifier"));
         for n in [2usize, 3, 4] {
             let many = each_rep(seg, n).nth(1).is_some();
-            for (i, r) in each_rep(seg, n).enumerate() {
-                let loc = if many { l.r(n, i + 1) } else { l.f(n) };
+            for (i, r) in each_rep_n(seg, n) {
+                let loc = if many { l.r(n, i) } else { l.f(n) };
                 rx.identifier(&mut j, &r, loc)?;
             }
         }
@@ -2104,14 +2104,14 @@ impl Cx<'_> {
         }
         j.end_arr();
         j.arr(Some("name"));
-        for (i, r) in each_rep(seg, 5).enumerate() {
-            human_name(&mut j, &r, rx, l.r(5, i + 1));
+        for (i, r) in each_rep_n(seg, 5) {
+            human_name(&mut j, &r, rx, l.r(5, i));
         }
         j.end_arr();
         j.arr(Some("telecom"));
         for (n, u) in [(13usize, "home"), (14, "work")] {
-            for (i, r) in each_rep(seg, n).enumerate() {
-                contact_point(&mut j, &r, u, rx, l.r(n, i + 1));
+            for (i, r) in each_rep_n(seg, n) {
+                contact_point(&mut j, &r, u, rx, l.r(n, i));
             }
         }
         j.end_arr();
@@ -2186,8 +2186,8 @@ impl Cx<'_> {
             }
         }
         j.arr(Some("address"));
-        for (i, r) in each_rep(seg, 11).enumerate() {
-            address(&mut j, &r, rx, l.r(11, i + 1));
+        for (i, r) in each_rep_n(seg, 11) {
+            address(&mut j, &r, rx, l.r(11, i));
         }
         j.end_arr();
         if let Some(r) = rep1(seg, 16) {
@@ -2281,20 +2281,20 @@ impl Cx<'_> {
         }
         j.end_arr();
         j.arr(Some("name"));
-        for (i, r) in each_rep(seg, 2).enumerate() {
-            human_name(&mut j, &r, rx, l.r(2, i + 1));
+        for (i, r) in each_rep_n(seg, 2) {
+            human_name(&mut j, &r, rx, l.r(2, i));
         }
         j.end_arr();
         j.arr(Some("telecom"));
         for (n, u) in [(5usize, "home"), (6, "work")] {
-            for (i, r) in each_rep(seg, n).enumerate() {
-                contact_point(&mut j, &r, u, rx, l.r(n, i + 1));
+            for (i, r) in each_rep_n(seg, n) {
+                contact_point(&mut j, &r, u, rx, l.r(n, i));
             }
         }
         j.end_arr();
         j.arr(Some("address"));
-        for (i, r) in each_rep(seg, 4).enumerate() {
-            address(&mut j, &r, rx, l.r(4, i + 1));
+        for (i, r) in each_rep_n(seg, 4) {
+            address(&mut j, &r, rx, l.r(4, i));
         }
         j.end_arr();
         j.obj(Some("period"));
@@ -3046,8 +3046,8 @@ impl Cx<'_> {
         // Only the one used is written: a Practitioner nothing refers to is not.
         let mut requesters: Vec<(ResourceId, Loc<'_>)> = Vec::new();
         let n16 = each_rep(obr, 16).count();
-        for (i, r) in each_rep(obr, 16).enumerate() {
-            let loc = if n16 > 1 { l.r(16, i + 1) } else { l.f(16) };
+        for (i, r) in each_rep_n(obr, 16) {
+            let loc = if n16 > 1 { l.r(16, i) } else { l.f(16) };
             if let Some(p) = practitioner_id(&r) {
                 if !requesters.iter().any(|(q, _)| *q == p) {
                     if requesters.is_empty() {
@@ -3060,9 +3060,9 @@ impl Cx<'_> {
         let mut authored = None;
         if let Some(orc) = g.orc {
             let n12 = each_rep(&orc.seg, 12).count();
-            for (i, r) in each_rep(&orc.seg, 12).enumerate() {
+            for (i, r) in each_rep_n(&orc.seg, 12) {
                 let loc = if n12 > 1 {
-                    orc.label.r(12, i + 1)
+                    orc.label.r(12, i)
                 } else {
                     orc.label.f(12)
                 };
