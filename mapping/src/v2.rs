@@ -707,7 +707,8 @@ const OBX: Spec = &[
     (8, ONE, 0),
     (11, ONE, 1),
     (14, ONE, 1),
-    (15, CWE_M, 1),
+    // Producer id: code, name and system (CWE.1-3) make the Organization.
+    (15, mask(&[1, 2, 3]), 1),
     (16, XCN_M, 0),
     (17, CWE_M, 1),
     (19, ONE, 1),
