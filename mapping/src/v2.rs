@@ -2229,11 +2229,16 @@ impl Cx<'_> {
         if let Some(mrg) = mrg {
             if each_rep(&mrg.seg, 1).next().is_some() {
                 j.arr(Some("link"));
-                for r in each_rep(&mrg.seg, 1) {
+                for (i, r) in each_rep_n(&mrg.seg, 1) {
                     j.obj(None);
                     j.obj(Some("other"));
                     j.obj(Some("identifier"));
                     let (s, v) = cx_key(&r);
+                    if !s.is_empty() && !s.contains(':') {
+                        // An authority that names no URI has no place in the identifier.
+                        rx.report
+                            .push(mrg.label.r(1, i).c(4), ReportKind::NotMapped);
+                    }
                     let ty = comp(&r, 5);
                     if !ty.is_empty() {
                         j.concept(Some("type"), v2_table("0203"), &ty, "");

@@ -57,7 +57,7 @@ const PID_PV1: &str = "PID|1||123456^^^HOSP&1.2.3&ISO^MR||Doe^Jane||19800704|F\r
 PD1|||HOSP Clinic|7777^Family^Frank^^^^^^HOSP\r\
 NK1|1|Doe^John|SPO^Spouse^HL70063\r\
 PV1|1|O|||||||||||||||||V300^^^HOSP^VN\r\
-PV2|||CHEST^Chest pain^L\r";
+PV2|||CHEST^Chest pain^SCT\r";
 
 fn adt(event: &str) -> String {
     format!(
@@ -68,10 +68,10 @@ PD1|||HOSP Clinic|7777^Family^Frank^^^^^^HOSP\r\
 MRG|2^^^HOSP&1.2.3&ISO^MR\r\
 NK1|1|Doe^John|SPO^Spouse^HL70063|1 Main St^^Springfield^IL^62701|^PRN^PH^^^217^5551234\r\
 PV1|1|I|ICU^101^A^HOSP||||9999^Attending^Alice^^^Dr^^^HOSP|8888^Referrer^Rob^^^^^^HOSP||MED||||7|||9999^Attending^Alice^^^Dr^^^HOSP||V100^^^HOSP&1.2.4&ISO^VN|||||||||||||||||||||||||20240315080000+0100\r\
-PV2|||CHEST^Chest pain^L\r\
+PV2|||CHEST^Chest pain^SCT\r\
 OBX|1|NM|8302-2^Height^LN||170|cm^cm^UCUM|||||F\r\
 NTE|1||Measured\r\
-AL1|1|DA|PCN^Penicillin^L|SV|Hives|20100101\r\
+AL1|1|DA|PCN^Penicillin^SCT|SV|Hives|20100101\r\
 DG1|1||I21.9^Acute MI^I10||20240315|A\r\
 PR1|1||0JH604Z^Pacemaker^I10P||20240315100000+0100|||||||9999^Attending^Alice^^^Dr^^^HOSP\r\
 IN1|1|PLAN1^Gold plan|INS1^^^PAYERS|Acme Health||||GRP1|Group One|||20240101|20241231||||SEL|||||||||||||||||||POL123\r"
