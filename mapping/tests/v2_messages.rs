@@ -200,8 +200,10 @@ OBX|4|NM|X^Y||5\r";
     assert_eq!(
         items,
         [
+            "TXA-3: unknown code in table 0191",
             "OBX[2]-5.5: invalid value",
             "OBX[3]-5.4: invalid value",
+            "OBX[4]-2: unknown code in table 0125",
             "OBX[4]-5: not mapped",
             "TXA-17: unknown code in table 0271",
         ]

@@ -537,7 +537,10 @@ impl Cx<'_> {
         let mut contents: Vec<(String, String, String)> = Vec::new(); // (type, data, title)
         let default_ct = match field_text(seg, 3).as_ref() {
             "" | "TX" | "FT" | "ST" => String::new(),
-            other => mime("", other).unwrap_or_default(),
+            other => mime("", other).unwrap_or_else(|| {
+                rx.report.push(l.f(3), ReportKind::UnknownCode("0191"));
+                String::new()
+            }),
         };
         for s in &segs[txa_pos..] {
             match s.seg.id() {
@@ -606,7 +609,13 @@ impl Cx<'_> {
                                 }
                             }
                         }
-                        _ => rx.report.push(s.label.f(5), ReportKind::NotMapped),
+                        _ => {
+                            if !vt.is_empty() {
+                                rx.report
+                                    .push(s.label.f(2), ReportKind::UnknownCode("0125"));
+                            }
+                            rx.report.push(s.label.f(5), ReportKind::NotMapped)
+                        }
                     }
                 }
                 _ => {}
