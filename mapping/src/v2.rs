@@ -3060,6 +3060,9 @@ impl Cx<'_> {
                         self.practitioner(&r, loc)?;
                     }
                     requesters.push((p, loc));
+                } else if requesters.first().is_some_and(|(q, _)| *q == p) {
+                    // The written requester again: other details are reported there.
+                    self.practitioner(&r, loc)?;
                 }
             }
         }
@@ -3078,6 +3081,8 @@ impl Cx<'_> {
                             self.practitioner(&r, loc)?;
                         }
                         requesters.push((p, loc));
+                    } else if requesters.first().is_some_and(|(q, _)| *q == p) {
+                        self.practitioner(&r, loc)?;
                     }
                 }
             }

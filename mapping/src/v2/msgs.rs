@@ -347,14 +347,14 @@ impl Cx<'_> {
         };
         let mut performers: Vec<(&'static str, ResourceId)> = Vec::new();
         if let Some(o) = orc {
-            for (i, r) in reps(&o.seg, 12).iter().enumerate() {
-                if let Some(p) = self.practitioner(r, o.label.r(12, i + 1))? {
+            for (i, r) in each_rep_n(&o.seg, 12) {
+                if let Some(p) = self.practitioner(&r, o.label.r(12, i))? {
                     performers.push(("OP", p));
                 }
             }
         }
-        for (i, r) in reps(seg, 10).iter().enumerate() {
-            if let Some(p) = self.practitioner(r, l.r(10, i + 1))? {
+        for (i, r) in each_rep_n(seg, 10) {
+            if let Some(p) = self.practitioner(&r, l.r(10, i))? {
                 performers.push(("AP", p));
             }
         }

@@ -362,8 +362,11 @@ impl Cx<'_> {
                         // Written when it names the same practitioner; otherwise a
                         // second requester has no place in ServiceRequest.requester.
                         // (Its id only: a Practitioner nothing refers to is not written.)
+                        // The same one with other details: reported by `practitioner`.
                         let same = practitioner_id(&r) == Some(p);
-                        if !same {
+                        if same {
+                            self.practitioner(&r, o.label.f(16))?;
+                        } else {
                             self.rx.report.push(o.label.f(16), ReportKind::NotMapped);
                         }
                     }
