@@ -508,6 +508,9 @@ impl Cx<'_> {
         j.end_arr();
         if let Some(o) = orc {
             let group = Ei::field(o, 4);
+            if let Some(os) = g.orc {
+                group.check(os.label.f(4), &mut rx.report);
+            }
             if !group.is_empty() {
                 j.obj(Some("requisition"));
                 j.concept(Some("type"), v2_table("0203"), "PGN", "");
