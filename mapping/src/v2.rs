@@ -2856,6 +2856,10 @@ impl Cx<'_> {
                 rep1(seg, 2).map(|r| comp(&r, 2)).unwrap_or_default()
             };
             if value.is_empty() {
+                if n == 8 && !field_text(seg, 9).is_empty() {
+                    // A group name of no group number: class.value is required.
+                    rx.report.push(l.f(9), ReportKind::NotMapped);
+                }
                 continue;
             }
             j.obj(None);
