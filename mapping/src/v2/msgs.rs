@@ -342,7 +342,15 @@ impl Cx<'_> {
             None => None,
         };
         let recorded = match recorded {
-            Some(r) => Some(r),
+            Some(r) => {
+                // ORC-9 wins: a different RXA-22 is not used.
+                let entered = field_text(seg, 22);
+                let orc9 = orc.map(|o| field_text(&o.seg, 9)).unwrap_or_default();
+                if !entered.is_empty() && entered != orc9 {
+                    self.rx.report.push(l.f(22), ReportKind::NotMapped);
+                }
+                Some(r)
+            }
             None => self.rx.datetime(seg.field(22).map(Value::from), l.f(22))?,
         };
         let mut performers: Vec<(&'static str, ResourceId)> = Vec::new();
