@@ -383,7 +383,10 @@ fn hd_field(f: usize, name: &'static str) -> impl Strategy<Value = Vec<(String, 
     opt("[1-9](\\.[0-9]{1,3}){1,4}").prop_map(move |oid| {
         let mut v = vec![(format!("{f}.1"), name.to_string())];
         if let Some(o) = oid {
-            v.push((format!("{f}.2"), o));
+            // A universal id names one organization: two fields holding the same OID
+            // with different namespaces would be contradictory input (the mapping keeps
+            // one Organization per OID), so each field gets its own final arc.
+            v.push((format!("{f}.2"), format!("{o}.{f}0")));
             v.push((format!("{f}.3"), "ISO".into()));
         }
         v
