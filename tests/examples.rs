@@ -1,0 +1,75 @@
+//! Every example in `examples/` runs as a test with small sizes, and its output is checked.
+//!
+//! Each example is a `run(args) -> Result<Vec<String>, _>` plus a `main` that prints the
+//! lines, so the test includes the example's source as a module and calls `run` directly
+//! (no second cargo build, no subprocess). `built_examples_exit_zero` also runs the example
+//! binaries that `cargo test` builds beside the tests, checking exit code and output.
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::path::PathBuf;
+use std::process::Command;
+
+#[path = "../examples/hl7_parse_and_ack.rs"]
+mod hl7_parse_and_ack;
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn hl7_parse_and_ack_answers_each_message() {
+    let lines = hl7_parse_and_ack::run(&[]).unwrap();
+    assert_eq!(
+        lines,
+        [
+            "MSG0001 ADT^A01: MRN 100001, name Testpatient Ada Q, ward ICU, SSN 999-00-0001, \
+             note \"Allergy: penicillin & latex\"",
+            "MSG0001 -> ACK^A01^ACK ACK0001 MSA-1 AA",
+            "MSG0002 ADT^A01: MRN 100002, name Sample Ben, ward ER",
+            "MSG0002 repaired: segments terminated by LF",
+            "MSG0002 -> ACK^A01^ACK ACK0002 MSA-1 AA",
+            "MSG0003 -> ACK^A01^ACK ACK0003 MSA-1 AE, ERR-3 101 at ERR-2 PID^2^3^1",
+            "accepted 2, rejected 1",
+        ]
+    );
+}
+
+/// The example binaries and the small arguments each runs with in CI.
+const BINARIES: &[(&str, &[&str])] = &[("hl7_parse_and_ack", &[])];
+
+/// `target/<profile>/examples`, beside `target/<profile>/deps` where this test runs.
+fn examples_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.parent()?.join("examples"))
+}
+
+#[test]
+fn built_examples_exit_zero() {
+    let Some(dir) = examples_dir() else {
+        println!("skipped: no examples directory beside the test binary");
+        return;
+    };
+    let mut ran = 0;
+    for (name, list) in BINARIES {
+        let exe = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+        if !exe.is_file() {
+            // `cargo test --test examples` alone builds no examples; the module tests
+            // above still check every example's output.
+            println!("skipped {name}: {} not built", exe.display());
+            continue;
+        }
+        let out = Command::new(&exe).args(*list).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{name} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.lines().count() >= 2,
+            "{name} printed too little: {stdout}"
+        );
+        ran += 1;
+    }
+    println!("ran {ran} of {} example binaries", BINARIES.len());
+}
