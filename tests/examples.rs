@@ -11,6 +11,8 @@ use std::process::Command;
 
 #[path = "../examples/hl7_parse_and_ack.rs"]
 mod hl7_parse_and_ack;
+#[path = "../examples/to_fhir.rs"]
+mod to_fhir;
 
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
@@ -34,8 +36,26 @@ fn hl7_parse_and_ack_answers_each_message() {
     );
 }
 
+#[test]
+fn to_fhir_maps_results_and_reports_the_rest() {
+    let lines = to_fhir::run(&[]).unwrap();
+    assert_eq!(
+        lines,
+        [
+            "Bundle type message, 9 entries",
+            "resources: DiagnosticReport 1, MessageHeader 1, Observation 3, Organization 2, \
+             Patient 1, ServiceRequest 1",
+            "Observation 2093-3 = 212 mg/dL interpretation H",
+            "Observation 2571-8 = 120 mg/dL interpretation N",
+            "Observation 2085-9 = 55 mg/dL interpretation N",
+            "not mapped: OBR-24: not mapped",
+            "not mapped: ZPI: segment not mapped",
+        ]
+    );
+}
+
 /// The example binaries and the small arguments each runs with in CI.
-const BINARIES: &[(&str, &[&str])] = &[("hl7_parse_and_ack", &[])];
+const BINARIES: &[(&str, &[&str])] = &[("hl7_parse_and_ack", &[]), ("to_fhir", &[])];
 
 /// `target/<profile>/examples`, beside `target/<profile>/deps` where this test runs.
 fn examples_dir() -> Option<PathBuf> {
