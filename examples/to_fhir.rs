@@ -44,12 +44,16 @@ pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
     let mut observations = Vec::new();
     for entry in entries {
         let res = &entry["resource"];
-        let kind = res["resourceType"].as_str().ok_or("resource without type")?;
+        let kind = res["resourceType"]
+            .as_str()
+            .ok_or("resource without type")?;
         *per_type.entry(kind.to_string()).or_insert(0) += 1;
         if kind == "Observation" {
             let code = res["code"]["coding"][0]["code"].as_str().unwrap_or("?");
             let q = &res["valueQuantity"];
-            let flag = res["interpretation"][0]["coding"][0]["code"].as_str().unwrap_or("-");
+            let flag = res["interpretation"][0]["coding"][0]["code"]
+                .as_str()
+                .unwrap_or("-");
             observations.push(format!(
                 "Observation {code} = {} {} interpretation {flag}",
                 q["value"],

@@ -9,6 +9,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+#[path = "../examples/deidentify.rs"]
+mod deidentify;
 #[path = "../examples/hl7_parse_and_ack.rs"]
 mod hl7_parse_and_ack;
 #[path = "../examples/to_fhir.rs"]
@@ -54,8 +56,29 @@ fn to_fhir_maps_results_and_reports_the_rest() {
     );
 }
 
+#[test]
+fn deidentify_keeps_links_and_intervals() {
+    let lines = deidentify::run(&[]).unwrap();
+    assert_eq!(
+        lines,
+        [
+            "ADT0001: 9 changes (4 removed, 2 hashed, 2 dates shifted, 1 ZIP cut)",
+            "LAB0001: 8 changes (2 removed, 3 hashed, 3 dates shifted, 0 ZIP cut)",
+            "same pseudonym in both messages: true",
+            "ZIP 021, state MA",
+            "admission to result: 3 days (was 3), dates moved: true",
+            "FHIR Bundle: 34 changes, 1 patient(s), MRN pseudonym carried over: true",
+            "no original identifier left (6 checked)",
+        ]
+    );
+}
+
 /// The example binaries and the small arguments each runs with in CI.
-const BINARIES: &[(&str, &[&str])] = &[("hl7_parse_and_ack", &[]), ("to_fhir", &[])];
+const BINARIES: &[(&str, &[&str])] = &[
+    ("deidentify", &[]),
+    ("hl7_parse_and_ack", &[]),
+    ("to_fhir", &[]),
+];
 
 /// `target/<profile>/examples`, beside `target/<profile>/deps` where this test runs.
 fn examples_dir() -> Option<PathBuf> {
