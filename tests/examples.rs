@@ -13,6 +13,8 @@ use std::process::Command;
 mod deidentify;
 #[path = "../examples/hl7_parse_and_ack.rs"]
 mod hl7_parse_and_ack;
+#[path = "../examples/scan_dicom_dir.rs"]
+mod scan_dicom_dir;
 #[path = "../examples/to_fhir.rs"]
 mod to_fhir;
 
@@ -73,8 +75,23 @@ fn deidentify_keeps_links_and_intervals() {
     );
 }
 
+#[test]
+fn scan_dicom_dir_indexes_studies_from_headers() {
+    let lines = scan_dicom_dir::run(&args(&["--files", "6"])).unwrap();
+    assert_eq!(
+        lines,
+        [
+            "scanned 7 files: 6 DICOM, 1 skipped, 96 KiB read",
+            "study 1.2.826.0.1.3680043.10.1.0 CT: 2 series, 2 instances",
+            "study 1.2.826.0.1.3680043.10.1.1 MR: 2 series, 2 instances",
+            "study 1.2.826.0.1.3680043.10.1.2 CT: 2 series, 2 instances",
+        ]
+    );
+}
+
 /// The example binaries and the small arguments each runs with in CI.
 const BINARIES: &[(&str, &[&str])] = &[
+    ("scan_dicom_dir", &["--files", "6"]),
     ("deidentify", &[]),
     ("hl7_parse_and_ack", &[]),
     ("to_fhir", &[]),

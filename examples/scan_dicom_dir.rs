@@ -1,0 +1,168 @@
+//! Scan a directory of DICOM files, reading only each file's header, and index it by
+//! study, as a PACS or a research pipeline does before touching pixels.
+//!
+//! Shows: `dicom::Encoder::part10` writing synthetic CT and MR files (three studies,
+//! two series each, 64 KiB of pixel data per file) plus one file that is not DICOM;
+//! reading at most 16 KiB of each (`ParseConfig::max_header_len`,
+//! `stop_before_pixel_data`); grouping by Study Instance UID; and
+//! `mapping::dicom::StudyBuilder` turning each study into one FHIR ImagingStudy.
+//!
+//! Crates: `carewire::dicom` (carewire-dicom-lite), `carewire::mapping`, serde_json.
+//!
+//! Run: `cargo run --release --example scan_dicom_dir -- [--files N] [--dir DIR]`
+//! (default 24 files in a fresh folder under the system temp dir, removed afterwards).
+//! Exits non-zero if a file is lost or an ImagingStudy miscounts its instances.
+
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use carewire::dicom::{DataSet, Encoder, ParseConfig, Tag, TransferSyntax, Vr};
+use carewire::mapping::dicom::StudyBuilder;
+use carewire::mapping::fhir::{MapConfig, TzPolicy};
+
+const HEADER_BYTES: u64 = 16 * 1024;
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    let i = args.iter().position(|a| a == name)?;
+    args.get(i + 1).cloned()
+}
+
+/// One synthetic instance of study `s`, series `r`, instance `i`.
+fn instance(s: usize, r: usize, i: usize) -> Result<Vec<u8>, Box<dyn Error>> {
+    let (uid, modality) = (
+        format!("1.2.826.0.1.3680043.10.1.{s}.{r}.{i}"),
+        ["CT", "MR"][s % 2],
+    );
+    let mut e = Encoder::part10(
+        [0; 128],
+        TransferSyntax::ExplicitVrLittleEndian,
+        "1.2.840.10008.5.1.4.1.1.2",
+        &uid,
+    )?;
+    let mut el = |g, n, vr, v: &str| e.element(Tag::new(g, n), vr, v.as_bytes());
+    el(0x0008, 0x0016, Vr::Ui, "1.2.840.10008.5.1.4.1.1.2")?;
+    el(0x0008, 0x0018, Vr::Ui, &uid)?;
+    el(0x0008, 0x0020, Vr::Da, &format!("202401{:02}", 10 + s))?;
+    el(0x0008, 0x0050, Vr::Sh, &format!("ACC{:04}", s + 1))?;
+    el(0x0008, 0x0060, Vr::Cs, modality)?;
+    el(0x0010, 0x0010, Vr::Pn, &format!("Testpatient^Number{s}"))?;
+    el(0x0010, 0x0020, Vr::Lo, &format!("MRN{:04}", s + 1))?;
+    el(
+        0x0020,
+        0x000D,
+        Vr::Ui,
+        &format!("1.2.826.0.1.3680043.10.1.{s}"),
+    )?;
+    el(
+        0x0020,
+        0x000E,
+        Vr::Ui,
+        &format!("1.2.826.0.1.3680043.10.1.{s}.{r}"),
+    )?;
+    el(0x0020, 0x0011, Vr::Is, &(r + 1).to_string())?;
+    el(0x0020, 0x0013, Vr::Is, &(i + 1).to_string())?;
+    e.element(Tag::PIXEL_DATA, Vr::Ow, &vec![0u8; 64 * 1024])?;
+    Ok(e.finish()?)
+}
+
+/// Writes `--files` instances, scans the folder and returns one line per study.
+pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
+    let n: usize = arg(args, "--files").map_or(Ok(24), |v| v.parse())?;
+    let (dir, temporary) = match arg(args, "--dir") {
+        Some(d) => (PathBuf::from(d), false),
+        None => (
+            std::env::temp_dir().join(format!("carewire-scan-{}", std::process::id())),
+            true,
+        ),
+    };
+    std::fs::create_dir_all(&dir)?;
+    for k in 0..n {
+        let (s, r, i) = (k % 3, (k / 3) % 2, k / 6);
+        std::fs::write(dir.join(format!("IM{k:05}.dcm")), instance(s, r, i)?)?;
+    }
+    std::fs::write(dir.join("README.txt"), b"not a DICOM file")?;
+
+    let config = ParseConfig::default()
+        .stop_before_pixel_data(true)
+        .max_header_len(HEADER_BYTES as usize);
+    let mut studies: BTreeMap<String, (StudyBuilder, String, usize)> = BTreeMap::new();
+    let (mut read, mut skipped, mut bytes) = (0, 0, 0);
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    paths.sort();
+    for path in paths {
+        let mut head = Vec::new();
+        std::fs::File::open(&path)?
+            .take(HEADER_BYTES)
+            .read_to_end(&mut head)?;
+        bytes += head.len();
+        let Ok(ds) = DataSet::parse_with(&head, &config) else {
+            skipped += 1; // not DICOM: reported by kind, never by content
+            continue;
+        };
+        let Some(study) = ds.get_str(Tag::new(0x0020, 0x000D)).map(|s| s.into_owned()) else {
+            skipped += 1;
+            continue;
+        };
+        let modality = ds
+            .get_str(Tag::new(0x0008, 0x0060))
+            .unwrap_or_default()
+            .into_owned();
+        let entry = studies.entry(study).or_insert_with(|| {
+            (
+                StudyBuilder::new(MapConfig::with_tz(TzPolicy::Error)),
+                modality,
+                0,
+            )
+        });
+        entry.0.add_data_set(&ds)?;
+        entry.2 += 1;
+        read += 1;
+    }
+    if temporary {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    let mut lines = vec![format!(
+        "scanned {} files: {read} DICOM, {skipped} skipped, {} KiB read",
+        read + skipped,
+        bytes / 1024
+    )];
+    for (uid, (builder, modality, count)) in studies {
+        let bundle: serde_json::Value = serde_json::from_str(&builder.finish()?.json)?;
+        let entries = bundle["entry"].as_array().ok_or("no entries")?;
+        let study = entries
+            .iter()
+            .map(|e| &e["resource"])
+            .find(|r| r["resourceType"] == "ImagingStudy")
+            .ok_or("no ImagingStudy")?;
+        let (series, instances) = (&study["numberOfSeries"], &study["numberOfInstances"]);
+        if instances.as_u64() != Some(count as u64) {
+            return Err(format!("study {uid}: {count} files but {instances} instances").into());
+        }
+        lines.push(format!(
+            "study {uid} {modality}: {series} series, {instances} instances"
+        ));
+    }
+    if read != n {
+        return Err(format!("wrote {n} DICOM files, indexed {read}").into());
+    }
+    Ok(lines)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(lines) => {
+            lines.iter().for_each(|l| println!("{l}"));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("scan_dicom_dir: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
