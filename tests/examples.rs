@@ -13,6 +13,8 @@ use std::process::Command;
 mod deidentify;
 #[path = "../examples/hl7_parse_and_ack.rs"]
 mod hl7_parse_and_ack;
+#[path = "../examples/imaging_link.rs"]
+mod imaging_link;
 #[path = "../examples/scan_dicom_dir.rs"]
 mod scan_dicom_dir;
 #[path = "../examples/to_fhir.rs"]
@@ -89,8 +91,25 @@ fn scan_dicom_dir_indexes_studies_from_headers() {
     );
 }
 
+#[test]
+fn imaging_link_links_study_order_and_patient() {
+    let lines = imaging_link::run(&[]).unwrap();
+    assert_eq!(
+        lines,
+        [
+            "EMR -> RIS ORM^O01: accession ACC0001, filler order FL0001, MRN 100001",
+            "modality -> PACS DX study 1.2.826.0.1.3680043.10.2.1: accession ACC0001, patient 100001",
+            "RIS -> EMR ORU^R01: accession ACC0001, status F, impression \"No acute cardiopulmonary process.\"",
+            "linked by accession and patient id: true",
+            "FHIR ImagingStudy.basedOn = ORM ServiceRequest: true",
+            "FHIR ImagingStudy.subject = ORM Patient: true",
+        ]
+    );
+}
+
 /// The example binaries and the small arguments each runs with in CI.
 const BINARIES: &[(&str, &[&str])] = &[
+    ("imaging_link", &[]),
     ("scan_dicom_dir", &["--files", "6"]),
     ("deidentify", &[]),
     ("hl7_parse_and_ack", &[]),
