@@ -15,6 +15,8 @@ mod deidentify;
 mod hl7_parse_and_ack;
 #[path = "../examples/imaging_link.rs"]
 mod imaging_link;
+#[path = "../examples/mllp_tls_server.rs"]
+mod mllp_tls_server;
 #[path = "../examples/scan_dicom_dir.rs"]
 mod scan_dicom_dir;
 #[path = "../examples/to_fhir.rs"]
@@ -107,8 +109,25 @@ fn imaging_link_links_study_order_and_patient() {
     );
 }
 
+#[test]
+fn mllp_tls_server_serves_allowed_clients_only() {
+    let lines = mllp_tls_server::run(&args(&["--messages", "5"])).unwrap();
+    assert_eq!(
+        lines,
+        [
+            "listening on 127.0.0.1 with mutual TLS, clients allowed: emr.hosp.example",
+            "emr.hosp.example sent 6 messages: 5 AA, 1 AR, 1 connection(s)",
+            "no client certificate: refused true",
+            "not on allow-list: refused true",
+            "plaintext: refused true",
+            "server answered 6 frames",
+        ]
+    );
+}
+
 /// The example binaries and the small arguments each runs with in CI.
 const BINARIES: &[(&str, &[&str])] = &[
+    ("mllp_tls_server", &["--messages", "5"]),
     ("imaging_link", &[]),
     ("scan_dicom_dir", &["--files", "6"]),
     ("deidentify", &[]),
