@@ -9,6 +9,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+#[path = "../examples/adt_broadcast.rs"]
+mod adt_broadcast;
 #[path = "../examples/deidentify.rs"]
 mod deidentify;
 #[path = "../examples/hl7_parse_and_ack.rs"]
@@ -125,8 +127,24 @@ fn mllp_tls_server_serves_allowed_clients_only() {
     );
 }
 
+#[test]
+fn adt_broadcast_delivers_each_message_once() {
+    let lines = adt_broadcast::run(&args(&["--patients", "3"])).unwrap();
+    assert_eq!(
+        lines,
+        [
+            "EMR sent 12 ADT messages, engine answered 12 AA",
+            "BILLING received 6 (A03 3, A04 3)",
+            "LIS received 12 (A02 3, A03 3, A04 3, A08 3)",
+            "RIS received 6 (A04 3, A08 3)",
+            "every destination got its messages exactly once, in order",
+        ]
+    );
+}
+
 /// The example binaries and the small arguments each runs with in CI.
 const BINARIES: &[(&str, &[&str])] = &[
+    ("adt_broadcast", &["--patients", "3"]),
     ("mllp_tls_server", &["--messages", "5"]),
     ("imaging_link", &[]),
     ("scan_dicom_dir", &["--files", "6"]),
