@@ -17,6 +17,8 @@ mod deidentify;
 mod hl7_parse_and_ack;
 #[path = "../examples/imaging_link.rs"]
 mod imaging_link;
+#[path = "../examples/lab_order_result.rs"]
+mod lab_order_result;
 #[path = "../examples/mllp_tls_server.rs"]
 mod mllp_tls_server;
 #[path = "../examples/scan_dicom_dir.rs"]
@@ -142,8 +144,23 @@ fn adt_broadcast_delivers_each_message_once() {
     );
 }
 
+#[test]
+fn lab_order_result_matches_every_result_once() {
+    let lines = lab_order_result::run(&args(&["--orders", "4"])).unwrap();
+    assert_eq!(
+        lines,
+        [
+            "EMR -> LIS: 4 ORM^O01, 4 AA; resend of ORM00000 answered AA from the store",
+            "LIS stored 4 orders (the resend was not stored again)",
+            "LIS -> EMR: 4 ORU^R01, 12 OBX: 4 high, 1 low, 7 normal",
+            "EMR matched 4 results to their orders; note reads \"Fasting sample & verified\"",
+        ]
+    );
+}
+
 /// The example binaries and the small arguments each runs with in CI.
 const BINARIES: &[(&str, &[&str])] = &[
+    ("lab_order_result", &["--orders", "4"]),
     ("adt_broadcast", &["--patients", "3"]),
     ("mllp_tls_server", &["--messages", "5"]),
     ("imaging_link", &[]),
