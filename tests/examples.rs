@@ -11,6 +11,8 @@ use std::process::Command;
 
 #[path = "../examples/adt_broadcast.rs"]
 mod adt_broadcast;
+#[path = "../examples/claims_cycle.rs"]
+mod claims_cycle;
 #[path = "../examples/deidentify.rs"]
 mod deidentify;
 #[path = "../examples/hl7_parse_and_ack.rs"]
@@ -158,8 +160,23 @@ fn lab_order_result_matches_every_result_once() {
     );
 }
 
+#[test]
+fn claims_cycle_balances() {
+    let lines = claims_cycle::run(&args(&["--claims", "5"])).unwrap();
+    assert_eq!(
+        lines,
+        [
+            "837P: 5 claims, 590.00 billed, 1942 bytes, 0 validation issues",
+            "999: group 1 Accepted, 1 of 1 sets accepted",
+            "835: 5 claims, paid 375.60, adjusted 214.40, denied 1, 0 validation issues",
+            "posting: 5 of 5 claims balance, BPR02 375.60 = sum of CLP04: true",
+        ]
+    );
+}
+
 /// The example binaries and the small arguments each runs with in CI.
 const BINARIES: &[(&str, &[&str])] = &[
+    ("claims_cycle", &["--claims", "5"]),
     ("lab_order_result", &["--orders", "4"]),
     ("adt_broadcast", &["--patients", "3"]),
     ("mllp_tls_server", &["--messages", "5"]),
