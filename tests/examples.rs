@@ -15,6 +15,8 @@ mod adt_broadcast;
 mod claims_cycle;
 #[path = "../examples/deidentify.rs"]
 mod deidentify;
+#[path = "../examples/eligibility_check.rs"]
+mod eligibility_check;
 #[path = "../examples/hl7_parse_and_ack.rs"]
 mod hl7_parse_and_ack;
 #[path = "../examples/imaging_link.rs"]
@@ -174,8 +176,22 @@ fn claims_cycle_balances() {
     );
 }
 
+#[test]
+fn eligibility_check_answers_every_inquiry() {
+    let lines = eligibility_check::run(&args(&["--members", "8"])).unwrap();
+    assert_eq!(
+        lines,
+        [
+            "270: 11 people asked about, 0 validation issues",
+            "271: 11 answers, 10 active, 1 inactive, 0 validation issues",
+            "matched 11 of 11 inquiries by trace number; T00007 is inactive",
+        ]
+    );
+}
+
 /// The example binaries and the small arguments each runs with in CI.
 const BINARIES: &[(&str, &[&str])] = &[
+    ("eligibility_check", &["--members", "8"]),
     ("claims_cycle", &["--claims", "5"]),
     ("lab_order_result", &["--orders", "4"]),
     ("adt_broadcast", &["--patients", "3"]),
