@@ -18,12 +18,15 @@ use std::error::Error;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use carewire::dicom::{DataSet, Encoder, ParseConfig, Tag, TransferSyntax, Vr};
 use carewire::mapping::dicom::StudyBuilder;
 use carewire::mapping::fhir::{MapConfig, TzPolicy};
 
 const HEADER_BYTES: u64 = 16 * 1024;
+/// Distinguishes the temp folders of runs in one process.
+static RUNS: AtomicUsize = AtomicUsize::new(0);
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     let i = args.iter().position(|a| a == name)?;
@@ -74,7 +77,11 @@ pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
     let (dir, temporary) = match arg(args, "--dir") {
         Some(d) => (PathBuf::from(d), false),
         None => (
-            std::env::temp_dir().join(format!("carewire-scan-{}", std::process::id())),
+            std::env::temp_dir().join(format!(
+                "carewire-scan-{}-{}",
+                std::process::id(),
+                RUNS.fetch_add(1, SeqCst)
+            )),
             true,
         ),
     };

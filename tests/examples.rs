@@ -6,7 +6,7 @@
 //! binaries that `cargo test` builds beside the tests, checking exit code and output.
 #![allow(clippy::unwrap_used, dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 #[path = "../examples/adt_broadcast.rs"]
@@ -189,18 +189,32 @@ fn eligibility_check_answers_every_inquiry() {
     );
 }
 
-/// The example binaries and the small arguments each runs with in CI.
-const BINARIES: &[(&str, &[&str])] = &[
-    ("eligibility_check", &["--members", "8"]),
-    ("claims_cycle", &["--claims", "5"]),
-    ("lab_order_result", &["--orders", "4"]),
-    ("adt_broadcast", &["--patients", "3"]),
-    ("mllp_tls_server", &["--messages", "5"]),
-    ("imaging_link", &[]),
-    ("scan_dicom_dir", &["--files", "6"]),
-    ("deidentify", &[]),
-    ("hl7_parse_and_ack", &[]),
-    ("to_fhir", &[]),
+type Run = fn(&[String]) -> Result<Vec<String>, Box<dyn std::error::Error>>;
+
+/// The example binaries, the small arguments each runs with in CI, and its `run`.
+const BINARIES: &[(&str, &[&str], Run)] = &[
+    ("adt_broadcast", &["--patients", "3"], adt_broadcast::run),
+    ("claims_cycle", &["--claims", "5"], claims_cycle::run),
+    ("deidentify", &[], deidentify::run),
+    (
+        "eligibility_check",
+        &["--members", "8"],
+        eligibility_check::run,
+    ),
+    ("hl7_parse_and_ack", &[], hl7_parse_and_ack::run),
+    ("imaging_link", &[], imaging_link::run),
+    (
+        "lab_order_result",
+        &["--orders", "4"],
+        lab_order_result::run,
+    ),
+    (
+        "mllp_tls_server",
+        &["--messages", "5"],
+        mllp_tls_server::run,
+    ),
+    ("scan_dicom_dir", &["--files", "6"], scan_dicom_dir::run),
+    ("to_fhir", &[], to_fhir::run),
 ];
 
 /// `target/<profile>/examples`, beside `target/<profile>/deps` where this test runs.
@@ -209,32 +223,41 @@ fn examples_dir() -> Option<PathBuf> {
     Some(exe.parent()?.parent()?.join("examples"))
 }
 
+/// True when the built binary is at least as new as its source (not left from an
+/// earlier build that `cargo test --test examples` did not redo).
+fn is_current(exe: &Path, source: &Path) -> bool {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    matches!((modified(exe), modified(source)), (Some(e), Some(s)) if e >= s)
+}
+
+/// Each built example binary exits 0 and prints exactly what its `run` returns.
 #[test]
-fn built_examples_exit_zero() {
+fn built_examples_print_what_run_returns() {
     let Some(dir) = examples_dir() else {
         println!("skipped: no examples directory beside the test binary");
         return;
     };
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut ran = 0;
-    for (name, list) in BINARIES {
+    for (name, list, run) in BINARIES {
         let exe = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-        if !exe.is_file() {
-            // `cargo test --test examples` alone builds no examples; the module tests
-            // above still check every example's output.
-            println!("skipped {name}: {} not built", exe.display());
+        if !exe.is_file() || !is_current(&exe, &sources.join(format!("{name}.rs"))) {
+            // `cargo test --test examples` alone builds no examples; the tests above
+            // still check every example's output through its `run`.
+            println!(
+                "skipped {name}: {} not built or older than its source",
+                exe.display()
+            );
             continue;
         }
         let out = Command::new(&exe).args(*list).output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{name} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            stdout.lines().count() >= 2,
-            "{name} printed too little: {stdout}"
-        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name} failed: {stderr}");
+        let printed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(String::from)
+            .collect();
+        assert_eq!(printed, run(&args(list)).unwrap(), "{name}");
         ran += 1;
     }
     println!("ran {ran} of {} example binaries", BINARIES.len());
