@@ -13,6 +13,7 @@
 //! Run: `cargo run --release --example eligibility_check -- [--members N]` (default 12).
 //! Exits non-zero if a document is invalid or an inquiry goes unanswered.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::process::ExitCode;
@@ -20,7 +21,7 @@ use std::process::ExitCode;
 use carewire::x12::build::{
     Demographics, Envelope, Inquiry270, InquiryPerson, InquirySubscriber, Party,
 };
-use carewire::x12::model::Member;
+use carewire::x12::model::{Member, Text};
 use carewire::x12::{
     validate, Delimiters, Document, Eligibility, Field, GroupHeader, InterchangeHeader, LineEnding,
     SequentialControlNumbers, Writer,
@@ -36,6 +37,11 @@ fn first_eligibility<'d>(doc: &'d Document<'_>) -> Res<Eligibility<'d>> {
         .next()
         .ok_or("no set")?;
     Ok(Eligibility::from_set(&set).ok_or("not a 270/271")?)
+}
+
+/// An optional element's text, empty when absent.
+fn text<'a>(t: &Option<Text<'a>>) -> Cow<'a, str> {
+    t.as_ref().map(|t| t.as_str()).unwrap_or_default()
 }
 
 /// Every member (subscribers and dependents) of a 270 or 271, in order.
@@ -71,34 +77,18 @@ fn answer_271(inquiry: &Eligibility<'_>) -> Res<Vec<u8>> {
         let children = !dependent && !m.dependents.is_empty();
         segs.push(format!("HL*{hl}*{up}*{level}*{}", u8::from(children)));
         let trace = m.traces.first().ok_or("member without TRN")?;
-        segs.push(format!(
-            "TRN*2*{}*{}",
-            trace.reference.as_str(),
-            trace
-                .originator
-                .as_ref()
-                .map(|o| o.as_str())
-                .unwrap_or_default()
-        ));
+        let originator = text(&trace.originator);
+        segs.push(format!("TRN*2*{}*{originator}", trace.reference.as_str()));
         let p = m.party.as_ref().ok_or("member without NM1")?;
-        let (last, first) = (
-            p.name.as_ref().map(|t| t.as_str()).unwrap_or_default(),
-            p.first_name
-                .as_ref()
-                .map(|t| t.as_str())
-                .unwrap_or_default(),
-        );
-        let id = p.id.as_ref().map(|t| t.as_str()).unwrap_or_default();
+        let (last, first, id) = (text(&p.name), text(&p.first_name), text(&p.id));
         segs.push(if dependent {
             format!("NM1*03*1*{last}*{first}")
         } else {
             format!("NM1*IL*1*{last}*{first}****MI*{id}")
         });
-        covered = if dependent {
-            covered
-        } else {
-            !id.ends_with('7')
-        }; // dependents follow
+        if !dependent {
+            covered = !id.ends_with('7'); // dependents follow their subscriber
+        }
         if !covered {
             segs.push("EB*6*IND*30".into());
         } else {
@@ -135,9 +125,13 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         Some(i) => args.get(i + 1).ok_or("--members needs a number")?.parse()?,
         None => 12,
     };
-    let person = |trace: String, last: &str, first: String, id: &str| InquiryPerson {
-        trace,
-        name: Party::person(last, &first, id),
+    // Person `i`; a dependent has no member id of its own and a trace ending in D.
+    let person = |i: usize, dependent: bool| InquiryPerson {
+        trace: format!("T{i:05}{}", if dependent { "D" } else { "" }),
+        name: match dependent {
+            true => Party::person("TESTPATIENT", &format!("CHILD{i}"), ""),
+            false => Party::person("TESTPATIENT", &format!("NUMBER{i}"), &format!("M{i:08}")),
+        },
         demographics: Some(Demographics {
             birth_date: "19800101".into(),
             gender: "U".into(),
@@ -146,22 +140,8 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     };
     let subscribers = (0..n)
         .map(|i| InquirySubscriber {
-            person: person(
-                format!("T{i:05}"),
-                "TESTPATIENT",
-                format!("NUMBER{i}"),
-                &format!("M{i:08}"),
-            ),
-            dependents: if i % 3 == 0 {
-                vec![person(
-                    format!("T{i:05}D"),
-                    "TESTPATIENT",
-                    format!("CHILD{i}"),
-                    "",
-                )]
-            } else {
-                vec![]
-            },
+            person: person(i, false),
+            dependents: (i % 3 == 0).then(|| person(i, true)).into_iter().collect(),
         })
         .collect();
     let inquiry = Inquiry270 {
