@@ -262,3 +262,6 @@ fn built_examples_print_what_run_returns() {
     }
     println!("ran {ran} of {} example binaries", BINARIES.len());
 }
+
+#[path = "../examples/hospital/main.rs"]
+mod hospital;
