@@ -363,7 +363,15 @@ const PANELS: &[Panel] = &[
     ),
 ];
 /// (code, name, modality, body part, instances per series, charge)
-const EXAMS: &[(&str, &str, &str, &str, &[usize], i64)] = &[
+type Exam = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [usize],
+    i64,
+);
+const EXAMS: &[Exam] = &[
     ("71046", "XR chest 2 views", "CR", "CHEST", &[1, 1], 12000),
     (
         "74177",
@@ -569,13 +577,13 @@ pub fn generate(seed: u64, patients: usize) -> Day {
                 },
             ],
             Class::Outpatient => vec![Charge {
-                code: *rng.pick(&["99213", "99214"]),
+                code: rng.pick(&["99213", "99214"]),
                 revenue: "0510",
                 units: 1,
                 cents: 15000 + 2500 * rng.below(4) as i64,
             }],
             Class::Emergency => vec![Charge {
-                code: *rng.pick(&["99284", "99285"]),
+                code: rng.pick(&["99284", "99285"]),
                 revenue: "0450",
                 units: 1,
                 cents: 65000 + 5000 * rng.below(5) as i64,
