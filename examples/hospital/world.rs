@@ -312,6 +312,8 @@ const DIAGNOSES: &[(&str, &str)] = &[
     ),
     ("N390", "Urinary tract infection, site not specified"),
 ];
+const OFFICE_VISITS: &[&str] = &["99213", "99214"];
+const ED_VISITS: &[&str] = &["99284", "99285"];
 const WARDS: &[&str] = &["MED", "SURG", "CARD", "ORTHO"];
 
 /// (code, name, tests: (loinc, name, unit, low, high, typical, spread in tenths))
@@ -577,13 +579,13 @@ pub fn generate(seed: u64, patients: usize) -> Day {
                 },
             ],
             Class::Outpatient => vec![Charge {
-                code: rng.pick(&["99213", "99214"]),
+                code: *rng.pick(OFFICE_VISITS),
                 revenue: "0510",
                 units: 1,
                 cents: 15000 + 2500 * rng.below(4) as i64,
             }],
             Class::Emergency => vec![Charge {
-                code: rng.pick(&["99284", "99285"]),
+                code: *rng.pick(ED_VISITS),
                 revenue: "0450",
                 units: 1,
                 cents: 65000 + 5000 * rng.below(5) as i64,
