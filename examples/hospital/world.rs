@@ -579,13 +579,13 @@ pub fn generate(seed: u64, patients: usize) -> Day {
                 },
             ],
             Class::Outpatient => vec![Charge {
-                code: *rng.pick(OFFICE_VISITS),
+                code: OFFICE_VISITS[rng.below(2)],
                 revenue: "0510",
                 units: 1,
                 cents: 15000 + 2500 * rng.below(4) as i64,
             }],
             Class::Emergency => vec![Charge {
-                code: *rng.pick(ED_VISITS),
+                code: ED_VISITS[rng.below(2)],
                 revenue: "0450",
                 units: 1,
                 cents: 65000 + 5000 * rng.below(5) as i64,
