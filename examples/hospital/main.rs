@@ -2,6 +2,7 @@
 
 #![allow(dead_code)] // work in progress: the modules are wired up as they land
 
+mod billing;
 mod clinical;
 mod world;
 
