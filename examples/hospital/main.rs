@@ -4,6 +4,7 @@
 
 mod billing;
 mod clinical;
+mod imaging;
 mod world;
 
 fn main() {
