@@ -14,7 +14,7 @@
 //! Claims for members it does not cover are denied `CO-31`. One 835 transaction set per
 //! payer id.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use carewire::hl7::{Message, Path, Segment};
@@ -22,10 +22,11 @@ use carewire::x12::build::{
     Address, BillingProvider, Claim, ClaimKind, Claims837, Demographics, Envelope, Inquiry270,
     InquiryPerson, InquirySubscriber, Party, ServiceLine, Subscriber,
 };
-use carewire::x12::model::Member;
+use carewire::x12::model::{Claim as Claim837, Member};
 use carewire::x12::{
-    validate, Decimal, Delimiters, Document, Eligibility, Field, GroupHeader, InterchangeHeader,
-    LineEnding, SequentialControlNumbers, TransactionSet, Writer,
+    validate, write_999, AckOptions, Decimal, Delimiters, Document, Eligibility, Field,
+    GroupHeader, HealthCareClaim, InterchangeHeader, LineEnding, Remittance,
+    SequentialControlNumbers, TransactionSet, Writer,
 };
 
 use super::world::{Class, Day, Patient, DAY, FACILITY};
@@ -268,6 +269,152 @@ impl Payer {
         check(&out, "271")?;
         Ok(out)
     }
+
+    /// The 999 for an 837 interchange: each set accepted or rejected by x12 validation.
+    pub fn acknowledge(&self, claims: &[u8]) -> Res<Vec<u8>> {
+        let doc = Document::parse(claims)?;
+        let isa = doc.interchanges().next().and_then(|i| i.isa());
+        let el = |n| isa.map(|s| String::from_utf8_lossy(s.raw_element(n)).into_owned());
+        let (date, time) = (el(9).ok_or("no ISA")?, el(10).ok_or("no ISA")?);
+        let numbers = &mut SequentialControlNumbers::starting_at(first_control(&doc));
+        let opts = AckOptions::new(&date, &time);
+        Ok(write_999(&doc, &validate(&doc), &opts, numbers)?)
+    }
+
+    /// The 835 for an 837 interchange: one transaction set per payer id, validated.
+    pub fn adjudicate(&self, claims: &[u8]) -> Res<Vec<u8>> {
+        let doc = Document::parse(claims)?;
+        let control = first_control(&doc);
+        // payer id → (claim segments, total paid)
+        let mut remits: BTreeMap<String, (Vec<String>, i64)> = BTreeMap::new();
+        let mut date = DAY.to_string();
+        for set in sets(&doc) {
+            let model = HealthCareClaim::from_set(&set).ok_or("not an 837")?;
+            date = model.date.as_ref().map_or(date, |d| x12_text(&d.as_str()));
+            let subs = model.billing_providers.iter().flat_map(|b| &b.subscribers);
+            for sub in subs {
+                let payer = sub.payer.as_ref().map(|p| text(&p.id)).unwrap_or_default();
+                let insured = sub.subscriber.as_ref().ok_or("subscriber without NM1")?;
+                let member = text(&insured.id);
+                let covered = self.covers(&payer, &member) == Some(true);
+                let name = [&insured.name, &insured.first_name].map(|t| x12_text(&text(t)));
+                let entry = remits.entry(payer).or_default();
+                for claim in &sub.claims {
+                    let qc = format!(
+                        "NM1*QC*1*{}*{}****MI*{}",
+                        name[0],
+                        name[1],
+                        x12_text(&member)
+                    );
+                    entry.1 += adjudicate_claim(claim, covered, qc, &mut entry.0)?;
+                }
+            }
+        }
+        let mut segs = Vec::new();
+        for (payer, (claims, paid)) in &remits {
+            let name = x12_text(
+                self.payers
+                    .get(payer)
+                    .map_or("UNKNOWN PAYER", |n| n.as_str()),
+            );
+            let (handling, method) = if *paid == 0 {
+                ("H", "NON")
+            } else {
+                ("I", "CHK")
+            };
+            segs.extend([
+                "ST".into(),
+                format!(
+                    "BPR*{handling}*{}*C*{method}************{date}",
+                    money(*paid)?
+                ),
+                format!("TRN*1*{}{control}*1999999999", x12_text(payer)),
+                format!("DTM*405*{date}"),
+                format!("N1*PR*{name}"),
+                "N3*1 PAYER WAY".into(),
+                "N4*HARTFORD*CT*06101".into(),
+                "PER*BL*EDI DESK*TE*5555550199".into(),
+                format!("N1*PE*{HOSPITAL}*XX*{NPI}"),
+                "LX*1".into(),
+            ]);
+            segs.extend(claims.iter().cloned());
+        }
+        let head = [GATEWAY, FACILITY, &date, "1200"];
+        let out = write_x12(head, ["HP", "005010X221A1"], "835", &segs, control)?;
+        check(&out, "835")?;
+        Ok(out)
+    }
+}
+
+/// FNV-1a: the payer's deterministic decision about a claim id.
+fn fnv(id: &str) -> u64 {
+    id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Appends one claim's CLP loop to `out`; returns what it pays, in cents.
+fn adjudicate_claim(c: &Claim837, covered: bool, qc: String, out: &mut Vec<String>) -> Res<i64> {
+    let (id, h) = (x12_text(&c.id.as_str()), fnv(&c.id.as_str()));
+    let charge = cents(c.charge)?;
+    let line_sum = c.lines.iter().map(|l| cents(l.charge)).sum::<Res<i64>>()?;
+    let denial = match () {
+        _ if !covered => Some(31),
+        _ if charge != line_sum => Some(16),
+        _ if h % 12 == 0 => Some(if (h >> 8) % 2 == 0 { 50 } else { 16 }),
+        _ => None,
+    };
+    let fac = text(&c.place_of_service);
+    let clp = |status, paid, pr| -> Res<String> {
+        let (m, p, r) = (money(charge)?, money(paid)?, money(pr)?);
+        Ok(format!(
+            "CLP*{id}*{status}*{m}*{p}*{r}*12*PCN{:010}*{fac}*1",
+            h % 10_000_000_000
+        ))
+    };
+    if let Some(reason) = denial {
+        out.extend([
+            clp(4, 0, 0)?,
+            format!("CAS*CO*{reason}*{}", money(charge)?),
+            qc,
+        ]);
+        return Ok(0);
+    }
+    // Allowed 70–90%; PR-2 coinsurance 20% of allowed, or a PR-3 co-payment of 25.00.
+    let (rate, pr_kind) = (70 + (h >> 8) as i64 % 21, (h >> 16) % 3);
+    let (mut lines, mut paid, mut pr) = (Vec::new(), 0, 0);
+    for (n, l) in c.lines.iter().enumerate() {
+        let line = cents(l.charge)?;
+        let allowed = line * rate / 100;
+        let resp = match pr_kind {
+            1 => allowed * 20 / 100,
+            2 if n == 0 => allowed.min(2500),
+            _ => 0,
+        };
+        let code = l.procedure.as_ref().map(|p| x12_text(&p.code.as_str()));
+        let rev = l.revenue_code.as_ref().map(|r| x12_text(&r.as_str()));
+        let units = l.quantity.map(|q| q.to_string()).unwrap_or_default();
+        let (m, p) = (money(line)?, money(allowed - resp)?);
+        let code = code.unwrap_or_default();
+        lines.push(format!(
+            "SVC*HC:{code}*{m}*{p}*{}*{units}",
+            rev.unwrap_or_default()
+        ));
+        if line > allowed {
+            lines.push(format!("CAS*CO*45*{}", money(line - allowed)?));
+        }
+        if resp > 0 {
+            lines.push(format!(
+                "CAS*PR*{}*{}",
+                if pr_kind == 1 { 2 } else { 3 },
+                money(resp)?
+            ));
+        }
+        (paid, pr) = (paid + allowed - resp, pr + resp);
+    }
+    out.extend([clp(1, paid, pr)?, qc]);
+    out.extend(lines);
+    Ok(paid)
 }
 
 /// ISA13 of the first interchange (the payer numbers its answer after it), else 1.
@@ -552,129 +699,233 @@ pub fn claims_837(claims: &[ClaimInput], control: u32) -> Res<Vec<Vec<u8>>> {
     Ok(out)
 }
 
+/// Billing's totals (cents). Denials are posted as adjustments, so once every claim is
+/// posted `billed_cents == paid_cents + adjusted_cents + patient_resp_cents`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BillingSummary {
+    /// Claims sent to the payer.
+    pub claims_billed: usize,
+    /// Their charges.
+    pub billed_cents: i64,
+    /// Claims posted with a payment.
+    pub paid_claims: usize,
+    /// Paid by the payer (sum of CLP04 posted).
+    pub paid_cents: i64,
+    /// Contractual and denial adjustments (CAS groups other than PR).
+    pub adjusted_cents: i64,
+    /// Patient responsibility (CAS group PR).
+    pub patient_resp_cents: i64,
+    /// Claims denied (CLP02 `4`).
+    pub denied: usize,
+    /// Checks that passed: one per CLP, one per BPR02.
+    pub balance_checks_passed: usize,
+    /// Checks that failed (the claim is not posted).
+    pub balance_checks_failed: usize,
+    /// Billed claims not posted yet.
+    pub open_claims: usize,
+    /// Self-pay visits (coverage not active): never sent to the payer.
+    pub self_pay: usize,
+    /// Their charges.
+    pub self_pay_cents: i64,
+}
+
+/// What one `Ledger::post` did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PostingReport {
+    /// CLP segments read.
+    pub claims: usize,
+    /// Claims posted.
+    pub posted: usize,
+    /// Failed checks, by position (`835 set 1, CLP 3: already posted`), no patient data.
+    pub failures: Vec<String>,
+}
+
+/// Billing's accounts receivable.
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    /// claim id → billed cents.
+    billed: BTreeMap<String, i64>,
+    posted: BTreeSet<String>,
+    sum: BillingSummary,
+}
+
+impl Ledger {
+    /// Records claims sent to the payer (a claim id billed twice counts once).
+    pub fn bill(&mut self, claims: &[ClaimInput]) {
+        for c in claims {
+            if self
+                .billed
+                .insert(c.visit.clone(), c.total_cents())
+                .is_none()
+            {
+                self.sum.claims_billed += 1;
+                self.sum.billed_cents += c.total_cents();
+            }
+        }
+    }
+
+    /// Records a self-pay visit (not billed to the payer).
+    pub fn self_pay(&mut self, claim: &ClaimInput) {
+        self.sum.self_pay += 1;
+        self.sum.self_pay_cents += claim.total_cents();
+    }
+
+    /// Posts an 835. Each CLP must be a billed, not yet posted claim whose CLP03 is the
+    /// billed charge and whose charge is CLP04 plus all CAS amounts (claim and lines); each
+    /// set's BPR02 must be the sum of CLP04 minus the PLB amounts. A claim failing a check
+    /// is not posted. Errors only when the 835 does not parse.
+    pub fn post(&mut self, remittance_835: &[u8]) -> Res<PostingReport> {
+        let doc = Document::parse(remittance_835)?;
+        let mut report = PostingReport::default();
+        for (n, set) in sets(&doc).enumerate() {
+            let r = Remittance::from_set(&set).ok_or("not an 835")?;
+            let mut clp04 = 0;
+            for (k, clp) in r.claims.iter().enumerate() {
+                report.claims += 1;
+                let id = clp.claim_id.as_str().into_owned();
+                let (charge, paid) = (cents(clp.charge)?, cents(clp.paid)?);
+                clp04 += paid;
+                let (mut adjusted, mut pr) = (0, 0);
+                for a in clp.all_adjustments() {
+                    match a.group.raw() {
+                        b"PR" => pr += cents(a.amount)?,
+                        _ => adjusted += cents(a.amount)?,
+                    }
+                }
+                let failure = match self.billed.get(&id) {
+                    None => Some("claim not billed"),
+                    Some(_) if self.posted.contains(&id) => Some("already posted"),
+                    Some(b) if *b != charge => Some("CLP03 is not the billed charge"),
+                    _ if charge != paid + adjusted + pr => Some("CLP03 != CLP04 + CAS"),
+                    _ => None,
+                };
+                if let Some(f) = failure {
+                    self.sum.balance_checks_failed += 1;
+                    report
+                        .failures
+                        .push(format!("835 set {}, CLP {}: {f}", n + 1, k + 1));
+                    continue;
+                }
+                let s = &mut self.sum;
+                s.balance_checks_passed += 1;
+                (s.paid_cents, s.adjusted_cents) =
+                    (s.paid_cents + paid, s.adjusted_cents + adjusted);
+                s.patient_resp_cents += pr;
+                s.paid_claims += usize::from(paid > 0);
+                s.denied += usize::from(clp.status.raw() == b"4");
+                self.posted.insert(id);
+                report.posted += 1;
+            }
+            let plb = r.provider_adjustments.iter().flat_map(|p| &p.adjustments);
+            let plb = plb.map(|a| cents(a.amount)).sum::<Res<i64>>()?;
+            let bpr = cents(r.payment.as_ref().and_then(|p| p.amount))?;
+            if bpr == clp04 - plb {
+                self.sum.balance_checks_passed += 1;
+            } else {
+                self.sum.balance_checks_failed += 1;
+                report
+                    .failures
+                    .push(format!("835 set {}: BPR02 != CLP04 - PLB", n + 1));
+            }
+        }
+        Ok(report)
+    }
+
+    /// The totals so far.
+    pub fn summary(&self) -> BillingSummary {
+        let open = self
+            .billed
+            .keys()
+            .filter(|k| !self.posted.contains(*k))
+            .count();
+        BillingSummary {
+            open_claims: open,
+            ..self.sum.clone()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::world::{generate, Encounter, TZ};
+    use super::super::clinical::{adt, dft, Adt};
+    use super::super::world::generate;
     use super::*;
+    use carewire::x12::{Ack999, AckStatus};
 
-    fn ts(t: &str) -> String {
-        format!("{t}00{TZ}")
+    /// One segment with `values` at their field numbers.
+    fn seg(id: &str, values: &[(usize, &str)]) -> String {
+        let mut f = vec![String::new(); values.iter().map(|v| v.0).max().unwrap_or(0) + 1];
+        values.iter().for_each(|(n, v)| f[*n] = v.to_string());
+        f[0] = id.into();
+        f.join("|") + "\r"
     }
 
-    fn esc(s: &str) -> String {
-        let s = s
-            .replace('\\', "\\E\\")
-            .replace('&', "\\T\\")
-            .replace('|', "\\F\\");
-        s.replace('^', "\\S\\").replace('~', "\\R\\")
-    }
-
-    /// MSH, PID and PV1 per the spec's layout.
-    fn head(day: &Day, e: &Encounter, kind: &str, ctrl: &str, a03: bool) -> String {
-        let p = day.patient(e);
-        let d = &e.attending;
-        let discharge = if a03 { ts(&e.discharge) } else { String::new() };
-        format!(
-            "MSH|^~\\&|EMR|GENHOSP|ENGINE|GENHOSP|{}||{kind}|{ctrl}|P|2.5.1\rEVN|{}|{}\r\
-             PID|1||{}^^^GENHOSP^MR||{}^{}||{}|{}|||{}^^{}^{}^{}||{}\r\
-             PV1|1|{}|{}||||{}^{}^{}||||||||||||{}{}|{}|{}\r",
-            ts(&e.discharge),
-            kind.split('^').nth(1).unwrap(),
-            ts(&e.discharge),
-            p.mrn,
-            esc(&p.family),
-            esc(&p.given),
-            p.birth_date,
-            p.sex,
-            esc(&p.street),
-            p.city,
-            p.state,
-            p.zip,
-            p.phone,
-            e.class.code(),
-            e.location,
-            d.npi,
-            d.family,
-            d.given,
-            e.visit,
-            "|".repeat(24),
-            ts(&e.admit),
-            discharge,
-        )
-    }
-
-    /// The ADT^A03 billing stores (with DG1 and IN1).
-    pub fn a03(day: &Day, e: &Encounter) -> Vec<u8> {
-        let c = &day.patient(e).coverage;
-        let mut m = head(
-            day,
-            e,
-            "ADT^A03^ADT_A03",
-            &format!("ADT-{}-A03", e.visit),
-            true,
+    /// A handwritten ADT^A03 or DFT^P03 (per the spec's layout) for visit `visit`.
+    fn fixture(kind: &str, visit: &str) -> Vec<u8> {
+        let (t0, t1) = ("20240311120000-0500", "20240311170000-0500");
+        let mut m =
+            format!("MSH|^~\\&|EMR|GENHOSP|BILLING|GENHOSP|{t1}||{kind}|X-{visit}|P|2.5.1\r");
+        m += &seg(
+            "PID",
+            &[
+                (1, "1"),
+                (3, "MRN0100099^^^GENHOSP^MR"),
+                (5, "O'Neil^Grace"),
+            ],
         );
-        for (n, (code, text)) in e.diagnoses.iter().enumerate() {
-            let t = if n == 0 { "A" } else { "W" };
-            m += &format!(
-                "DG1|{}||{code}^{}^I10||{}|{t}\r",
-                n + 1,
-                esc(text),
-                ts(&e.admit)
+        m.pop();
+        m += "||19800101|F|||12 Mill \\T\\ Pond Rd^^Salem^OR^97301||(555)010-0001\r";
+        let pv1 = [
+            (1, "1"),
+            (2, "E"),
+            (3, "ED^101^A"),
+            (7, "1234567893^House^Greg"),
+        ];
+        m += &seg(
+            "PV1",
+            &[&pv1[..], &[(19, visit), (44, t0), (45, t1)]].concat(),
+        );
+        if kind.starts_with("ADT") {
+            m += &seg(
+                "DG1",
+                &[(1, "1"), (3, "R079^Chest pain^I10"), (5, t0), (6, "A")],
             );
-        }
-        m += &format!(
-            "IN1|1|PPO|{}|{}||||{}{}|{}\r",
-            c.payer_id,
-            c.payer_name,
-            c.group,
-            "|".repeat(27),
-            c.member_id
-        );
-        m.into_bytes()
-    }
-
-    /// The DFT^P03 with one FT1 per charge, lab and imaging order.
-    pub fn dft(day: &Day, e: &Encounter) -> Vec<u8> {
-        let mut m = head(
-            day,
-            e,
-            "DFT^P03^DFT_P03",
-            &format!("DFT-{}", e.visit),
-            false,
-        );
-        let mut items: Vec<(String, &str, u32, i64, &str)> = Vec::new();
-        for c in &e.charges {
-            items.push((e.admit.clone(), c.revenue, c.units, c.cents, c.code));
-        }
-        for l in &e.labs {
-            items.push((l.ordered.clone(), "0300", 1, l.charge_cents, l.code));
-        }
-        if let Some(i) = &e.imaging {
-            let rev = match i.modality {
-                "CR" => "0320",
-                "CT" => "0350",
-                "MR" => "0610",
-                _ => "0402",
-            };
-            items.push((i.ordered.clone(), rev, 1, i.charge_cents, i.code));
-        }
-        for (n, (t, rev, units, cents, cpt)) in items.into_iter().enumerate() {
-            let amount = format!("{}.{:02}", cents / 100, cents % 100);
-            m += &format!(
-                "FT1|{}|||{}||CG|{rev}^Charge^NUBC||Charge|{units}|{amount}||||||||{}^^I10||||||{cpt}^^C4\r",
-                n + 1,
-                ts(&t),
-                e.diagnoses[0].0
+            m += &seg(
+                "DG1",
+                &[(1, "2"), (3, "I10^Hypertension^I10"), (5, t0), (6, "W")],
             );
+            let in1 = [(1, "1"), (2, "PPO"), (3, "PAYER01"), (4, "Acme \\T\\ Co")];
+            m += &seg(
+                "IN1",
+                &[&in1[..], &[(8, "G00001"), (36, "M200000099")]].concat(),
+            );
+        } else {
+            for (n, rev, cpt, units, amount) in [
+                ("1", "0450", "99285", "1", "850.00"),
+                ("2", "0300", "80048", "2", "170.50"),
+            ] {
+                let (r, c) = (format!("{rev}^ER^NUBC"), format!("{cpt}^^C4"));
+                let ft1 = [
+                    (1, n),
+                    (4, t0),
+                    (6, "CG"),
+                    (7, r.as_str()),
+                    (10, units),
+                    (11, amount),
+                ];
+                m += &seg(
+                    "FT1",
+                    &[&ft1[..], &[(19, "R079^^I10"), (25, c.as_str())]].concat(),
+                );
+            }
         }
         m.into_bytes()
     }
 
     fn inputs(day: &Day) -> Vec<ClaimInput> {
         let e = &day.encounters;
-        e.iter()
-            .map(|e| claim_input(&a03(day, e), &dft(day, e)).unwrap())
-            .collect()
+        let read = |e| claim_input(&adt(day, e, Adt::A03).unwrap(), &dft(day, e).unwrap());
+        e.iter().map(|e| read(e).unwrap()).collect()
     }
 
     #[test]
@@ -691,42 +942,70 @@ mod tests {
             let x271 = payer.answer_270(&x270).unwrap();
             assert_eq!(read_271(&x271, &trace).unwrap(), n == 0 || n == 2, "{n}");
             assert!(read_271(&x271, "V9999999").is_err());
-            if n == 3 {
-                assert!(String::from_utf8_lossy(&x271).contains("AAA*Y**75*C~"));
-            }
+            let text = String::from_utf8_lossy(&x271);
+            assert_eq!(text.contains("\nAAA*Y**75*C~"), n == 3);
+            assert!(text.contains(&format!("\nTRN*2*{trace}*1123456789~")));
         }
     }
 
     #[test]
-    fn claim_input_reads_the_hl7_and_checks_the_visit() {
-        let day = generate(5, 20);
-        let e = &day.encounters[0];
-        let c = claim_input(&a03(&day, e), &dft(&day, e)).unwrap();
-        let p = day.patient(e);
-        assert_eq!((c.visit.as_str(), c.class), (e.visit.as_str(), e.class));
-        assert_eq!(
-            (&c.name.0, &c.member_id),
-            (&p.family, &p.coverage.member_id)
+    fn claim_input_reads_handwritten_and_clinical_hl7() {
+        let (a, d) = (
+            fixture("ADT^A03^ADT_A03", "V0000099"),
+            fixture("DFT^P03^DFT_P03", "V0000099"),
         );
-        assert_eq!(c.address[0], p.street);
-        assert_eq!(c.diagnoses[0], e.diagnoses[0].0);
+        let c = claim_input(&a, &d).unwrap();
+        assert_eq!(
+            (c.visit.as_str(), c.class, c.name.0.as_str()),
+            ("V0000099", Class::Emergency, "O'Neil")
+        );
+        assert_eq!(
+            (c.address[0].as_str(), c.payer_name.as_str()),
+            ("12 Mill & Pond Rd", "Acme & Co")
+        );
+        assert_eq!(
+            (c.member_id.as_str(), c.group.as_str(), c.sex.as_str()),
+            ("M200000099", "G00001", "F")
+        );
+        assert_eq!(
+            (c.diagnoses.clone(), c.attending_npi.as_str()),
+            (vec!["R079".into(), "I10".into()], "1234567893")
+        );
         assert_eq!(
             (c.admit.as_str(), c.discharge.as_str()),
-            (e.admit.as_str(), e.discharge.as_str())
+            ("202403111200", "202403111700")
         );
-        let charges: i64 = e.charges.iter().map(|c| c.cents).sum::<i64>()
-            + e.labs.iter().map(|l| l.charge_cents).sum::<i64>()
-            + e.imaging.as_ref().map_or(0, |i| i.charge_cents);
-        assert_eq!(c.total_cents(), charges);
-        let other = &day.encounters[1];
-        assert!(claim_input(&a03(&day, e), &dft(&day, other)).is_err());
-        assert!(claim_input(&dft(&day, e), &a03(&day, e)).is_err());
+        assert_eq!(
+            (c.lines.len(), c.lines[1].units, c.total_cents()),
+            (2, 2, 102050)
+        );
+        assert!(claim_input(&a, &fixture("DFT^P03^DFT_P03", "V0000098")).is_err());
+        assert!(claim_input(&d, &a).is_err());
+        assert!(claim_input(b"garbage", &d).is_err());
+
+        let day = generate(5, 20);
+        for (c, e) in inputs(&day).iter().zip(&day.encounters) {
+            let (p, lines) = (day.patient(e), e.charges.len() + e.labs.len());
+            assert_eq!((c.visit.as_str(), c.class), (e.visit.as_str(), e.class));
+            assert_eq!(
+                (&c.name.0, &c.member_id),
+                (&p.family, &p.coverage.member_id)
+            );
+            assert_eq!(
+                (c.address[0].as_str(), c.diagnoses[0].as_str()),
+                (p.street.as_str(), e.diagnoses[0].0)
+            );
+            assert_eq!(c.lines.len(), lines + usize::from(e.imaging.is_some()));
+            let charges: i64 = e.charges.iter().map(|c| c.cents).sum::<i64>()
+                + e.labs.iter().map(|l| l.charge_cents).sum::<i64>()
+                + e.imaging.as_ref().map_or(0, |i| i.charge_cents);
+            assert_eq!(c.total_cents(), charges);
+        }
     }
 
     #[test]
     fn claims_837_split_by_kind_and_validate() {
-        let day = generate(9, 30);
-        let claims = inputs(&day);
+        let claims = inputs(&generate(9, 30));
         let out = claims_837(&claims, 500).unwrap();
         assert_eq!(out.len(), 2);
         let (i, p) = (
@@ -734,9 +1013,9 @@ mod tests {
             String::from_utf8_lossy(&out[1]),
         );
         assert!(
-            i.contains("*005010X223A2~") && i.contains("\nSV2*") && i.contains("\nCL1*3*1*01~")
+            i.contains("*005010X223A2~") && i.contains("\nSV2*0") && i.contains("\nCL1*3*1*01~")
         );
-        assert!(i.contains("\nDTP*434*RD8*") && i.contains(":A:1*"));
+        assert!(i.contains("\nDTP*434*RD8*2024031") && i.contains("*11:A:1**A*Y*Y~"));
         assert!(p.contains("*005010X222A1~") && p.contains("\nSV1*HC:") && !p.contains("SV2"));
         let n_inst = claims
             .iter()
@@ -749,5 +1028,93 @@ mod tests {
             .filter(|c| c.class != Class::Inpatient)
             .collect();
         assert_eq!(claims_837(&only_p, 1).unwrap().len(), 1);
+        assert!(claims_837(&[], 1).unwrap().is_empty());
+    }
+
+    fn ack(x999: &[u8]) -> Ack999 {
+        let doc = Document::parse(x999).unwrap();
+        let status = sets(&doc).find_map(|s| Ack999::from_set(&s));
+        status.unwrap()
+    }
+
+    /// `era` with the first paid CLP's CLP04 raised by one cent.
+    fn tamper(era: &[u8]) -> Vec<u8> {
+        let text = String::from_utf8_lossy(era);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("CLP*") && l.split('*').nth(2) == Some("1"))
+            .unwrap();
+        let mut f: Vec<String> = line.split('*').map(String::from).collect();
+        f[4] = money(cents(Some(f[4].parse().unwrap())).unwrap() + 1).unwrap();
+        text.replacen(line, &f.join("*"), 1).into_bytes()
+    }
+
+    #[test]
+    fn a_day_of_100_patients_is_billed_paid_and_posted() {
+        let day = generate(11, 100);
+        let (payer, mut ledger, mut billed) = (Payer::new(&day), Ledger::default(), Vec::new());
+        for (n, (c, e)) in inputs(&day).into_iter().zip(&day.encounters).enumerate() {
+            let x271 =
+                payer.answer_270(&eligibility_270(day.patient(e), &e.visit, n as u32 + 1).unwrap());
+            match read_271(&x271.unwrap(), &e.visit).unwrap() {
+                true => billed.push(c),
+                false => ledger.self_pay(&c),
+            }
+        }
+        let inactive = day.patients.iter().filter(|p| p.coverage.inactive).count();
+        assert!(inactive > 0 && billed.len() == 100 - inactive);
+        ledger.bill(&billed);
+        let mut eras = Vec::new();
+        for x837 in claims_837(&billed, 200).unwrap() {
+            assert_eq!(
+                ack(&payer.acknowledge(&x837).unwrap()).status,
+                AckStatus::Accepted
+            );
+            let broken = String::from_utf8_lossy(&x837).replacen("\nSE*", "\nSE*9", 1);
+            assert_eq!(
+                ack(&payer.acknowledge(broken.as_bytes()).unwrap()).status,
+                AckStatus::Rejected
+            );
+            let era = payer.adjudicate(&x837).unwrap();
+            check(&era, "835").unwrap();
+            let r = ledger.post(&era).unwrap();
+            assert_eq!(
+                (r.failures.len(), r.posted),
+                (0, r.claims),
+                "{:?}",
+                r.failures
+            );
+            eras.push(era);
+        }
+        let s = ledger.summary();
+        assert_eq!(
+            (s.claims_billed, s.open_claims, s.balance_checks_failed),
+            (billed.len(), 0, 0)
+        );
+        assert_eq!(
+            s.billed_cents,
+            billed.iter().map(ClaimInput::total_cents).sum::<i64>()
+        );
+        assert_eq!(
+            s.billed_cents,
+            s.paid_cents + s.adjusted_cents + s.patient_resp_cents
+        );
+        assert!(s.denied > 0 && s.denied < billed.len() / 4 && s.patient_resp_cents > 0);
+        assert_eq!(s.paid_claims + s.denied, billed.len());
+        assert_eq!(
+            (s.self_pay, s.balance_checks_passed),
+            (inactive, billed.len() + 3 + 3)
+        );
+
+        let again = ledger.post(&eras[0]).unwrap();
+        assert_eq!((again.posted, again.failures.len()), (0, again.claims));
+        assert!(again.failures.iter().all(|f| f.ends_with("already posted")));
+        assert_eq!(ledger.summary().paid_cents, s.paid_cents);
+
+        let mut fresh = Ledger::default();
+        fresh.bill(&billed);
+        let r = fresh.post(&tamper(&eras[1])).unwrap();
+        assert_eq!(r.failures.len(), 2, "{:?}", r.failures);
+        assert!(r.failures[0].ends_with("CLP03 != CLP04 + CAS") && r.failures[1].ends_with("PLB"));
     }
 }
