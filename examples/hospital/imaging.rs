@@ -320,6 +320,10 @@ mod tests {
         let paths = acquire(&Message::parse(&orm).unwrap(), im, &dir).unwrap();
         let json = imaging_study(&paths).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
+        let bundle = format!(
+            r#"{{"resourceType":"Bundle","type":"collection","entry":[{{"resource":{json}}}]}}"#
+        );
+        super::super::clinical::fhir_check::check(vec![("study".into(), bundle)]);
         let study: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(study["resourceType"], "ImagingStudy");
         assert!(json.contains(&format!("urn:oid:{}", im.study_uid)));
