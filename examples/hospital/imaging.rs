@@ -57,6 +57,9 @@ pub fn acquire(order: &Message<'_>, im: &ImagingOrder, dir: &Path) -> Res<Vec<Pa
     if acc != im.accession || placer(order).as_deref() != Some(im.placer.as_str()) {
         return Err("worklist entry of another order".into());
     }
+    if !acc.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err("accession number unusable in a file name".into());
+    }
     let patient = get(order, "PID-3.1")?;
     if patient.is_empty() {
         return Err("order without patient id".into());
@@ -216,7 +219,9 @@ pub fn index(dir: &Path) -> Res<Vec<IndexedStudy>> {
 }
 
 /// The FHIR R4 ImagingStudy resource (JSON) of one study's `files`, read header-only
-/// and aggregated with `mapping::dicom::StudyBuilder`.
+/// and aggregated with `mapping::dicom::StudyBuilder`. Taken out of its Bundle, its
+/// `subject` is the literal `Patient/<id>` (the id the v2 mapping of the order's PID
+/// gives) instead of the Bundle-local `urn:uuid:<id>`.
 ///
 /// # Errors
 /// A file that cannot be read or parsed; a mapping error; no ImagingStudy produced.
@@ -236,7 +241,17 @@ pub fn imaging_study(files: &[PathBuf]) -> Res<String> {
                 .find(|r| r["resourceType"] == "ImagingStudy")
         })
         .ok_or("no ImagingStudy")?;
-    Ok(serde_json::to_string(study)?)
+    let mut study = study.clone();
+    if let Some(subject) = study
+        .get_mut("subject")
+        .and_then(|s| s.get_mut("reference"))
+    {
+        let id = subject.as_str().and_then(|r| r.strip_prefix("urn:uuid:"));
+        if let Some(reference) = id.map(|id| format!("Patient/{id}")) {
+            *subject = reference.into();
+        }
+    }
+    Ok(serde_json::to_string(&study)?)
 }
 
 #[cfg(test)]
@@ -344,7 +359,7 @@ mod tests {
         let based_on = study["basedOn"].to_string();
         assert!(based_on.contains(&format!("ServiceRequest/{}", id("ServiceRequest"))));
         let subject = study["subject"]["reference"].as_str().unwrap();
-        assert!(subject.ends_with(&id("Patient")), "{subject}");
+        assert_eq!(subject, format!("Patient/{}", id("Patient")));
     }
 
     #[test]
