@@ -29,7 +29,7 @@ use carewire::x12::{
     SequentialControlNumbers, TransactionSet, Writer,
 };
 
-use super::world::{Class, Day, Patient, DAY, FACILITY};
+use super::world::{Class, Coverage, Day, Doctor, Patient, DAY, FACILITY};
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -126,7 +126,7 @@ fn text(t: &Option<carewire::x12::model::Text<'_>>) -> String {
 
 /// The 270 asking `p`'s payer about `p`'s coverage, traced by `trace` (the visit number).
 pub fn eligibility_270(p: &Patient, trace: &str, control: u32) -> Res<Vec<u8>> {
-    let c = &p.coverage;
+    let (c, (name, dmg)) = (&p.coverage, insured(p));
     let inquiry = Inquiry270 {
         reference: trace.into(),
         date: DAY.into(),
@@ -137,11 +137,8 @@ pub fn eligibility_270(p: &Patient, trace: &str, control: u32) -> Res<Vec<u8>> {
         subscribers: vec![InquirySubscriber {
             person: InquiryPerson {
                 trace: trace.into(),
-                name: Party::person(&x12_text(&p.family), &x12_text(&p.given), &c.member_id),
-                demographics: Some(Demographics {
-                    birth_date: p.birth_date.clone(),
-                    gender: p.sex.into(),
-                }),
+                name,
+                demographics: Some(dmg),
                 service_types: vec!["30".into()],
             },
             dependents: Vec::new(),
@@ -440,36 +437,22 @@ pub struct ClaimLine {
     pub date: String,
 }
 
-/// What billing knows about one visit: its ADT^A03 and DFT^P03, read back.
+/// What billing knows about one visit, read back from its ADT^A03 and DFT^P03.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ClaimInput {
     /// Visit number (PV1-19), sent as the claim id (CLM01).
     pub visit: String,
     /// Patient class (PV1-2).
     pub class: Class,
-    /// Family and given name (PID-5), birth date (PID-7), sex (PID-8).
-    pub name: (String, String),
-    /// Birth date `YYYYMMDD`.
-    pub birth_date: String,
-    /// `F`, `M` or `U`.
-    pub sex: String,
-    /// Street, city, state, ZIP (PID-11).
-    pub address: [String; 4],
-    /// Member id (IN1-36), payer id (IN1-3), payer name (IN1-4), group (IN1-8).
-    pub member_id: String,
-    /// Payer id.
-    pub payer_id: String,
-    /// Payer name.
-    pub payer_name: String,
-    /// Group number.
-    pub group: String,
+    /// PID and IN1 (phone: PID-13; `new_phone` None; coverage `inactive` false).
+    pub patient: Patient,
     /// ICD-10-CM codes (DG1-3.1), principal first.
     pub diagnoses: Vec<String>,
-    /// Attending NPI (PV1-7.1).
-    pub attending_npi: String,
-    /// Admission and discharge `YYYYMMDDHHMM` (PV1-44, PV1-45).
+    /// Attending physician (PV1-7).
+    pub attending: Doctor,
+    /// Admission and discharge, `YYYYMMDDHHMM` (PV1-44, PV1-45).
     pub admit: String,
-    /// Discharge time.
+    /// Discharge.
     pub discharge: String,
     /// The charges.
     pub lines: Vec<ClaimLine>,
@@ -517,12 +500,9 @@ pub fn claim_input(adt: &[u8], dft: &[u8]) -> Res<ClaimInput> {
     let (a, d) = (Message::parse(adt)?, Message::parse(dft)?);
     let kind = |m: &Message<'_>| {
         let h = m.header();
-        (
-            h.message_type().unwrap_or_default().into_owned(),
-            h.trigger_event().unwrap_or_default().into_owned(),
-        )
+        [h.message_type(), h.trigger_event()].map(|v| v.unwrap_or_default().into_owned())
     };
-    if kind(&a) != ("ADT".into(), "A03".into()) || kind(&d) != ("DFT".into(), "P03".into()) {
+    if kind(&a) != ["ADT", "A03"] || kind(&d) != ["DFT", "P03"] {
         return Err("expected an ADT^A03 and a DFT^P03".into());
     }
     let (pid, pv1, in1) = (seg(&a, "PID")?, seg(&a, "PV1")?, seg(&a, "IN1")?);
@@ -557,29 +537,60 @@ pub fn claim_input(adt: &[u8], dft: &[u8]) -> Res<ClaimInput> {
     if lines.is_empty() || diagnoses.iter().any(String::is_empty) {
         return Err("a claim needs charges (FT1) and diagnoses (DG1)".into());
     }
-    let f = |path: &str| hl7(&pid, path);
+    let (p, i) = (|f: &str| hl7(&pid, f), |f: &str| hl7(&in1, f));
+    let patient = Patient {
+        mrn: p("PID-3.1")?,
+        family: p("PID-5.1")?,
+        given: p("PID-5.2")?,
+        birth_date: p("PID-7.1")?,
+        sex: match p("PID-8")?.as_str() {
+            "F" => "F",
+            "M" => "M",
+            _ => "U",
+        },
+        street: p("PID-11.1")?,
+        city: p("PID-11.3")?,
+        state: p("PID-11.4")?,
+        zip: p("PID-11.5")?,
+        phone: p("PID-13.1")?,
+        new_phone: None,
+        coverage: Coverage {
+            payer_id: i("IN1-3.1")?,
+            payer_name: i("IN1-4.1")?,
+            member_id: i("IN1-36.1")?,
+            group: i("IN1-8.1")?,
+            inactive: false,
+        },
+    };
+    let doctor = |n| hl7(&pv1, &format!("PV1-7.{n}"));
     Ok(ClaimInput {
         visit,
         class,
-        name: (f("PID-5.1")?, f("PID-5.2")?),
-        birth_date: f("PID-7.1")?,
-        sex: f("PID-8")?,
-        address: [
-            f("PID-11.1")?,
-            f("PID-11.3")?,
-            f("PID-11.4")?,
-            f("PID-11.5")?,
-        ],
-        member_id: hl7(&in1, "IN1-36.1")?,
-        payer_id: hl7(&in1, "IN1-3.1")?,
-        payer_name: hl7(&in1, "IN1-4.1")?,
-        group: hl7(&in1, "IN1-8.1")?,
+        patient,
         diagnoses,
-        attending_npi: hl7(&pv1, "PV1-7.1")?,
+        attending: Doctor {
+            npi: doctor(1)?,
+            family: doctor(2)?,
+            given: doctor(3)?,
+        },
         admit: minutes(&hl7(&pv1, "PV1-44.1")?)?,
         discharge: minutes(&hl7(&pv1, "PV1-45.1")?)?,
         lines,
     })
+}
+
+/// The NM1*IL party and DMG of a patient who is the subscriber.
+fn insured(p: &Patient) -> (Party, Demographics) {
+    let (f, g, id) = (
+        x12_text(&p.family),
+        x12_text(&p.given),
+        &p.coverage.member_id,
+    );
+    let dmg = Demographics {
+        birth_date: p.birth_date.clone(),
+        gender: p.sex.into(),
+    };
+    (Party::person(&f, &g, &x12_text(id)), dmg)
 }
 
 /// The x12 claim (2300) for `c`.
@@ -595,27 +606,74 @@ fn claim_2300(c: &ClaimInput, inst: bool) -> Res<Claim> {
             ..Default::default()
         });
     }
-    let day = |t: &str| {
-        t.get(..8)
-            .map(String::from)
-            .ok_or("admit/discharge too short")
+    let day = |t: &str| t.get(..8).map(String::from).ok_or("bad admit/discharge");
+    let facility = match c.class {
+        Class::Inpatient => "11",
+        Class::Outpatient => "22",
+        Class::Emergency => "23",
     };
-    let period = (day(&c.admit)?, day(&c.discharge)?);
     Ok(Claim {
         id: x12_text(&c.visit),
-        facility_code: match c.class {
-            Class::Inpatient => "11",
-            Class::Outpatient => "22",
-            Class::Emergency => "23",
-        }
-        .into(),
+        facility_code: facility.into(),
         frequency: "1".into(),
-        statement_period: inst.then_some(period),
+        statement_period: inst.then_some((day(&c.admit)?, day(&c.discharge)?)),
         // CL1: elective admission, physician referral, discharged home.
         institutional: inst.then(|| ("3".into(), "1".into(), "01".into())),
         diagnoses: c.diagnoses.iter().map(|d| x12_text(d)).collect(),
         lines,
     })
+}
+
+/// Adds what `Claims837` does not write: the attending (837I NM1*71) or rendering (837P
+/// NM1*82) physician before each claim's first LX; in an 837I also the discharge hour
+/// (DTP*096), the admission date and hour (DTP*435) and the admitting diagnosis
+/// (HI*ABJ, the principal one). Recounts SE01.
+fn complete_837(x: &[u8], claims: &[&ClaimInput], inst: bool) -> Res<Vec<u8>> {
+    let (mut out, mut added, mut claim) = (String::new(), 0, None);
+    for line in std::str::from_utf8(x)?.lines() {
+        let f: Vec<&str> = line.trim_end_matches('~').split('*').collect();
+        let mut put = |s: String| {
+            out += &s;
+            out += "~\n";
+            added += 1;
+        };
+        match (f[0], claim) {
+            ("CLM", _) => {
+                let c = claims
+                    .iter()
+                    .find(|c| Some(x12_text(&c.visit).as_str()) == f.get(1).copied());
+                claim = Some(*c.ok_or("837 claim not in the input")?);
+            }
+            ("DTP", Some(c)) if inst && f.get(1) == Some(&"434") => {
+                put(format!(
+                    "DTP*096*TM*{}",
+                    c.discharge.get(8..).unwrap_or("0000")
+                ));
+            }
+            ("CL1", Some(c)) => put(format!("DTP*435*DT*{}", c.admit)),
+            ("LX", Some(c)) if f.get(1) == Some(&"1") => {
+                let d = &c.attending;
+                let (l, g) = (x12_text(&d.family), x12_text(&d.given));
+                let q = if inst { 71 } else { 82 };
+                put(format!("NM1*{q}*1*{l}*{g}****XX*{}", x12_text(&d.npi)));
+            }
+            ("SE", _) => {
+                let n: usize = f.get(1).ok_or("SE01 missing")?.parse()?;
+                out += &format!("SE*{}*{}~\n", n + added, f.get(2).unwrap_or(&""));
+                added = 0;
+                continue;
+            }
+            _ => {}
+        }
+        out += line;
+        out.push('\n');
+        if let (true, Some(c), true) = (inst, claim, line.starts_with("HI*ABK:")) {
+            let dx = c.diagnoses.first().ok_or("claim without diagnoses")?;
+            out += &format!("HI*ABJ:{}~\n", x12_text(dx));
+            added += 1;
+        }
+    }
+    Ok(out.into_bytes())
 }
 
 /// The 837s for `claims`: one 837I interchange for inpatients, one 837P for the others
@@ -625,53 +683,51 @@ pub fn claims_837(claims: &[ClaimInput], control: u32) -> Res<Vec<Vec<u8>>> {
     let mut out = Vec::new();
     for kind in [ClaimKind::Institutional, ClaimKind::Professional] {
         let inst = kind == ClaimKind::Institutional;
-        let mut subscribers: Vec<Subscriber> = Vec::new();
-        let mut stamp = String::new();
-        for c in claims
+        let mine: Vec<&ClaimInput> = claims
             .iter()
             .filter(|c| (c.class == Class::Inpatient) == inst)
-        {
-            stamp = stamp.max(c.discharge.clone());
+            .collect();
+        let mut subscribers: Vec<Subscriber> = Vec::new();
+        for c in &mine {
             let claim = claim_2300(c, inst)?;
-            let same = |s: &&mut Subscriber| s.payer.id == c.payer_id && s.name.id == c.member_id;
-            if let Some(s) = subscribers.iter_mut().find(same) {
-                s.claims.push(claim);
-                continue;
+            let (p, cov) = (&c.patient, &c.patient.coverage);
+            let (name, dmg) = insured(p);
+            let payer = Party::organization(&x12_text(&cov.payer_name), &x12_text(&cov.payer_id));
+            match subscribers
+                .iter_mut()
+                .find(|s| s.name == name && s.payer == payer)
+            {
+                Some(s) => s.claims.push(claim),
+                None => subscribers.push(Subscriber {
+                    responsibility: "P".into(),
+                    group_number: Some(x12_text(&cov.group)),
+                    filing_indicator: "CI".into(),
+                    name,
+                    address: Some(Address {
+                        line1: x12_text(&p.street),
+                        city: x12_text(&p.city),
+                        state: x12_text(&p.state),
+                        postal_code: x12_text(&p.zip),
+                        line2: None,
+                    }),
+                    demographics: Some(dmg),
+                    payer,
+                    claims: vec![claim],
+                    patients: Vec::new(),
+                }),
             }
-            let [street, city, state, zip] = c.address.clone().map(|s| x12_text(&s));
-            let (family, given) = (x12_text(&c.name.0), x12_text(&c.name.1));
-            subscribers.push(Subscriber {
-                responsibility: "P".into(),
-                group_number: Some(x12_text(&c.group)),
-                filing_indicator: "CI".into(),
-                name: Party::person(&family, &given, &x12_text(&c.member_id)),
-                address: Some(Address {
-                    line1: street,
-                    city,
-                    state,
-                    postal_code: zip,
-                    line2: None,
-                }),
-                demographics: Some(Demographics {
-                    birth_date: c.birth_date.clone(),
-                    gender: c.sex.clone(),
-                }),
-                payer: Party::organization(&x12_text(&c.payer_name), &x12_text(&c.payer_id)),
-                claims: vec![claim],
-                patients: Vec::new(),
-            });
         }
-        if subscribers.is_empty() {
+        // Created at the last discharge of the batch.
+        let Some(stamp) = mine.iter().map(|c| c.discharge.as_str()).max() else {
             continue;
-        }
+        };
         let (date, time) = (
             stamp.get(..8).unwrap_or(DAY),
-            stamp.get(8..12).unwrap_or("0000"),
+            stamp.get(8..).unwrap_or("0000"),
         );
-        let tag = if inst { "I" } else { "P" };
         let batch = Claims837 {
             kind,
-            reference: format!("{tag}{control}"),
+            reference: format!("{}{control}", if inst { "I" } else { "P" }),
             date: date.into(),
             time: time.into(),
             submitter: Party::organization(HOSPITAL, FACILITY),
@@ -692,7 +748,7 @@ pub fn claims_837(claims: &[ClaimInput], control: u32) -> Res<Vec<Vec<u8>>> {
             }],
         };
         let env = Envelope::new(FACILITY, GATEWAY, date.get(2..).unwrap_or(date), time);
-        let x = batch.build(&env, &mut numbers)?;
+        let x = complete_837(&batch.build(&env, &mut numbers)?, &mine, inst)?;
         check(&x, if inst { "837I" } else { "837P" })?;
         out.push(x);
     }
@@ -955,21 +1011,22 @@ mod tests {
             fixture("DFT^P03^DFT_P03", "V0000099"),
         );
         let c = claim_input(&a, &d).unwrap();
+        let (p, cov) = (&c.patient, &c.patient.coverage);
         assert_eq!(
-            (c.visit.as_str(), c.class, c.name.0.as_str()),
+            (c.visit.as_str(), c.class, p.family.as_str()),
             ("V0000099", Class::Emergency, "O'Neil")
         );
         assert_eq!(
-            (c.address[0].as_str(), c.payer_name.as_str()),
+            (p.street.as_str(), cov.payer_name.as_str()),
             ("12 Mill & Pond Rd", "Acme & Co")
         );
         assert_eq!(
-            (c.member_id.as_str(), c.group.as_str(), c.sex.as_str()),
+            (cov.member_id.as_str(), cov.group.as_str(), p.sex),
             ("M200000099", "G00001", "F")
         );
         assert_eq!(
-            (c.diagnoses.clone(), c.attending_npi.as_str()),
-            (vec!["R079".into(), "I10".into()], "1234567893")
+            (c.diagnoses.join(","), c.attending.npi.as_str()),
+            ("R079,I10".into(), "1234567893")
         );
         assert_eq!(
             (c.admit.as_str(), c.discharge.as_str()),
@@ -985,21 +1042,30 @@ mod tests {
 
         let day = generate(5, 20);
         for (c, e) in inputs(&day).iter().zip(&day.encounters) {
-            let (p, lines) = (day.patient(e), e.charges.len() + e.labs.len());
-            assert_eq!((c.visit.as_str(), c.class), (e.visit.as_str(), e.class));
+            let p = day.patient(e);
+            let want = Patient {
+                phone: p.new_phone.clone().unwrap_or_else(|| p.phone.clone()),
+                new_phone: None,
+                coverage: Coverage {
+                    inactive: false,
+                    ..p.coverage.clone()
+                },
+                ..p.clone()
+            };
             assert_eq!(
-                (&c.name.0, &c.member_id),
-                (&p.family, &p.coverage.member_id)
+                (&c.patient, &c.attending, c.class),
+                (&want, &e.attending, e.class)
             );
+            let dx: Vec<&str> = e.diagnoses.iter().map(|d| d.0).collect();
             assert_eq!(
-                (c.address[0].as_str(), c.diagnoses[0].as_str()),
-                (p.street.as_str(), e.diagnoses[0].0)
+                (c.visit.as_str(), c.diagnoses.join(",")),
+                (e.visit.as_str(), dx.join(","))
             );
-            assert_eq!(c.lines.len(), lines + usize::from(e.imaging.is_some()));
+            let lines = e.charges.len() + e.labs.len() + usize::from(e.imaging.is_some());
             let charges: i64 = e.charges.iter().map(|c| c.cents).sum::<i64>()
                 + e.labs.iter().map(|l| l.charge_cents).sum::<i64>()
                 + e.imaging.as_ref().map_or(0, |i| i.charge_cents);
-            assert_eq!(c.total_cents(), charges);
+            assert_eq!((c.lines.len(), c.total_cents()), (lines, charges));
         }
     }
 
@@ -1016,6 +1082,12 @@ mod tests {
             i.contains("*005010X223A2~") && i.contains("\nSV2*0") && i.contains("\nCL1*3*1*01~")
         );
         assert!(i.contains("\nDTP*434*RD8*2024031") && i.contains("*11:A:1**A*Y*Y~"));
+        assert!(
+            i.contains("\nDTP*435*DT*2024031")
+                && i.contains("\nHI*ABJ:")
+                && i.contains("\nNM1*71*1*")
+        );
+        assert!(p.contains("\nNM1*82*1*") && !p.contains("DTP*435"));
         assert!(p.contains("*005010X222A1~") && p.contains("\nSV1*HC:") && !p.contains("SV2"));
         let n_inst = claims
             .iter()
