@@ -13,67 +13,42 @@
 //! Run: `cargo run --release --example eligibility_check -- [--members N]` (default 12).
 //! Exits non-zero if a document is invalid or an inquiry goes unanswered.
 
-use std::borrow::Cow;
+#[path = "common/mod.rs"]
+mod common;
+
 use std::collections::BTreeMap;
-use std::error::Error;
-use std::process::ExitCode;
 
-use carewire::x12::build::{
-    Demographics, Envelope, Inquiry270, InquiryPerson, InquirySubscriber, Party,
-};
+use carewire::x12::build::*;
 use carewire::x12::model::{Member, Text};
-use carewire::x12::{
-    validate, Delimiters, Document, Eligibility, Field, GroupHeader, InterchangeHeader, LineEnding,
-    SequentialControlNumbers, Writer,
-};
-
-type Res<T> = Result<T, Box<dyn Error>>;
-
-fn first_eligibility<'d>(doc: &'d Document<'_>) -> Res<Eligibility<'d>> {
-    let set = doc
-        .interchanges()
-        .flat_map(|i| i.groups())
-        .flat_map(|g| g.transaction_sets())
-        .next()
-        .ok_or("no set")?;
-    Ok(Eligibility::from_set(&set).ok_or("not a 270/271")?)
-}
+use carewire::x12::{validate, Document, Eligibility, GroupHeader, SequentialControlNumbers};
+use common::{x12_model, Res};
 
 /// An optional element's text, empty when absent.
-fn text<'a>(t: &Option<Text<'a>>) -> Cow<'a, str> {
+fn text<'a>(t: &Option<Text<'a>>) -> std::borrow::Cow<'a, str> {
     t.as_ref().map(|t| t.as_str()).unwrap_or_default()
 }
 
 /// Every member (subscribers and dependents) of a 270 or 271, in order.
 fn members<'e, 'a>(e: &'e Eligibility<'a>) -> Vec<&'e Member<'a>> {
-    let subs = e
-        .sources
-        .iter()
-        .flat_map(|s| &s.receivers)
-        .flat_map(|r| &r.subscribers);
-    subs.flat_map(|m| std::iter::once(m).chain(&m.dependents))
-        .collect()
+    let receivers = e.sources.iter().flat_map(|s| &s.receivers);
+    let subscribers = receivers.flat_map(|r| &r.subscribers);
+    let all = subscribers.flat_map(|m| std::iter::once(m).chain(&m.dependents));
+    all.collect()
 }
+
+/// The 271's segments before the members: payer (HL 1) and the clinic asking (HL 2).
+const HEAD_271: &str = "BHT*0022*11*RESP1*20240110*1201~HL*1**20*1~\
+NM1*PR*2*DEMO PAYER*****PI*PAYER1~HL*2*1*21*1~NM1*1P*2*DEMO CLINIC*****XX*1234567893";
 
 /// Payer: covers members whose id does not end in 7; writes the 271.
 fn answer_271(inquiry: &Eligibility<'_>) -> Res<Vec<u8>> {
-    let mut segs = vec![
-        "BHT*0022*11*RESP1*20240110*1201".to_string(),
-        "HL*1**20*1".into(),
-        "NM1*PR*2*DEMO PAYER*****PI*PAYER1".into(),
-        "HL*2*1*21*1".into(),
-        "NM1*1P*2*DEMO CLINIC*****XX*1234567893".into(),
-    ];
+    let mut segs = vec![HEAD_271.to_string()];
     let (mut hl, mut parent, mut covered) = (2, 2, true);
     for m in members(inquiry) {
         let dependent = m.party.as_ref().is_some_and(|p| p.entity == "03");
         hl += 1;
-        let (level, up) = if dependent {
-            ("23", parent)
-        } else {
-            parent = hl;
-            ("22", 2)
-        };
+        parent = if dependent { parent } else { hl };
+        let (level, up) = if dependent { ("23", parent) } else { ("22", 2) };
         let children = !dependent && !m.dependents.is_empty();
         segs.push(format!("HL*{hl}*{up}*{level}*{}", u8::from(children)));
         let trace = m.traces.first().ok_or("member without TRN")?;
@@ -89,42 +64,17 @@ fn answer_271(inquiry: &Eligibility<'_>) -> Res<Vec<u8>> {
         if !dependent {
             covered = !id.ends_with('7'); // dependents follow their subscriber
         }
-        if !covered {
-            segs.push("EB*6*IND*30".into());
-        } else {
-            segs.push("EB*1*IND*30**DEMO GOLD PLAN".into());
-            segs.push("EB*B*IND*98***27*25".into()); // office visit co-payment, 25.00 per visit
-        }
+        // Active, with a co-payment of 25.00 per office visit; or inactive.
+        let active = "EB*1*IND*30**DEMO GOLD PLAN~EB*B*IND*98***27*25";
+        segs.push(if covered { active } else { "EB*6*IND*30" }.into());
     }
-    let mut w = Writer::new(Vec::new(), Delimiters::default(), LineEnding::Lf);
-    let numbers = &mut SequentialControlNumbers::default();
-    w.begin_interchange(
-        &InterchangeHeader::new("PAYER", "CLINIC", "240110", "1201"),
-        numbers,
-    )?;
-    w.begin_group(
-        &GroupHeader::new("HB", "PAYER", "CLINIC", "20240110", "1201", "005010X279A1"),
-        numbers,
-    )?;
-    w.begin_transaction_set("271", Some("005010X279A1"), numbers)?;
-    for seg in &segs {
-        let mut elements = seg.split('*');
-        let id = elements.next().unwrap_or_default();
-        let fields: Vec<Field<'_>> = elements.map(Field::Simple).collect();
-        w.segment(id, &fields)?;
-    }
-    w.end_transaction_set()?;
-    w.end_group()?;
-    w.end_interchange()?;
-    Ok(w.into_inner()?)
+    let gs = GroupHeader::new("HB", "PAYER", "CLINIC", "20240110", "1201", "005010X279A1");
+    common::x12_write(&gs, "271", &segs)
 }
 
 /// Asks about `--members` subscribers (every third with a dependent); one line per check.
 pub fn run(args: &[String]) -> Res<Vec<String>> {
-    let n: usize = match args.iter().position(|a| a == "--members") {
-        Some(i) => args.get(i + 1).ok_or("--members needs a number")?.parse()?,
-        None => 12,
-    };
+    let n = common::count(args, "--members", 12)?;
     // Person `i`; a dependent has no member id of its own and a trace ending in D.
     let person = |i: usize, dependent: bool| InquiryPerson {
         trace: format!("T{i:05}{}", if dependent { "D" } else { "" }),
@@ -132,10 +82,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
             true => Party::person("TESTPATIENT", &format!("CHILD{i}"), ""),
             false => Party::person("TESTPATIENT", &format!("NUMBER{i}"), &format!("M{i:08}")),
         },
-        demographics: Some(Demographics {
-            birth_date: "19800101".into(),
-            gender: "U".into(),
-        }),
+        demographics: common::x12_born_1980("U"),
         service_types: vec!["30".into()],
     };
     let subscribers = (0..n)
@@ -153,27 +100,24 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         originator: "1123456789".into(),
         subscribers,
     };
-    let x270 = inquiry.build(
-        &Envelope::new("CLINIC", "PAYER", "240110", "1200"),
-        &mut SequentialControlNumbers::default(),
-    )?;
+    let envelope = Envelope::new("CLINIC", "PAYER", "240110", "1200");
+    let x270 = inquiry.build(&envelope, &mut SequentialControlNumbers::default())?;
     let doc270 = Document::parse(&x270)?;
-    let asked = first_eligibility(&doc270)?;
+    let asked = x12_model(&doc270, Eligibility::from_set)?;
     let questions: Vec<String> = members(&asked)
         .iter()
         .filter_map(|m| m.traces.first())
         .map(|t| t.reference.as_str().into_owned())
         .collect();
+    let (asked_n, issues) = (questions.len(), validate(&doc270).len());
     let mut lines = vec![format!(
-        "270: {} people asked about, {} validation issues",
-        questions.len(),
-        validate(&doc270).len()
+        "270: {asked_n} people asked about, {issues} validation issues"
     )];
 
     let x271 = answer_271(&asked)?;
     let doc271 = Document::parse(&x271)?;
     let issues = validate(&doc271).len();
-    let answers = first_eligibility(&doc271)?;
+    let answers = x12_model(&doc271, Eligibility::from_set)?;
     let mut status: BTreeMap<String, &str> = BTreeMap::new();
     for m in members(&answers) {
         let state = match m.benefits.first().map(|b| b.info.as_str()) {
@@ -185,17 +129,15 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         status.insert(trace.reference.as_str().into_owned(), state);
     }
     let count = |s: &str| status.values().filter(|v| **v == s).count();
+    let (active, inactive) = (count("active"), count("inactive"));
     lines.push(format!(
-        "271: {} answers, {} active, {} inactive, {issues} validation issues",
-        status.len(),
-        count("active"),
-        count("inactive")
+        "271: {} answers, {active} active, {inactive} inactive, {issues} validation issues",
+        status.len()
     ));
     let matched = questions.iter().filter(|q| status.contains_key(*q)).count();
+    let t7 = status.get("T00007").copied().unwrap_or("not asked");
     lines.push(format!(
-        "matched {matched} of {} inquiries by trace number; T00007 is {}",
-        questions.len(),
-        status.get("T00007").copied().unwrap_or("not asked")
+        "matched {matched} of {asked_n} inquiries by trace number; T00007 is {t7}"
     ));
     if matched != questions.len() || issues != 0 || count("unknown") != 0 {
         return Err("an inquiry went unanswered or a document is invalid".into());
@@ -203,16 +145,6 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     Ok(lines)
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
-        Ok(lines) => {
-            lines.iter().for_each(|l| println!("{l}"));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("eligibility_check: {e}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    common::main("eligibility_check", run)
 }

@@ -4,7 +4,9 @@
 //! lines, so the test includes the example's source as a module and calls `run` directly
 //! (no second cargo build, no subprocess). `built_examples_exit_zero` also runs the example
 //! binaries that `cargo test` builds beside the tests, checking exit code and output.
-#![allow(clippy::unwrap_used, dead_code)]
+//! Every example includes `examples/common/mod.rs` as its own `common` module, so this
+//! crate holds one copy per example (`clippy::duplicate_mod`).
+#![allow(clippy::unwrap_used, clippy::duplicate_mod, dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

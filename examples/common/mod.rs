@@ -1,0 +1,160 @@
+//! Boilerplate shared by the examples (not an example: cargo builds only `examples/*.rs`
+//! and `examples/*/main.rs`), included with `#[path = "common/mod.rs"] mod common;`, a
+//! path relative to the example's file that also resolves from `tests/examples.rs`.
+//! What an example shows stays in the example; this is the wrapping around it.
+#![allow(dead_code)] // each example uses only part of this module
+
+use std::error::Error;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use carewire::mllp::blocking::ClientConfig;
+use carewire::mllp::tls::TlsClientConfig;
+use carewire::x12::build::{Address, BillingProvider, Claim, Demographics, Party, Subscriber};
+use carewire::x12::{
+    Decimal, Delimiters, Document, Field, GroupHeader, InterchangeHeader, LineEnding,
+    SequentialControlNumbers, TransactionSet, Writer,
+};
+use serde_json::Value;
+
+/// The result of an example's steps; errors are printed, never patient data.
+pub type Res<T> = Result<T, Box<dyn Error>>;
+
+/// An example's `main`: runs `run` on the command-line arguments, prints the lines it
+/// returns and exits 0, or prints `name: error` on stderr and exits non-zero.
+pub fn main(name: &str, run: fn(&[String]) -> Res<Vec<String>>) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(lines) => {
+            lines.iter().for_each(|l| println!("{l}"));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The text after `--name`: `None` without the flag, an error without a value.
+pub fn value<'a>(args: &'a [String], name: &str) -> Res<Option<&'a str>> {
+    let Some(i) = args.iter().position(|a| a == name) else {
+        return Ok(None);
+    };
+    Ok(Some(
+        args.get(i + 1).ok_or(format!("{name} needs a value"))?,
+    ))
+}
+
+/// The number after `--name`, `default` without the flag.
+pub fn count(args: &[String], name: &str, default: usize) -> Res<usize> {
+    Ok(value(args, name)?.map_or(Ok(default), str::parse)?)
+}
+
+/// MLLP client settings with every wait bounded (5 s), plaintext or over `tls`.
+pub fn client_config(tls: Option<TlsClientConfig>) -> ClientConfig {
+    let mut c = ClientConfig::default();
+    c.connect_timeout = Duration::from_secs(5);
+    c.send_timeout = Duration::from_secs(5);
+    c.response_timeout = Duration::from_secs(5);
+    c.tls = tls;
+    c
+}
+
+/// The first transaction set of an X12 document (across interchanges and groups) that
+/// `from_set` reads as its typed model (`Remittance::from_set`, `Ack999::from_set`, ...).
+pub fn x12_model<'d, T>(
+    doc: &'d Document<'_>,
+    from_set: impl Fn(&TransactionSet<'d>) -> Option<T>,
+) -> Res<T> {
+    let groups = doc.interchanges().flat_map(|i| i.groups());
+    let mut sets = groups.flat_map(|g| g.transaction_sets());
+    Ok(sets
+        .find_map(|s| from_set(&s))
+        .ok_or("no transaction set of that kind")?)
+}
+
+/// An exact amount in cents (fails if it has fractions of a cent).
+pub fn cents(d: Decimal) -> Res<i64> {
+    Ok(d.rescale(2)?.mantissa())
+}
+
+/// Cents as an exact two-decimal amount (`12345` is `123.45`).
+pub fn money(cents: i64) -> Res<Decimal> {
+    Ok(Decimal::new(cents, 2)?)
+}
+
+/// One transaction set `id` (`"835"`) in the group `gs` and an interchange with the same
+/// sender, receiver, date and time, written with `x12::Writer` from segment text:
+/// segments separated by `~` or given one per item, elements by `*`, components by `:`
+/// (`"SVC*HC:99213*90.00~CAS*CO*45*18.00"`). The Writer pads the ISA, numbers the
+/// envelopes and counts SE01, GE01 and IEA01.
+pub fn x12_write(gs: &GroupHeader, id: &str, segments: &[String]) -> Res<Vec<u8>> {
+    let date = gs.date.get(2..).unwrap_or_default(); // ISA09 is YYMMDD
+    let isa = InterchangeHeader::new(&gs.sender, &gs.receiver, date, &gs.time);
+    let mut w = Writer::new(Vec::new(), Delimiters::default(), LineEnding::Lf);
+    let numbers = &mut SequentialControlNumbers::default();
+    w.begin_interchange(&isa, numbers)?;
+    w.begin_group(gs, numbers)?;
+    w.begin_transaction_set(id, Some(&gs.version), numbers)?;
+    let segments = segments.iter().flat_map(|s| s.split('~'));
+    for seg in segments.filter(|s| !s.is_empty()) {
+        let mut elements = seg.split('*');
+        let id = elements.next().unwrap_or_default();
+        let parts: Vec<Vec<&str>> = elements.map(|e| e.split(':').collect()).collect();
+        let fields: Vec<Field<'_>> = parts.iter().map(|p| Field::Composite(p)).collect();
+        w.segment(id, &fields)?;
+    }
+    w.end_transaction_set()?;
+    w.end_group()?;
+    w.end_interchange()?;
+    Ok(w.into_inner()?)
+}
+
+/// The clinic of the X12 examples as a billing provider (NPI, address, tax id) of
+/// `subscribers`.
+pub fn x12_clinic(subscribers: Vec<Subscriber>) -> BillingProvider {
+    BillingProvider {
+        name: Party::organization("DEMO CLINIC", "1234567893"),
+        address: Address {
+            line1: "1 MAIN ST".into(),
+            city: "TOWN".into(),
+            state: "NY".into(),
+            postal_code: "10001".into(),
+            ..Default::default()
+        },
+        tax_id: "123456789".into(),
+        subscribers,
+        ..Default::default()
+    }
+}
+
+/// Demographics of the X12 examples' people: born 1980-01-01, `gender` `F`, `M` or `U`.
+pub fn x12_born_1980(gender: &str) -> Option<Demographics> {
+    let (birth_date, gender) = ("19800101".into(), gender.into());
+    Some(Demographics { birth_date, gender })
+}
+
+/// Subscriber `i` of the X12 examples' payer (primary, commercial, member id `M0000000i`),
+/// the patient of `claims`.
+pub fn x12_subscriber(i: usize, claims: Vec<Claim>) -> Subscriber {
+    Subscriber {
+        responsibility: "P".into(),
+        filing_indicator: "CI".into(),
+        name: Party::person("TESTPATIENT", &format!("NUMBER{i}"), &format!("M{i:08}")),
+        demographics: x12_born_1980("F"),
+        payer: Party::organization("DEMO PAYER", "PAYER1"),
+        claims,
+        ..Default::default()
+    }
+}
+
+/// The resources of one `resourceType` in a FHIR Bundle (JSON), in entry order.
+pub fn resources<'a>(bundle: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    let entries = bundle["entry"].as_array().map(Vec::as_slice);
+    entries
+        .unwrap_or_default()
+        .iter()
+        .map(|e| &e["resource"])
+        .filter(move |r| r["resourceType"] == kind)
+}
