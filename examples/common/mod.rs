@@ -20,20 +20,15 @@ use serde_json::Value;
 /// The result of an example's steps; errors are printed, never patient data.
 pub type Res<T> = Result<T, Box<dyn Error>>;
 
-/// An example's `main`: runs `run` on the command-line arguments, prints the lines it
-/// returns and exits 0, or prints `name: error` on stderr and exits non-zero.
+/// An example's `main`: prints the lines `run` returns, or `name: error` and exits 1.
 pub fn main(name: &str, run: fn(&[String]) -> Res<Vec<String>>) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
-        Ok(lines) => {
-            lines.iter().for_each(|l| println!("{l}"));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("{name}: {e}");
-            ExitCode::FAILURE
-        }
+    let result = run(&args);
+    match &result {
+        Ok(lines) => lines.iter().for_each(|l| println!("{l}")),
+        Err(e) => eprintln!("{name}: {e}"),
     }
+    ExitCode::from(u8::from(result.is_err()))
 }
 
 /// The text after `--name`: `None` without the flag, an error without a value.
@@ -61,8 +56,7 @@ pub fn client_config(tls: Option<TlsClientConfig>) -> ClientConfig {
     c
 }
 
-/// The first transaction set of an X12 document (across interchanges and groups) that
-/// `from_set` reads as its typed model (`Remittance::from_set`, `Ack999::from_set`, ...).
+/// The first transaction set of `doc` that `from_set` (`Remittance::from_set`) can read.
 pub fn x12_model<'d, T>(
     doc: &'d Document<'_>,
     from_set: impl Fn(&TransactionSet<'d>) -> Option<T>,
@@ -84,11 +78,9 @@ pub fn money(cents: i64) -> Res<Decimal> {
     Ok(Decimal::new(cents, 2)?)
 }
 
-/// One transaction set `id` (`"835"`) in the group `gs` and an interchange with the same
-/// sender, receiver, date and time, written with `x12::Writer` from segment text:
-/// segments separated by `~` or given one per item, elements by `*`, components by `:`
-/// (`"SVC*HC:99213*90.00~CAS*CO*45*18.00"`). The Writer pads the ISA, numbers the
-/// envelopes and counts SE01, GE01 and IEA01.
+/// Transaction set `id` in group `gs` (and an ISA alike) written by `x12::Writer` from
+/// segment text: segments split by `~` (or one per item), elements by `*`, components by
+/// `:`. The Writer pads the ISA, numbers the envelopes and counts SE01, GE01 and IEA01.
 pub fn x12_write(gs: &GroupHeader, id: &str, segments: &[String]) -> Res<Vec<u8>> {
     let date = gs.date.get(2..).unwrap_or_default(); // ISA09 is YYMMDD
     let isa = InterchangeHeader::new(&gs.sender, &gs.receiver, date, &gs.time);
@@ -111,8 +103,7 @@ pub fn x12_write(gs: &GroupHeader, id: &str, segments: &[String]) -> Res<Vec<u8>
     Ok(w.into_inner()?)
 }
 
-/// The clinic of the X12 examples as a billing provider (NPI, address, tax id) of
-/// `subscribers`.
+/// The X12 examples' clinic: billing provider (NPI, address, tax id) of `subscribers`.
 pub fn x12_clinic(subscribers: Vec<Subscriber>) -> BillingProvider {
     BillingProvider {
         name: Party::organization("DEMO CLINIC", "1234567893"),
@@ -135,8 +126,7 @@ pub fn x12_born_1980(gender: &str) -> Option<Demographics> {
     Some(Demographics { birth_date, gender })
 }
 
-/// Subscriber `i` of the X12 examples' payer (primary, commercial, member id `M0000000i`),
-/// the patient of `claims`.
+/// Subscriber `i` of the X12 examples' payer (primary, commercial), patient of `claims`.
 pub fn x12_subscriber(i: usize, claims: Vec<Claim>) -> Subscriber {
     Subscriber {
         responsibility: "P".into(),
