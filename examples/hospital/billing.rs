@@ -25,7 +25,7 @@ use carewire::x12::build::{
 use carewire::x12::model::{Claim as Claim837, Member};
 use carewire::x12::{
     validate, write_999, AckOptions, Decimal, Delimiters, Document, Eligibility, Field,
-    GroupHeader, HealthCareClaim, InterchangeHeader, LineEnding, Remittance,
+    GroupHeader, HealthCareClaim, InterchangeHeader, IssueKind, LineEnding, Remittance,
     SequentialControlNumbers, TransactionSet, Writer,
 };
 
@@ -45,8 +45,14 @@ fn money(cents: i64) -> Res<String> {
     Ok(Decimal::new(cents, 2)?.normalized().to_string())
 }
 
+/// An amount in cents; at most 10^12 in size, so sums of any realistic count of them
+/// cannot overflow.
 fn cents(d: Option<Decimal>) -> Res<i64> {
-    Ok(d.ok_or("amount missing")?.rescale(2)?.mantissa())
+    let c = d.ok_or("amount missing")?.rescale(2)?.mantissa();
+    match c.unsigned_abs() <= 1_000_000_000_000 {
+        true => Ok(c),
+        false => Err("amount out of range".into()),
+    }
 }
 
 /// A value for an X12 element: upper case, without X12 delimiters.
@@ -66,6 +72,18 @@ fn check(x: &[u8], what: &str) -> Res<()> {
     match report.issues().first() {
         None => Ok(()),
         Some(i) => Err(format!("{what}: {} validation issues, first: {i}", report.len()).into()),
+    }
+}
+
+/// Parses a received `x`, refusing it when x12 validation finds errors other than
+/// balancing ones (amounts are checked by whoever reads them, with its own reasons).
+fn parse_valid<'a>(x: &'a [u8], what: &str) -> Res<Document<'a>> {
+    let doc = Document::parse(x)?;
+    let report = validate(&doc);
+    let mut errors = report.errors();
+    match errors.any(|i| !matches!(i.kind, IssueKind::Balance(_))) {
+        false => Ok(doc),
+        true => Err(format!("the {what} fails x12 validation").into()),
     }
 }
 
@@ -156,7 +174,7 @@ pub fn eligibility_270(p: &Patient, trace: &str, control: u32) -> Res<Vec<u8>> {
 /// Whether the 271 `resp` reports active coverage for `trace`; a rejection (unknown
 /// member) reads as not active. Errors when the 271 does not answer `trace`.
 pub fn read_271(resp: &[u8], trace: &str) -> Res<bool> {
-    let doc = Document::parse(resp)?;
+    let doc = parse_valid(resp, "271")?;
     for set in sets(&doc) {
         let e = Eligibility::from_set(&set).ok_or("not a 271")?;
         for m in members(&e) {
@@ -204,7 +222,7 @@ impl Payer {
 
     /// Answers a 270 with a 271: EB*1 active, EB*6 inactive, AAA*75 unknown member.
     pub fn answer_270(&self, req: &[u8]) -> Res<Vec<u8>> {
-        let doc = Document::parse(req)?;
+        let doc = parse_valid(req, "270")?;
         let control = first_control(&doc);
         let (mut segs, mut stamp) = (Vec::new(), (DAY.to_string(), "0600".into()));
         for set in sets(&doc) {
@@ -280,7 +298,7 @@ impl Payer {
 
     /// The 835 for an 837 interchange: one transaction set per payer id, validated.
     pub fn adjudicate(&self, claims: &[u8]) -> Res<Vec<u8>> {
-        let doc = Document::parse(claims)?;
+        let doc = parse_valid(claims, "837")?;
         let control = first_control(&doc);
         // payer id → (claim segments, total paid)
         let mut remits: BTreeMap<String, (Vec<String>, i64)> = BTreeMap::new();
@@ -419,7 +437,7 @@ fn first_control(doc: &Document<'_>) -> u32 {
     let isa13 = doc.interchanges().next().map(|i| i.control_number());
     isa13
         .and_then(|c| std::str::from_utf8(c).ok()?.trim().parse().ok())
-        .unwrap_or(1)
+        .map_or(1, |n: u32| n.max(1))
 }
 
 /// One billable line of a claim (an FT1 of the DFT^P03).
@@ -471,7 +489,9 @@ impl fmt::Debug for ClaimInput {
 impl ClaimInput {
     /// The total charge in cents.
     pub fn total_cents(&self) -> i64 {
-        self.lines.iter().map(|l| l.cents).sum()
+        self.lines
+            .iter()
+            .fold(0, |sum, l| sum.saturating_add(l.cents))
     }
 }
 
@@ -815,7 +835,7 @@ impl Ledger {
                 .is_none()
             {
                 self.sum.claims_billed += 1;
-                self.sum.billed_cents += c.total_cents();
+                self.sum.billed_cents = self.sum.billed_cents.saturating_add(c.total_cents());
             }
         }
     }
@@ -823,15 +843,15 @@ impl Ledger {
     /// Records a self-pay visit (not billed to the payer).
     pub fn self_pay(&mut self, claim: &ClaimInput) {
         self.sum.self_pay += 1;
-        self.sum.self_pay_cents += claim.total_cents();
+        self.sum.self_pay_cents = self.sum.self_pay_cents.saturating_add(claim.total_cents());
     }
 
     /// Posts an 835. Each CLP must be a billed, not yet posted claim whose CLP03 is the
     /// billed charge and whose charge is CLP04 plus all CAS amounts (claim and lines); each
     /// set's BPR02 must be the sum of CLP04 minus the PLB amounts. A claim failing a check
-    /// is not posted. Errors only when the 835 does not parse.
+    /// is not posted. Errors (posting nothing) when the 835 does not parse or validate.
     pub fn post(&mut self, remittance_835: &[u8]) -> Res<PostingReport> {
-        let doc = Document::parse(remittance_835)?;
+        let doc = parse_valid(remittance_835, "835")?;
         let mut report = PostingReport::default();
         for (n, set) in sets(&doc).enumerate() {
             let r = Remittance::from_set(&set).ok_or("not an 835")?;
@@ -908,74 +928,26 @@ mod tests {
     use super::*;
     use carewire::x12::{Ack999, AckStatus};
 
-    /// One segment with `values` at their field numbers.
-    fn seg(id: &str, values: &[(usize, &str)]) -> String {
-        let mut f = vec![String::new(); values.iter().map(|v| v.0).max().unwrap_or(0) + 1];
-        values.iter().for_each(|(n, v)| f[*n] = v.to_string());
-        f[0] = id.into();
-        f.join("|") + "\r"
-    }
-
-    /// A handwritten ADT^A03 or DFT^P03 (per the spec's layout) for visit `visit`.
-    fn fixture(kind: &str, visit: &str) -> Vec<u8> {
-        let (t0, t1) = ("20240311120000-0500", "20240311170000-0500");
-        let mut m =
-            format!("MSH|^~\\&|EMR|GENHOSP|BILLING|GENHOSP|{t1}||{kind}|X-{visit}|P|2.5.1\r");
-        m += &seg(
-            "PID",
-            &[
-                (1, "1"),
-                (3, "MRN0100099^^^GENHOSP^MR"),
-                (5, "O'Neil^Grace"),
-            ],
-        );
-        m.pop();
-        m += "||19800101|F|||12 Mill \\T\\ Pond Rd^^Salem^OR^97301||(555)010-0001\r";
-        let pv1 = [
-            (1, "1"),
-            (2, "E"),
-            (3, "ED^101^A"),
-            (7, "1234567893^House^Greg"),
+    /// A handwritten ADT^A03 (PID, PV1, DG1, IN1 per the spec's layout) of visit V0000099.
+    const A03: &str = concat!(
+        "MSH|^~\\&|EMR|GENHOSP|BILLING|GENHOSP|20240311170000-0500||ADT^A03^ADT_A03|A-1|P|2.5.1\r",
+        "PID|1||MRN0100099^^^GENHOSP^MR||O'Neil^Grace||19800101|F|||12 Mill \\T\\ Pond Rd^^Salem^OR^97301||(555)010-0001\r",
+        "PV1|1|E|ED^101^A||||1234567893^House^Greg||||||||||||V0000099|||||||||||||||||||||||||20240311120000-0500|20240311170000-0500\r",
+        "DG1|1||R079^Chest pain^I10||20240311120000-0500|A\rDG1|2||I10^Hypertension^I10||20240311120000-0500|W\r",
+        "IN1|1|PPO|PAYER01|Acme \\T\\ Co||||G00001||||||||||||||||||||||||||||M200000099\r",
+    );
+    /// Its DFT^P03: PID, PV1 and two FT1.
+    fn dft_fixture() -> String {
+        let ft1 = [
+            "FT1|1|||20240311120000-0500||CG|0450^ER^NUBC|||1|850.00||||||||R079^^I10||||||99285^^C4",
+            "FT1|2|||20240311120000-0500||CG|0300^Lab^NUBC|||2|170.50||||||||R079^^I10||||||80048^^C4",
         ];
-        m += &seg(
-            "PV1",
-            &[&pv1[..], &[(19, visit), (44, t0), (45, t1)]].concat(),
-        );
-        if kind.starts_with("ADT") {
-            m += &seg(
-                "DG1",
-                &[(1, "1"), (3, "R079^Chest pain^I10"), (5, t0), (6, "A")],
-            );
-            m += &seg(
-                "DG1",
-                &[(1, "2"), (3, "I10^Hypertension^I10"), (5, t0), (6, "W")],
-            );
-            let in1 = [(1, "1"), (2, "PPO"), (3, "PAYER01"), (4, "Acme \\T\\ Co")];
-            m += &seg(
-                "IN1",
-                &[&in1[..], &[(8, "G00001"), (36, "M200000099")]].concat(),
-            );
-        } else {
-            for (n, rev, cpt, units, amount) in [
-                ("1", "0450", "99285", "1", "850.00"),
-                ("2", "0300", "80048", "2", "170.50"),
-            ] {
-                let (r, c) = (format!("{rev}^ER^NUBC"), format!("{cpt}^^C4"));
-                let ft1 = [
-                    (1, n),
-                    (4, t0),
-                    (6, "CG"),
-                    (7, r.as_str()),
-                    (10, units),
-                    (11, amount),
-                ];
-                m += &seg(
-                    "FT1",
-                    &[&ft1[..], &[(19, "R079^^I10"), (25, c.as_str())]].concat(),
-                );
-            }
-        }
-        m.into_bytes()
+        let head = A03
+            .split("\rDG1")
+            .next()
+            .unwrap()
+            .replace("ADT^A03^ADT_A03", "DFT^P03^DFT_P03");
+        format!("{head}\r{}\r", ft1.join("\r"))
     }
 
     fn inputs(day: &Day) -> Vec<ClaimInput> {
@@ -1006,38 +978,39 @@ mod tests {
 
     #[test]
     fn claim_input_reads_handwritten_and_clinical_hl7() {
-        let (a, d) = (
-            fixture("ADT^A03^ADT_A03", "V0000099"),
-            fixture("DFT^P03^DFT_P03", "V0000099"),
-        );
-        let c = claim_input(&a, &d).unwrap();
+        let (a, d) = (A03.as_bytes(), dft_fixture().into_bytes());
+        let c = claim_input(a, &d).unwrap();
         let (p, cov) = (&c.patient, &c.patient.coverage);
+        let got = [
+            &c.visit,
+            &p.family,
+            &p.street,
+            &cov.payer_name,
+            &cov.member_id,
+            &cov.group,
+        ];
+        let want = "V0000099|O'Neil|12 Mill & Pond Rd|Acme & Co|M200000099|G00001";
         assert_eq!(
-            (c.visit.as_str(), c.class, p.family.as_str()),
-            ("V0000099", Class::Emergency, "O'Neil")
+            (got.map(|s| s.as_str()).join("|"), c.class, p.sex),
+            (want.into(), Class::Emergency, "F")
         );
+        let got = [
+            c.diagnoses.join(","),
+            c.attending.npi.clone(),
+            c.admit.clone(),
+            c.discharge.clone(),
+        ];
         assert_eq!(
-            (p.street.as_str(), cov.payer_name.as_str()),
-            ("12 Mill & Pond Rd", "Acme & Co")
-        );
-        assert_eq!(
-            (cov.member_id.as_str(), cov.group.as_str(), p.sex),
-            ("M200000099", "G00001", "F")
-        );
-        assert_eq!(
-            (c.diagnoses.join(","), c.attending.npi.as_str()),
-            ("R079,I10".into(), "1234567893")
-        );
-        assert_eq!(
-            (c.admit.as_str(), c.discharge.as_str()),
-            ("202403111200", "202403111700")
+            got.join("|"),
+            "R079,I10|1234567893|202403111200|202403111700"
         );
         assert_eq!(
             (c.lines.len(), c.lines[1].units, c.total_cents()),
             (2, 2, 102050)
         );
-        assert!(claim_input(&a, &fixture("DFT^P03^DFT_P03", "V0000098")).is_err());
-        assert!(claim_input(&d, &a).is_err());
+        let other = dft_fixture().replace("V0000099", "V0000098");
+        assert!(claim_input(a, other.as_bytes()).is_err());
+        assert!(claim_input(&d, a).is_err());
         assert!(claim_input(b"garbage", &d).is_err());
 
         let day = generate(5, 20);
@@ -1185,8 +1158,44 @@ mod tests {
 
         let mut fresh = Ledger::default();
         fresh.bill(&billed);
-        let r = fresh.post(&tamper(&eras[1])).unwrap();
+        let tampered = tamper(&eras[1]);
+        let report = validate(&Document::parse(&tampered).unwrap());
+        assert!(report
+            .errors()
+            .any(|i| matches!(i.kind, IssueKind::Balance(_))));
+        let r = fresh.post(&tampered).unwrap();
         assert_eq!(r.failures.len(), 2, "{:?}", r.failures);
         assert!(r.failures[0].ends_with("CLP03 != CLP04 + CAS") && r.failures[1].ends_with("PLB"));
+    }
+
+    #[test]
+    fn cut_inputs_are_errors_not_panics() {
+        let day = generate(2, 8);
+        let (payer, claims) = (Payer::new(&day), inputs(&day));
+        let x837 = claims_837(&claims, 1).unwrap().remove(0);
+        let (era, x270) = (
+            payer.adjudicate(&x837).unwrap(),
+            eligibility_270(&day.patients[0], "V1", 1).unwrap(),
+        );
+        let mut ledger = Ledger::default();
+        ledger.bill(&claims);
+        let half = |x: &[u8]| x[..x.len() / 2].to_vec();
+        assert!(payer.adjudicate(&half(&x837)).is_err() && payer.answer_270(&half(&x270)).is_err());
+        assert!(ledger.post(&half(&era)).is_err() && read_271(&half(&x270), "V1").is_err());
+        for cut in (0..x837.len()).step_by(13) {
+            let _ = (
+                payer.acknowledge(&x837[..cut]),
+                payer.adjudicate(&x837[..cut]),
+            );
+        }
+        for cut in (0..era.len()).step_by(5) {
+            let _ = ledger.post(&era[..cut]);
+        }
+        for cut in 0..x270.len() {
+            let _ = (payer.answer_270(&x270[..cut]), read_271(&x270[..cut], "V1"));
+        }
+        for cut in 0..A03.len() {
+            let _ = claim_input(&A03.as_bytes()[..cut], dft_fixture().as_bytes());
+        }
     }
 }
