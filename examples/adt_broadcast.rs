@@ -14,26 +14,21 @@
 //! Run: `cargo run --release --example adt_broadcast -- [--patients N]` (default 25).
 //! Exits non-zero if a destination misses, duplicates or reorders a message.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::collections::BTreeMap;
-use std::error::Error;
-use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use carewire::hl7::{AckCode, Message, MessageBuf};
 use carewire::mapping::route::{Matcher, RouteMode, Router, Test};
-use carewire::mllp::blocking::{Client, ClientConfig, Peer, Server, ServerConfig};
+use carewire::mllp::blocking::{Client, Peer, Server, ServerConfig};
 use carewire::mllp::hl7::AckHandler;
+use common::{client_config, Res};
 
 const EVENTS: [&str; 4] = ["A04", "A08", "A02", "A03"];
+const SYSTEMS: [&str; 3] = ["LIS", "RIS", "BILLING"];
 type Inbox = Arc<Mutex<Vec<(String, String)>>>; // (trigger, control id) in arrival order
-
-fn config() -> ClientConfig {
-    let mut c = ClientConfig::default();
-    c.connect_timeout = Duration::from_secs(5);
-    c.response_timeout = Duration::from_secs(5);
-    c
-}
 
 fn adt(patient: usize, event: &str, id: &str) -> Vec<u8> {
     format!("MSH|^~\\&|EMR|HOSP|ENGINE|HOSP|20240101120000||ADT^{event}^ADT_A01|{id}|P|2.5.1\r\
@@ -42,19 +37,11 @@ EVN|{event}|20240101120000\rPID|1||{patient:06}^^^HOSP^MR||Testpatient^Number{pa
 }
 
 /// Runs the broadcast for `--patients` patients and returns one line per system.
-pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
-    let patients: usize = match args.iter().position(|a| a == "--patients") {
-        Some(i) => args
-            .get(i + 1)
-            .ok_or("--patients needs a number")?
-            .parse()?,
-        None => 25,
-    };
+pub fn run(args: &[String]) -> Res<Vec<String>> {
+    let patients = common::count(args, "--patients", 25)?;
     // Destinations: MLLP servers that record each message's trigger and control id.
-    let mut servers = Vec::new();
-    let mut clients = Vec::new();
-    let mut inboxes = BTreeMap::new();
-    for name in ["LIS", "RIS", "BILLING"] {
+    let (mut servers, mut clients, mut inboxes) = (Vec::new(), Vec::new(), BTreeMap::new());
+    for name in SYSTEMS {
         let inbox: Inbox = Arc::default();
         let sink = inbox.clone();
         let handler = AckHandler::new(move |m: &MessageBuf, _: Peer| {
@@ -69,21 +56,19 @@ pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
                 .map_or(AckCode::Ae, |_| AckCode::Aa)
         });
         let server = Server::bind("127.0.0.1:0", ServerConfig::default(), handler)?;
-        clients.push((name, Client::connect(server.local_addr(), config())?));
+        let client = Client::connect(server.local_addr(), client_config(None))?;
+        clients.push((name, client));
         inboxes.insert(name, inbox);
         servers.push(server);
     }
     let mut router = Router::new(RouteMode::FanOut);
-    router
-        .destination("LIS")?
-        .destination("RIS")?
-        .destination("BILLING")?;
+    for name in SYSTEMS {
+        router.destination(name)?;
+    }
     router.rule(Matcher::message_type(Test::equals("ADT")), &["LIS"])?;
     router.rule(Matcher::trigger(Test::one_of(&["A04", "A08"])), &["RIS"])?;
-    router.rule(
-        Matcher::trigger(Test::one_of(&["A04", "A03"])),
-        &["BILLING"],
-    )?;
+    let billing = Matcher::trigger(Test::one_of(&["A04", "A03"]));
+    router.rule(billing, &["BILLING"])?;
 
     let router = Arc::new(router);
     let rules = Arc::clone(&router);
@@ -116,7 +101,7 @@ pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
     let engine = Server::bind("127.0.0.1:0", ServerConfig::default(), engine)?;
 
     // The EMR: each patient registered, updated, transferred, discharged.
-    let mut emr = Client::connect(engine.local_addr(), config())?;
+    let mut emr = Client::connect(engine.local_addr(), client_config(None))?;
     let mut expected: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
     let mut aa = 0;
     for p in 0..patients {
@@ -126,10 +111,8 @@ pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
             // The engine's rules say who must get it; the check is that each one did.
             let parsed = Message::parse(&msg)?;
             for name in rules.route(&parsed).destinations() {
-                expected
-                    .entry(name)
-                    .or_default()
-                    .push((event.to_string(), id.clone()));
+                let entry = (event.to_string(), id.clone());
+                expected.entry(name).or_default().push(entry);
             }
             aa += usize::from(emr.send_message(&msg)?.code() == AckCode::Aa);
         }
@@ -144,11 +127,8 @@ pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
         got.iter()
             .for_each(|(t, _)| *per_event.entry(t.as_str()).or_insert(0) += 1);
         let counts: Vec<String> = per_event.iter().map(|(t, n)| format!("{t} {n}")).collect();
-        lines.push(format!(
-            "{name} received {} ({})",
-            got.len(),
-            counts.join(", ")
-        ));
+        let counts = counts.join(", ");
+        lines.push(format!("{name} received {} ({counts})", got.len()));
         if expected.get(name).map(Vec::as_slice).unwrap_or_default() != got.as_slice() {
             return Err(format!("{name} did not receive exactly its messages in order").into());
         }
@@ -162,16 +142,6 @@ pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
     Ok(lines)
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
-        Ok(lines) => {
-            lines.iter().for_each(|l| println!("{l}"));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("adt_broadcast: {e}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    common::main("adt_broadcast", run)
 }

@@ -13,15 +13,17 @@
 //! Run: `cargo run --release --example lab_order_result -- [--orders N]` (default 20).
 //! Exits non-zero if an order is lost, processed twice, or its result goes unmatched.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::collections::BTreeMap;
-use std::error::Error;
-use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use carewire::hl7::{AckCode, Message, MessageBuf};
-use carewire::mllp::blocking::{Client, ClientConfig, Peer, Server, ServerConfig};
+use carewire::mllp::blocking::{Client, Peer, Server, ServerConfig};
 use carewire::mllp::hl7::{message_key, AckHandler};
 use carewire::mllp::store::{MemoryStore, StoreHandler};
+use common::{client_config, Res};
 
 fn orm(n: usize) -> Vec<u8> {
     format!(
@@ -32,49 +34,42 @@ OBR|1|PL{n:05}^EMR||80048^Basic metabolic panel^CPT|||20240102070000\r"
     .into_bytes()
 }
 
+/// The decoded text at `path` (`OBR-2.1`), empty when absent.
+fn text(msg: &Message<'_>, path: &str) -> String {
+    let value = msg.get_str(path).ok().flatten();
+    value.unwrap_or_default().into_owned()
+}
+
 /// The LIS's result for one stored order: deterministic values, flags from the ranges.
-fn oru(order: &Message<'_>, n: usize) -> Result<Vec<u8>, Box<dyn Error>> {
+fn oru(order: &Message<'_>, n: usize) -> Res<Vec<u8>> {
     let placer = order
         .get_str("OBR-2")?
         .ok_or("order without placer number")?;
     let pid = order.find(b"PID", 1).ok_or("order without PID")?;
+    let (glucose, potassium) = (70 + (n * 37) % 80, 32 + (n * 7) % 22);
     let tests = [
-        ("2345-7", "Glucose", 70 + (n * 37) % 80, "mg/dL", 70, 99),
-        (
-            "2823-3",
-            "Potassium",
-            32 + (n * 7) % 22,
-            "0.1 mmol/L",
-            35,
-            51,
-        ),
+        ("2345-7", "Glucose", glucose, "mg/dL", 70, 99),
+        ("2823-3", "Potassium", potassium, "0.1 mmol/L", 35, 51),
         ("2951-2", "Sodium", 140, "mmol/L", 135, 145),
     ];
     let mut m = format!("MSH|^~\\&|LIS|LAB|EMR|HOSP|20240102093000||ORU^R01^ORU_R01|ORU{n:05}|P|2.5.1\r{}\r\
 OBR|1|{placer}|FL{n:05}^LIS|80048^Basic metabolic panel^CPT|||20240102070000|||||||||||||||20240102092500||CH|F\r", String::from_utf8_lossy(pid.raw()));
     for (i, (loinc, name, value, unit, lo, hi)) in tests.iter().enumerate() {
-        let flag = if value < lo {
-            "L"
-        } else if value > hi {
-            "H"
-        } else {
-            "N"
+        let flag = match value {
+            v if v < lo => "L",
+            v if v > hi => "H",
+            _ => "N",
         };
-        m += &format!(
-            "OBX|{}|NM|{loinc}^{name}^LN||{value}|{unit}|{lo}-{hi}|{flag}|||F\r",
-            i + 1
-        );
+        let obx = format!("{loinc}^{name}^LN||{value}|{unit}|{lo}-{hi}|{flag}|||F");
+        m += &format!("OBX|{}|NM|{obx}\r", i + 1);
     }
     m += "NTE|1||Fasting sample \\T\\ verified\r";
     Ok(m.into_bytes())
 }
 
 /// Sends `--orders` orders (and one resend), returns the results, one line per check.
-pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
-    let orders: usize = match args.iter().position(|a| a == "--orders") {
-        Some(i) => args.get(i + 1).ok_or("--orders needs a number")?.parse()?,
-        None => 20,
-    };
+pub fn run(args: &[String]) -> Res<Vec<String>> {
+    let orders = common::count(args, "--orders", 20)?;
     // LIS: store first, then acknowledge; accept orders only.
     let store = Arc::new(MemoryStore::new());
     let accept_orders = AckHandler::new(|m: &MessageBuf, _: Peer| {
@@ -83,116 +78,71 @@ pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
             _ => AckCode::Ar,
         }
     });
-    let lis = Server::bind(
-        "127.0.0.1:0",
-        ServerConfig::default(),
-        StoreHandler::new(Arc::clone(&store), message_key, accept_orders),
-    )?;
+    let handler = StoreHandler::new(Arc::clone(&store), message_key, accept_orders);
+    let lis = Server::bind("127.0.0.1:0", ServerConfig::default(), handler)?;
 
     // EMR: match each result to an open order by placer number; AE for an unknown one.
     let open: Arc<Mutex<BTreeMap<String, Vec<String>>>> = Arc::default();
     let (book, flags) = (Arc::clone(&open), Arc::new(Mutex::new(Vec::new())));
     let seen = Arc::clone(&flags);
-    let emr = Server::bind(
-        "127.0.0.1:0",
-        ServerConfig::default(),
-        AckHandler::new(move |m: &MessageBuf, _: Peer| {
-            let msg = m.view();
-            let placer = msg
-                .get_str("OBR-2.1")
-                .ok()
-                .flatten()
-                .unwrap_or_default()
-                .into_owned();
-            let (Ok(mut book), Ok(mut seen)) = (book.lock(), seen.lock()) else {
-                return AckCode::Ae;
-            };
-            let Some(results) = book.get_mut(&placer).filter(|r| r.is_empty()) else {
-                return AckCode::Ae;
-            };
-            for obx in msg.segments_by_id("OBX") {
-                let flag = obx
-                    .field(8)
-                    .map(|f| f.decoded().into_owned())
-                    .unwrap_or_default();
-                results.push(flag.clone());
-                seen.push(flag);
-            }
-            results.push(
-                msg.get_str("NTE-3")
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default()
-                    .into_owned(),
-            );
-            AckCode::Aa
-        }),
-    )?;
+    let match_results = AckHandler::new(move |m: &MessageBuf, _: Peer| {
+        let msg = m.view();
+        let (Ok(mut book), Ok(mut seen)) = (book.lock(), seen.lock()) else {
+            return AckCode::Ae;
+        };
+        let placer = text(&msg, "OBR-2.1");
+        let Some(results) = book.get_mut(&placer).filter(|r| r.is_empty()) else {
+            return AckCode::Ae;
+        };
+        for obx in msg.segments_by_id("OBX") {
+            let flag = obx.field(8).map(|f| f.decoded().into_owned());
+            seen.push(flag.clone().unwrap_or_default());
+            results.push(flag.unwrap_or_default());
+        }
+        results.push(text(&msg, "NTE-3"));
+        AckCode::Aa
+    });
+    let emr = Server::bind("127.0.0.1:0", ServerConfig::default(), match_results)?;
 
-    let config = ClientConfig::default();
-    let mut to_lis = Client::connect(lis.local_addr(), config.clone())?;
+    let mut to_lis = Client::connect(lis.local_addr(), client_config(None))?;
     let mut aa = 0;
     for n in 0..orders {
-        open.lock()
-            .map_err(|_| "poisoned")?
-            .insert(format!("PL{n:05}"), Vec::new());
+        let placer = format!("PL{n:05}");
+        open.lock().map_err(|_| "poisoned")?.insert(placer, vec![]);
         aa += usize::from(to_lis.send_message(&orm(n))?.code() == AckCode::Aa);
     }
-    let resend = to_lis.send_message(&orm(0))?; // e.g. after a lost ACK: same MSH-10
+    let resend = to_lis.send_message(&orm(0))?.code(); // e.g. after a lost ACK: same MSH-10
     let stored = store.messages();
-    let mut lines = vec![format!(
-        "EMR -> LIS: {orders} ORM^O01, {aa} AA; resend of ORM00000 answered {} from the store",
-        resend.code()
-    )];
-    lines.push(format!(
-        "LIS stored {} orders (the resend was not stored again)",
-        stored.len()
-    ));
 
     // LIS works from what it committed, each order once, and reports back.
-    let mut to_emr = Client::connect(emr.local_addr(), config)?;
+    let mut to_emr = Client::connect(emr.local_addr(), client_config(None))?;
     let mut matched = 0;
     for (n, entry) in stored.iter().enumerate() {
         let order = Message::parse(&entry.message)?;
         matched += usize::from(to_emr.send_message(&oru(&order, n)?)?.code() == AckCode::Aa);
     }
-    let flags = flags.lock().map_err(|_| "poisoned")?.clone();
-    let count = |f: &str| flags.iter().filter(|x| *x == f).count();
-    lines.push(format!(
-        "LIS -> EMR: {} ORU^R01, {} OBX: {} high, {} low, {} normal",
-        stored.len(),
-        flags.len(),
-        count("H"),
-        count("L"),
-        count("N")
-    ));
-    let open = open.lock().map_err(|_| "poisoned")?;
-    let note = open
-        .get("PL00000")
-        .and_then(|r| r.last())
-        .cloned()
-        .unwrap_or_default();
-    lines.push(format!(
-        "EMR matched {matched} results to their orders; note reads \"{note}\""
-    ));
     lis.shutdown();
     emr.shutdown();
-    if stored.len() != orders || matched != orders || open.values().any(|r| r.len() != 4) {
+    let flags = flags.lock().map_err(|_| "poisoned")?.clone();
+    let count = |f: &str| flags.iter().filter(|x| *x == f).count();
+    let (high, low, normal, obx) = (count("H"), count("L"), count("N"), flags.len());
+    let open = open.lock().map_err(|_| "poisoned")?;
+    let note = open.get("PL00000").and_then(|r| r.last()).cloned();
+    let (note, stored) = (note.unwrap_or_default(), stored.len());
+    if stored != orders || matched != orders || open.values().any(|r| r.len() != 4) {
         return Err("an order was lost, duplicated or left without its result".into());
     }
-    Ok(lines)
+    Ok(vec![
+        format!(
+            "EMR -> LIS: {orders} ORM^O01, {aa} AA; resend of ORM00000 answered {resend} \
+             from the store"
+        ),
+        format!("LIS stored {stored} orders (the resend was not stored again)"),
+        format!("LIS -> EMR: {stored} ORU^R01, {obx} OBX: {high} high, {low} low, {normal} normal"),
+        format!("EMR matched {matched} results to their orders; note reads \"{note}\""),
+    ])
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
-        Ok(lines) => {
-            lines.iter().for_each(|l| println!("{l}"));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("lab_order_result: {e}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    common::main("lab_order_result", run)
 }
