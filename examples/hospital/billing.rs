@@ -1,18 +1,24 @@
 //! Billing and the payer in X12 5010: eligibility (270/271) before admission, claims
-//! (837I for inpatients, 837P otherwise) built from the HL7 the billing system received,
-//! the payer's 999 and 835, and billing's posting of the 835 with balance checks.
+//! (837I for inpatients, 837P otherwise) read from the HL7 the billing system received
+//! (ADT^A03 + DFT^P03), the payer's 999 and 835, and billing's posting of the 835.
 //!
 //! Pure and deterministic: bytes in, bytes out; the runtime moves them over MLLP. Money
-//! is integer cents in, exact `Decimal`s on the wire, never floating point.
+//! is integer cents in memory and exact `Decimal`s on the wire, never floating point.
+//! Everything written is checked with `x12::validate`; received X12 is refused when
+//! validation finds errors other than balancing (the reader checks amounts itself).
 //!
-//! Choices: a member the payer does not know gets an `AAA*Y**75*C` rejection in the 271
-//! (read as "not active": the visit is self-pay). The payer adjudicates by a hash of the
-//! claim id (CLM01 = the visit number): about 1 in 12 claims is denied (claim-level
-//! `CAS*CO*50` or `CO*16`, paid 0); the others are allowed 70–90% of each line with the
-//! rest a `CO-45` line adjustment, and a third of them carry a `PR-2` coinsurance (20% of
-//! the allowed amount) and another third a `PR-3` co-payment (25.00 on the first line).
-//! Claims for members it does not cover are denied `CO-31`. One 835 transaction set per
-//! payer id.
+//! Choices: a member the payer does not know gets an `AAA*Y**75*C` rejection in the 271,
+//! which `read_271` reads as "not active" (the visit is self-pay, never billed). The payer
+//! adjudicates by a hash of the claim id (CLM01 = the visit number): about 1 in 12 claims
+//! is denied (claim-level `CAS*CO*50` or `CO*16`, paid 0); the others are allowed 70–90%
+//! of each line with the rest a `CO-45` line adjustment, a third of them with a `PR-2`
+//! coinsurance (20% of the allowed amount) and another third with a `PR-3` co-payment
+//! (25.00 on the first line). Claims of members it does not cover are denied `CO-31`,
+//! claims whose CLM02 is not the sum of their lines `CO-16`. One 835 set per payer id.
+//!
+//! `x12::build::Claims837` writes no attending/rendering provider, admission date and
+//! hour, discharge hour or admitting diagnosis; `complete_837` adds them (NM1*71 /
+//! NM1*82, DTP*435, DTP*096, HI*ABJ) and recounts SE01.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -55,9 +61,14 @@ fn cents(d: Option<Decimal>) -> Res<i64> {
     }
 }
 
-/// A value for an X12 element: upper case, without X12 delimiters.
-fn x12_text(s: &str) -> String {
-    s.to_uppercase().replace(['*', ':', '~', '^'], " ")
+/// A value for an X12 element: without X12 delimiters.
+fn clean(s: &str) -> String {
+    s.replace(['*', ':', '~', '^'], " ")
+}
+
+/// A name or address for an X12 element: upper case, without X12 delimiters.
+fn upper(s: &str) -> String {
+    clean(s).to_uppercase()
 }
 
 fn sets<'d>(doc: &'d Document<'_>) -> impl Iterator<Item = TransactionSet<'d>> + 'd {
@@ -149,7 +160,7 @@ pub fn eligibility_270(p: &Patient, trace: &str, control: u32) -> Res<Vec<u8>> {
         reference: trace.into(),
         date: DAY.into(),
         time: "0600".into(),
-        source: Party::organization(&x12_text(&c.payer_name), &c.payer_id),
+        source: Party::organization(&upper(&c.payer_name), &c.payer_id),
         receiver: Party::organization(HOSPITAL, NPI),
         originator: format!("1{TAX_ID}"),
         subscribers: vec![InquirySubscriber {
@@ -228,7 +239,7 @@ impl Payer {
         for set in sets(&doc) {
             let e = Eligibility::from_set(&set).ok_or("not a 270")?;
             stamp = (text(&e.date), text(&e.time));
-            let reference = x12_text(&text(&e.reference));
+            let reference = clean(&text(&e.reference));
             segs.push("ST".to_string());
             segs.push(format!("BHT*0022*11*{reference}*{}*{}", stamp.0, stamp.1));
             let mut hl = 0;
@@ -238,7 +249,7 @@ impl Payer {
                     .as_ref()
                     .map(|p| text(&p.id))
                     .unwrap_or_default();
-                let name = x12_text(self.payers.get(&payer_id).ok_or("unknown payer id")?);
+                let name = upper(self.payers.get(&payer_id).ok_or("unknown payer id")?);
                 hl += 1;
                 let src = hl;
                 segs.push(format!("HL*{src}**20*1"));
@@ -247,22 +258,21 @@ impl Payer {
                     hl += 1;
                     let rcv = hl;
                     let p = r.party.as_ref().ok_or("receiver without NM1")?;
-                    let (rname, rid) = (x12_text(&text(&p.name)), x12_text(&text(&p.id)));
+                    let (rname, rid) = (upper(&text(&p.name)), clean(&text(&p.id)));
                     segs.push(format!("HL*{rcv}*{src}*21*1"));
                     segs.push(format!("NM1*1P*2*{rname}*****XX*{rid}"));
                     for m in &r.subscribers {
                         hl += 1;
                         let trace = m.traces.first().ok_or("subscriber without TRN")?;
                         let p = m.party.as_ref().ok_or("subscriber without NM1")?;
-                        let id = x12_text(&text(&p.id));
+                        let id = clean(&text(&p.id));
                         segs.push(format!("HL*{hl}*{rcv}*22*0"));
                         segs.push(format!(
                             "TRN*2*{}*{}",
-                            x12_text(&trace.reference.as_str()),
-                            x12_text(&text(&trace.originator))
+                            clean(&trace.reference.as_str()),
+                            clean(&text(&trace.originator))
                         ));
-                        let (last, first) =
-                            (x12_text(&text(&p.name)), x12_text(&text(&p.first_name)));
+                        let (last, first) = (upper(&text(&p.name)), upper(&text(&p.first_name)));
                         segs.push(format!("NM1*IL*1*{last}*{first}****MI*{id}"));
                         segs.push(match self.covers(&payer_id, &id) {
                             None => "AAA*Y**75*C".into(),
@@ -305,29 +315,24 @@ impl Payer {
         let mut date = DAY.to_string();
         for set in sets(&doc) {
             let model = HealthCareClaim::from_set(&set).ok_or("not an 837")?;
-            date = model.date.as_ref().map_or(date, |d| x12_text(&d.as_str()));
+            date = model.date.as_ref().map_or(date, |d| clean(&d.as_str()));
             let subs = model.billing_providers.iter().flat_map(|b| &b.subscribers);
             for sub in subs {
                 let payer = sub.payer.as_ref().map(|p| text(&p.id)).unwrap_or_default();
                 let insured = sub.subscriber.as_ref().ok_or("subscriber without NM1")?;
                 let member = text(&insured.id);
                 let covered = self.covers(&payer, &member) == Some(true);
-                let name = [&insured.name, &insured.first_name].map(|t| x12_text(&text(t)));
+                let name = [&insured.name, &insured.first_name].map(|t| upper(&text(t)));
                 let entry = remits.entry(payer).or_default();
                 for claim in &sub.claims {
-                    let qc = format!(
-                        "NM1*QC*1*{}*{}****MI*{}",
-                        name[0],
-                        name[1],
-                        x12_text(&member)
-                    );
+                    let qc = format!("NM1*QC*1*{}*{}****MI*{}", name[0], name[1], clean(&member));
                     entry.1 += adjudicate_claim(claim, covered, qc, &mut entry.0)?;
                 }
             }
         }
         let mut segs = Vec::new();
         for (payer, (claims, paid)) in &remits {
-            let name = x12_text(
+            let name = upper(
                 self.payers
                     .get(payer)
                     .map_or("UNKNOWN PAYER", |n| n.as_str()),
@@ -343,7 +348,7 @@ impl Payer {
                     "BPR*{handling}*{}*C*{method}************{date}",
                     money(*paid)?
                 ),
-                format!("TRN*1*{}{control}*1999999999", x12_text(payer)),
+                format!("TRN*1*{}{control}*1999999999", clean(payer)),
                 format!("DTM*405*{date}"),
                 format!("N1*PR*{name}"),
                 "N3*1 PAYER WAY".into(),
@@ -370,7 +375,7 @@ fn fnv(id: &str) -> u64 {
 
 /// Appends one claim's CLP loop to `out`; returns what it pays, in cents.
 fn adjudicate_claim(c: &Claim837, covered: bool, qc: String, out: &mut Vec<String>) -> Res<i64> {
-    let (id, h) = (x12_text(&c.id.as_str()), fnv(&c.id.as_str()));
+    let (id, h) = (clean(&c.id.as_str()), fnv(&c.id.as_str()));
     let charge = cents(c.charge)?;
     let line_sum = c.lines.iter().map(|l| cents(l.charge)).sum::<Res<i64>>()?;
     let denial = match () {
@@ -406,8 +411,8 @@ fn adjudicate_claim(c: &Claim837, covered: bool, qc: String, out: &mut Vec<Strin
             2 if n == 0 => allowed.min(2500),
             _ => 0,
         };
-        let code = l.procedure.as_ref().map(|p| x12_text(&p.code.as_str()));
-        let rev = l.revenue_code.as_ref().map(|r| x12_text(&r.as_str()));
+        let code = l.procedure.as_ref().map(|p| clean(&p.code.as_str()));
+        let rev = l.revenue_code.as_ref().map(|r| clean(&r.as_str()));
         let units = l.quantity.map(|q| q.to_string()).unwrap_or_default();
         let (m, p) = (money(line)?, money(allowed - resp)?);
         let code = code.unwrap_or_default();
@@ -601,16 +606,12 @@ pub fn claim_input(adt: &[u8], dft: &[u8]) -> Res<ClaimInput> {
 
 /// The NM1*IL party and DMG of a patient who is the subscriber.
 fn insured(p: &Patient) -> (Party, Demographics) {
-    let (f, g, id) = (
-        x12_text(&p.family),
-        x12_text(&p.given),
-        &p.coverage.member_id,
-    );
+    let (f, g, id) = (upper(&p.family), upper(&p.given), &p.coverage.member_id);
     let dmg = Demographics {
         birth_date: p.birth_date.clone(),
         gender: p.sex.into(),
     };
-    (Party::person(&f, &g, &x12_text(id)), dmg)
+    (Party::person(&f, &g, &clean(id)), dmg)
 }
 
 /// The x12 claim (2300) for `c`.
@@ -619,7 +620,7 @@ fn claim_2300(c: &ClaimInput, inst: bool) -> Res<Claim> {
     for l in &c.lines {
         lines.push(ServiceLine {
             revenue_code: inst.then(|| l.revenue.clone()),
-            procedure: x12_text(&l.cpt),
+            procedure: clean(&l.cpt),
             charge: Decimal::new(l.cents, 2)?.normalized(),
             units: Decimal::from_i64(l.units.into()),
             date: Some(l.date.clone()),
@@ -633,13 +634,13 @@ fn claim_2300(c: &ClaimInput, inst: bool) -> Res<Claim> {
         Class::Emergency => "23",
     };
     Ok(Claim {
-        id: x12_text(&c.visit),
+        id: clean(&c.visit),
         facility_code: facility.into(),
         frequency: "1".into(),
         statement_period: inst.then_some((day(&c.admit)?, day(&c.discharge)?)),
         // CL1: elective admission, physician referral, discharged home.
         institutional: inst.then(|| ("3".into(), "1".into(), "01".into())),
-        diagnoses: c.diagnoses.iter().map(|d| x12_text(d)).collect(),
+        diagnoses: c.diagnoses.iter().map(|d| clean(d)).collect(),
         lines,
     })
 }
@@ -661,7 +662,7 @@ fn complete_837(x: &[u8], claims: &[&ClaimInput], inst: bool) -> Res<Vec<u8>> {
             ("CLM", _) => {
                 let c = claims
                     .iter()
-                    .find(|c| Some(x12_text(&c.visit).as_str()) == f.get(1).copied());
+                    .find(|c| Some(clean(&c.visit).as_str()) == f.get(1).copied());
                 claim = Some(*c.ok_or("837 claim not in the input")?);
             }
             ("DTP", Some(c)) if inst && f.get(1) == Some(&"434") => {
@@ -673,9 +674,9 @@ fn complete_837(x: &[u8], claims: &[&ClaimInput], inst: bool) -> Res<Vec<u8>> {
             ("CL1", Some(c)) => put(format!("DTP*435*DT*{}", c.admit)),
             ("LX", Some(c)) if f.get(1) == Some(&"1") => {
                 let d = &c.attending;
-                let (l, g) = (x12_text(&d.family), x12_text(&d.given));
+                let (l, g) = (upper(&d.family), upper(&d.given));
                 let q = if inst { 71 } else { 82 };
-                put(format!("NM1*{q}*1*{l}*{g}****XX*{}", x12_text(&d.npi)));
+                put(format!("NM1*{q}*1*{l}*{g}****XX*{}", clean(&d.npi)));
             }
             ("SE", _) => {
                 let n: usize = f.get(1).ok_or("SE01 missing")?.parse()?;
@@ -689,7 +690,7 @@ fn complete_837(x: &[u8], claims: &[&ClaimInput], inst: bool) -> Res<Vec<u8>> {
         out.push('\n');
         if let (true, Some(c), true) = (inst, claim, line.starts_with("HI*ABK:")) {
             let dx = c.diagnoses.first().ok_or("claim without diagnoses")?;
-            out += &format!("HI*ABJ:{}~\n", x12_text(dx));
+            out += &format!("HI*ABJ:{}~\n", clean(dx));
             added += 1;
         }
     }
@@ -712,7 +713,7 @@ pub fn claims_837(claims: &[ClaimInput], control: u32) -> Res<Vec<Vec<u8>>> {
             let claim = claim_2300(c, inst)?;
             let (p, cov) = (&c.patient, &c.patient.coverage);
             let (name, dmg) = insured(p);
-            let payer = Party::organization(&x12_text(&cov.payer_name), &x12_text(&cov.payer_id));
+            let payer = Party::organization(&upper(&cov.payer_name), &clean(&cov.payer_id));
             match subscribers
                 .iter_mut()
                 .find(|s| s.name == name && s.payer == payer)
@@ -720,14 +721,14 @@ pub fn claims_837(claims: &[ClaimInput], control: u32) -> Res<Vec<Vec<u8>>> {
                 Some(s) => s.claims.push(claim),
                 None => subscribers.push(Subscriber {
                     responsibility: "P".into(),
-                    group_number: Some(x12_text(&cov.group)),
+                    group_number: Some(clean(&cov.group)),
                     filing_indicator: "CI".into(),
                     name,
                     address: Some(Address {
-                        line1: x12_text(&p.street),
-                        city: x12_text(&p.city),
-                        state: x12_text(&p.state),
-                        postal_code: x12_text(&p.zip),
+                        line1: upper(&p.street),
+                        city: upper(&p.city),
+                        state: upper(&p.state),
+                        postal_code: clean(&p.zip),
                         line2: None,
                     }),
                     demographics: Some(dmg),
@@ -965,7 +966,7 @@ mod tests {
         let mut stranger = day.patients[0].clone();
         stranger.coverage.member_id = "M000000001".into();
         for (n, p) in day.patients.iter().take(3).chain([&stranger]).enumerate() {
-            let trace = format!("V{n:07}");
+            let trace = format!("{}{n:07}", if n == 1 { "v" } else { "V" }); // case kept
             let x270 = eligibility_270(p, &trace, 10 + n as u32).unwrap();
             let x271 = payer.answer_270(&x270).unwrap();
             assert_eq!(read_271(&x271, &trace).unwrap(), n == 0 || n == 2, "{n}");
