@@ -30,8 +30,8 @@ use carewire::x12::build::{
 };
 use carewire::x12::model::{Claim as Claim837, Member};
 use carewire::x12::{
-    validate, write_999, AckOptions, Decimal, Delimiters, Document, Eligibility, Field,
-    GroupHeader, HealthCareClaim, InterchangeHeader, IssueKind, LineEnding, Remittance,
+    validate, write_999, Ack999, AckOptions, AckStatus, Decimal, Delimiters, Document, Eligibility,
+    Field, GroupHeader, HealthCareClaim, InterchangeHeader, IssueKind, LineEnding, Remittance,
     SequentialControlNumbers, TransactionSet, Writer,
 };
 
@@ -776,6 +776,20 @@ pub fn claims_837(claims: &[ClaimInput], control: u32) -> Res<Vec<Vec<u8>>> {
     Ok(out)
 }
 
+/// Billing reads the payer's 999: true when every functional group it answers was
+/// accepted (`A`, or `E` accepted with errors noted).
+pub fn read_999(ack: &[u8]) -> Res<bool> {
+    let doc = parse_valid(ack, "999")?;
+    let mut acks = sets(&doc).filter_map(|s| Ack999::from_set(&s)).peekable();
+    acks.peek().ok_or("no 999 in the document")?;
+    Ok(acks.all(|a| {
+        matches!(
+            a.status,
+            AckStatus::Accepted | AckStatus::AcceptedWithErrors
+        )
+    }))
+}
+
 /// Billing's totals (cents). Denials are posted as adjustments, so once every claim is
 /// posted `billed_cents == paid_cents + adjusted_cents + patient_resp_cents`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -804,6 +818,37 @@ pub struct BillingSummary {
     pub self_pay: usize,
     /// Their charges.
     pub self_pay_cents: i64,
+}
+
+impl fmt::Display for BillingSummary {
+    /// One line of totals (no patient data).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = |c: i64| {
+            format!(
+                "{}{}.{:02}",
+                if c < 0 { "-" } else { "" },
+                c.abs() / 100,
+                c.abs() % 100
+            )
+        };
+        write!(
+            f,
+            "billed {} claims {}, paid {} claims {}, adjusted {}, patient {}, denied {}, \
+             checks {} passed {} failed, open {}, self-pay {} ({})",
+            self.claims_billed,
+            d(self.billed_cents),
+            self.paid_claims,
+            d(self.paid_cents),
+            d(self.adjusted_cents),
+            d(self.patient_resp_cents),
+            self.denied,
+            self.balance_checks_passed,
+            self.balance_checks_failed,
+            self.open_claims,
+            self.self_pay,
+            d(self.self_pay_cents),
+        )
+    }
 }
 
 /// What one `Ledger::post` did.
@@ -927,7 +972,6 @@ mod tests {
     use super::super::clinical::{adt, dft, Adt};
     use super::super::world::generate;
     use super::*;
-    use carewire::x12::{Ack999, AckStatus};
 
     /// A handwritten ADT^A03 (PID, PV1, DG1, IN1 per the spec's layout) of visit V0000099.
     const A03: &str = concat!(
@@ -1077,12 +1121,6 @@ mod tests {
         assert!(claims_837(&[], 1).unwrap().is_empty());
     }
 
-    fn ack(x999: &[u8]) -> Ack999 {
-        let doc = Document::parse(x999).unwrap();
-        let status = sets(&doc).find_map(|s| Ack999::from_set(&s));
-        status.unwrap()
-    }
-
     /// `era` with the first paid CLP's CLP04 raised by one cent.
     fn tamper(era: &[u8]) -> Vec<u8> {
         let text = String::from_utf8_lossy(era);
@@ -1112,15 +1150,9 @@ mod tests {
         ledger.bill(&billed);
         let mut eras = Vec::new();
         for x837 in claims_837(&billed, 200).unwrap() {
-            assert_eq!(
-                ack(&payer.acknowledge(&x837).unwrap()).status,
-                AckStatus::Accepted
-            );
+            assert!(read_999(&payer.acknowledge(&x837).unwrap()).unwrap());
             let broken = String::from_utf8_lossy(&x837).replacen("\nSE*", "\nSE*9", 1);
-            assert_eq!(
-                ack(&payer.acknowledge(broken.as_bytes()).unwrap()).status,
-                AckStatus::Rejected
-            );
+            assert!(!read_999(&payer.acknowledge(broken.as_bytes()).unwrap()).unwrap());
             let era = payer.adjudicate(&x837).unwrap();
             check(&era, "835").unwrap();
             let r = ledger.post(&era).unwrap();
@@ -1151,6 +1183,20 @@ mod tests {
             (s.self_pay, s.balance_checks_passed),
             (inactive, billed.len() + 3 + 3)
         );
+
+        let line = format!(
+            "billed {} claims {}.{:02}, paid ",
+            billed.len(),
+            s.billed_cents / 100,
+            s.billed_cents % 100
+        );
+        assert!(
+            s.to_string().starts_with(&line)
+                && s.to_string()
+                    .contains(&format!(" 0 failed, open 0, self-pay {inactive} (")),
+            "{s}"
+        );
+        assert!(read_999(b"ISA*garbage").is_err());
 
         let again = ledger.post(&eras[0]).unwrap();
         assert_eq!((again.posted, again.failures.len()), (0, again.claims));
