@@ -13,75 +13,59 @@
 //! (default 24 files in a fresh folder under the system temp dir, removed afterwards).
 //! Exits non-zero if a file is lost or an ImagingStudy miscounts its instances.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::collections::BTreeMap;
-use std::error::Error;
 use std::io::Read;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use carewire::dicom::{DataSet, Encoder, ParseConfig, Tag, TransferSyntax, Vr};
 use carewire::mapping::dicom::StudyBuilder;
 use carewire::mapping::fhir::{MapConfig, TzPolicy};
+use common::Res;
 
 const HEADER_BYTES: u64 = 16 * 1024;
 /// Distinguishes the temp folders of runs in one process.
 static RUNS: AtomicUsize = AtomicUsize::new(0);
 
-fn arg(args: &[String], name: &str) -> Option<String> {
-    let i = args.iter().position(|a| a == name)?;
-    args.get(i + 1).cloned()
-}
-
 /// One synthetic instance of study `s`, series `r`, instance `i`.
-fn instance(s: usize, r: usize, i: usize) -> Result<Vec<u8>, Box<dyn Error>> {
-    let (uid, modality) = (
-        format!("1.2.826.0.1.3680043.10.1.{s}.{r}.{i}"),
-        ["CT", "MR"][s % 2],
-    );
-    let mut e = Encoder::part10(
-        [0; 128],
+fn instance(s: usize, r: usize, i: usize) -> Res<Vec<u8>> {
+    let study = format!("1.2.826.0.1.3680043.10.1.{s}");
+    let (series, class) = (format!("{study}.{r}"), "1.2.840.10008.5.1.4.1.1.2");
+    let (uid, syntax) = (
+        format!("{series}.{i}"),
         TransferSyntax::ExplicitVrLittleEndian,
-        "1.2.840.10008.5.1.4.1.1.2",
-        &uid,
-    )?;
-    let mut el = |g, n, vr, v: &str| e.element(Tag::new(g, n), vr, v.as_bytes());
-    el(0x0008, 0x0016, Vr::Ui, "1.2.840.10008.5.1.4.1.1.2")?;
-    el(0x0008, 0x0018, Vr::Ui, &uid)?;
-    el(0x0008, 0x0020, Vr::Da, &format!("202401{:02}", 10 + s))?;
-    el(0x0008, 0x0050, Vr::Sh, &format!("ACC{:04}", s + 1))?;
-    el(0x0008, 0x0060, Vr::Cs, modality)?;
-    el(0x0010, 0x0010, Vr::Pn, &format!("Testpatient^Number{s}"))?;
-    el(0x0010, 0x0020, Vr::Lo, &format!("MRN{:04}", s + 1))?;
-    el(
-        0x0020,
-        0x000D,
-        Vr::Ui,
-        &format!("1.2.826.0.1.3680043.10.1.{s}"),
-    )?;
-    el(
-        0x0020,
-        0x000E,
-        Vr::Ui,
-        &format!("1.2.826.0.1.3680043.10.1.{s}.{r}"),
-    )?;
-    el(0x0020, 0x0011, Vr::Is, &(r + 1).to_string())?;
-    el(0x0020, 0x0013, Vr::Is, &(i + 1).to_string())?;
+    );
+    let mut e = Encoder::part10([0; 128], syntax, class, &uid)?;
+    for (group, element, vr, value) in [
+        (0x0008, 0x0016, Vr::Ui, class.to_string()),
+        (0x0008, 0x0018, Vr::Ui, uid.clone()),
+        (0x0008, 0x0020, Vr::Da, format!("202401{:02}", 10 + s)),
+        (0x0008, 0x0050, Vr::Sh, format!("ACC{:04}", s + 1)),
+        (0x0008, 0x0060, Vr::Cs, ["CT", "MR"][s % 2].to_string()),
+        (0x0010, 0x0010, Vr::Pn, format!("Testpatient^Number{s}")),
+        (0x0010, 0x0020, Vr::Lo, format!("MRN{:04}", s + 1)),
+        (0x0020, 0x000D, Vr::Ui, study),
+        (0x0020, 0x000E, Vr::Ui, series),
+        (0x0020, 0x0011, Vr::Is, (r + 1).to_string()),
+        (0x0020, 0x0013, Vr::Is, (i + 1).to_string()),
+    ] {
+        e.element(Tag::new(group, element), vr, value.as_bytes())?;
+    }
     e.element(Tag::PIXEL_DATA, Vr::Ow, &vec![0u8; 64 * 1024])?;
     Ok(e.finish()?)
 }
 
 /// Writes `--files` instances, scans the folder and returns one line per study.
-pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
-    let n: usize = arg(args, "--files").map_or(Ok(24), |v| v.parse())?;
-    let (dir, temporary) = match arg(args, "--dir") {
+pub fn run(args: &[String]) -> Res<Vec<String>> {
+    let n = common::count(args, "--files", 24)?;
+    let (pid, k) = (std::process::id(), RUNS.fetch_add(1, SeqCst));
+    let (dir, temporary) = match common::value(args, "--dir")? {
         Some(d) => (PathBuf::from(d), false),
         None => (
-            std::env::temp_dir().join(format!(
-                "carewire-scan-{}-{}",
-                std::process::id(),
-                RUNS.fetch_add(1, SeqCst)
-            )),
+            std::env::temp_dir().join(format!("carewire-scan-{pid}-{k}")),
             true,
         ),
     };
@@ -95,6 +79,7 @@ pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
     let config = ParseConfig::default()
         .stop_before_pixel_data(true)
         .max_header_len(HEADER_BYTES as usize);
+    let fhir = MapConfig::with_tz(TzPolicy::Error);
     let mut studies: BTreeMap<String, (StudyBuilder, String, usize)> = BTreeMap::new();
     let (mut read, mut skipped, mut bytes) = (0, 0, 0);
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)?
@@ -103,9 +88,8 @@ pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
     paths.sort();
     for path in paths {
         let mut head = Vec::new();
-        std::fs::File::open(&path)?
-            .take(HEADER_BYTES)
-            .read_to_end(&mut head)?;
+        let mut file = std::fs::File::open(&path)?.take(HEADER_BYTES);
+        file.read_to_end(&mut head)?;
         bytes += head.len();
         let Ok(ds) = DataSet::parse_with(&head, &config) else {
             skipped += 1; // not DICOM: reported by kind, never by content
@@ -115,17 +99,9 @@ pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
             skipped += 1;
             continue;
         };
-        let modality = ds
-            .get_str(Tag::new(0x0008, 0x0060))
-            .unwrap_or_default()
-            .into_owned();
-        let entry = studies.entry(study).or_insert_with(|| {
-            (
-                StudyBuilder::new(MapConfig::with_tz(TzPolicy::Error)),
-                modality,
-                0,
-            )
-        });
+        let modality = ds.get_str(Tag::new(0x0008, 0x0060)).unwrap_or_default();
+        let new = || (StudyBuilder::new(fhir), modality.into_owned(), 0);
+        let entry = studies.entry(study).or_insert_with(new);
         entry.0.add_data_set(&ds)?;
         entry.2 += 1;
         read += 1;
@@ -133,19 +109,14 @@ pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
     if temporary {
         std::fs::remove_dir_all(&dir)?;
     }
+    let (files, kib) = (read + skipped, bytes / 1024);
     let mut lines = vec![format!(
-        "scanned {} files: {read} DICOM, {skipped} skipped, {} KiB read",
-        read + skipped,
-        bytes / 1024
+        "scanned {files} files: {read} DICOM, {skipped} skipped, {kib} KiB read"
     )];
     for (uid, (builder, modality, count)) in studies {
         let bundle: serde_json::Value = serde_json::from_str(&builder.finish()?.json)?;
-        let entries = bundle["entry"].as_array().ok_or("no entries")?;
-        let study = entries
-            .iter()
-            .map(|e| &e["resource"])
-            .find(|r| r["resourceType"] == "ImagingStudy")
-            .ok_or("no ImagingStudy")?;
+        let mut found = common::resources(&bundle, "ImagingStudy");
+        let study = found.next().ok_or("no ImagingStudy")?;
         let (series, instances) = (&study["numberOfSeries"], &study["numberOfInstances"]);
         if instances.as_u64() != Some(count as u64) {
             return Err(format!("study {uid}: {count} files but {instances} instances").into());
@@ -160,16 +131,6 @@ pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
     Ok(lines)
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
-        Ok(lines) => {
-            lines.iter().for_each(|l| println!("{l}"));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("scan_dicom_dir: {e}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    common::main("scan_dicom_dir", run)
 }
