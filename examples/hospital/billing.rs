@@ -20,6 +20,7 @@
 //! hour, discharge hour or admitting diagnosis; `complete_837` adds them (NM1*71 /
 //! NM1*82, DTP*435, DTP*096, HI*ABJ) and recounts SE01.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -872,14 +873,11 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Records claims sent to the payer (a claim id billed twice counts once).
+    /// Records claims sent to the payer (a claim id billed again is ignored).
     pub fn bill(&mut self, claims: &[ClaimInput]) {
         for c in claims {
-            if self
-                .billed
-                .insert(c.visit.clone(), c.total_cents())
-                .is_none()
-            {
+            if let Entry::Vacant(v) = self.billed.entry(c.visit.clone()) {
+                v.insert(c.total_cents());
                 self.sum.claims_billed += 1;
                 self.sum.billed_cents = self.sum.billed_cents.saturating_add(c.total_cents());
             }
@@ -1198,6 +1196,8 @@ mod tests {
         );
         assert!(read_999(b"ISA*garbage").is_err());
 
+        ledger.bill(&billed[..1]); // billing a claim again changes nothing
+        assert_eq!(ledger.summary(), s);
         let again = ledger.post(&eras[0]).unwrap();
         assert_eq!((again.posted, again.failures.len()), (0, again.claims));
         assert!(again.failures.iter().all(|f| f.ends_with("already posted")));
