@@ -1,13 +1,986 @@
-//! A simulated hospital day (work in progress: the data model only so far).
-
+//! A whole hospital's interfaces in one command: a simulated day in which EMR, LIS, RIS,
+//! PACS, billing and a payer are kept in sync by an integration engine, over real MLLP
+//! sockets on 127.0.0.1 (TLS with a throwaway certificate by default), each system with
+//! its own durable file-backed message store.
+//!
+//! Flows, as hospitals run them:
+//! - **registration**: the EMR checks eligibility with the payer (X12 270 → 271), then
+//!   sends ADT^A04/A01, A08 updates, later A02 transfers and A03 discharges; the engine
+//!   fans ADT out to LIS, RIS and billing;
+//! - **lab**: ORM^O01 orders from the EMR reach the LIS reshaped as OML^O21; the LIS
+//!   answers each with an ORU^R01 (several OBX, abnormal flags, an NTE with escapes);
+//! - **imaging**: ORM^O01 with an accession number to the RIS; the modality writes DICOM
+//!   headers (carewire-dicom-lite) that PACS indexes; the RIS reports back with an
+//!   ORU^R01; each study is linked to its order by accession number and to its patient;
+//! - **billing**: charges (DFT^P03) and discharges become 837P/837I claims; the payer
+//!   answers with a 999 and an 835 remittance that billing posts and balances;
+//! - **analytics**: the engine turns every clinical message into a FHIR R4 Bundle
+//!   (carewire-mapping) appended to an NDJSON file, PACS adds an ImagingStudy per study.
+//!
+//! Every endpoint commits a message to its store before it acknowledges it. The engine
+//! routes by type, trigger, sender and OBR-24, reshapes for each destination, retries
+//! with backoff and dead-letters what a destination refuses. `--chaos` makes the LIS's
+//! link drop connections mid-frame, the RIS answer AE (some messages always), billing
+//! stall past the ACK timeout, and the EMR restart; the run must still end with every
+//! message delivered exactly once to each destination — checked from the stores — or
+//! listed as a dead letter. At the end it prints a monitoring table and exits non-zero
+//! if an invariant fails (a message lost or processed twice, an unbalanced 835, an
+//! unlinked study).
+//!
+//! Crates: all of them — `carewire::{hl7, x12, dicom, mllp, mapping}`.
+//!
+//! Run: `cargo run --release --example hospital -- [--patients N] [--seed S]
+//! [--out DIR] [--plaintext] [--chaos] [--quiet]` (defaults: 300 patients, seed 1,
+//! `target/hospital`).
 #![allow(dead_code)] // work in progress: the modules are wired up as they land
 
 mod billing;
 mod clinical;
+mod engine;
 mod imaging;
+mod net;
 mod world;
 
-fn main() {
-    let day = world::generate(1, 10);
-    println!("{} encounters", day.encounters.len());
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use carewire::hl7::{AckCode, Message};
+use carewire::mllp::blocking::{Client, Handler, Peer, Reply, RetryPolicy};
+use carewire::mllp::hl7::message_key;
+use carewire::mllp::store::FileStore;
+use carewire::mllp::Frame;
+
+use engine::{Chaos, Destination, Endpoint, Engine};
+use net::{Res, Stats, Tls};
+use world::{Day, Encounter};
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Command-line options.
+struct Opts {
+    patients: usize,
+    seed: u64,
+    out: PathBuf,
+    tls: bool,
+    chaos: bool,
+    progress: bool,
+}
+
+fn parse_args(args: &[String]) -> Res<Opts> {
+    let mut o = Opts {
+        patients: 300,
+        seed: 1,
+        out: Path::new(env!("CARGO_MANIFEST_DIR")).join("target/hospital"),
+        tls: true,
+        chaos: false,
+        progress: true,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || it.next().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--patients" => o.patients = value()?.parse()?,
+            "--seed" => o.seed = value()?.parse()?,
+            "--out" => o.out = PathBuf::from(value()?),
+            "--plaintext" => o.tls = false,
+            "--chaos" => o.chaos = true,
+            "--quiet" => o.progress = false,
+            "-h" | "--help" => {
+                return Err("usage: hospital [--patients N] [--seed S] [--out DIR] \
+                            [--plaintext] [--chaos] [--quiet]"
+                    .into())
+            }
+            other => return Err(format!("unknown argument {other}").into()),
+        }
+    }
+    if o.patients == 0 {
+        return Err("--patients must be at least 1".into());
+    }
+    Ok(o)
+}
+
+/// The interfaces, each one sender → one receiving endpoint, in table order.
+const INTERFACES: [&str; 10] = [
+    "EMR -> engine",
+    "engine -> LIS",
+    "engine -> RIS",
+    "engine -> billing",
+    "LIS -> engine",
+    "RIS -> engine",
+    "engine -> EMR",
+    "EMR -> payer 270/271",
+    "billing -> payer 837/999",
+    "payer -> billing 835",
+];
+const EMR_ENGINE: usize = 0;
+const ENGINE_LIS: usize = 1;
+const ENGINE_RIS: usize = 2;
+const ENGINE_BILLING: usize = 3;
+const LIS_ENGINE: usize = 4;
+const RIS_ENGINE: usize = 5;
+const ENGINE_EMR: usize = 6;
+const EMR_PAYER: usize = 7;
+const BILLING_PAYER: usize = 8;
+const PAYER_BILLING: usize = 9;
+
+fn message_type(m: &Message<'_>) -> String {
+    m.get_str("MSH-9.1")
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .into_owned()
+}
+
+fn field(m: &Message<'_>, path: &str) -> String {
+    m.get_str(path).ok().flatten().unwrap_or_default().into_owned()
+}
+
+/// A sender's retry policy: quick backoff (loopback), AE retried, AR not.
+fn policy() -> RetryPolicy {
+    let mut p = RetryPolicy::default();
+    p.max_attempts = 6;
+    p.initial_backoff = Duration::from_millis(20);
+    p.max_backoff = Duration::from_millis(400);
+    p.retry_on_error = true;
+    p
+}
+
+/// An X12 endpoint's answer, computed from the request alone (so a resend gets the
+/// same answer from the store).
+fn x12_answer(f: impl Fn(&[u8]) -> net::Res<Vec<u8>> + Send + Sync + 'static) -> engine::Answer {
+    Arc::new(move |frame: Frame, _: Peer| match frame {
+        Frame::Data(d) => match f(&d) {
+            Ok(answer) => Reply::data(answer),
+            Err(_) => Reply::Close,
+        },
+        _ => Reply::Nothing,
+    }) as Arc<dyn Handler>
+}
+
+/// Sends an HL7 message with the policy; true when answered AA.
+fn send_hl7(client: &mut Client, stats: &Stats, msg: &[u8]) -> bool {
+    stats.sent();
+    client
+        .send_message_with_retry(msg, &policy())
+        .is_ok_and(|a| a.code() == AckCode::Aa)
+}
+
+/// A worker loop: takes committed messages from `rx` until `stop` is set and the
+/// channel is empty.
+fn drain_loop(rx: &Receiver<Bytes>, stop: &AtomicBool, mut each: impl FnMut(Bytes)) {
+    loop {
+        match rx.recv_timeout(Duration::from_millis(20)) {
+            Ok(m) => each(m),
+            Err(RecvTimeoutError::Timeout) if !stop.load(Ordering::SeqCst) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// Per control id: how many times the store holds it, and how many of those it
+/// acknowledged AA.
+fn store_counts(store: &FileStore) -> Res<HashMap<String, (u32, u32)>> {
+    let mut counts: HashMap<String, (u32, u32)> = HashMap::new();
+    for m in store.messages()? {
+        let Some(key) = m.key else { continue };
+        let id = String::from_utf8_lossy(key.control_id()).into_owned();
+        let aa = m.response.iter().any(|f| match f {
+            Frame::Data(d) => Message::parse(d)
+                .ok()
+                .is_some_and(|a| field(&a, "MSA-1") == "AA"),
+            Frame::CommitAck => true,
+            Frame::CommitNak => false,
+        });
+        let e = counts.entry(id).or_default();
+        e.0 += 1;
+        e.1 += u32::from(aa);
+    }
+    Ok(counts)
+}
+
+/// Everything the run shares between threads.
+struct Hospital {
+    day: Arc<Day>,
+    opts: Opts,
+    stats: Vec<Arc<Stats>>,
+    /// EMR: results received per placer order number.
+    results: Mutex<HashMap<String, u32>>,
+    /// EMR: eligibility answers per visit (true = active).
+    coverage: Mutex<HashMap<String, bool>>,
+    /// Control ids each source sent and had acknowledged AA (EMR, LIS, RIS).
+    sent_ok: [Mutex<Vec<String>>; 3],
+    /// Patients registered so far (progress).
+    registered: AtomicUsize,
+    /// RIS: the DICOM files of each study, by accession number.
+    studies: Mutex<BTreeMap<String, Vec<PathBuf>>>,
+    /// Billing: the ledger and what posting found.
+    ledger: Mutex<billing::Ledger>,
+    postings: AtomicUsize,
+    posting_errors: Mutex<Vec<String>>,
+    stop: AtomicBool,
+}
+
+impl Hospital {
+    fn client(&self, tls: Option<&Tls>, iface: usize, to: std::net::SocketAddr) -> Res<Client> {
+        let timeout = if self.opts.chaos {
+            Duration::from_millis(800)
+        } else {
+            Duration::from_secs(10)
+        };
+        let config = net::client_config(tls, &self.stats[iface], timeout, None)?;
+        Ok(Client::connect(to, config)?)
+    }
+}
+
+/// Runs the day with `args`; the monitoring table's lines, or an error naming the
+/// invariants that failed (with the table).
+pub fn run(args: &[String]) -> Res<Vec<String>> {
+    let opts = parse_args(args)?;
+    let started = Instant::now();
+    let out = opts.out.clone();
+    if out.exists() {
+        fs::remove_dir_all(&out)?;
+    }
+    fs::create_dir_all(&out)?;
+    let day = Arc::new(world::generate(opts.seed, opts.patients));
+    let tls = if opts.tls { Some(Tls::generate()?) } else { None };
+    let tls = tls.as_ref();
+    let chaos = opts.chaos;
+    let seed = opts.seed;
+    let h = Arc::new(Hospital {
+        day: Arc::clone(&day),
+        stats: INTERFACES.iter().map(|_| Arc::default()).collect(),
+        results: Mutex::default(),
+        coverage: Mutex::default(),
+        sent_ok: Default::default(),
+        registered: AtomicUsize::new(0),
+        studies: Mutex::default(),
+        ledger: Mutex::new(billing::Ledger::default()),
+        postings: AtomicUsize::new(0),
+        posting_errors: Mutex::default(),
+        stop: AtomicBool::new(false),
+        opts,
+    });
+    let server = |iface: usize| net::server_config(tls, &h.stats[iface]);
+    let noop: engine::OnCommit = Arc::new(|_| {});
+    let pacs_dir = out.join("pacs/inbox");
+    fs::create_dir_all(&pacs_dir)?;
+
+    // Destinations of the engine. LIS and RIS queue committed orders for their work.
+    let (lis_tx, lis_rx) = mpsc::channel::<Bytes>();
+    let mut lis = Endpoint::start(
+        "LIS",
+        &out.join("lis/store"),
+        server(ENGINE_LIS)?,
+        message_key,
+        engine::hl7_answer(|m| matches!(message_type(m).as_str(), "ADT" | "OML" | "ORM")),
+        Arc::new(move |msg: Bytes| {
+            let is_order = Message::parse(&msg).is_ok_and(|m| message_type(&m) != "ADT");
+            if is_order {
+                let _ = lis_tx.send(msg);
+            }
+        }),
+        None,
+    )?;
+    if chaos {
+        lis.with_proxy(seed, 20)?;
+    }
+    let (ris_tx, ris_rx) = mpsc::channel::<Bytes>();
+    let ris_chaos = chaos.then(|| Arc::new(Chaos::new(seed, 5, 5, 0, Duration::ZERO)));
+    let mut ris = Endpoint::start(
+        "RIS",
+        &out.join("ris/store"),
+        server(ENGINE_RIS)?,
+        message_key,
+        engine::hl7_answer(|m| matches!(message_type(m).as_str(), "ADT" | "ORM")),
+        Arc::new(move |msg: Bytes| {
+            let is_order = Message::parse(&msg).is_ok_and(|m| message_type(&m) == "ORM");
+            if is_order {
+                let _ = ris_tx.send(msg);
+            }
+        }),
+        ris_chaos.clone(),
+    )?;
+    let billing_chaos = chaos
+        .then(|| Arc::new(Chaos::new(seed ^ 7, 0, 0, 3, Duration::from_millis(1_100))));
+    let mut bill = Endpoint::start(
+        "BILLING",
+        &out.join("billing/store"),
+        server(ENGINE_BILLING)?,
+        message_key,
+        engine::hl7_answer(|m| matches!(message_type(m).as_str(), "ADT" | "DFT")),
+        Arc::clone(&noop),
+        billing_chaos.clone(),
+    )?;
+    let placers: HashSet<String> = day
+        .encounters
+        .iter()
+        .flat_map(|e| {
+            e.labs
+                .iter()
+                .map(|l| l.placer.clone())
+                .chain(e.imaging.iter().map(|i| i.placer.clone()))
+        })
+        .collect();
+    let emr_results = Arc::clone(&h);
+    let mut emr = Endpoint::start(
+        "EMR",
+        &out.join("emr/store"),
+        server(ENGINE_EMR)?,
+        message_key,
+        engine::hl7_answer(move |m| {
+            message_type(m) == "ORU" && clinical::placer(m).is_some_and(|p| placers.contains(&p))
+        }),
+        Arc::new(move |msg: Bytes| {
+            if let Some(p) = Message::parse(&msg).ok().and_then(|m| clinical::placer(&m)) {
+                *lock(&emr_results.results).entry(p).or_default() += 1;
+            }
+        }),
+        None,
+    )?;
+
+    // The engine, its delivery workers and its three inbound channels.
+    let timeout = if chaos {
+        Duration::from_millis(800)
+    } else {
+        Duration::from_secs(10)
+    };
+    let dest = |name: &'static str, e: &Endpoint, iface: usize, wants_oml: bool| -> Res<Destination> {
+        Ok(Destination {
+            name,
+            addr: e.addr(),
+            config: net::client_config(tls, &h.stats[iface], timeout, None)?,
+            wants_oml,
+        })
+    };
+    fs::create_dir_all(out.join("analytics"))?;
+    let engine = Engine::start(
+        vec![
+            dest("LIS", &lis, ENGINE_LIS, true)?,
+            dest("RIS", &ris, ENGINE_RIS, false)?,
+            dest("BILLING", &bill, ENGINE_BILLING, false)?,
+            dest("EMR", &emr, ENGINE_EMR, false)?,
+        ],
+        2,
+        policy(),
+        &out.join("analytics/fhir.ndjson"),
+        &out.join("engine/dead-letters"),
+    )?;
+    let inbound = |name: &str, dir: &str, iface: usize| {
+        Endpoint::start(
+            name,
+            &out.join("engine").join(dir),
+            server(iface)?,
+            message_key,
+            engine.answer(),
+            engine.on_commit(),
+            None,
+        )
+    };
+    let mut from_emr = inbound("ENGINE", "from-emr", EMR_ENGINE)?;
+    let mut from_lis = inbound("ENGINE", "from-lis", LIS_ENGINE)?;
+    let mut from_ris = inbound("ENGINE", "from-ris", RIS_ENGINE)?;
+
+    // The payer: eligibility and claims channels; billing's remittance channel.
+    let payer = Arc::new(billing::Payer::new(&day));
+    let p = Arc::clone(&payer);
+    let mut payer_elig = Endpoint::start(
+        "PAYER",
+        &out.join("payer/eligibility"),
+        server(EMR_PAYER)?,
+        engine::x12_key,
+        x12_answer(move |req| p.answer_270(req)),
+        Arc::clone(&noop),
+        None,
+    )?;
+    let (adj_tx, adj_rx) = mpsc::channel::<Bytes>();
+    let p = Arc::clone(&payer);
+    let mut payer_claims = Endpoint::start(
+        "PAYER",
+        &out.join("payer/claims"),
+        server(BILLING_PAYER)?,
+        engine::x12_key,
+        x12_answer(move |claims| p.acknowledge(claims)),
+        Arc::new(move |claims: Bytes| {
+            let _ = adj_tx.send(claims);
+        }),
+        None,
+    )?;
+    let poster = Arc::clone(&h);
+    let mut remits = Endpoint::start(
+        "BILLING",
+        &out.join("billing/remittances"),
+        server(PAYER_BILLING)?,
+        engine::x12_key,
+        Arc::new(|frame: Frame, _: Peer| match frame {
+            Frame::Data(_) => Reply::Frame(Frame::CommitAck),
+            _ => Reply::Nothing,
+        }) as Arc<dyn Handler>,
+        Arc::new(move |remit: Bytes| {
+            let posted = lock(&poster.ledger).post(&remit);
+            match posted {
+                Ok(_) => {
+                    poster.postings.fetch_add(1, Ordering::SeqCst);
+                }
+                Err(e) => lock(&poster.posting_errors).push(e.to_string()),
+            }
+        }),
+        None,
+    )?;
+
+    // Work behind the endpoints: the LIS analyzer, the RIS with its modality, the
+    // payer's adjudication.
+    let mut workers = Vec::new();
+    let (hh, to) = (Arc::clone(&h), from_lis.addr());
+    let lis_client = h.client(tls, LIS_ENGINE, to)?;
+    workers.push(thread::spawn(move || {
+        let mut client = lis_client;
+        let labs: HashMap<&str, &world::LabOrder> = hh
+            .day
+            .encounters
+            .iter()
+            .flat_map(|e| e.labs.iter().map(|l| (l.placer.as_str(), l)))
+            .collect();
+        drain_loop(&lis_rx, &hh.stop, |msg| {
+            let Ok(order) = Message::parse(&msg) else { return };
+            let Some(lab) = clinical::placer(&order).and_then(|p| labs.get(p.as_str()).copied())
+            else {
+                return;
+            };
+            if let Ok(oru) = clinical::lab_result(&order, lab) {
+                if send_hl7(&mut client, &hh.stats[LIS_ENGINE], &oru) {
+                    if let Some(id) = carewire::mllp::hl7::control_id(&oru) {
+                        lock(&hh.sent_ok[1]).push(id);
+                    }
+                }
+            }
+        });
+    }));
+    let (hh, to, inbox) = (Arc::clone(&h), from_ris.addr(), pacs_dir.clone());
+    let ris_client = h.client(tls, RIS_ENGINE, to)?;
+    workers.push(thread::spawn(move || {
+        let mut client = ris_client;
+        let exams: HashMap<&str, &world::ImagingOrder> = hh
+            .day
+            .encounters
+            .iter()
+            .filter_map(|e| e.imaging.as_ref().map(|i| (i.placer.as_str(), i)))
+            .collect();
+        drain_loop(&ris_rx, &hh.stop, |msg| {
+            let Ok(order) = Message::parse(&msg) else { return };
+            let Some(im) = clinical::placer(&order).and_then(|p| exams.get(p.as_str()).copied())
+            else {
+                return;
+            };
+            // The modality acquires the study; PACS picks the files up from its inbox.
+            if let Ok(files) = imaging::acquire(&order, im, &inbox) {
+                lock(&hh.studies).insert(im.accession.clone(), files);
+            }
+            if let Ok(oru) = clinical::imaging_report(&order, im) {
+                if send_hl7(&mut client, &hh.stats[RIS_ENGINE], &oru) {
+                    if let Some(id) = carewire::mllp::hl7::control_id(&oru) {
+                        lock(&hh.sent_ok[2]).push(id);
+                    }
+                }
+            }
+        });
+    }));
+    let (hh, to, p) = (Arc::clone(&h), remits.addr(), Arc::clone(&payer));
+    let payer_client = h.client(tls, PAYER_BILLING, to)?;
+    workers.push(thread::spawn(move || {
+        let mut client = payer_client;
+        drain_loop(&adj_rx, &hh.stop, |claims| {
+            let Ok(remit) = p.adjudicate(&claims) else { return };
+            hh.stats[PAYER_BILLING].sent();
+            if client.request_with_retry(&remit, &policy()).is_ok() {
+                hh.stats[PAYER_BILLING].accepted();
+            }
+        });
+    }));
+
+    let progress = (h.opts.progress && h.opts.patients >= 1000).then(|| {
+        let hh = Arc::clone(&h);
+        thread::spawn(move || {
+            let total = hh.opts.patients;
+            while !hh.stop.load(Ordering::SeqCst) {
+                let n = hh.registered.load(Ordering::Relaxed).min(total);
+                let bar = "#".repeat(n * 30 / total) + &".".repeat(30 - n * 30 / total);
+                eprint!("\r[{bar}] {n}/{total} patients registered");
+                if n == total {
+                    eprintln!();
+                    break;
+                }
+                thread::sleep(Duration::from_millis(250));
+            }
+        })
+    });
+
+    // Morning to evening: registration, orders, results.
+    let clinical_start = Instant::now();
+    let (emr_addr, payer_addr) = (from_emr.addr(), payer_elig.addr());
+    let senders = 4.min(day.encounters.len());
+    let run_emr = |phase: u8| -> Res<()> {
+        let mut threads = Vec::new();
+        for k in 0..senders {
+            let hh = Arc::clone(&h);
+            let mut to_engine = h.client(tls, EMR_ENGINE, emr_addr)?;
+            let mut to_payer = h.client(tls, EMR_PAYER, payer_addr)?;
+            threads.push(thread::spawn(move || -> Res<()> {
+                for e in hh.day.encounters.iter().skip(k).step_by(senders) {
+                    emr_encounter(&hh, e, phase, &mut to_engine, &mut to_payer)?;
+                }
+                Ok(())
+            }));
+        }
+        for t in threads {
+            t.join().map_err(|_| "an EMR thread panicked")??;
+        }
+        Ok(())
+    };
+    thread::scope(|s| -> Res<()> {
+        let morning = s.spawn(|| run_emr(1));
+        if chaos {
+            // The EMR's interface engine connection restarts mid-morning.
+            while h.registered.load(Ordering::Relaxed) < h.opts.patients / 2
+                && !morning.is_finished()
+            {
+                thread::sleep(Duration::from_millis(5));
+            }
+            emr.restart(Duration::from_millis(300))?;
+        }
+        morning.join().map_err(|_| "the EMR panicked")?
+    })?;
+    let wait_limit = Duration::from_secs(60) + Duration::from_millis(20 * h.opts.patients as u64);
+    wait_for_results(&h, &engine, wait_limit);
+    run_emr(2)?;
+    engine.drain(wait_limit);
+    let clinical_secs = clinical_start.elapsed().as_secs_f64();
+
+    // Night: billing builds claims from what it received, the payer answers.
+    let claims_sent = bill_day(&h, tls, bill.store(), payer_claims.addr())?;
+    let limit = Instant::now() + wait_limit;
+    while h.postings.load(Ordering::SeqCst) < claims_sent && Instant::now() < limit {
+        thread::sleep(Duration::from_millis(5));
+    }
+
+    // PACS indexes the inbox and links each study; the FHIR feed gets the studies.
+    let studies = imaging::index(&pacs_dir)?;
+    let analytics = engine.finish();
+    h.stop.store(true, Ordering::SeqCst);
+    for w in workers {
+        let _ = w.join();
+    }
+    if let Some(p) = progress {
+        let _ = p.join();
+    }
+    let mut check = Checks::default();
+    let links = link_studies(&h, &studies, ris.store(), emr.store())?;
+    let mut study_resources = 0u64;
+    {
+        use std::io::Write;
+        let mut f = fs::OpenOptions::new()
+            .append(true)
+            .open(out.join("analytics/fhir.ndjson"))?;
+        for files in lock(&h.studies).values() {
+            if let Ok(json) = imaging::imaging_study(files) {
+                study_resources += json.matches("\"resourceType\"").count() as u64;
+                writeln!(f, "{json}")?;
+            }
+        }
+    }
+
+    // Verify from the stores.
+    let dead = lock(&engine.dead).clone();
+    let dead_set: HashSet<engine::Delivery> = dead.iter().map(|d| d.delivery.clone()).collect();
+    let mut by_dest: HashMap<&str, HashMap<String, (u32, u32)>> = HashMap::new();
+    for (name, ep) in [("LIS", &lis), ("RIS", &ris), ("BILLING", &bill), ("EMR", &emr)] {
+        by_dest.insert(name, store_counts(ep.store())?);
+    }
+    let routed = lock(&engine.routed).clone();
+    let (mut lost, mut twice, mut both) = (0, 0, 0);
+    for d in &routed {
+        let (_, aa) = by_dest
+            .get(d.destination)
+            .and_then(|c| c.get(&d.control_id))
+            .copied()
+            .unwrap_or_default();
+        match (aa, dead_set.contains(d)) {
+            (1, false) | (0, true) => {}
+            (0, false) => lost += 1,
+            (1, true) => both += 1,
+            _ => twice += 1,
+        }
+    }
+    check.expect(
+        lost == 0 && twice == 0 && both == 0,
+        format!(
+            "engine deliveries: {} routed, each stored once by its destination or dead-lettered \
+             ({lost} lost, {twice} twice, {both} both stored and dead-lettered)",
+            routed.len()
+        ),
+    );
+    let routed_set: HashSet<(&str, &str)> = routed
+        .iter()
+        .map(|d| (d.destination, d.control_id.as_str()))
+        .collect();
+    let extra: usize = by_dest
+        .iter()
+        .map(|(dest, c)| {
+            c.iter()
+                .filter(|(id, n)| n.1 > 0 && !routed_set.contains(&(*dest, id.as_str())))
+                .count()
+        })
+        .sum();
+    check.expect(
+        extra == 0,
+        format!("destination stores hold nothing the engine did not route ({extra} extra)"),
+    );
+    let mut inbound_total = 0;
+    for (k, ep) in [&from_emr, &from_lis, &from_ris].iter().enumerate() {
+        let counts = store_counts(ep.store())?;
+        inbound_total += counts.len();
+        let sent = lock(&h.sent_ok[k]).clone();
+        let missing = sent.iter().filter(|id| counts.get(*id).map_or(0, |c| c.1) != 1).count();
+        check.expect(
+            missing == 0,
+            format!(
+                "{}: {} messages acknowledged AA, each stored once by the engine ({missing} not)",
+                ["EMR -> engine", "LIS -> engine", "RIS -> engine"][k],
+                sent.len()
+            ),
+        );
+    }
+    let results = lock(&h.results).clone();
+    let dup_results = results.values().filter(|n| **n > 1).count();
+    let orders: usize = day
+        .encounters
+        .iter()
+        .map(|e| e.labs.len() + usize::from(e.imaging.is_some()))
+        .sum();
+    let dead_orders = dead
+        .iter()
+        .filter(|d| matches!(d.delivery.destination, "LIS" | "RIS" | "EMR"))
+        .filter(|d| d.delivery.control_id.starts_with("ORM-") || d.delivery.control_id.starts_with("ORU-"))
+        .count();
+    check.expect(
+        dup_results == 0 && results.len() + dead_orders == orders,
+        format!(
+            "results: {} of {orders} orders answered once ({dead_orders} dead-lettered on the way, \
+             {dup_results} twice)",
+            results.len()
+        ),
+    );
+    let summary = lock(&h.ledger).summary();
+    check.expect(
+        summary.balance_checks_failed == 0 && summary.open_claims == 0 && lock(&h.posting_errors).is_empty(),
+        format!(
+            "835 posting: {} balance checks passed, {} failed, {} claims open, {} posting errors",
+            summary.balance_checks_passed,
+            summary.balance_checks_failed,
+            summary.open_claims,
+            lock(&h.posting_errors).len()
+        ),
+    );
+    check.expect(
+        links.unlinked == 0 && links.linked == links.expected,
+        format!(
+            "studies: {} of {} linked to their order and patient ({} unlinked)",
+            links.linked, links.expected, links.unlinked
+        ),
+    );
+    check.expect(
+        analytics.failed == 0 && analytics.bundles as usize == inbound_total,
+        format!(
+            "FHIR: {} of {inbound_total} engine messages converted ({} failed)",
+            analytics.bundles, analytics.failed
+        ),
+    );
+
+    for ep in [
+        &mut lis, &mut ris, &mut bill, &mut emr, &mut from_emr, &mut from_lis, &mut from_ris,
+        &mut payer_elig, &mut payer_claims, &mut remits,
+    ] {
+        ep.stop();
+    }
+
+    // The monitoring table.
+    let secs = started.elapsed().as_secs_f64();
+    let mut lines = vec![format!(
+        "{:<26}{:>7}{:>7}{:>5}{:>5}{:>8}{:>6}{:>9}{:>9}{:>8}",
+        "interface", "sent", "AA", "AE", "AR", "retried", "dead", "p50 ms", "p99 ms", "msg/s"
+    )];
+    for (name, s) in INTERFACES.iter().zip(&h.stats) {
+        let (p50, p99) = s.percentiles().unwrap_or((0.0, 0.0));
+        lines.push(format!(
+            "{name:<26}{:>7}{:>7}{:>5}{:>5}{:>8}{:>6}{p50:>9.2}{p99:>9.2}{:>8.0}",
+            Stats::get(&s.sent),
+            Stats::get(&s.aa),
+            Stats::get(&s.ae),
+            Stats::get(&s.ar),
+            Stats::get(&s.retried),
+            Stats::get(&s.dead),
+            s.received() as f64 / secs
+        ));
+    }
+    let usd = |c: i64| format!("${}.{:02}", c / 100, c % 100);
+    lines.push(format!(
+        "claims: {} billed ({}), {} paid ({}), adjusted {}, patient responsibility {}, {} denied; {} self-pay",
+        summary.claims_billed,
+        usd(summary.billed_cents),
+        summary.paid_claims,
+        usd(summary.paid_cents),
+        usd(summary.adjusted_cents),
+        usd(summary.patient_resp_cents),
+        summary.denied,
+        summary.self_pay,
+    ));
+    lines.push(format!(
+        "studies: {} indexed, {} linked to order and patient; FHIR: {} bundles, {} resources ({} from studies), {} unmapped-data report entries",
+        studies.len(),
+        links.linked,
+        analytics.bundles + lock(&h.studies).len() as u64,
+        analytics.resources + study_resources,
+        study_resources,
+        analytics.unmapped
+    ));
+    if chaos {
+        let (ae, stalls) = ris_chaos
+            .as_ref()
+            .map(|c| c.injected.0.load(Ordering::Relaxed))
+            .zip(billing_chaos.as_ref().map(|c| c.injected.1.load(Ordering::Relaxed)))
+            .unwrap_or_default();
+        lines.push(format!(
+            "chaos: {} connections cut mid-frame (LIS), {ae} AE answers (RIS), {stalls} stalls past the ACK timeout (billing), {} restart (EMR)",
+            lis.cuts(),
+            emr.restarts
+        ));
+    }
+    lines.push(format!(
+        "dead letters: {} ({})",
+        dead.len(),
+        out.join("engine/dead-letters").display()
+    ));
+    lines.push(format!(
+        "throughput: {inbound_total} messages through the engine ({} deliveries) in {clinical_secs:.1} s = {:.0} msg/s, {}; run {secs:.1} s; stores and FHIR NDJSON under {}",
+        routed.len(),
+        inbound_total as f64 / clinical_secs,
+        if tls.is_some() { "TLS" } else { "plaintext" },
+        out.display()
+    ));
+    lines.extend(check.lines.iter().cloned());
+    if check.failed > 0 {
+        return Err(format!("{}\n{} invariant(s) failed", lines.join("\n"), check.failed).into());
+    }
+    lines.push(format!("invariants: all {} passed", check.lines.len()));
+    Ok(lines)
+}
+
+/// Invariant results.
+#[derive(Default)]
+struct Checks {
+    lines: Vec<String>,
+    failed: usize,
+}
+
+impl Checks {
+    fn expect(&mut self, ok: bool, what: String) {
+        self.failed += usize::from(!ok);
+        self.lines.push(format!("[{}] {what}", if ok { "ok" } else { "FAIL" }));
+    }
+}
+
+/// The EMR's part of one encounter: `phase` 1 is registration and orders, 2 is
+/// transfer, charges and discharge.
+fn emr_encounter(
+    h: &Hospital,
+    e: &Encounter,
+    phase: u8,
+    to_engine: &mut Client,
+    to_payer: &mut Client,
+) -> Res<()> {
+    let day = &h.day;
+    let mut msgs = Vec::new();
+    if phase == 1 {
+        // Eligibility before admission: 270 → 271.
+        let p = day.patient(e);
+        let ctrl = 1 + e.patient as u32;
+        let req = billing::eligibility_270(p, &e.visit, ctrl)?;
+        h.stats[EMR_PAYER].sent();
+        if let Ok(Frame::Data(resp)) = to_payer.request_with_retry(&req, &policy()) {
+            if let Ok(active) = billing::read_271(&resp, &e.visit) {
+                h.stats[EMR_PAYER].accepted();
+                lock(&h.coverage).insert(e.visit.clone(), active);
+            }
+        }
+        let first = if e.class == world::Class::Inpatient {
+            clinical::Adt::A01
+        } else {
+            clinical::Adt::A04
+        };
+        msgs.push(clinical::adt(day, e, first)?);
+        if day.patient(e).new_phone.is_some() {
+            msgs.push(clinical::adt(day, e, clinical::Adt::A08)?);
+        }
+        for lab in &e.labs {
+            msgs.push(clinical::lab_order(day, e, lab)?);
+        }
+        if let Some(im) = &e.imaging {
+            msgs.push(clinical::imaging_order(day, e, im)?);
+        }
+    } else {
+        if e.transfer_to.is_some() {
+            msgs.push(clinical::adt(day, e, clinical::Adt::A02)?);
+        }
+        msgs.push(clinical::dft(day, e)?);
+        msgs.push(clinical::adt(day, e, clinical::Adt::A03)?);
+    }
+    for m in msgs {
+        if send_hl7(to_engine, &h.stats[EMR_ENGINE], &m) {
+            if let Some(id) = carewire::mllp::hl7::control_id(&m) {
+                lock(&h.sent_ok[0]).push(id);
+            }
+        }
+    }
+    if phase == 1 {
+        h.registered.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+/// Waits until every order has its result at the EMR (or was dead-lettered on the way).
+fn wait_for_results(h: &Hospital, engine: &Engine, limit: Duration) {
+    let orders: usize = h
+        .day
+        .encounters
+        .iter()
+        .map(|e| e.labs.len() + usize::from(e.imaging.is_some()))
+        .sum();
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        let dead = lock(&engine.dead)
+            .iter()
+            .filter(|d| {
+                d.delivery.control_id.starts_with("ORM-") || d.delivery.control_id.starts_with("ORU-")
+            })
+            .count();
+        if lock(&h.results).len() + dead >= orders && engine.pending() == 0 {
+            return;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Billing at night: claims from the A03 and DFT it stored, 837s to the payer.
+/// Returns the number of interchanges the payer accepted (each gets an 835).
+fn bill_day(h: &Hospital, tls: Option<&Tls>, store: &FileStore, payer: std::net::SocketAddr) -> Res<usize> {
+    let mut by_visit: HashMap<String, (Option<Bytes>, Option<Bytes>)> = HashMap::new();
+    for m in store.messages()? {
+        let Ok(msg) = Message::parse(&m.message) else { continue };
+        let visit = field(&msg, "PV1-19");
+        let slot = by_visit.entry(visit).or_default();
+        match (message_type(&msg).as_str(), field(&msg, "MSH-9.2").as_str()) {
+            ("ADT", "A03") => slot.0 = Some(m.message.clone()),
+            ("DFT", _) => slot.1 = Some(m.message.clone()),
+            _ => {}
+        }
+    }
+    let coverage = lock(&h.coverage).clone();
+    let mut claims = Vec::new();
+    let mut ledger = lock(&h.ledger);
+    for e in &h.day.encounters {
+        let Some((Some(a03), Some(dft))) = by_visit.get(&e.visit) else {
+            continue;
+        };
+        let claim = billing::claim_input(a03, dft)?;
+        if coverage.get(&e.visit).copied().unwrap_or(false) {
+            claims.push(claim);
+        } else {
+            ledger.self_pay(&claim);
+        }
+    }
+    ledger.bill(&claims);
+    drop(ledger);
+    let mut client = h.client(tls, BILLING_PAYER, payer)?;
+    let mut accepted = 0;
+    for interchange in billing::claims_837(&claims, 1)? {
+        h.stats[BILLING_PAYER].sent();
+        if let Ok(Frame::Data(ack)) = client.request_with_retry(&interchange, &policy()) {
+            if ack.windows(5).any(|w| w == b"AK9*A") {
+                h.stats[BILLING_PAYER].accepted();
+                accepted += 1;
+            }
+        }
+    }
+    Ok(accepted)
+}
+
+/// What linking the PACS index to the RIS orders and EMR reports found.
+struct Links {
+    expected: usize,
+    linked: usize,
+    unlinked: usize,
+}
+
+/// Each indexed study must match a RIS order by accession number, with the same
+/// patient, and its report must have reached the EMR.
+fn link_studies(
+    h: &Hospital,
+    studies: &[imaging::IndexedStudy],
+    ris: &FileStore,
+    emr: &FileStore,
+) -> Res<Links> {
+    let mut orders: HashMap<String, (String, String)> = HashMap::new();
+    for m in ris.messages()? {
+        let Ok(msg) = Message::parse(&m.message) else { continue };
+        if message_type(&msg) == "ORM" {
+            if let (Some(acc), Some(placer)) = (clinical::accession(&msg), clinical::placer(&msg)) {
+                orders.insert(acc, (field(&msg, "PID-3.1"), placer));
+            }
+        }
+    }
+    let mut reported = HashSet::new();
+    for m in emr.messages()? {
+        if let Some(p) = Message::parse(&m.message).ok().and_then(|m| clinical::placer(&m)) {
+            reported.insert(p);
+        }
+    }
+    let mut links = Links {
+        expected: orders.len(),
+        linked: 0,
+        unlinked: 0,
+    };
+    for s in studies {
+        match orders.get(&s.accession) {
+            Some((pid, placer)) if *pid == s.patient_id && reported.contains(placer) => {
+                links.linked += 1
+            }
+            _ => links.unlinked += 1,
+        }
+    }
+    let _ = h;
+    Ok(links)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(lines) => {
+            lines.iter().for_each(|l| println!("{l}"));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("hospital: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
