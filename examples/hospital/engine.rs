@@ -27,7 +27,7 @@ use carewire::mllp::hl7::control_id;
 use carewire::mllp::store::{FileStore, MessageKey, StoreHandler};
 use carewire::mllp::Frame;
 
-use super::net::{Proxy, Res};
+use super::net::{Proxy, Res, Stats};
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -349,6 +349,8 @@ pub struct Destination {
     pub config: ClientConfig,
     /// Rewrites ORM^O01 to OML^O21 (this LIS takes the v2.5 order structure).
     pub wants_oml: bool,
+    /// The interface's counters (the client settings report into them too).
+    pub stats: Arc<Stats>,
 }
 
 /// What the analytics feed produced.
@@ -453,6 +455,7 @@ impl Engine {
                     addr: d.addr,
                     config: d.config.clone(),
                     policy: policy.clone(),
+                    stats: Arc::clone(&d.stats),
                     pending: Arc::clone(&engine.pending),
                     delivered: Arc::clone(&engine.delivered),
                     dead: Arc::clone(&engine.dead),
@@ -556,6 +559,7 @@ struct Worker {
     addr: SocketAddr,
     config: ClientConfig,
     policy: RetryPolicy,
+    stats: Arc<Stats>,
     pending: Arc<AtomicI64>,
     delivered: Arc<Mutex<Vec<Delivery>>>,
     dead: Arc<Mutex<Vec<DeadLetter>>>,
@@ -574,6 +578,7 @@ impl Worker {
         let mut client: Option<Client> = None;
         while let Ok(job) = rx.recv() {
             let message = self.reshape(&job.message).unwrap_or_else(|| job.message.to_vec());
+            self.stats.sent();
             if client.is_none() {
                 client = Client::connect(self.addr, config.clone()).ok();
             }

@@ -233,7 +233,7 @@ struct Hospital {
 impl Hospital {
     fn client(&self, tls: Option<&Tls>, iface: usize, to: std::net::SocketAddr) -> Res<Client> {
         let timeout = if self.opts.chaos {
-            Duration::from_millis(800)
+            Duration::from_millis(500)
         } else {
             Duration::from_secs(10)
         };
@@ -293,7 +293,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         None,
     )?;
     if chaos {
-        lis.with_proxy(seed, 20)?;
+        lis.with_proxy(seed, 60)?;
     }
     let (ris_tx, ris_rx) = mpsc::channel::<Bytes>();
     let ris_chaos = chaos.then(|| Arc::new(Chaos::new(seed, 5, 5, 0, Duration::ZERO)));
@@ -312,7 +312,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         ris_chaos.clone(),
     )?;
     let billing_chaos = chaos
-        .then(|| Arc::new(Chaos::new(seed ^ 7, 0, 0, 3, Duration::from_millis(1_100))));
+        .then(|| Arc::new(Chaos::new(seed ^ 7, 0, 0, 1, Duration::from_millis(700))));
     let mut bill = Endpoint::start(
         "BILLING",
         &out.join("billing/store"),
@@ -351,7 +351,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
 
     // The engine, its delivery workers and its three inbound channels.
     let timeout = if chaos {
-        Duration::from_millis(800)
+        Duration::from_millis(500)
     } else {
         Duration::from_secs(10)
     };
@@ -361,6 +361,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
             addr: e.addr(),
             config: net::client_config(tls, &h.stats[iface], timeout, None)?,
             wants_oml,
+            stats: Arc::clone(&h.stats[iface]),
         })
     };
     fs::create_dir_all(out.join("analytics"))?;
@@ -371,7 +372,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
             dest("BILLING", &bill, ENGINE_BILLING, false)?,
             dest("EMR", &emr, ENGINE_EMR, false)?,
         ],
-        2,
+        4,
         policy(),
         &out.join("analytics/fhir.ndjson"),
         &out.join("engine/dead-letters"),
@@ -706,6 +707,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         ),
     );
 
+    let cuts = lis.cuts();
     for ep in [
         &mut lis, &mut ris, &mut bill, &mut emr, &mut from_emr, &mut from_lis, &mut from_ris,
         &mut payer_elig, &mut payer_claims, &mut remits,
@@ -729,7 +731,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
             Stats::get(&s.ar),
             Stats::get(&s.retried),
             Stats::get(&s.dead),
-            s.received() as f64 / secs
+            s.rate()
         ));
     }
     let usd = |c: i64| format!("${}.{:02}", c / 100, c % 100);
@@ -761,7 +763,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
             .unwrap_or_default();
         lines.push(format!(
             "chaos: {} connections cut mid-frame (LIS), {ae} AE answers (RIS), {stalls} stalls past the ACK timeout (billing), {} restart (EMR)",
-            lis.cuts(),
+            cuts,
             emr.restarts
         ));
     }

@@ -7,7 +7,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use carewire::mllp::blocking::{ClientConfig, DeadLetter, ServerConfig};
 use carewire::mllp::metrics::{AckKind, Event, Metrics, Timing};
@@ -105,6 +105,8 @@ pub struct Stats {
     pub dead: AtomicU64,
     /// Receive→ACK durations at the receiving endpoint, microseconds.
     latencies: Mutex<Vec<u32>>,
+    /// When the endpoint answered its first and its last message.
+    window: Mutex<Option<(Instant, Instant)>>,
 }
 
 impl Metrics for Stats {
@@ -127,6 +129,9 @@ impl Metrics for Stats {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .push(micros);
+            let now = Instant::now();
+            let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
+            *w = Some(w.map_or((now, now), |(first, _)| (first, now)));
         }
     }
 }
@@ -163,6 +168,18 @@ impl Stats {
         Some((at(0.50), at(0.99)))
     }
 
+    /// Messages answered per second between the first and the last answer.
+    pub fn rate(&self) -> f64 {
+        let n = self.received();
+        let w = *self.window.lock().unwrap_or_else(|p| p.into_inner());
+        match w {
+            Some((first, last)) if n > 1 => {
+                (n - 1) as f64 / last.duration_since(first).as_secs_f64().max(1e-6)
+            }
+            _ => 0.0,
+        }
+    }
+
     /// Number of receive→ACK timings recorded.
     pub fn received(&self) -> usize {
         self.latencies
@@ -186,7 +203,7 @@ pub struct Proxy {
 
 impl Proxy {
     /// Listens on 127.0.0.1 and forwards to `target`; `cut_percent` of the connections
-    /// are cut after 600–4,600 bytes.
+    /// are cut after 2–40 KB (a few dozen messages: the cut lands inside a frame).
     pub fn start(target: SocketAddr, seed: u64, cut_percent: u32) -> Res<Proxy> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
@@ -205,7 +222,7 @@ impl Proxy {
                     let Ok(client) = incoming else { continue };
                     let cut = rng
                         .chance(cut_percent)
-                        .then(|| 600 + rng.below(4_000) as u64);
+                        .then(|| 2_000 + rng.below(38_000) as u64);
                     let to = *t.lock().unwrap_or_else(|p| p.into_inner());
                     let c = Arc::clone(&c);
                     let _ = thread::Builder::new()
