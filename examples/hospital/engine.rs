@@ -43,8 +43,9 @@ pub fn fnv(seed: u64, bytes: &[u8]) -> u64 {
     h
 }
 
-/// The duplicate-detection key of an X12 interchange: ISA06 sender and ISA13 control
-/// number (the element separator is the byte after `ISA`).
+/// The duplicate-detection key of an X12 interchange: ISA06 sender, ISA13 control
+/// number (the element separator is the byte after `ISA`) and a hash of the content, so
+/// that a sender reusing a control number is not mistaken for a resend.
 pub fn x12_key(msg: &[u8]) -> Option<MessageKey> {
     let sep = *msg.get(3)?;
     let head = msg.get(..msg.len().min(120))?;
@@ -54,7 +55,8 @@ pub fn x12_key(msg: &[u8]) -> Option<MessageKey> {
         Bytes::from(t.into_bytes())
     };
     let sender = trim(elements.get(6)?);
-    let control = trim(elements.get(13)?);
+    let control = String::from_utf8_lossy(elements.get(13)?).trim().to_string();
+    let control = format!("{control}-{:016x}", fnv(0, msg));
     Some(MessageKey::new(sender, control))
 }
 
@@ -127,10 +129,13 @@ impl Handler for DynHandler {
     }
 }
 
-/// True when `reply` accepts: an HL7 ACK with MSA-1 AA/CA, or any non-HL7 answer.
+/// True when `reply` accepts: an HL7 ACK with MSA-1 AA/CA, an MLLP commit ACK, or any
+/// other (X12) answer.
 fn accepted(reply: &Reply) -> bool {
-    let Some(Frame::Data(data)) = reply.frames().last() else {
-        return false;
+    let data = match reply.frames().last() {
+        Some(Frame::Data(data)) => data,
+        Some(Frame::CommitAck) => return true,
+        _ => return false,
     };
     if !data.starts_with(b"MSH") {
         return true;
