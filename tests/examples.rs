@@ -267,3 +267,221 @@ fn built_examples_print_what_run_returns() {
 
 #[path = "../examples/hospital/main.rs"]
 mod hospital;
+
+/// A fresh output folder for one hospital run.
+fn hospital_out(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("carewire-hospital-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// The number in `column` (0-based, after the name) of the table row `row`.
+fn cell(lines: &[String], row: &str, column: usize) -> u64 {
+    let line = lines
+        .iter()
+        .find(|l| l.starts_with(row))
+        .unwrap_or_else(|| panic!("no row {row}"));
+    let rest = &line[row.len()..];
+    rest.split_whitespace()
+        .nth(column)
+        .unwrap()
+        .parse::<f64>()
+        .unwrap() as u64
+}
+
+/// What the EMR sends for a generated day: registration, updates, orders, transfers,
+/// charges, discharges.
+fn expected_emr_messages(day: &hospital::world::Day) -> u64 {
+    day.encounters
+        .iter()
+        .map(|e| {
+            let p = &day.patients[e.patient];
+            3 + usize::from(p.new_phone.is_some())
+                + e.labs.len()
+                + usize::from(e.imaging.is_some())
+                + usize::from(e.transfer_to.is_some())
+        })
+        .sum::<usize>() as u64
+}
+
+#[test]
+fn hospital_day_keeps_every_invariant() {
+    let out = hospital_out("tls");
+    let lines = hospital::run(&args(&[
+        "--patients",
+        "40",
+        "--seed",
+        "3",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(
+        lines.last().unwrap(),
+        "invariants: all 9 passed",
+        "{lines:#?}"
+    );
+    let day = hospital::world::generate(3, 40);
+    let emr = expected_emr_messages(&day);
+    let (sent, aa) = (
+        cell(&lines, "EMR -> engine", 0),
+        cell(&lines, "EMR -> engine", 1),
+    );
+    assert_eq!((sent, aa), (emr, emr));
+    let adts: u64 = day
+        .encounters
+        .iter()
+        .map(|e| {
+            2 + u64::from(day.patients[e.patient].new_phone.is_some())
+                + u64::from(e.transfer_to.is_some())
+        })
+        .sum();
+    let labs: u64 = day.encounters.iter().map(|e| e.labs.len() as u64).sum();
+    let exams = day
+        .encounters
+        .iter()
+        .filter(|e| e.imaging.is_some())
+        .count() as u64;
+    assert_eq!(cell(&lines, "engine -> LIS", 1), adts + labs);
+    assert_eq!(cell(&lines, "engine -> RIS", 1), adts + exams);
+    assert_eq!(cell(&lines, "engine -> billing", 1), adts + 40);
+    assert_eq!(cell(&lines, "engine -> EMR", 1), labs + exams);
+    assert_eq!(cell(&lines, "EMR -> payer 270/271", 1), 40);
+    for row in [
+        "engine -> LIS",
+        "engine -> RIS",
+        "engine -> billing",
+        "engine -> EMR",
+    ] {
+        assert_eq!(
+            cell(&lines, row, 2) + cell(&lines, row, 4),
+            0,
+            "{row}: no AE, no retry"
+        );
+    }
+    let text = lines.join("\n");
+    assert!(
+        text.contains(&format!("studies: {exams} indexed, {exams} linked")),
+        "{text}"
+    );
+    assert!(text.contains(", TLS;"), "{text}");
+    assert!(text.contains("dead letters: 0"), "{text}");
+    // The stores and the FHIR feed are on disk.
+    let ndjson = std::fs::read_to_string(out.join("analytics/fhir.ndjson")).unwrap();
+    assert_eq!(ndjson.lines().count() as u64, emr + labs + exams + exams);
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn hospital_chaos_still_delivers_exactly_once() {
+    let out = hospital_out("chaos");
+    let lines = hospital::run(&args(&[
+        "--patients",
+        "120",
+        "--chaos",
+        "--plaintext",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]))
+    .unwrap();
+    assert_eq!(
+        lines.last().unwrap(),
+        "invariants: all 9 passed",
+        "{lines:#?}"
+    );
+    let text = lines.join("\n");
+    assert!(text.contains(", plaintext;"), "{text}");
+    // The faults happened, and were absorbed by retries or reported as dead letters.
+    assert!(cell(&lines, "engine -> RIS", 2) > 0, "{text}");
+    assert!(cell(&lines, "engine -> RIS", 4) > 0, "{text}");
+    assert!(text.contains("1 restart (EMR)"), "{text}");
+    let dead: u64 = [
+        "engine -> LIS",
+        "engine -> RIS",
+        "engine -> billing",
+        "engine -> EMR",
+    ]
+    .iter()
+    .map(|row| cell(&lines, row, 5))
+    .sum();
+    assert!(text.contains(&format!("dead letters: {dead} ")), "{text}");
+    let parked = std::fs::read_dir(out.join("engine/dead-letters"))
+        .unwrap()
+        .count() as u64;
+    assert_eq!(parked, dead);
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn hospital_is_deterministic_by_seed() {
+    let feed = |name: &str, seed: &str| {
+        let out = hospital_out(name);
+        let list = [
+            "--patients",
+            "15",
+            "--seed",
+            seed,
+            "--plaintext",
+            "--quiet",
+            "--out",
+        ];
+        let mut a = args(&list);
+        a.push(out.to_str().unwrap().to_string());
+        hospital::run(&a).unwrap();
+        let mut lines: Vec<String> = std::fs::read_to_string(out.join("analytics/fhir.ndjson"))
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect();
+        lines.sort();
+        std::fs::remove_dir_all(&out).unwrap();
+        lines
+    };
+    let first = feed("seed-a", "11");
+    assert!(first.len() > 40);
+    assert_eq!(first, feed("seed-b", "11"));
+    assert_ne!(first, feed("seed-c", "12"));
+}
+
+#[test]
+fn hospital_refuses_bad_arguments() {
+    for bad in [
+        &["--patients", "0"][..],
+        &["--patients"],
+        &["--bogus"],
+        &["--seed", "x"],
+    ] {
+        assert!(hospital::run(&args(bad)).is_err(), "{bad:?}");
+    }
+}
+
+/// The built `hospital` binary (when `cargo test` built it) exits 0 after its checks.
+#[test]
+fn hospital_binary_exits_zero() {
+    let Some(dir) = examples_dir() else { return };
+    let exe = dir.join(format!("hospital{}", std::env::consts::EXE_SUFFIX));
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hospital/main.rs");
+    if !exe.is_file() || !is_current(&exe, &source) {
+        println!(
+            "skipped: {} not built or older than its source",
+            exe.display()
+        );
+        return;
+    }
+    let out_dir = hospital_out("binary");
+    let out = Command::new(&exe)
+        .args(["--patients", "10", "--plaintext", "--quiet", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.ends_with("invariants: all 9 passed\n"), "{stdout}");
+    std::fs::remove_dir_all(&out_dir).unwrap();
+}

@@ -55,7 +55,9 @@ pub fn x12_key(msg: &[u8]) -> Option<MessageKey> {
         Bytes::from(t.into_bytes())
     };
     let sender = trim(elements.get(6)?);
-    let control = String::from_utf8_lossy(elements.get(13)?).trim().to_string();
+    let control = String::from_utf8_lossy(elements.get(13)?)
+        .trim()
+        .to_string();
     let control = format!("{control}-{:016x}", fnv(0, msg));
     Some(MessageKey::new(sender, control))
 }
@@ -80,7 +82,13 @@ pub struct Chaos {
 
 impl Chaos {
     /// A fault plan for one endpoint.
-    pub fn new(seed: u64, transient_ae: u64, poison: u64, stall: u64, stall_for: Duration) -> Chaos {
+    pub fn new(
+        seed: u64,
+        transient_ae: u64,
+        poison: u64,
+        stall: u64,
+        stall_for: Duration,
+    ) -> Chaos {
         Chaos {
             seed,
             transient_ae,
@@ -180,8 +188,6 @@ impl Handler for Front {
 /// and `on_commit` runs once per accepted message. It can be restarted (the store is
 /// reopened from disk, as after a crash) and put behind a chaos proxy.
 pub struct Endpoint {
-    /// System name, e.g. `LIS`.
-    pub name: String,
     dir: PathBuf,
     addr: SocketAddr,
     config: ServerConfig,
@@ -201,7 +207,6 @@ impl Endpoint {
     /// Opens the store in `dir` and listens.
     #[allow(clippy::too_many_arguments)]
     pub fn start(
-        name: &str,
         dir: &Path,
         config: ServerConfig,
         key: fn(&[u8]) -> Option<MessageKey>,
@@ -211,7 +216,6 @@ impl Endpoint {
     ) -> Res<Endpoint> {
         let store = Arc::new(FileStore::open(dir)?);
         let mut e = Endpoint {
-            name: name.to_string(),
             dir: dir.to_path_buf(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             config,
@@ -399,17 +403,26 @@ pub fn routes() -> Res<Router> {
         r.destination(d)?;
     }
     let from = |app: &str| Matcher::sending_application(Test::equals(app));
-    let emr_adt = Matcher::all(vec![from("EMR"), Matcher::message_type(Test::equals("ADT"))]);
+    let emr_adt = Matcher::all(vec![
+        from("EMR"),
+        Matcher::message_type(Test::equals("ADT")),
+    ]);
     r.rule(emr_adt, &["LIS", "RIS", "BILLING"])?;
     let radiology = Matcher::path("OBR-24", Test::equals("RAD"))?;
-    let orm = Matcher::all(vec![from("EMR"), Matcher::message_type(Test::equals("ORM"))]);
+    let orm = Matcher::all(vec![
+        from("EMR"),
+        Matcher::message_type(Test::equals("ORM")),
+    ]);
     r.rule(
         Matcher::all(vec![orm.clone(), Matcher::not(radiology.clone())]),
         &["LIS"],
     )?;
     r.rule(Matcher::all(vec![orm, radiology]), &["RIS"])?;
     r.rule(
-        Matcher::all(vec![from("EMR"), Matcher::message_type(Test::equals("DFT"))]),
+        Matcher::all(vec![
+            from("EMR"),
+            Matcher::message_type(Test::equals("DFT")),
+        ]),
         &["BILLING"],
     )?;
     let results = Matcher::all(vec![
@@ -582,7 +595,9 @@ impl Worker {
         }));
         let mut client: Option<Client> = None;
         while let Ok(job) = rx.recv() {
-            let message = self.reshape(&job.message).unwrap_or_else(|| job.message.to_vec());
+            let message = self
+                .reshape(&job.message)
+                .unwrap_or_else(|| job.message.to_vec());
             self.stats.sent();
             if client.is_none() {
                 client = Client::connect(self.addr, config.clone()).ok();
@@ -611,10 +626,9 @@ impl Worker {
                         .take()
                         .map(|(why, n)| (why.to_string(), n))
                         .unwrap_or_else(|| ("refused".into(), 1));
-                    let path = self.dead_dir.join(format!(
-                        "{}-{}.hl7",
-                        self.name, job.delivery.control_id
-                    ));
+                    let path = self
+                        .dead_dir
+                        .join(format!("{}-{}.hl7", self.name, job.delivery.control_id));
                     let _ = fs::write(path, &message);
                     lock(&self.dead).push(DeadLetter {
                         delivery: job.delivery,

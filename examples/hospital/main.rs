@@ -30,16 +30,15 @@
 //! Crates: all of them — `carewire::{hl7, x12, dicom, mllp, mapping}`.
 //!
 //! Run: `cargo run --release --example hospital -- [--patients N] [--seed S]
-//! [--out DIR] [--plaintext] [--chaos] [--quiet]` (defaults: 300 patients, seed 1,
+//! [--out DIR] [--plaintext] [--chaos] [--quiet]` (defaults: 1000 patients, seed 1,
 //! `target/hospital`).
-#![allow(dead_code)] // work in progress: the modules are wired up as they land
 
 mod billing;
 mod clinical;
 mod engine;
 mod imaging;
 mod net;
-mod world;
+pub mod world;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
@@ -78,7 +77,7 @@ struct Opts {
 
 fn parse_args(args: &[String]) -> Res<Opts> {
     let mut o = Opts {
-        patients: 300,
+        patients: 1000,
         seed: 1,
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("target/hospital"),
         tls: true,
@@ -142,7 +141,11 @@ fn message_type(m: &Message<'_>) -> String {
 }
 
 fn field(m: &Message<'_>, path: &str) -> String {
-    m.get_str(path).ok().flatten().unwrap_or_default().into_owned()
+    m.get_str(path)
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .into_owned()
 }
 
 /// A sender's retry policy: quick backoff (loopback), AE retried, AR not.
@@ -253,7 +256,11 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     }
     fs::create_dir_all(&out)?;
     let day = Arc::new(world::generate(opts.seed, opts.patients));
-    let tls = if opts.tls { Some(Tls::generate()?) } else { None };
+    let tls = if opts.tls {
+        Some(Tls::generate()?)
+    } else {
+        None
+    };
     let tls = tls.as_ref();
     let chaos = opts.chaos;
     let seed = opts.seed;
@@ -279,7 +286,6 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     // Destinations of the engine. LIS and RIS queue committed orders for their work.
     let (lis_tx, lis_rx) = mpsc::channel::<Bytes>();
     let mut lis = Endpoint::start(
-        "LIS",
         &out.join("lis/store"),
         server(ENGINE_LIS)?,
         message_key,
@@ -298,7 +304,6 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     let (ris_tx, ris_rx) = mpsc::channel::<Bytes>();
     let ris_chaos = chaos.then(|| Arc::new(Chaos::new(seed, 5, 5, 0, Duration::ZERO)));
     let mut ris = Endpoint::start(
-        "RIS",
         &out.join("ris/store"),
         server(ENGINE_RIS)?,
         message_key,
@@ -311,10 +316,9 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         }),
         ris_chaos.clone(),
     )?;
-    let billing_chaos = chaos
-        .then(|| Arc::new(Chaos::new(seed ^ 7, 0, 0, 1, Duration::from_millis(700))));
+    let billing_chaos =
+        chaos.then(|| Arc::new(Chaos::new(seed ^ 7, 0, 0, 1, Duration::from_millis(700))));
     let mut bill = Endpoint::start(
-        "BILLING",
         &out.join("billing/store"),
         server(ENGINE_BILLING)?,
         message_key,
@@ -334,7 +338,6 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         .collect();
     let emr_results = Arc::clone(&h);
     let mut emr = Endpoint::start(
-        "EMR",
         &out.join("emr/store"),
         server(ENGINE_EMR)?,
         message_key,
@@ -355,15 +358,16 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     } else {
         Duration::from_secs(10)
     };
-    let dest = |name: &'static str, e: &Endpoint, iface: usize, wants_oml: bool| -> Res<Destination> {
-        Ok(Destination {
-            name,
-            addr: e.addr(),
-            config: net::client_config(tls, &h.stats[iface], timeout, None)?,
-            wants_oml,
-            stats: Arc::clone(&h.stats[iface]),
-        })
-    };
+    let dest =
+        |name: &'static str, e: &Endpoint, iface: usize, wants_oml: bool| -> Res<Destination> {
+            Ok(Destination {
+                name,
+                addr: e.addr(),
+                config: net::client_config(tls, &h.stats[iface], timeout, None)?,
+                wants_oml,
+                stats: Arc::clone(&h.stats[iface]),
+            })
+        };
     fs::create_dir_all(out.join("analytics"))?;
     let engine = Engine::start(
         vec![
@@ -377,9 +381,8 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         &out.join("analytics/fhir.ndjson"),
         &out.join("engine/dead-letters"),
     )?;
-    let inbound = |name: &str, dir: &str, iface: usize| {
+    let inbound = |dir: &str, iface: usize| {
         Endpoint::start(
-            name,
             &out.join("engine").join(dir),
             server(iface)?,
             message_key,
@@ -388,15 +391,14 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
             None,
         )
     };
-    let mut from_emr = inbound("ENGINE", "from-emr", EMR_ENGINE)?;
-    let mut from_lis = inbound("ENGINE", "from-lis", LIS_ENGINE)?;
-    let mut from_ris = inbound("ENGINE", "from-ris", RIS_ENGINE)?;
+    let mut from_emr = inbound("from-emr", EMR_ENGINE)?;
+    let mut from_lis = inbound("from-lis", LIS_ENGINE)?;
+    let mut from_ris = inbound("from-ris", RIS_ENGINE)?;
 
     // The payer: eligibility and claims channels; billing's remittance channel.
     let payer = Arc::new(billing::Payer::new(&day));
     let p = Arc::clone(&payer);
     let mut payer_elig = Endpoint::start(
-        "PAYER",
         &out.join("payer/eligibility"),
         server(EMR_PAYER)?,
         engine::x12_key,
@@ -407,7 +409,6 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     let (adj_tx, adj_rx) = mpsc::channel::<Bytes>();
     let p = Arc::clone(&payer);
     let mut payer_claims = Endpoint::start(
-        "PAYER",
         &out.join("payer/claims"),
         server(BILLING_PAYER)?,
         engine::x12_key,
@@ -419,7 +420,6 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     )?;
     let poster = Arc::clone(&h);
     let mut remits = Endpoint::start(
-        "BILLING",
         &out.join("billing/remittances"),
         server(PAYER_BILLING)?,
         engine::x12_key,
@@ -453,7 +453,9 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
             .flat_map(|e| e.labs.iter().map(|l| (l.placer.as_str(), l)))
             .collect();
         drain_loop(&lis_rx, &hh.stop, |msg| {
-            let Ok(order) = Message::parse(&msg) else { return };
+            let Ok(order) = Message::parse(&msg) else {
+                return;
+            };
             let Some(lab) = clinical::placer(&order).and_then(|p| labs.get(p.as_str()).copied())
             else {
                 return;
@@ -478,7 +480,9 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
             .filter_map(|e| e.imaging.as_ref().map(|i| (i.placer.as_str(), i)))
             .collect();
         drain_loop(&ris_rx, &hh.stop, |msg| {
-            let Ok(order) = Message::parse(&msg) else { return };
+            let Ok(order) = Message::parse(&msg) else {
+                return;
+            };
             let Some(im) = clinical::placer(&order).and_then(|p| exams.get(p.as_str()).copied())
             else {
                 return;
@@ -501,7 +505,9 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     workers.push(thread::spawn(move || {
         let mut client = payer_client;
         drain_loop(&adj_rx, &hh.stop, |claims| {
-            let Ok(remit) = p.adjudicate(&claims) else { return };
+            let Ok(remit) = p.adjudicate(&claims) else {
+                return;
+            };
             hh.stats[PAYER_BILLING].sent();
             if client.request_with_retry(&remit, &policy()).is_ok() {
                 hh.stats[PAYER_BILLING].accepted();
@@ -604,7 +610,12 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     let dead = lock(&engine.dead).clone();
     let dead_set: HashSet<engine::Delivery> = dead.iter().map(|d| d.delivery.clone()).collect();
     let mut by_dest: HashMap<&str, HashMap<String, (u32, u32)>> = HashMap::new();
-    for (name, ep) in [("LIS", &lis), ("RIS", &ris), ("BILLING", &bill), ("EMR", &emr)] {
+    for (name, ep) in [
+        ("LIS", &lis),
+        ("RIS", &ris),
+        ("BILLING", &bill),
+        ("EMR", &emr),
+    ] {
         by_dest.insert(name, store_counts(ep.store())?);
     }
     let routed = lock(&engine.routed).clone();
@@ -651,7 +662,10 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         let counts = store_counts(ep.store())?;
         inbound_total += counts.len();
         let sent = lock(&h.sent_ok[k]).clone();
-        let missing = sent.iter().filter(|id| counts.get(*id).map_or(0, |c| c.1) != 1).count();
+        let missing = sent
+            .iter()
+            .filter(|id| counts.get(*id).map_or(0, |c| c.1) != 1)
+            .count();
         check.expect(
             missing == 0,
             format!(
@@ -671,7 +685,9 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     let dead_orders = dead
         .iter()
         .filter(|d| matches!(d.delivery.destination, "LIS" | "RIS" | "EMR"))
-        .filter(|d| d.delivery.control_id.starts_with("ORM-") || d.delivery.control_id.starts_with("ORU-"))
+        .filter(|d| {
+            d.delivery.control_id.starts_with("ORM-") || d.delivery.control_id.starts_with("ORU-")
+        })
         .count();
     check.expect(
         dup_results == 0 && results.len() + dead_orders == orders,
@@ -683,7 +699,9 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     );
     let summary = lock(&h.ledger).summary();
     check.expect(
-        summary.balance_checks_failed == 0 && summary.open_claims == 0 && lock(&h.posting_errors).is_empty(),
+        summary.balance_checks_failed == 0
+            && summary.open_claims == 0
+            && lock(&h.posting_errors).is_empty(),
         format!(
             "835 posting: {} balance checks passed, {} failed, {} claims open, {} posting errors",
             summary.balance_checks_passed,
@@ -709,8 +727,16 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
 
     let cuts = lis.cuts();
     for ep in [
-        &mut lis, &mut ris, &mut bill, &mut emr, &mut from_emr, &mut from_lis, &mut from_ris,
-        &mut payer_elig, &mut payer_claims, &mut remits,
+        &mut lis,
+        &mut ris,
+        &mut bill,
+        &mut emr,
+        &mut from_emr,
+        &mut from_lis,
+        &mut from_ris,
+        &mut payer_elig,
+        &mut payer_claims,
+        &mut remits,
     ] {
         ep.stop();
     }
@@ -759,7 +785,11 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         let (ae, stalls) = ris_chaos
             .as_ref()
             .map(|c| c.injected.0.load(Ordering::Relaxed))
-            .zip(billing_chaos.as_ref().map(|c| c.injected.1.load(Ordering::Relaxed)))
+            .zip(
+                billing_chaos
+                    .as_ref()
+                    .map(|c| c.injected.1.load(Ordering::Relaxed)),
+            )
             .unwrap_or_default();
         lines.push(format!(
             "chaos: {} connections cut mid-frame (LIS), {ae} AE answers (RIS), {stalls} stalls past the ACK timeout (billing), {} restart (EMR)",
@@ -767,11 +797,24 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
             emr.restarts
         ));
     }
+    // The dead-letter list: destination, control id, why, attempts (no content; the
+    // messages themselves are parked in engine/dead-letters/ for a replay).
+    let list: Vec<String> = dead
+        .iter()
+        .map(|d| {
+            format!(
+                "  {} {}: {} after {} attempt(s)",
+                d.delivery.destination, d.delivery.control_id, d.reason, d.attempts
+            )
+        })
+        .collect();
+    fs::write(out.join("engine/dead-letters.txt"), list.join("\n"))?;
     lines.push(format!(
-        "dead letters: {} ({})",
+        "dead letters: {} (messages in {})",
         dead.len(),
         out.join("engine/dead-letters").display()
     ));
+    lines.extend(list);
     lines.push(format!(
         "throughput: {inbound_total} messages through the engine ({} deliveries) in {clinical_secs:.1} s = {:.0} msg/s, {}; run {secs:.1} s; stores and FHIR NDJSON under {}",
         routed.len(),
@@ -797,7 +840,8 @@ struct Checks {
 impl Checks {
     fn expect(&mut self, ok: bool, what: String) {
         self.failed += usize::from(!ok);
-        self.lines.push(format!("[{}] {what}", if ok { "ok" } else { "FAIL" }));
+        self.lines
+            .push(format!("[{}] {what}", if ok { "ok" } else { "FAIL" }));
     }
 }
 
@@ -872,7 +916,8 @@ fn wait_for_results(h: &Hospital, engine: &Engine, limit: Duration) {
         let dead = lock(&engine.dead)
             .iter()
             .filter(|d| {
-                d.delivery.control_id.starts_with("ORM-") || d.delivery.control_id.starts_with("ORU-")
+                d.delivery.control_id.starts_with("ORM-")
+                    || d.delivery.control_id.starts_with("ORU-")
             })
             .count();
         if lock(&h.results).len() + dead >= orders && engine.pending() == 0 {
@@ -884,10 +929,17 @@ fn wait_for_results(h: &Hospital, engine: &Engine, limit: Duration) {
 
 /// Billing at night: claims from the A03 and DFT it stored, 837s to the payer.
 /// Returns the number of interchanges the payer accepted (each gets an 835).
-fn bill_day(h: &Hospital, tls: Option<&Tls>, store: &FileStore, payer: std::net::SocketAddr) -> Res<usize> {
+fn bill_day(
+    h: &Hospital,
+    tls: Option<&Tls>,
+    store: &FileStore,
+    payer: std::net::SocketAddr,
+) -> Res<usize> {
     let mut by_visit: HashMap<String, (Option<Bytes>, Option<Bytes>)> = HashMap::new();
     for m in store.messages()? {
-        let Ok(msg) = Message::parse(&m.message) else { continue };
+        let Ok(msg) = Message::parse(&m.message) else {
+            continue;
+        };
         let visit = field(&msg, "PV1-19");
         let slot = by_visit.entry(visit).or_default();
         match (message_type(&msg).as_str(), field(&msg, "MSH-9.2").as_str()) {
@@ -943,7 +995,9 @@ fn link_studies(
 ) -> Res<Links> {
     let mut orders: HashMap<String, (String, String)> = HashMap::new();
     for m in ris.messages()? {
-        let Ok(msg) = Message::parse(&m.message) else { continue };
+        let Ok(msg) = Message::parse(&m.message) else {
+            continue;
+        };
         if message_type(&msg) == "ORM" {
             if let (Some(acc), Some(placer)) = (clinical::accession(&msg), clinical::placer(&msg)) {
                 orders.insert(acc, (field(&msg, "PID-3.1"), placer));
@@ -952,7 +1006,10 @@ fn link_studies(
     }
     let mut reported = HashSet::new();
     for m in emr.messages()? {
-        if let Some(p) = Message::parse(&m.message).ok().and_then(|m| clinical::placer(&m)) {
+        if let Some(p) = Message::parse(&m.message)
+            .ok()
+            .and_then(|m| clinical::placer(&m))
+        {
             reported.insert(p);
         }
     }
