@@ -969,7 +969,7 @@ fn bill_day(
     for interchange in billing::claims_837(&claims, 1)? {
         h.stats[BILLING_PAYER].sent();
         if let Ok(Frame::Data(ack)) = client.request_with_retry(&interchange, &policy()) {
-            if ack.windows(5).any(|w| w == b"AK9*A") {
+            if billing::read_999(&ack)? {
                 h.stats[BILLING_PAYER].accepted();
                 accepted += 1;
             }
