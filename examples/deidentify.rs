@@ -13,13 +13,14 @@
 //! Run: `cargo run --release --example deidentify`
 //! Exits non-zero if an original identifier survives or the interval changes.
 
-use std::error::Error;
-use std::process::ExitCode;
+#[path = "common/mod.rs"]
+mod common;
 
 use carewire::hl7::Message;
 use carewire::mapping::deid::{fhir, Applied, DeidKey, Deidentifier, Policy};
 use carewire::mapping::fhir::{MapConfig, TzPolicy};
 use carewire::mapping::v2::to_fhir;
+use common::Res;
 
 const ADT: &[u8] =
     b"MSH|^~\\&|EMR|HOSP|RESEARCH|UNI|20240105083000+0100||ADT^A01^ADT_A01|ADT0001|P|2.5.1\r\
@@ -41,9 +42,9 @@ const ORIGINALS: &[&str] = &[
     "V7001",
 ];
 
-fn days(yyyymmdd: &str) -> Result<i64, Box<dyn Error>> {
+fn days(yyyymmdd: &str) -> Res<i64> {
     // Days since 0000-03-01 in the proleptic Gregorian calendar (enough for intervals).
-    let n = |r: std::ops::Range<usize>| -> Result<i64, Box<dyn Error>> {
+    let n = |r: std::ops::Range<usize>| -> Res<i64> {
         Ok(yyyymmdd.get(r).ok_or("short date")?.parse()?)
     };
     let (y, m, d) = (n(0..4)?, n(4..6)?, n(6..8)?);
@@ -52,7 +53,7 @@ fn days(yyyymmdd: &str) -> Result<i64, Box<dyn Error>> {
 }
 
 /// De-identifies both messages and the FHIR Bundle; returns the checks, one per line.
-pub fn run(_args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
+pub fn run(_args: &[String]) -> Res<Vec<String>> {
     // A fixed demo key keeps the output deterministic; a real key is 32 random bytes
     // kept away from the data.
     let key = DeidKey::new(b"example key, never use in production")?;
@@ -129,16 +130,6 @@ pub fn run(_args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
     Ok(lines)
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
-        Ok(lines) => {
-            lines.iter().for_each(|l| println!("{l}"));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("deidentify: {e}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    common::main("deidentify", run)
 }

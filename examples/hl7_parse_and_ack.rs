@@ -11,10 +11,11 @@
 //! Run: `cargo run --release --example hl7_parse_and_ack`
 //! Exits non-zero if an acknowledgment does not answer its message.
 
-use std::error::Error;
-use std::process::ExitCode;
+#[path = "common/mod.rs"]
+mod common;
 
 use carewire::hl7::{AckCode, AckError, ErrorCode, Location, Message, Path, Severity};
+use common::Res;
 
 /// Three synthetic ADT^A01 admissions; the second has LF segment ends, the third no PID-3.
 fn messages() -> Vec<Vec<u8>> {
@@ -36,7 +37,7 @@ PV1|1|O|CLINIC^1^A\r"
 }
 
 /// Parses each message, acknowledges it and returns one line per message plus a summary.
-pub fn run(_args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
+pub fn run(_args: &[String]) -> Res<Vec<String>> {
     let mrn: Path = "PID-3.1".parse()?; // compiled once, used for every message
     let mut lines = Vec::new();
     let (mut accepted, mut rejected) = (0, 0);
@@ -113,16 +114,6 @@ pub fn run(_args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
     Ok(lines)
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
-        Ok(lines) => {
-            lines.iter().for_each(|l| println!("{l}"));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("hl7_parse_and_ack: {e}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    common::main("hl7_parse_and_ack", run)
 }

@@ -13,14 +13,14 @@
 //! Run: `cargo run --release --example mllp_tls_server -- [--messages N]` (default 50).
 //! Exits non-zero if a message is not acknowledged or a refused peer gets through.
 
-use std::error::Error;
-use std::process::ExitCode;
-use std::time::Duration;
+#[path = "common/mod.rs"]
+mod common;
 
 use carewire::hl7::{AckCode, MessageBuf};
-use carewire::mllp::blocking::{Client, ClientConfig, Peer, Server, ServerConfig};
+use carewire::mllp::blocking::{Client, Peer, Server, ServerConfig};
 use carewire::mllp::hl7::AckHandler;
 use carewire::mllp::tls::{TlsClientConfig, TlsServerConfig};
+use common::{client_config, Res};
 use rcgen::{BasicConstraints, Certificate, CertificateParams, DnType, IsCa, KeyPair};
 
 /// A throwaway certificate authority.
@@ -46,28 +46,13 @@ impl Ca {
     }
 }
 
-fn client_config(tls: Option<TlsClientConfig>) -> ClientConfig {
-    let mut c = ClientConfig::default();
-    c.connect_timeout = Duration::from_secs(5);
-    c.send_timeout = Duration::from_secs(5);
-    c.response_timeout = Duration::from_secs(5);
-    c.tls = tls;
-    c
-}
-
 fn adt(n: usize, kind: &str) -> Vec<u8> {
     format!("MSH|^~\\&|EMR|HOSP|LIS|LAB|20240101120000||{kind}|MSG{n:06}|P|2.5.1\rPID|1||{n:06}^^^HOSP^MR||Testpatient^Number{n}\r").into_bytes()
 }
 
 /// Serves `--messages` messages over mutual TLS and tries the refused peers.
-pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
-    let n: usize = match args.iter().position(|a| a == "--messages") {
-        Some(i) => args
-            .get(i + 1)
-            .ok_or("--messages needs a number")?
-            .parse()?,
-        None => 50,
-    };
+pub fn run(args: &[String]) -> Res<Vec<String>> {
+    let n = common::count(args, "--messages", 50)?;
     let (server_ca, client_ca) = (Ca::new("demo server CA")?, Ca::new("demo client CA")?);
     let (cert, key) = server_ca.issue("localhost")?;
     let mut config = ServerConfig::default();
@@ -130,16 +115,6 @@ pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
     Ok(lines)
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
-        Ok(lines) => {
-            lines.iter().for_each(|l| println!("{l}"));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("mllp_tls_server: {e}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    common::main("mllp_tls_server", run)
 }

@@ -12,12 +12,14 @@
 //! Run: `cargo run --release --example to_fhir`
 //! Exits non-zero if the Bundle does not hold one Patient and one Observation per OBX.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::collections::BTreeMap;
-use std::error::Error;
-use std::process::ExitCode;
 
 use carewire::mapping::fhir::{MapConfig, TzPolicy};
 use carewire::mapping::v2::to_fhir;
+use common::Res;
 use serde_json::Value;
 
 const ORU: &[u8] = b"MSH|^~\\&|LIS|LAB|EMR|HOSP|20240102083000+0100||ORU^R01^ORU_R01|LAB0001|P|2.5.1\r\
@@ -30,7 +32,7 @@ NTE|1||Fasting 12 h \\T\\ no medication\r\
 ZPI|1|site-specific|value\r";
 
 /// Converts the ORU and returns what a reader of the Bundle would check.
-pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
+pub fn run(args: &[String]) -> Res<Vec<String>> {
     // HL7 v2 timestamps may lack an offset; the policy says what to do then (here: error).
     let out = to_fhir(ORU, &MapConfig::with_tz(TzPolicy::Error))?;
     let bundle: Value = serde_json::from_str(&out.json)?;
@@ -70,24 +72,13 @@ pub fn run(args: &[String]) -> Result<Vec<String>, Box<dyn Error>> {
     if per_type.get("Patient") != Some(&1) || per_type.get("Observation") != Some(&3) {
         return Err("expected one Patient and three Observations".into());
     }
-    if let Some(pos) = args.iter().position(|a| a == "--out") {
-        let path = args.get(pos + 1).ok_or("--out needs a file name")?;
+    if let Some(path) = common::value(args, "--out")? {
         std::fs::write(path, &out.json)?;
         lines.push(format!("wrote {} bytes", out.json.len()));
     }
     Ok(lines)
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
-        Ok(lines) => {
-            lines.iter().for_each(|l| println!("{l}"));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("to_fhir: {e}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    common::main("to_fhir", run)
 }

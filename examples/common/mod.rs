@@ -36,9 +36,8 @@ pub fn value<'a>(args: &'a [String], name: &str) -> Res<Option<&'a str>> {
     let Some(i) = args.iter().position(|a| a == name) else {
         return Ok(None);
     };
-    Ok(Some(
-        args.get(i + 1).ok_or(format!("{name} needs a value"))?,
-    ))
+    let value = args.get(i + 1).ok_or(format!("{name} needs a value"))?;
+    Ok(Some(value))
 }
 
 /// The number after `--name`, `default` without the flag.
@@ -63,9 +62,8 @@ pub fn x12_model<'d, T>(
 ) -> Res<T> {
     let groups = doc.interchanges().flat_map(|i| i.groups());
     let mut sets = groups.flat_map(|g| g.transaction_sets());
-    Ok(sets
-        .find_map(|s| from_set(&s))
-        .ok_or("no transaction set of that kind")?)
+    let found = sets.find_map(|s| from_set(&s));
+    Ok(found.ok_or("no transaction set of that kind")?)
 }
 
 /// An exact amount in cents (fails if it has fractions of a cent).
@@ -78,9 +76,9 @@ pub fn money(cents: i64) -> Res<Decimal> {
     Ok(Decimal::new(cents, 2)?)
 }
 
-/// Transaction set `id` in group `gs` (and an ISA alike) written by `x12::Writer` from
-/// segment text: segments split by `~` (or one per item), elements by `*`, components by
-/// `:`. The Writer pads the ISA, numbers the envelopes and counts SE01, GE01 and IEA01.
+/// Transaction set `id` in group `gs`, in an interchange of the same parties and time,
+/// written by `x12::Writer` from segment text (segments split by `~` or one per item,
+/// elements by `*`, components by `:`); the Writer pads the ISA and counts SE01, GE01, IEA01.
 pub fn x12_write(gs: &GroupHeader, id: &str, segments: &[String]) -> Res<Vec<u8>> {
     let date = gs.date.get(2..).unwrap_or_default(); // ISA09 is YYMMDD
     let isa = InterchangeHeader::new(&gs.sender, &gs.receiver, date, &gs.time);
@@ -142,9 +140,6 @@ pub fn x12_subscriber(i: usize, claims: Vec<Claim>) -> Subscriber {
 /// The resources of one `resourceType` in a FHIR Bundle (JSON), in entry order.
 pub fn resources<'a>(bundle: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
     let entries = bundle["entry"].as_array().map(Vec::as_slice);
-    entries
-        .unwrap_or_default()
-        .iter()
-        .map(|e| &e["resource"])
-        .filter(move |r| r["resourceType"] == kind)
+    let resources = entries.unwrap_or_default().iter().map(|e| &e["resource"]);
+    resources.filter(move |r| r["resourceType"] == kind)
 }
