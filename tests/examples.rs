@@ -347,6 +347,12 @@ fn hospital_day_keeps_every_invariant() {
     assert_eq!(cell(&lines, "engine -> RIS", 1), adts + exams);
     assert_eq!(cell(&lines, "engine -> billing", 1), adts + 40);
     assert_eq!(cell(&lines, "engine -> EMR", 1), labs + exams);
+    let updates = day
+        .patients
+        .iter()
+        .filter(|p| p.new_phone.is_some())
+        .count() as u64;
+    assert_eq!(cell(&lines, "engine -> PACS", 1), updates + exams);
     assert_eq!(cell(&lines, "EMR -> payer 270/271", 1), 40);
     for row in [
         "engine -> LIS",

@@ -399,7 +399,7 @@ pub struct Engine {
 /// The engine's routing table (fan-out).
 pub fn routes() -> Res<Router> {
     let mut r = Router::new(RouteMode::FanOut);
-    for d in ["LIS", "RIS", "BILLING", "EMR"] {
+    for d in ["LIS", "RIS", "PACS", "BILLING", "EMR"] {
         r.destination(d)?;
     }
     let from = |app: &str| Matcher::sending_application(Test::equals(app));
@@ -417,7 +417,14 @@ pub fn routes() -> Res<Router> {
         Matcher::all(vec![orm.clone(), Matcher::not(radiology.clone())]),
         &["LIS"],
     )?;
-    r.rule(Matcher::all(vec![orm, radiology]), &["RIS"])?;
+    r.rule(Matcher::all(vec![orm, radiology]), &["RIS", "PACS"])?;
+    // PACS keeps its demographics current from updates only (by trigger).
+    let update = Matcher::all(vec![
+        from("EMR"),
+        Matcher::message_type(Test::equals("ADT")),
+        Matcher::trigger(Test::equals("A08")),
+    ]);
+    r.rule(update, &["PACS"])?;
     r.rule(
         Matcher::all(vec![
             from("EMR"),

@@ -109,10 +109,11 @@ fn parse_args(args: &[String]) -> Res<Opts> {
 }
 
 /// The interfaces, each one sender → one receiving endpoint, in table order.
-const INTERFACES: [&str; 10] = [
+const INTERFACES: [&str; 11] = [
     "EMR -> engine",
     "engine -> LIS",
     "engine -> RIS",
+    "engine -> PACS",
     "engine -> billing",
     "LIS -> engine",
     "RIS -> engine",
@@ -124,13 +125,14 @@ const INTERFACES: [&str; 10] = [
 const EMR_ENGINE: usize = 0;
 const ENGINE_LIS: usize = 1;
 const ENGINE_RIS: usize = 2;
-const ENGINE_BILLING: usize = 3;
-const LIS_ENGINE: usize = 4;
-const RIS_ENGINE: usize = 5;
-const ENGINE_EMR: usize = 6;
-const EMR_PAYER: usize = 7;
-const BILLING_PAYER: usize = 8;
-const PAYER_BILLING: usize = 9;
+const ENGINE_PACS: usize = 3;
+const ENGINE_BILLING: usize = 4;
+const LIS_ENGINE: usize = 5;
+const RIS_ENGINE: usize = 6;
+const ENGINE_EMR: usize = 7;
+const EMR_PAYER: usize = 8;
+const BILLING_PAYER: usize = 9;
+const PAYER_BILLING: usize = 10;
 
 fn message_type(m: &Message<'_>) -> String {
     m.get_str("MSH-9.1")
@@ -316,6 +318,15 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         }),
         ris_chaos.clone(),
     )?;
+    // PACS takes imaging orders (to check incoming studies against) and A08 updates.
+    let mut pacs = Endpoint::start(
+        &out.join("pacs/store"),
+        server(ENGINE_PACS)?,
+        message_key,
+        engine::hl7_answer(|m| matches!(message_type(m).as_str(), "ADT" | "ORM")),
+        Arc::clone(&noop),
+        None,
+    )?;
     let billing_chaos =
         chaos.then(|| Arc::new(Chaos::new(seed ^ 7, 0, 0, 1, Duration::from_millis(700))));
     let mut bill = Endpoint::start(
@@ -373,6 +384,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         vec![
             dest("LIS", &lis, ENGINE_LIS, true)?,
             dest("RIS", &ris, ENGINE_RIS, false)?,
+            dest("PACS", &pacs, ENGINE_PACS, false)?,
             dest("BILLING", &bill, ENGINE_BILLING, false)?,
             dest("EMR", &emr, ENGINE_EMR, false)?,
         ],
@@ -591,7 +603,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         let _ = p.join();
     }
     let mut check = Checks::default();
-    let links = link_studies(&h, &studies, ris.store(), emr.store())?;
+    let links = link_studies(&studies, pacs.store(), emr.store())?;
     let mut study_resources = 0u64;
     {
         use std::io::Write;
@@ -615,6 +627,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         ("RIS", &ris),
         ("BILLING", &bill),
         ("EMR", &emr),
+        ("PACS", &pacs),
     ] {
         by_dest.insert(name, store_counts(ep.store())?);
     }
@@ -729,6 +742,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     for ep in [
         &mut lis,
         &mut ris,
+        &mut pacs,
         &mut bill,
         &mut emr,
         &mut from_emr,
@@ -985,16 +999,15 @@ struct Links {
     unlinked: usize,
 }
 
-/// Each indexed study must match a RIS order by accession number, with the same
-/// patient, and its report must have reached the EMR.
+/// Each study PACS indexed must match an order PACS received by accession number, with
+/// the same patient, and the RIS report of that order must have reached the EMR.
 fn link_studies(
-    h: &Hospital,
     studies: &[imaging::IndexedStudy],
-    ris: &FileStore,
+    pacs: &FileStore,
     emr: &FileStore,
 ) -> Res<Links> {
     let mut orders: HashMap<String, (String, String)> = HashMap::new();
-    for m in ris.messages()? {
+    for m in pacs.messages()? {
         let Ok(msg) = Message::parse(&m.message) else {
             continue;
         };
@@ -1026,7 +1039,6 @@ fn link_studies(
             _ => links.unlinked += 1,
         }
     }
-    let _ = h;
     Ok(links)
 }
 
