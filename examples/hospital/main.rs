@@ -280,6 +280,8 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         stop: AtomicBool::new(false),
         opts,
     });
+    // However `run` ends (an error half-way included), the workers below stop.
+    let _stop = StopOnDrop(Arc::clone(&h));
     let server = |iface: usize| net::server_config(tls, &h.stats[iface]);
     let noop: engine::OnCommit = Arc::new(|_| {});
     let pacs_dir = out.join("pacs/inbox");
@@ -842,6 +844,15 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     }
     lines.push(format!("invariants: all {} passed", check.lines.len()));
     Ok(lines)
+}
+
+/// Tells the workers to finish when dropped.
+struct StopOnDrop(Arc<Hospital>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop.store(true, Ordering::SeqCst);
+    }
 }
 
 /// Invariant results.

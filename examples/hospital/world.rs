@@ -364,7 +364,8 @@ const PANELS: &[Panel] = &[
         ],
     ),
 ];
-/// (code, name, modality, body part, instances per series, charge)
+/// (code, name, modality, body part, instances per series, charge). Real CT and MR series
+/// hold hundreds of images; a dozen keeps the simulated PACS inbox small.
 type Exam = (
     &'static str,
     &'static str,
@@ -380,7 +381,7 @@ const EXAMS: &[Exam] = &[
         "CT abdomen and pelvis with contrast",
         "CT",
         "ABDOMEN",
-        &[40, 40, 2],
+        &[12, 12, 2],
         95000,
     ),
     (
@@ -388,7 +389,7 @@ const EXAMS: &[Exam] = &[
         "MRI brain without contrast",
         "MR",
         "HEAD",
-        &[24, 24, 20],
+        &[8, 8, 6],
         140000,
     ),
     ("76700", "US abdomen complete", "US", "ABDOMEN", &[6], 30000),
