@@ -451,6 +451,33 @@ fn hospital_is_deterministic_by_seed() {
     assert_ne!(first, feed("seed-c", "12"));
 }
 
+/// Each invariant can fail: `--break` breaks one on purpose and the run must say so.
+#[test]
+fn hospital_checks_catch_a_broken_invariant() {
+    for (what, expect) in [
+        ("lost", "[FAIL] engine deliveries"),
+        ("twice", "[FAIL] results"),
+        ("unbalanced", "[FAIL] 835 posting"),
+    ] {
+        let out = hospital_out(what);
+        let list = [
+            "--patients",
+            "12",
+            "--plaintext",
+            "--quiet",
+            "--break",
+            what,
+            "--out",
+        ];
+        let mut a = args(&list);
+        a.push(out.to_str().unwrap().to_string());
+        let err = hospital::run(&a).unwrap_err().to_string();
+        assert!(err.contains(expect), "{what}: {err}");
+        assert!(err.ends_with("1 invariant(s) failed"), "{what}: {err}");
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+}
+
 #[test]
 fn hospital_refuses_bad_arguments() {
     for bad in [

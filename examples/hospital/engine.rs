@@ -394,6 +394,8 @@ pub struct Engine {
     pub dead: Arc<Mutex<Vec<DeadLetter>>>,
     workers: Mutex<Vec<JoinHandle<()>>>,
     feed: Mutex<Option<JoinHandle<Analytics>>>,
+    /// `--break lost`: the next delivery to this destination is silently dropped.
+    lose: Mutex<Option<&'static str>>,
 }
 
 /// The engine's routing table (fan-out).
@@ -467,6 +469,7 @@ impl Engine {
             dead: Arc::default(),
             workers: Mutex::default(),
             feed: Mutex::new(Some(feed)),
+            lose: Mutex::new(None),
         };
         let mut workers = Vec::new();
         for d in destinations {
@@ -533,6 +536,12 @@ impl Engine {
                 control_id: id.clone(),
             };
             lock(&self.routed).push(delivery.clone());
+            let mut lose = lock(&self.lose);
+            if *lose == Some(name) {
+                *lose = None;
+                continue;
+            }
+            drop(lose);
             self.pending.fetch_add(1, Ordering::SeqCst);
             let partition = (fnv(0, mrn.as_bytes()) % senders.len() as u64) as usize;
             let job = Job {
@@ -546,6 +555,12 @@ impl Engine {
         if let Some(tx) = lock(&self.analytics).as_ref() {
             let _ = tx.send(msg);
         }
+    }
+
+    /// Self-test of the end-of-day checks: silently drop the next delivery to `dest`
+    /// (counted as routed, never sent, never dead-lettered).
+    pub fn lose_one(&self, dest: &'static str) {
+        *lock(&self.lose) = Some(dest);
     }
 
     /// Deliveries routed but not yet finished (delivered or dead-lettered).

@@ -30,8 +30,9 @@
 //! Crates: all of them — `carewire::{hl7, x12, dicom, mllp, mapping}`.
 //!
 //! Run: `cargo run --release --example hospital -- [--patients N] [--seed S]
-//! [--out DIR] [--plaintext] [--chaos] [--quiet]` (defaults: 1000 patients, seed 1,
-//! `target/hospital`).
+//! [--out DIR] [--plaintext] [--chaos] [--quiet] [--break lost|twice|unbalanced]`
+//! (defaults: 1000 patients, seed 1, `target/hospital`; `--break` breaks one invariant on
+//! purpose to show that the checks catch it).
 
 mod billing;
 mod clinical;
@@ -73,6 +74,19 @@ struct Opts {
     tls: bool,
     chaos: bool,
     progress: bool,
+    /// Self-test of the checks: break one invariant on purpose.
+    sabotage: Option<Sabotage>,
+}
+
+/// What `--break` breaks, to show that the end-of-day checks catch it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sabotage {
+    /// The engine forgets one delivery to the LIS (no send, no dead letter).
+    Lost,
+    /// The LIS reports its first result twice under two control ids.
+    Twice,
+    /// The payer's first 835 pays one cent more in BPR02 than its claims add up to.
+    Unbalanced,
 }
 
 fn parse_args(args: &[String]) -> Res<Opts> {
@@ -83,6 +97,7 @@ fn parse_args(args: &[String]) -> Res<Opts> {
         tls: true,
         chaos: false,
         progress: true,
+        sabotage: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -94,9 +109,17 @@ fn parse_args(args: &[String]) -> Res<Opts> {
             "--plaintext" => o.tls = false,
             "--chaos" => o.chaos = true,
             "--quiet" => o.progress = false,
+            "--break" => {
+                o.sabotage = Some(match value()?.as_str() {
+                    "lost" => Sabotage::Lost,
+                    "twice" => Sabotage::Twice,
+                    "unbalanced" => Sabotage::Unbalanced,
+                    _ => return Err("--break takes lost, twice or unbalanced".into()),
+                })
+            }
             "-h" | "--help" => {
                 return Err("usage: hospital [--patients N] [--seed S] [--out DIR] \
-                            [--plaintext] [--chaos] [--quiet]"
+                            [--plaintext] [--chaos] [--quiet] [--break lost|twice|unbalanced]"
                     .into())
             }
             other => return Err(format!("unknown argument {other}").into()),
@@ -395,6 +418,9 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         &out.join("analytics/fhir.ndjson"),
         &out.join("engine/dead-letters"),
     )?;
+    if h.opts.sabotage == Some(Sabotage::Lost) {
+        engine.lose_one("LIS");
+    }
     let inbound = |dir: &str, iface: usize| {
         Endpoint::start(
             &out.join("engine").join(dir),
@@ -466,6 +492,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
             .iter()
             .flat_map(|e| e.labs.iter().map(|l| (l.placer.as_str(), l)))
             .collect();
+        let mut twice_done = false;
         drain_loop(&lis_rx, &hh.stop, |msg| {
             let Ok(order) = Message::parse(&msg) else {
                 return;
@@ -474,7 +501,16 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
             else {
                 return;
             };
-            if let Ok(oru) = clinical::lab_result(&order, lab) {
+            let Ok(oru) = clinical::lab_result(&order, lab) else {
+                return;
+            };
+            let mut results = vec![oru];
+            if hh.opts.sabotage == Some(Sabotage::Twice) && !twice_done {
+                twice_done = true;
+                let copy = String::from_utf8_lossy(&results[0]).replacen("|ORU-", "|ORU2-", 1);
+                results.push(copy.into_bytes());
+            }
+            for oru in results {
                 if send_hl7(&mut client, &hh.stats[LIS_ENGINE], &oru) {
                     if let Some(id) = carewire::mllp::hl7::control_id(&oru) {
                         lock(&hh.sent_ok[1]).push(id);
@@ -518,10 +554,15 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     let payer_client = h.client(tls, PAYER_BILLING, to)?;
     workers.push(thread::spawn(move || {
         let mut client = payer_client;
+        let mut unbalanced_done = false;
         drain_loop(&adj_rx, &hh.stop, |claims| {
-            let Ok(remit) = p.adjudicate(&claims) else {
+            let Ok(mut remit) = p.adjudicate(&claims) else {
                 return;
             };
+            if hh.opts.sabotage == Some(Sabotage::Unbalanced) && !unbalanced_done {
+                unbalanced_done = true;
+                remit = overpay(&remit);
+            }
             hh.stats[PAYER_BILLING].sent();
             if client.request_with_retry(&remit, &policy()).is_ok() {
                 hh.stats[PAYER_BILLING].accepted();
@@ -844,6 +885,22 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     }
     lines.push(format!("invariants: all {} passed", check.lines.len()));
     Ok(lines)
+}
+
+/// `--break unbalanced`: BPR02 (the total paid) one cent higher than the claims' sum.
+fn overpay(remit: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(remit);
+    let Some(start) = text.find("BPR*") else {
+        return remit.to_vec();
+    };
+    let end = text[start..].find('~').map_or(text.len(), |e| start + e);
+    let mut elements: Vec<String> = text[start..end].split('*').map(String::from).collect();
+    if let Some(amount) = elements.get_mut(2) {
+        let (whole, cents) = amount.split_once('.').unwrap_or((amount.as_str(), "00"));
+        let total = whole.parse::<i64>().unwrap_or(0) * 100 + cents.parse::<i64>().unwrap_or(0) + 1;
+        *amount = format!("{}.{:02}", total / 100, total % 100);
+    }
+    format!("{}{}{}", &text[..start], elements.join("*"), &text[end..]).into_bytes()
 }
 
 /// Tells the workers to finish when dropped.
