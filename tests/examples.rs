@@ -275,6 +275,16 @@ fn hospital_out(name: &str) -> PathBuf {
     dir
 }
 
+/// Runs the hospital quietly into a fresh folder with `list` plus `--quiet --out DIR`;
+/// the result (the error as text) and the folder.
+fn run_hospital(name: &str, list: &[&str]) -> (Result<Vec<String>, String>, PathBuf) {
+    let out = hospital_out(name);
+    let mut a = args(list);
+    a.extend(["--quiet".to_string(), "--out".to_string()]);
+    a.push(out.to_str().unwrap().to_string());
+    (hospital::run(&a).map_err(|e| e.to_string()), out)
+}
+
 /// The number in `column` (0-based, after the name) of the table row `row`.
 fn cell(lines: &[String], row: &str, column: usize) -> u64 {
     let line = lines
@@ -306,17 +316,8 @@ fn expected_emr_messages(day: &hospital::world::Day) -> u64 {
 
 #[test]
 fn hospital_day_keeps_every_invariant() {
-    let out = hospital_out("tls");
-    let lines = hospital::run(&args(&[
-        "--patients",
-        "40",
-        "--seed",
-        "3",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]))
-    .unwrap();
+    let (lines, out) = run_hospital("tls", &["--patients", "40", "--seed", "3"]);
+    let lines = lines.unwrap();
     assert_eq!(
         lines.last().unwrap(),
         "invariants: all 9 passed",
@@ -381,17 +382,8 @@ fn hospital_day_keeps_every_invariant() {
 
 #[test]
 fn hospital_chaos_still_delivers_exactly_once() {
-    let out = hospital_out("chaos");
-    let lines = hospital::run(&args(&[
-        "--patients",
-        "120",
-        "--chaos",
-        "--plaintext",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]))
-    .unwrap();
+    let (lines, out) = run_hospital("chaos", &["--patients", "120", "--chaos", "--plaintext"]);
+    let lines = lines.unwrap();
     assert_eq!(
         lines.last().unwrap(),
         "invariants: all 9 passed",
@@ -423,19 +415,9 @@ fn hospital_chaos_still_delivers_exactly_once() {
 #[test]
 fn hospital_is_deterministic_by_seed() {
     let feed = |name: &str, seed: &str| {
-        let out = hospital_out(name);
-        let list = [
-            "--patients",
-            "15",
-            "--seed",
-            seed,
-            "--plaintext",
-            "--quiet",
-            "--out",
-        ];
-        let mut a = args(&list);
-        a.push(out.to_str().unwrap().to_string());
-        hospital::run(&a).unwrap();
+        let list = ["--patients", "15", "--seed", seed, "--plaintext"];
+        let (lines, out) = run_hospital(name, &list);
+        lines.unwrap();
         let mut lines: Vec<String> = std::fs::read_to_string(out.join("analytics/fhir.ndjson"))
             .unwrap()
             .lines()
@@ -459,19 +441,9 @@ fn hospital_checks_catch_a_broken_invariant() {
         ("twice", "[FAIL] results"),
         ("unbalanced", "[FAIL] 835 posting"),
     ] {
-        let out = hospital_out(what);
-        let list = [
-            "--patients",
-            "12",
-            "--plaintext",
-            "--quiet",
-            "--break",
-            what,
-            "--out",
-        ];
-        let mut a = args(&list);
-        a.push(out.to_str().unwrap().to_string());
-        let err = hospital::run(&a).unwrap_err().to_string();
+        let list = ["--patients", "12", "--plaintext", "--break", what];
+        let (result, out) = run_hospital(what, &list);
+        let err = result.unwrap_err();
         assert!(err.contains(expect), "{what}: {err}");
         assert!(err.ends_with("1 invariant(s) failed"), "{what}: {err}");
         std::fs::remove_dir_all(&out).unwrap();

@@ -195,14 +195,6 @@ fn x12_answer(f: impl Fn(&[u8]) -> net::Res<Vec<u8>> + Send + Sync + 'static) ->
     }) as Arc<dyn Handler>
 }
 
-/// Sends an HL7 message with the policy; true when answered AA.
-fn send_hl7(client: &mut Client, stats: &Stats, msg: &[u8]) -> bool {
-    stats.sent();
-    client
-        .send_message_with_retry(msg, &policy())
-        .is_ok_and(|a| a.code() == AckCode::Aa)
-}
-
 /// A worker loop: takes committed messages from `rx` until `stop` is set and the
 /// channel is empty.
 fn drain_loop(rx: &Receiver<Bytes>, stop: &AtomicBool, mut each: impl FnMut(Bytes)) {
@@ -267,6 +259,18 @@ impl Hospital {
         };
         let config = net::client_config(tls, &self.stats[iface], timeout, None)?;
         Ok(Client::connect(to, config)?)
+    }
+
+    /// Sends an HL7 message on interface `iface` under the retry policy; when it is
+    /// answered AA, records its control id as sent by `source` (0 EMR, 1 LIS, 2 RIS).
+    fn send(&self, client: &mut Client, iface: usize, source: usize, msg: &[u8]) {
+        self.stats[iface].sent();
+        let ack = client.send_message_with_retry(msg, &policy());
+        if ack.is_ok_and(|a| a.code() == AckCode::Aa) {
+            if let Some(id) = carewire::mllp::hl7::control_id(msg) {
+                lock(&self.sent_ok[source]).push(id);
+            }
+        }
     }
 }
 
@@ -511,11 +515,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
                 results.push(copy.into_bytes());
             }
             for oru in results {
-                if send_hl7(&mut client, &hh.stats[LIS_ENGINE], &oru) {
-                    if let Some(id) = carewire::mllp::hl7::control_id(&oru) {
-                        lock(&hh.sent_ok[1]).push(id);
-                    }
-                }
+                hh.send(&mut client, LIS_ENGINE, 1, &oru);
             }
         });
     }));
@@ -542,11 +542,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
                 lock(&hh.studies).insert(im.accession.clone(), files);
             }
             if let Ok(oru) = clinical::imaging_report(&order, im) {
-                if send_hl7(&mut client, &hh.stats[RIS_ENGINE], &oru) {
-                    if let Some(id) = carewire::mllp::hl7::control_id(&oru) {
-                        lock(&hh.sent_ok[2]).push(id);
-                    }
-                }
+                hh.send(&mut client, RIS_ENGINE, 2, &oru);
             }
         });
     }));
@@ -973,11 +969,7 @@ fn emr_encounter(
         msgs.push(clinical::adt(day, e, clinical::Adt::A03)?);
     }
     for m in msgs {
-        if send_hl7(to_engine, &h.stats[EMR_ENGINE], &m) {
-            if let Some(id) = carewire::mllp::hl7::control_id(&m) {
-                lock(&h.sent_ok[0]).push(id);
-            }
-        }
+        h.send(to_engine, EMR_ENGINE, 0, &m);
     }
     if phase == 1 {
         h.registered.fetch_add(1, Ordering::Relaxed);
