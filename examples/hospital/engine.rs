@@ -622,27 +622,17 @@ impl Worker {
                 .unwrap_or_else(|| job.message.to_vec());
             self.stats.sent();
             if client.is_none() {
-                client = Client::connect(self.addr, config.clone()).ok();
+                match self.connect(&config) {
+                    Ok(c) => client = Some(c),
+                    Err((e, attempts)) => *lock(&last) = Some((Undelivered::Failed(e), attempts)),
+                }
             }
             let outcome = match client.as_mut() {
-                Some(c) => c.send_message_with_retry(&message, &self.policy),
-                None => {
-                    // Could not even connect: try with a fresh client under the policy.
-                    match Client::connect(self.addr, config.clone()) {
-                        Ok(mut c) => {
-                            let r = c.send_message_with_retry(&message, &self.policy);
-                            client = Some(c);
-                            r
-                        }
-                        Err(e) => {
-                            *lock(&last) = Some((Undelivered::Failed(e.clone()), 1));
-                            Err(e)
-                        }
-                    }
-                }
+                Some(c) => c.send_message_with_retry(&message, &self.policy).ok(),
+                None => None,
             };
             match outcome {
-                Ok(ack) if ack.code() == AckCode::Aa => lock(&self.delivered).push(job.delivery),
+                Some(ack) if ack.code() == AckCode::Aa => lock(&self.delivered).push(job.delivery),
                 _ => {
                     let (reason, attempts) = lock(&last)
                         .take()
@@ -660,6 +650,22 @@ impl Worker {
                 }
             }
             self.pending.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Connects, trying again under the retry policy while the destination is down
+    /// (a restart); the last error and the attempts made when it stays down.
+    fn connect(&self, config: &ClientConfig) -> Result<Client, (carewire::mllp::Error, u32)> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match Client::connect(self.addr, config.clone()) {
+                Ok(c) => return Ok(c),
+                Err(e) if attempt < self.policy.max_attempts && self.policy.is_retryable(&e) => {
+                    thread::sleep(self.policy.backoff(attempt - 1));
+                }
+                Err(e) => return Err((e, attempt)),
+            }
         }
     }
 

@@ -642,7 +642,8 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         let _ = p.join();
     }
     let mut check = Checks::default();
-    let links = link_studies(&studies, pacs.store(), emr.store())?;
+    let acquired = lock(&h.studies).len();
+    let links = link_studies(&studies, pacs.store(), acquired)?;
     let mut study_resources = 0u64;
     {
         use std::io::Write;
@@ -1052,50 +1053,40 @@ fn bill_day(
     Ok(accepted)
 }
 
-/// What linking the PACS index to the RIS orders and EMR reports found.
+/// What linking the PACS index to the orders PACS received found.
 struct Links {
+    /// Studies the modality acquired.
     expected: usize,
     linked: usize,
     unlinked: usize,
 }
 
 /// Each study PACS indexed must match an order PACS received by accession number, with
-/// the same patient, and the RIS report of that order must have reached the EMR.
+/// the same patient ID; every study the modality acquired must be indexed and linked.
 fn link_studies(
     studies: &[imaging::IndexedStudy],
     pacs: &FileStore,
-    emr: &FileStore,
+    acquired: usize,
 ) -> Res<Links> {
-    let mut orders: HashMap<String, (String, String)> = HashMap::new();
+    let mut orders: HashMap<String, String> = HashMap::new();
     for m in pacs.messages()? {
         let Ok(msg) = Message::parse(&m.message) else {
             continue;
         };
         if message_type(&msg) == "ORM" {
-            if let (Some(acc), Some(placer)) = (clinical::accession(&msg), clinical::placer(&msg)) {
-                orders.insert(acc, (field(&msg, "PID-3.1"), placer));
+            if let Some(acc) = clinical::accession(&msg) {
+                orders.insert(acc, field(&msg, "PID-3.1"));
             }
         }
     }
-    let mut reported = HashSet::new();
-    for m in emr.messages()? {
-        if let Some(p) = Message::parse(&m.message)
-            .ok()
-            .and_then(|m| clinical::placer(&m))
-        {
-            reported.insert(p);
-        }
-    }
     let mut links = Links {
-        expected: orders.len(),
+        expected: acquired,
         linked: 0,
         unlinked: 0,
     };
     for s in studies {
         match orders.get(&s.accession) {
-            Some((pid, placer)) if *pid == s.patient_id && reported.contains(placer) => {
-                links.linked += 1
-            }
+            Some(pid) if *pid == s.patient_id => links.linked += 1,
             _ => links.unlinked += 1,
         }
     }
