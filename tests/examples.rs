@@ -66,7 +66,6 @@ fn to_fhir_maps_results_and_reports_the_rest() {
             "Observation 2093-3 = 212 mg/dL interpretation H",
             "Observation 2571-8 = 120 mg/dL interpretation N",
             "Observation 2085-9 = 55 mg/dL interpretation N",
-            "not mapped: OBR-24: not mapped",
             "not mapped: ZPI: segment not mapped",
         ]
     );

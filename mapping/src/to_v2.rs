@@ -1797,6 +1797,17 @@ impl<'a> Cx<'a> {
         if let Some(status) = self.coded(dr, "status", &statuses) {
             obr.set(25, 0, 0, 0, status)?;
         }
+        // A category from table 0074 (diagnostic service section) → OBR-24.
+        if let Some(cat) = Self::arr(dr, "category").first() {
+            let system = Self::arr(cat, "coding")
+                .first()
+                .and_then(|c| c.get("system"))
+                .and_then(Value::as_str);
+            if system == Some(V2_0074) {
+                let code = self.code_of(Some(cat), V2_0074);
+                obr.set(24, 0, 0, 0, code)?;
+            }
+        }
         let mut coded = false;
         if let Some(c) = Self::obj(dr, "code") {
             coded = self.cwe_known(&mut obr, 4, c)?;
@@ -2427,6 +2438,7 @@ fn walk(v: &Value, used: &HashSet<usize>, path: &mut String, report: &mut Report
 // ---------------------------------------------------------------------------------------
 
 const V2_0203: &str = "http://terminology.hl7.org/CodeSystem/v2-0203";
+const V2_0074: &str = "http://terminology.hl7.org/CodeSystem/v2-0074";
 const V2_0103: &str = "http://terminology.hl7.org/CodeSystem/v2-0103";
 const V2_0004: &str = "http://terminology.hl7.org/CodeSystem/v2-0004";
 const V2_0007: &str = "http://terminology.hl7.org/CodeSystem/v2-0007";

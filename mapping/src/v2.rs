@@ -35,7 +35,7 @@
 //! | DG1 | Condition |
 //! | PR1 | Procedure |
 //! | IN1 | Coverage (+ payor Organization) |
-//! | ORC, OBR, NTE | ServiceRequest + DiagnosticReport (ORU) |
+//! | ORC, OBR, NTE | ServiceRequest + DiagnosticReport (ORU; OBR-24 → category, table 0074) |
 //! | ORC, OBR, TQ1, NTE | (ORM, OML) ServiceRequest: identifiers PLAC/FILL (OBR-2/3, else ORC-2/3), ACSN (OBR-18), requisition (ORC-4), status (ORC-5, else ORC-1), intent (OBR-11), priority (TQ1-9, ORC-7.6, OBR-27.6, OBR-5), occurrenceTiming (TQ1-7/8, ORC-7.4/5), authoredOn (ORC-9), requester (ORC-12, else OBR-16), reasonCode (OBR-31) |
 //! | DG1, OBX, SPM in an order | ServiceRequest.reasonReference Condition, supportingInfo Observation, specimen Specimen |
 //! | OBX, NTE | Observation (value\[x\] from OBX-2) |
@@ -693,6 +693,7 @@ const OBR: Spec = &[
     (7, ONE, 1),
     (16, XCN_M, 0),
     (22, ONE, 1),
+    (24, ONE, 1),
     (25, ONE, 1),
 ];
 const OBX: Spec = &[
@@ -1205,6 +1206,52 @@ const V2_0004: &str = "http://terminology.hl7.org/CodeSystem/v2-0004";
 const V2_0078: &str = "http://terminology.hl7.org/CodeSystem/v2-0078";
 const V2_0085: &str = "http://terminology.hl7.org/CodeSystem/v2-0085";
 const V2_0123: &str = "http://terminology.hl7.org/CodeSystem/v2-0123";
+const V2_0074: &str = "http://terminology.hl7.org/CodeSystem/v2-0074";
+
+/// HL7 table 0074 (diagnostic service section ID): code → display.
+const TABLE_0074: &[(&str, &str)] = &[
+    ("AU", "Audiology"),
+    ("BG", "Blood Gases"),
+    ("BLB", "Blood Bank"),
+    ("CG", "Cytogenetics"),
+    ("CH", "Chemistry"),
+    ("CP", "Cytopathology"),
+    ("CT", "CAT Scan"),
+    ("CTH", "Cardiac Catheterization"),
+    ("CUS", "Cardiac Ultrasound"),
+    ("EC", "Electrocardiac (e.g., EKG,  EEC, Holter)"),
+    ("EN", "Electroneuro (EEG, EMG,EP,PSG)"),
+    ("GE", "Genetics"),
+    ("HM", "Hematology"),
+    ("ICU", "Bedside ICU Monitoring"),
+    ("IMM", "Immunology"),
+    ("LAB", "Laboratory"),
+    ("MB", "Microbiology"),
+    ("MCB", "Mycobacteriology"),
+    ("MYC", "Mycology"),
+    ("NMR", "Nuclear Magnetic Resonance"),
+    ("NMS", "Nuclear Medicine Scan"),
+    ("NRS", "Nursing Service Measures"),
+    ("OSL", "Outside Lab"),
+    ("OT", "Occupational Therapy"),
+    ("OTH", "Other"),
+    ("OUS", "OB Ultrasound"),
+    ("PF", "Pulmonary Function"),
+    ("PHR", "Pharmacy"),
+    ("PHY", "Physician (Hx. Dx, admission note, etc.)"),
+    ("PT", "Physical Therapy"),
+    ("RAD", "Radiology"),
+    ("RC", "Respiratory Care (therapy)"),
+    ("RT", "Radiation Therapy"),
+    ("RUS", "Radiology Ultrasound"),
+    ("RX", "Radiograph"),
+    ("SP", "Surgical Pathology"),
+    ("SR", "Serology"),
+    ("TX", "Toxicology"),
+    ("VR", "Virology"),
+    ("VUS", "Vascular Ultrasound"),
+    ("XRC", "Cineradiograph"),
+];
 const V2_0063: &str = "http://terminology.hl7.org/CodeSystem/v2-0063";
 const V2_0127: &str = "http://terminology.hl7.org/CodeSystem/v2-0127";
 const V2_0128: &str = "http://terminology.hl7.org/CodeSystem/v2-0128";
@@ -3182,6 +3229,17 @@ impl Cx<'_> {
             j.reference(None, &sr_id);
             j.end_arr();
             j.str(Some("status"), status);
+            // OBR-24 diagnostic service section → category (table 0074).
+            let section = field_text(obr, 24);
+            if !section.is_empty() {
+                let display = TABLE_0074.iter().find(|(c, _)| *c == section.as_ref());
+                if display.is_none() {
+                    rx.report.push(l.f(24), ReportKind::UnknownCode("0074"));
+                }
+                j.arr(Some("category"));
+                j.concept(None, V2_0074, &section, display.map_or("", |d| d.1));
+                j.end_arr();
+            }
             match rep1(obr, 4) {
                 Some(r) => rx.codeable(&mut j, Some("code"), &r, None, l.f(4)),
                 None => {

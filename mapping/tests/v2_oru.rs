@@ -259,3 +259,59 @@ OBX|1|NM|1-2^Y^LN||5||||||F||||||||||||Main Lab^^^^^^^^^12345|1 Lab Rd^^Town|777
         "urn:iso:std:iso:11073:10101"
     );
 }
+
+/// OBR-24 (table 0074) becomes DiagnosticReport.category and comes back as OBR-24; a
+/// code outside the table is kept and reported.
+#[test]
+fn diagnostic_service_section_is_the_category() {
+    use carewire_mapping::to_v2::{from_fhir, Target, V2Config};
+    let msg = |section: &str| {
+        format!(
+            "MSH|^~\\&|LIS|LAB|EMR|HOSP|20240315081500+0100||ORU^R01^ORU_R01|C1|P|2.5.1\r\
+PID|1||P1^^^HOSP^MR||Doe^Jane\r\
+OBR|1|PL1|FL1|2345-7^Glucose^LN|||20240315070000+0100|||||||||||||||20240315081500+0100||{section}|F\r\
+OBX|1|NM|2345-7^Glucose^LN||95|mg/dL|70-99|N|||F\r"
+        )
+    };
+    let cfg = MapConfig::with_tz(TzPolicy::Error);
+    let out = to_fhir(msg("CH").as_bytes(), &cfg).expect("converts");
+    let obr24 = |i: &&carewire_mapping::fhir::ReportItem| {
+        i.location.starts_with("OBR") && i.location.ends_with("-24")
+    };
+    assert!(
+        !out.report.items().iter().any(|i| obr24(&i)),
+        "{:?}",
+        out.report.items()
+    );
+    let b: Value = serde_json::from_str(&out.json).expect("json");
+    let dr = resources(&b, "DiagnosticReport")[0];
+    assert_eq!(
+        dr["category"],
+        json!([{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/v2-0074",
+            "code": "CH",
+            "display": "Chemistry"
+        }]}])
+    );
+    let back = from_fhir(&out.json, Target::OruR01, &V2Config::default()).expect("back");
+    let text = String::from_utf8(back.message.clone()).expect("utf-8");
+    let obr = text
+        .split('\r')
+        .find(|s| s.starts_with("OBR"))
+        .expect("OBR");
+    assert_eq!(obr.split('|').nth(24), Some("CH"), "{obr}");
+
+    let odd = to_fhir(msg("ZZZ").as_bytes(), &cfg).expect("converts");
+    let item = odd
+        .report
+        .items()
+        .iter()
+        .find(|i| i.kind == ReportKind::UnknownCode("0074"))
+        .expect("reported");
+    assert!(item.location.ends_with("-24"), "{item}");
+    let b: Value = serde_json::from_str(&odd.json).expect("json");
+    assert_eq!(
+        resources(&b, "DiagnosticReport")[0]["category"][0]["coding"][0]["code"],
+        "ZZZ"
+    );
+}
