@@ -735,13 +735,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         .iter()
         .map(|e| e.labs.len() + usize::from(e.imaging.is_some()))
         .sum();
-    let dead_orders = dead
-        .iter()
-        .filter(|d| matches!(d.delivery.destination, "LIS" | "RIS" | "EMR"))
-        .filter(|d| {
-            d.delivery.control_id.starts_with("ORM-") || d.delivery.control_id.starts_with("ORU-")
-        })
-        .count();
+    let dead_orders = orders_lost(&dead);
     check.expect(
         dup_results == 0 && results.len() + dead_orders == orders,
         format!(
@@ -988,18 +982,24 @@ fn wait_for_results(h: &Hospital, engine: &Engine, limit: Duration) {
         .sum();
     let start = Instant::now();
     while start.elapsed() < limit {
-        let dead = lock(&engine.dead)
-            .iter()
-            .filter(|d| {
-                d.delivery.control_id.starts_with("ORM-")
-                    || d.delivery.control_id.starts_with("ORU-")
-            })
-            .count();
+        let dead = orders_lost(&lock(&engine.dead));
         if lock(&h.results).len() + dead >= orders && engine.pending() == 0 {
             return;
         }
         thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// Orders that cannot get a result: the order dead-lettered on its way to the LIS or
+/// RIS, or the result on its way to the EMR.
+fn orders_lost(dead: &[engine::DeadLetter]) -> usize {
+    dead.iter()
+        .filter(|d| match d.delivery.destination {
+            "LIS" | "RIS" => d.delivery.control_id.starts_with("ORM-"),
+            "EMR" => d.delivery.control_id.starts_with("ORU-"),
+            _ => false,
+        })
+        .count()
 }
 
 /// Billing at night: claims from the A03 and DFT it stored, 837s to the payer.
