@@ -1,8 +1,10 @@
-//! Builders for 837P / 837I claims and 270 eligibility inquiries: typed input in, an
+//! Builders for 837P / 837I claims and 270 eligibility inquiries (the provider's side)
+//! and for 835 remittances ([`Remittance835`], the payer's side): typed input in, an
 //! implementation-guide shaped transaction set out. They number the HL hierarchy (HL01
 //! in sequence, HL02 the parent, HL04 whether children follow), compute CLM02 from the
-//! line charges, and leave SE01/GE01/IEA01, ISA padding and control numbers to the
-//! [`Writer`] and the caller's [`ControlNumbers`] allocator.
+//! line charges and BPR02 from the claim payments, and leave SE01/GE01/IEA01, ISA
+//! padding and control numbers to the [`Writer`] and the caller's [`ControlNumbers`]
+//! allocator.
 //!
 //! The 999 and TA1 builders are [`Ack999::write`](crate::Ack999::write) and
 //! [`Writer::ta1`]; [`write_999`](crate::write_999) and [`write_ta1`](crate::write_ta1)
@@ -14,6 +16,13 @@ use crate::decimal::Decimal;
 use crate::error::{Error, ErrorKind, Result};
 use crate::write::{ControlNumbers, Field, GroupHeader, InterchangeHeader, LineEnding, Writer};
 use crate::Delimiters;
+
+mod remit;
+
+pub use remit::{
+    Balancing, BankAccounts, ClaimAdjustment, PaidClaim, PaidLine, Payment, PaymentMethod,
+    PlbAmount, ProviderAdjustment, RemitPayee, RemitPayer, Remittance835,
+};
 
 /// Shows a patient-data string as its length only (PHI-safe `Debug`).
 struct Redacted<'a>(&'a str);

@@ -151,6 +151,15 @@ pub enum ErrorKind {
     InvalidWriterState,
     /// A value to be written does not fit its fixed ISA width.
     InvalidValue,
+    /// Amounts a builder was asked to balance do not: an 835 claim whose charge less
+    /// payment is not the sum of its adjustments (CLP03 − CLP04 ≠ Σ CAS), or one of its
+    /// service lines (SVC02 − SVC03 ≠ Σ CAS).
+    Unbalanced {
+        /// 1-based position of the claim in the builder's input.
+        claim: usize,
+        /// 1-based position of the service line in the claim, when a line does not balance.
+        line: Option<usize>,
+    },
     /// An I/O error while reading a stream or writing output.
     Io(std::io::ErrorKind),
 }
@@ -179,6 +188,17 @@ impl fmt::Display for ErrorKind {
             ErrorKind::DelimiterInData => f.write_str("value contains a delimiter"),
             ErrorKind::InvalidWriterState => f.write_str("writer call out of order"),
             ErrorKind::InvalidValue => f.write_str("value does not fit its field"),
+            ErrorKind::Unbalanced { claim, line: None } => write!(
+                f,
+                "claim {claim} does not balance: charge less payment is not the sum of its adjustments"
+            ),
+            ErrorKind::Unbalanced {
+                claim,
+                line: Some(line),
+            } => write!(
+                f,
+                "claim {claim} service line {line} does not balance: charge less payment is not the sum of its adjustments"
+            ),
             ErrorKind::Io(kind) => write!(f, "i/o error ({kind:?})"),
         }
     }

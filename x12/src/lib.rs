@@ -114,7 +114,8 @@
 //! ISA, numbering envelopes from a [`ControlNumbers`] allocator and computing SE01,
 //! GE01 and IEA01. [`Ta1`] turns an interchange's findings into the TA1 that answers it.
 //! The [`build`] module writes 837P, 837I and 270 transaction sets from typed input (HL
-//! numbering, CLM02 from the line charges).
+//! numbering, CLM02 from the line charges) and, for payers, 835 remittances
+//! ([`build::Remittance835`]: BPR02 computed, claims checked to balance, LX groups).
 //!
 //! ## Validation and acknowledgments
 //!
