@@ -1,5 +1,6 @@
 //! Builders for 837P / 837I claims and 270 eligibility inquiries (the provider's side)
-//! and for 835 remittances ([`Remittance835`], the payer's side): typed input in, an
+//! and for 835 remittances ([`Remittance835`]) and 271 eligibility responses
+//! ([`Eligibility271`], the payer's side): typed input in, an
 //! implementation-guide shaped transaction set out. They number the HL hierarchy (HL01
 //! in sequence, HL02 the parent, HL04 whether children follow), compute CLM02 from the
 //! line charges and BPR02 from the claim payments, and leave SE01/GE01/IEA01, ISA
@@ -17,7 +18,10 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::write::{ControlNumbers, Field, GroupHeader, InterchangeHeader, LineEnding, Writer};
 use crate::Delimiters;
 
+mod elig;
 mod remit;
+
+pub use elig::{BenefitLine, Eligibility271, Rejection, ResponsePerson, ResponseSubscriber, Trace};
 
 pub use remit::{
     Balancing, BankAccounts, ClaimAdjustment, PaidClaim, PaidLine, Payment, PaymentMethod,

@@ -115,7 +115,8 @@
 //! GE01 and IEA01. [`Ta1`] turns an interchange's findings into the TA1 that answers it.
 //! The [`build`] module writes 837P, 837I and 270 transaction sets from typed input (HL
 //! numbering, CLM02 from the line charges) and, for payers, 835 remittances
-//! ([`build::Remittance835`]: BPR02 computed, claims checked to balance, LX groups).
+//! ([`build::Remittance835`]: BPR02 computed, claims checked to balance, LX groups) and
+//! 271 eligibility responses ([`build::Eligibility271`], started from a parsed 270).
 //!
 //! ## Validation and acknowledgments
 //!
