@@ -515,7 +515,7 @@ fn set_response(set: &TransactionSet<'_>, issues: &[&Issue]) -> SetResponse {
                     }
                 }
             }
-            IssueKind::Loop(_) | IssueKind::Segment(_) => {
+            IssueKind::Loop(_) | IssueKind::Segment(_) | IssueKind::Situational(_) => {
                 segment_level = true;
                 syntax |= i.snip() == 1;
                 let code = i.ack_code().code();

@@ -95,6 +95,13 @@ impl std::fmt::Debug for Claim {
             .field("statement_period", &self.statement_period.is_some())
             .field("institutional", &self.institutional)
             .field("diagnoses", &self.diagnoses.len())
+            .field("admission", &self.admission.is_some())
+            .field("discharge", &self.discharge.is_some())
+            .field("admitting_diagnosis", &self.admitting_diagnosis.is_some())
+            .field("visit_reasons", &self.visit_reasons.len())
+            .field("attending", &self.attending)
+            .field("operating", &self.operating)
+            .field("rendering", &self.rendering)
             .field("lines", &self.lines)
             .finish()
     }
@@ -219,6 +226,66 @@ pub struct Claim {
     pub diagnoses: Vec<String>,
     /// The service lines (at least one).
     pub lines: Vec<ServiceLine>,
+    /// Admission date and hour (DTP*435), `CCYYMMDD` or `CCYYMMDDHHMM`. An 837I writes
+    /// `DT` with the hour, `D8` without; an 837P writes the date alone (`D8`). The 837I
+    /// guide requires it on inpatient claims.
+    pub admission: Option<String>,
+    /// Discharge (DTP*096), `CCYYMMDDHHMM`, `CCYYMMDD` or `HHMM`. An 837I writes the
+    /// discharge hour (`TM`, required on final inpatient claims), an 837P the discharge
+    /// date (`D8`). A value without the part the kind needs is
+    /// [`ErrorKind::InvalidValue`].
+    pub discharge: Option<String>,
+    /// The admitting diagnosis (837I HI*ABJ), ICD-10-CM; required on inpatient
+    /// admissions. 837I only: set on an 837P claim it is [`ErrorKind::InvalidValue`].
+    pub admitting_diagnosis: Option<String>,
+    /// The patient's reasons for visit (837I HI*APR, up to three), ICD-10-CM; sent on
+    /// unscheduled outpatient visits. 837I only, as `admitting_diagnosis`.
+    pub visit_reasons: Vec<String>,
+    /// The attending provider (837I 2310A NM1*71, PRV*AT with the taxonomy). 837I only,
+    /// as `admitting_diagnosis`.
+    pub attending: Option<ClaimProvider>,
+    /// The operating physician (837I 2310B NM1*72; the taxonomy is not sent). 837I
+    /// only, as `admitting_diagnosis`.
+    pub operating: Option<ClaimProvider>,
+    /// The rendering provider (837P 2310B NM1*82 with PRV*PE; 837I 2310D NM1*82, the
+    /// taxonomy is not sent), when it differs from the billing provider.
+    pub rendering: Option<ClaimProvider>,
+}
+
+/// A provider named on a claim (2310 loops): the NM1 party with the NPI as its id, and
+/// the taxonomy code the guide sends in PRV03 where the loop has a PRV.
+///
+/// # Examples
+/// ```
+/// use carewire_x12::build::ClaimProvider;
+/// let attending = ClaimProvider::person("WELBY", "MARCUS", "1234567893").with_taxonomy("207R00000X");
+/// assert_eq!(attending.party.id, "1234567893");
+/// assert_eq!(attending.taxonomy.as_deref(), Some("207R00000X"));
+/// // Debug shows no names or identifiers.
+/// assert!(!format!("{attending:?}").contains("WELBY"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClaimProvider {
+    /// NM103/NM104 and NM109 (the NPI, sent with NM108 `XX`).
+    pub party: Party,
+    /// PRV03: the provider taxonomy code (PRV02 `PXC`).
+    pub taxonomy: Option<String>,
+}
+
+impl ClaimProvider {
+    /// A person (NM102 `1`) with an NPI and no taxonomy.
+    pub fn person(last: &str, first: &str, npi: &str) -> ClaimProvider {
+        ClaimProvider {
+            party: Party::person(last, first, npi),
+            taxonomy: None,
+        }
+    }
+
+    /// The same provider with taxonomy code `code` (PRV03).
+    pub fn with_taxonomy(mut self, code: &str) -> ClaimProvider {
+        self.taxonomy = Some(code.to_string());
+        self
+    }
 }
 
 /// A patient who is not the subscriber (2000C).
@@ -451,6 +518,17 @@ fn dmg<W: Write>(w: &mut Writer<W>, d: &Demographics) -> Result<()> {
     w.segment("DMG", &[s("D8"), s(&d.birth_date), s(&d.gender)])
 }
 
+/// The DTP*096 value of a discharge (`CCYYMMDDHHMM`, `CCYYMMDD` or `HHMM`): the hour
+/// in an 837I, the date in an 837P; `None` when the value lacks that part.
+fn discharge_value(d: &str, inst: bool) -> Option<&str> {
+    match (inst, d.len()) {
+        (true, 12) => d.get(8..),
+        (true, 4) | (false, 8) => Some(d),
+        (false, 12) => d.get(..8),
+        _ => None,
+    }
+}
+
 /// HL numbering: HL01 in sequence, HL02 the parent's HL01, HL04 1 when children follow.
 struct Hl {
     next: u32,
@@ -614,9 +692,45 @@ impl Claims837 {
                 ],
             )?;
         }
-        if let Some((from, to)) = &c.statement_period {
-            let range = format!("{from}-{to}");
-            w.segment("DTP", &[s("434"), s("RD8"), s(&range)])?;
+        if !inst
+            && (c.admitting_diagnosis.is_some()
+                || !c.visit_reasons.is_empty()
+                || c.attending.is_some()
+                || c.operating.is_some())
+        {
+            // Not in the 837P guide: refuse rather than drop them silently.
+            return Err(invalid());
+        }
+        let discharge = match &c.discharge {
+            Some(d) => Some(discharge_value(d, inst).ok_or_else(invalid)?),
+            None => None,
+        };
+        if inst {
+            // 837I 2300 order: DTP*096, DTP*434, DTP*435, CL1.
+            if let Some(hour) = discharge {
+                w.segment("DTP", &[s("096"), s("TM"), s(hour)])?;
+            }
+            if let Some((from, to)) = &c.statement_period {
+                let range = format!("{from}-{to}");
+                w.segment("DTP", &[s("434"), s("RD8"), s(&range)])?;
+            }
+            if let Some(a) = &c.admission {
+                let format = if a.len() == 12 { "DT" } else { "D8" };
+                w.segment("DTP", &[s("435"), s(format), s(a)])?;
+            }
+        } else {
+            // 837P 2300 order: DTP*435 admission, then DTP*096 discharge (dates only).
+            if let Some((from, to)) = &c.statement_period {
+                let range = format!("{from}-{to}");
+                w.segment("DTP", &[s("434"), s("RD8"), s(&range)])?;
+            }
+            if let Some(a) = &c.admission {
+                let date = a.get(..8).unwrap_or(a);
+                w.segment("DTP", &[s("435"), s("D8"), s(date)])?;
+            }
+            if let Some(date) = discharge {
+                w.segment("DTP", &[s("096"), s("D8"), s(date)])?;
+            }
         }
         if let Some((a, b, p)) = &c.institutional {
             w.segment("CL1", &[s(a), s(b), s(p)])?;
@@ -628,10 +742,24 @@ impl Claims837 {
             .map(|(i, d)| [if i == 0 { "ABK" } else { "ABF" }, d.as_str()])
             .collect();
         if inst {
-            // 837I: the principal diagnosis has its own HI, other diagnoses another.
+            // 837I: the principal diagnosis has its own HI, then the admitting diagnosis,
+            // the reasons for visit, and the other diagnoses.
             let principal: Vec<Field<'_>> =
                 dx.iter().take(1).map(|p| Field::Composite(p)).collect();
             w.segment("HI", &principal)?;
+            if let Some(a) = &c.admitting_diagnosis {
+                w.segment("HI", &[Field::Composite(&["ABJ", a])])?;
+            }
+            let reasons: Vec<[&str; 2]> = c
+                .visit_reasons
+                .iter()
+                .take(3)
+                .map(|r| ["APR", r.as_str()])
+                .collect();
+            if !reasons.is_empty() {
+                let f: Vec<Field<'_>> = reasons.iter().map(|r| Field::Composite(r)).collect();
+                w.segment("HI", &f)?;
+            }
             let other: Vec<Field<'_>> = dx
                 .iter()
                 .skip(1)
@@ -641,9 +769,29 @@ impl Claims837 {
             if !other.is_empty() {
                 w.segment("HI", &other)?;
             }
+            // 2310A attending, 2310B operating, 2310D rendering.
+            if let Some(p) = &c.attending {
+                nm1(w, "71", &p.party, "XX")?;
+                if let Some(t) = &p.taxonomy {
+                    w.segment("PRV", &[s("AT"), s("PXC"), s(t)])?;
+                }
+            }
+            if let Some(p) = &c.operating {
+                nm1(w, "72", &p.party, "XX")?;
+            }
+            if let Some(p) = &c.rendering {
+                nm1(w, "82", &p.party, "XX")?;
+            }
         } else {
             let hi: Vec<Field<'_>> = dx.iter().take(12).map(|p| Field::Composite(p)).collect();
             w.segment("HI", &hi)?;
+            // 2310B rendering.
+            if let Some(p) = &c.rendering {
+                nm1(w, "82", &p.party, "XX")?;
+                if let Some(t) = &p.taxonomy {
+                    w.segment("PRV", &[s("PE"), s("PXC"), s(t)])?;
+                }
+            }
         }
         for (n, line) in c.lines.iter().enumerate() {
             let lx = (n + 1).to_string();

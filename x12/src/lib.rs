@@ -195,7 +195,7 @@ pub use stream::{Scanner, SegmentBuf, SegmentReader, Span, Status};
 pub use units::{Unit, UnitKind, UnitReader};
 pub use validate::{
     validate, BalanceError, CodeListProvider, ElementError, Issue, IssueKind, Report, SegmentError,
-    Validator,
+    SituationalRule, Validator,
 };
 #[cfg(feature = "bytes")]
 pub use view::DocumentBuf;

@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 use carewire_x12::build::{
-    Address, BillingProvider, Claim, ClaimKind, Claims837, Demographics, Envelope, Inquiry270,
-    InquiryPerson, InquirySubscriber, Party, Patient, ServiceLine, Subscriber,
+    Address, BillingProvider, Claim, ClaimKind, ClaimProvider, Claims837, Demographics, Envelope,
+    Inquiry270, InquiryPerson, InquirySubscriber, Party, Patient, ServiceLine, Subscriber,
 };
 use carewire_x12::{
     validate, Ack999, AckStatus, ControlNumbers, Delimiters, Document, ElementNote, ErrorKind,
@@ -63,6 +63,9 @@ fn claim(id: &str, kind: ClaimKind, lines: Vec<ServiceLine>) -> Claim {
         institutional: inst.then(|| ("1".into(), "7".into(), "01".into())),
         diagnoses: vec!["J209".into(), "R05".into()],
         lines,
+        // 837I: the attending provider is required on claims with services.
+        attending: inst.then(|| ClaimProvider::person("WELBY", "MARCUS", "1234567893")),
+        ..Default::default()
     }
 }
 

@@ -623,8 +623,10 @@ fn sample_errors(rel: &str) -> usize {
         "835/pass/oopfactory__835_WithMultipleInterchanges.x12"
         | "835/pass/oopfactory__ExampleFromNth.x12" => 188,
         // A professional CLM (11:B:1) and DTP*434 with D8, DTP*304, a 2330F NM1 with ids,
-        // in an institutional claim.
-        "837I/pass/imsweb__x223-test.x12" => 6,
+        // in an institutional claim; no attending provider (2310A) although it bills a
+        // laboratory service (SV201 0300), SNIP 4. Its CLM05-2 B states no type of bill,
+        // so the inpatient rules (DTP*435, DTP*096, HI*ABJ) do not apply.
+        "837I/pass/imsweb__x223-test.x12" => 7,
         // Statement dates (DTP*434) must be a range (RD8).
         "837I/pass/lfh__institutional-claim.x12" => 1,
         // '>' inside composites whose separator is ':' (CLM05, HI, SV202); a second

@@ -267,6 +267,58 @@ impl Claim<'_> {
     }
 }
 
+impl<'a> Claim<'a> {
+    /// The first claim-level provider (2310 loop) whose NM101 is `entity`: `71`
+    /// attending, `72` operating, `82` rendering, `DN` referring, `77` service facility.
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_x12::{Document, HealthCareClaim};
+    /// let input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+    /// *240101*1200*^*00501*000000001*0*T*:~GS*HC*S*R*20240101*1200*1*X*005010X223A2~\
+    /// ST*837*0001*005010X223A2~BHT*0019*00*1*20240101*1200*CH~NM1*41*2*SUB*****46*S1~\
+    /// PER*IC*JANE*TE*5555551234~NM1*40*2*RCV*****46*R1~HL*1**20*1~\
+    /// NM1*85*2*BILLING*****XX*1234567893~N3*1 MAIN ST~N4*TOWN*NY*10001~REF*EI*123456789~\
+    /// HL*2*1*22*0~SBR*P*18*******CI~NM1*IL*1*DOE*JANE****MI*123456789~\
+    /// NM1*PR*2*PAYER*****PI*12345~CLM*A1*100***11:A:1**A*Y*Y~DTP*096*TM*1430~\
+    /// DTP*434*RD8*20240101-20240103~DTP*435*DT*202401010800~CL1*1*7*01~HI*ABK:J209~\
+    /// HI*ABJ:R05~NM1*71*1*WELBY*MARCUS****XX*1234567893~PRV*AT*PXC*207R00000X~\
+    /// LX*1~SV2*0300*HC:81099*100*UN*1~SE*26*0001~GE*1*1~IEA*1*000000001~";
+    /// let doc = Document::parse(input)?;
+    /// let group = doc.interchanges().next().and_then(|i| i.groups().next()).ok_or("no group")?;
+    /// let set = group.transaction_sets().next().ok_or("no set")?;
+    /// let model = HealthCareClaim::from_set(&set).ok_or("not an 837")?;
+    /// let claim = &model.billing_providers[0].subscribers[0].claims[0];
+    /// let attending = claim.provider("71").ok_or("no attending")?;
+    /// assert_eq!(attending.loop_id, "2310A");
+    /// assert_eq!(attending.taxonomy.map(|t| t.as_str()).as_deref(), Some("207R00000X"));
+    /// assert_eq!(claim.date("435").map(|d| d.value.as_str()).as_deref(), Some("202401010800"));
+    /// assert_eq!(claim.health_codes("ABJ").next().map(|h| h.code.as_str()).as_deref(), Some("R05"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn provider(&self, entity: &str) -> Option<&Party<'a>> {
+        self.providers.iter().find(|p| p.entity == entity)
+    }
+
+    /// The first claim-level DTP with qualifier `qualifier` (DTP01: `435` admission,
+    /// `096` discharge, `434` statement dates); see [`Claim::provider`] for an example.
+    pub fn date(&self, qualifier: &str) -> Option<&DateRef<'a>> {
+        self.dates.iter().find(|d| d.qualifier == qualifier)
+    }
+
+    /// The HI codes with qualifier `qualifier` (`ABJ` admitting diagnosis, `APR` reason
+    /// for visit, `ABF` other diagnosis, ...), in order; see [`Claim::provider`] for an
+    /// example.
+    pub fn health_codes<'s>(
+        &'s self,
+        qualifier: &'s str,
+    ) -> impl Iterator<Item = &'s HealthCode<'a>> + 's {
+        self.diagnoses
+            .iter()
+            .filter(move |h| h.qualifier == qualifier)
+    }
+}
+
 /// One repetition of an HI element: a qualified code (C022).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

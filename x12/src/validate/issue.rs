@@ -162,6 +162,94 @@ impl fmt::Display for BalanceError {
     }
 }
 
+/// A situational requirement of an implementation guide that depends on other values of
+/// the claim (SNIP 4), reported as IK304 `I6` ("implementation dependent segment
+/// missing") at the claim's CLM, the issue's location naming the missing segment.
+///
+/// # Examples
+/// ```
+/// use carewire_x12::{validate, Document, IssueKind, SituationalRule};
+/// // An inpatient claim (type of bill 111) without its admitting diagnosis (HI*ABJ).
+/// let input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+/// *240101*1200*^*00501*000000001*0*T*:~GS*HC*S*R*20240101*1200*1*X*005010X223A2~\
+/// ST*837*0001*005010X223A2~BHT*0019*00*1*20240101*1200*CH~NM1*41*2*SUB*****46*S1~\
+/// PER*IC*JANE*TE*5555551234~NM1*40*2*RCV*****46*R1~HL*1**20*1~\
+/// NM1*85*2*BILLING*****XX*1234567893~N3*1 MAIN ST~N4*TOWN*NY*10001~REF*EI*123456789~\
+/// HL*2*1*22*0~SBR*P*18*******CI~NM1*IL*1*DOE*JANE****MI*123456789~N3*2 ELM ST~\
+/// N4*TOWN*NY*10001~DMG*D8*19800101*F~NM1*PR*2*PAYER*****PI*12345~\
+/// CLM*A1*100***11:A:1**A*Y*Y~DTP*096*TM*1430~DTP*434*RD8*20240101-20240103~\
+/// DTP*435*DT*202401010800~CL1*1*7*01~HI*ABK:J209~\
+/// NM1*71*1*WELBY*MARCUS****XX*1234567893~LX*1~SV2*0300*HC:81099*100*UN*1~\
+/// SE*27*0001~GE*1*1~IEA*1*000000001~";
+/// let doc = Document::parse(input)?;
+/// let report = validate(&doc);
+/// let kinds: Vec<IssueKind> = report.issues().iter().map(|i| i.kind).collect();
+/// assert_eq!(kinds, [IssueKind::Situational(SituationalRule::AdmittingDiagnosis)]);
+/// let issue = &report.issues()[0];
+/// assert_eq!((issue.location.segment_id(), issue.loop_id, issue.snip()), ("HI", "2300", 4));
+/// assert_eq!(issue.ack_code().code(), "I6");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SituationalRule {
+    /// 837I: DTP*435 (admission date/hour) is required on inpatient claims.
+    AdmissionDate,
+    /// 837I: DTP*096 (discharge hour) is required on final inpatient claims (CLM05-3 `1`
+    /// or `4`, the patient no longer in the facility).
+    DischargeHour,
+    /// 837I: HI*ABJ (admitting diagnosis) is required on inpatient admission claims.
+    AdmittingDiagnosis,
+    /// 837I: loop 2310A (NM1*71, attending provider) is required when the claim has
+    /// services other than non-scheduled transportation.
+    AttendingProvider,
+    /// 837I: loop 2310B (NM1*72, operating physician) is required when a surgical
+    /// procedure code is listed (HI*BBR / HI*BR principal procedure).
+    OperatingPhysician,
+}
+
+impl SituationalRule {
+    /// The loop the missing segment belongs to (`"2300"`, `"2310A"`, `"2310B"`).
+    pub fn loop_id(&self) -> &'static str {
+        match self {
+            SituationalRule::AttendingProvider => "2310A",
+            SituationalRule::OperatingPhysician => "2310B",
+            _ => "2300",
+        }
+    }
+
+    /// The identifier of the missing segment.
+    pub fn segment_id(&self) -> &'static str {
+        match self {
+            SituationalRule::AdmissionDate | SituationalRule::DischargeHour => "DTP",
+            SituationalRule::AdmittingDiagnosis => "HI",
+            SituationalRule::AttendingProvider | SituationalRule::OperatingPhysician => "NM1",
+        }
+    }
+}
+
+impl fmt::Display for SituationalRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SituationalRule::AdmissionDate => {
+                "admission date (DTP*435) missing on an inpatient claim"
+            }
+            SituationalRule::DischargeHour => {
+                "discharge hour (DTP*096) missing on a final inpatient claim"
+            }
+            SituationalRule::AdmittingDiagnosis => {
+                "admitting diagnosis (HI*ABJ) missing on an inpatient claim"
+            }
+            SituationalRule::AttendingProvider => {
+                "attending provider (2310A NM1*71) missing on a claim with services"
+            }
+            SituationalRule::OperatingPhysician => {
+                "operating physician (2310B NM1*72) missing on a claim with a principal procedure"
+            }
+        })
+    }
+}
+
 /// What an issue is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -176,6 +264,8 @@ pub enum IssueKind {
     Element(ElementError),
     /// A balancing failure, SNIP 3.
     Balance(BalanceError),
+    /// A situational requirement not met, SNIP 4.
+    Situational(SituationalRule),
 }
 
 impl IssueKind {
@@ -187,11 +277,13 @@ impl IssueKind {
             IssueKind::Segment(k) => AckCode::Ik3(k.ik3_code()),
             IssueKind::Element(k) => AckCode::Ik4(k.ik4_code()),
             IssueKind::Balance(_) => AckCode::Ik4("I12"),
+            IssueKind::Situational(_) => AckCode::Ik3("I6"),
         }
     }
 
     /// The WEDI SNIP level of the check: 1 syntax and envelopes, 2 implementation-guide
-    /// requirements (usage, repeats, code values), 3 balancing, 5 external code sets.
+    /// requirements (usage, repeats, code values), 3 balancing, 4 situational
+    /// requirements between segments, 5 external code sets.
     pub fn snip(&self) -> u8 {
         match self {
             IssueKind::Envelope(_) => 1,
@@ -212,6 +304,7 @@ impl IssueKind {
                 _ => 2,
             },
             IssueKind::Balance(_) => 3,
+            IssueKind::Situational(_) => 4,
         }
     }
 
@@ -234,6 +327,7 @@ impl fmt::Display for IssueKind {
             IssueKind::Segment(k) => k.fmt(f),
             IssueKind::Element(k) => k.fmt(f),
             IssueKind::Balance(k) => k.fmt(f),
+            IssueKind::Situational(k) => k.fmt(f),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Validation: SNIP 1 (syntax and envelopes), SNIP 2 (implementation-guide usage,
-//! repeats, lengths, data types and X12-internal code values), SNIP 3 (balancing) and,
-//! through a [`CodeListProvider`], SNIP 5 external code sets.
+//! repeats, lengths, data types and X12-internal code values), SNIP 3 (balancing), SNIP 4
+//! (837I situational requirements: admission date, admitting diagnosis, attending
+//! provider, ...) and, through a [`CodeListProvider`], SNIP 5 external code sets.
 //!
 //! Validation never stops at the first problem: every [`Issue`] carries its byte offset,
 //! its segment's position in the transaction set, element / component / repetition,
@@ -15,12 +16,13 @@
 mod balance;
 mod element;
 mod issue;
+mod situational;
 mod spec;
 #[allow(clippy::all, missing_docs)]
 #[rustfmt::skip]
 mod tables;
 
-pub use issue::{BalanceError, ElementError, Issue, IssueKind, SegmentError};
+pub use issue::{BalanceError, ElementError, Issue, IssueKind, SegmentError, SituationalRule};
 
 use crate::error::Location;
 use crate::finding::Severity;
@@ -387,6 +389,24 @@ impl<'c> Validator<'c> {
                     None,
                 ));
             });
+        }
+
+        // SNIP 4 situational requirements, reported at the claim's CLM so that the 999
+        // names the claim (IK3 context CLM01).
+        if let (Some(Guide::Institutional837), Some(tree)) = (guide, &tree) {
+            let mut found = Vec::new();
+            situational::institutional(set, tree, &mut found);
+            for m in found {
+                let seg = doc.segment(st_pos + m.position);
+                out.push(issue(
+                    IssueKind::Situational(m.rule),
+                    m.position,
+                    Location::segment(m.rule.segment_id().as_bytes(), st_pos + m.position),
+                    seg.map_or(0, |s| s.offset()),
+                    m.rule.loop_id(),
+                    None,
+                ));
+            }
         }
 
         if !self.skip_balancing {
