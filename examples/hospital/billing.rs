@@ -16,9 +16,10 @@
 //! (25.00 on the first line). Claims of members it does not cover are denied `CO-31`,
 //! claims whose CLM02 is not the sum of their lines `CO-16`. One 835 set per payer id.
 //!
-//! `x12::build::Claims837` writes no attending/rendering provider, admission date and
-//! hour, discharge hour or admitting diagnosis; `complete_837` adds them (NM1*71 /
-//! NM1*82, DTP*435, DTP*096, HI*ABJ) and recounts SE01.
+//! Each claim names the attending physician (837I NM1*71) or rendering provider (837P
+//! NM1*82); an 837I also carries the admission date and hour (DTP*435), the discharge
+//! hour (DTP*096) and the admitting diagnosis (HI*ABJ, the principal one), all written
+//! by `x12::build::Claims837`.
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,8 +27,8 @@ use std::fmt;
 
 use carewire::hl7::{Message, Path, Segment};
 use carewire::x12::build::{
-    Address, BillingProvider, Claim, ClaimKind, Claims837, Demographics, Envelope, Inquiry270,
-    InquiryPerson, InquirySubscriber, Party, ServiceLine, Subscriber,
+    Address, BillingProvider, Claim, ClaimKind, ClaimProvider, Claims837, Demographics, Envelope,
+    Inquiry270, InquiryPerson, InquirySubscriber, Party, ServiceLine, Subscriber,
 };
 use carewire::x12::model::{Claim as Claim837, Member};
 use carewire::x12::{
@@ -634,6 +635,8 @@ fn claim_2300(c: &ClaimInput, inst: bool) -> Res<Claim> {
         Class::Outpatient => "22",
         Class::Emergency => "23",
     };
+    let d = &c.attending;
+    let doctor = ClaimProvider::person(&upper(&d.family), &upper(&d.given), &clean(&d.npi));
     Ok(Claim {
         id: clean(&c.visit),
         facility_code: facility.into(),
@@ -643,59 +646,17 @@ fn claim_2300(c: &ClaimInput, inst: bool) -> Res<Claim> {
         institutional: inst.then(|| ("3".into(), "1".into(), "01".into())),
         diagnoses: c.diagnoses.iter().map(|d| clean(d)).collect(),
         lines,
+        // 837I: admitted at PV1-44 (DTP*435 DT), discharged at PV1-45 (DTP*096 hour).
+        admission: inst.then(|| c.admit.clone()),
+        discharge: inst.then(|| c.discharge.clone()),
+        admitting_diagnosis: match inst {
+            true => Some(clean(c.diagnoses.first().ok_or("claim without diagnoses")?)),
+            false => None,
+        },
+        attending: inst.then(|| doctor.clone()),
+        rendering: (!inst).then_some(doctor),
+        ..Default::default()
     })
-}
-
-/// Adds what `Claims837` does not write: the attending (837I NM1*71) or rendering (837P
-/// NM1*82) physician before each claim's first LX; in an 837I also the discharge hour
-/// (DTP*096), the admission date and hour (DTP*435) and the admitting diagnosis
-/// (HI*ABJ, the principal one). Recounts SE01.
-fn complete_837(x: &[u8], claims: &[&ClaimInput], inst: bool) -> Res<Vec<u8>> {
-    let (mut out, mut added, mut claim) = (String::new(), 0, None);
-    for line in std::str::from_utf8(x)?.lines() {
-        let f: Vec<&str> = line.trim_end_matches('~').split('*').collect();
-        let mut put = |s: String| {
-            out += &s;
-            out += "~\n";
-            added += 1;
-        };
-        match (f[0], claim) {
-            ("CLM", _) => {
-                let c = claims
-                    .iter()
-                    .find(|c| Some(clean(&c.visit).as_str()) == f.get(1).copied());
-                claim = Some(*c.ok_or("837 claim not in the input")?);
-            }
-            ("DTP", Some(c)) if inst && f.get(1) == Some(&"434") => {
-                put(format!(
-                    "DTP*096*TM*{}",
-                    c.discharge.get(8..).unwrap_or("0000")
-                ));
-            }
-            ("CL1", Some(c)) => put(format!("DTP*435*DT*{}", c.admit)),
-            ("LX", Some(c)) if f.get(1) == Some(&"1") => {
-                let d = &c.attending;
-                let (l, g) = (upper(&d.family), upper(&d.given));
-                let q = if inst { 71 } else { 82 };
-                put(format!("NM1*{q}*1*{l}*{g}****XX*{}", clean(&d.npi)));
-            }
-            ("SE", _) => {
-                let n: usize = f.get(1).ok_or("SE01 missing")?.parse()?;
-                out += &format!("SE*{}*{}~\n", n + added, f.get(2).unwrap_or(&""));
-                added = 0;
-                continue;
-            }
-            _ => {}
-        }
-        out += line;
-        out.push('\n');
-        if let (true, Some(c), true) = (inst, claim, line.starts_with("HI*ABK:")) {
-            let dx = c.diagnoses.first().ok_or("claim without diagnoses")?;
-            out += &format!("HI*ABJ:{}~\n", clean(dx));
-            added += 1;
-        }
-    }
-    Ok(out.into_bytes())
 }
 
 /// The 837s for `claims`: one 837I interchange for inpatients, one 837P for the others
@@ -770,7 +731,7 @@ pub fn claims_837(claims: &[ClaimInput], control: u32) -> Res<Vec<Vec<u8>>> {
             }],
         };
         let env = Envelope::new(FACILITY, GATEWAY, date.get(2..).unwrap_or(date), time);
-        let x = complete_837(&batch.build(&env, &mut numbers)?, &mine, inst)?;
+        let x = batch.build(&env, &mut numbers)?;
         check(&x, if inst { "837I" } else { "837P" })?;
         out.push(x);
     }
@@ -1100,6 +1061,7 @@ mod tests {
         assert!(i.contains("\nDTP*434*RD8*2024031") && i.contains("*11:A:1**A*Y*Y~"));
         assert!(
             i.contains("\nDTP*435*DT*2024031")
+                && i.contains("\nDTP*096*TM*")
                 && i.contains("\nHI*ABJ:")
                 && i.contains("\nNM1*71*1*")
         );
