@@ -1,14 +1,12 @@
 //! The revenue cycle in X12: billing sends 837P claims, the payer acknowledges with a
 //! 999 and pays with an 835, billing posts the 835 and checks that it balances.
 //!
-//! Shows: `x12::build::Claims837` building an 837P (HL numbering, CLM02 from the line
-//! charges, envelopes and counts; the demo clinic and subscribers come from `common`);
-//! `x12::validate` (SNIP 1–3) on every document; the payer reading the claims with the
-//! typed `HealthCareClaim` model, answering with `x12::write_999`, adjudicating (80% of
-//! each line allowed, the rest a CO-45 adjustment; every fifth claim denied with CO-50)
-//! and writing the 835 with `x12::Writer` (`common::x12_write`); billing reading it with
-//! the typed `Remittance` model and posting it: charge = paid + adjustments for each
-//! claim, BPR02 = the sum of the payments. All amounts are exact `Decimal`s, never floats.
+//! Shows: `x12::build::Claims837` writing an 837P (HL numbering, CLM02, envelopes; demo
+//! clinic and subscribers from `common`); `x12::validate` (SNIP 1–3) on every document; the
+//! payer reading the claims (`HealthCareClaim`), answering with `x12::write_999`, paying 80%
+//! of each line (the rest CO-45; every fifth claim denied CO-50) with
+//! `x12::build::Remittance835` (BPR02 computed, balancing checked); billing posting the 835
+//! read as `Remittance`: charge = paid + adjustments, BPR02 = Σ CLP04. Exact `Decimal`s.
 //!
 //! Crates: `carewire::x12` (carewire-x12).
 //!
@@ -18,8 +16,8 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use carewire::x12::build::{Claim, ClaimKind, Claims837, Envelope, Party, ServiceLine};
-use carewire::x12::{validate, write_999, Ack999, AckOptions, Document, GroupHeader, Remittance};
+use carewire::x12::build::*;
+use carewire::x12::{validate, write_999, Ack999, AckOptions, Document, Remittance};
 use carewire::x12::{HealthCareClaim, SequentialControlNumbers};
 use common::{cents, money, x12_model, Res};
 
@@ -59,38 +57,40 @@ fn claims_837(n: usize) -> Res<Vec<u8>> {
     Ok(claims.build(&envelope, &mut SequentialControlNumbers::default())?)
 }
 
-/// The 835's segments after BPR and before the claims: trace, date, payer, payee.
-const HEAD_835: &str = "TRN*1*CHK0001*1512345678~DTM*405*20240115~N1*PR*DEMO PAYER~\
-N3*1 PAYER WAY~N4*TOWN*NY*10001~PER*BL*EDI DESK*TE*5555551234~N1*PE*DEMO CLINIC*XX*1234567893~LX*1";
-
-/// Payer: adjudicate every claim and write the 835.
+/// Payer: adjudicates every claim and pays them with an 835 (BPR02 computed by the builder).
 fn remittance_835(claims: &HealthCareClaim<'_>) -> Res<Vec<u8>> {
-    let (mut body, mut total) = (Vec::new(), 0);
+    let (mut remit, envelope) = common::x12_remittance(); // the payer's check to the clinic
     for (k, claim) in claims.claims().enumerate() {
-        let (denied, mut svc, mut charge, mut paid) = (k % 5 == 4, Vec::new(), 0, 0);
+        let (denied, mut lines, mut charge, mut paid) = (k % 5 == 4, Vec::new(), 0, 0);
         for l in &claim.lines {
             let c = cents(l.charge.ok_or("line without charge")?)?;
             let p = if denied { 0 } else { c * 80 / 100 };
-            let code = l.procedure.as_ref().map(|p| p.code.as_str());
-            let (m, mp, reason) = (money(c)?, money(p)?, if denied { 50 } else { 45 });
-            svc.push(format!("SVC*HC:{}*{m}*{mp}**1", code.unwrap_or_default()));
-            svc.push(format!("CAS*CO*{reason}*{}", money(c - p)?));
+            let reason = if denied { "50" } else { "45" };
+            lines.push(PaidLine {
+                procedure: l
+                    .procedure
+                    .as_ref()
+                    .map_or("".into(), |p| p.code.as_str().into()),
+                charge: money(c)?,
+                paid: money(p)?,
+                adjustments: vec![ClaimAdjustment::new("CO", reason, money(c - p)?)],
+                ..Default::default()
+            });
             (charge, paid) = (charge + c, paid + p);
         }
-        total += paid;
-        let (id, status) = (claim.id.as_str(), if denied { 4 } else { 1 });
-        let (m, mp) = (money(charge)?, money(paid)?);
-        body.push(format!("CLP*{id}*{status}*{m}*{mp}**12*PCN{k:05}"));
-        body.push("NM1*QC*1*TESTPATIENT".into());
-        body.extend(svc);
+        remit.claims.push(PaidClaim {
+            id: claim.id.as_str().into_owned(),
+            status: if denied { "4" } else { "1" }.into(),
+            charge: money(charge)?,
+            paid: money(paid)?,
+            filing_indicator: "12".into(),
+            payer_control_number: format!("PCN{k:05}"),
+            patient: Party::person("TESTPATIENT", "", ""),
+            lines,
+            ..Default::default()
+        });
     }
-    let bpr = format!(
-        "BPR*I*{}*C*CHK************20240115~{HEAD_835}",
-        money(total)?
-    );
-    let segments: Vec<String> = bpr.split('~').map(String::from).chain(body).collect();
-    let gs = GroupHeader::new("HP", "PAYER", "CLINIC", "20240115", "0900", "005010X221A1");
-    common::x12_write(&gs, "835", &segments)
+    Ok(remit.build(&envelope, &mut SequentialControlNumbers::default())?)
 }
 
 /// Billing bills, the payer acknowledges and pays, billing posts; one line per step.
@@ -111,7 +111,6 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         "999: group {} {:?}, {} of {} sets accepted",
         ack.group_control_number, ack.status, ack.accepted, ack.received
     ));
-
     let x835 = remittance_835(&x12_model(&doc, HealthCareClaim::from_set)?)?;
     let era = Document::parse(&x835)?;
     let (era_report, remit) = (validate(&era), x12_model(&era, Remittance::from_set)?);
@@ -133,8 +132,9 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
         "835: {claims} claims, {amounts}, denied {denied}, {issues} validation issues"
     ));
     let bpr02 = format!("BPR02 {} = sum of CLP04: {}", money(bpr)?, bpr == paid);
-    let posting = format!("posting: {balanced} of {claims} claims balance, {bpr02}");
-    lines.push(posting);
+    lines.push(format!(
+        "posting: {balanced} of {claims} claims balance, {bpr02}"
+    ));
     for i in report.issues().iter().chain(era_report.issues()).take(5) {
         eprintln!("{i}");
     }

@@ -3,10 +3,11 @@
 //!
 //! Shows: `x12::build::Inquiry270` building a 270 (HL levels, one TRN trace per person,
 //! a dependent under one subscriber); `x12::validate` on both documents; the payer
-//! reading the inquiry with the typed `Eligibility` model and answering with a 271
-//! written by `x12::Writer` — active coverage (EB01 `1`) with a co-payment (EB01 `B`),
-//! or inactive (EB01 `6`) for members it does not cover; the provider reading the 271
-//! with the same model and matching each answer to its question by TRN02.
+//! reading the inquiry with the typed `Eligibility` model and answering with
+//! `x12::build::Eligibility271` started from it (names, ids, traces echoed) — active
+//! coverage (EB01 `1`) with a co-payment (EB01 `B`), or inactive (EB01 `6`) for members it
+//! does not cover; the provider reading the 271 with the same model and matching each
+//! answer to its question by TRN02.
 //!
 //! Crates: `carewire::x12` (carewire-x12).
 //!
@@ -19,57 +20,29 @@ mod common;
 use std::collections::BTreeMap;
 
 use carewire::x12::build::*;
-use carewire::x12::model::{Member, Text};
-use carewire::x12::{validate, Document, Eligibility, GroupHeader, SequentialControlNumbers};
+use carewire::x12::{validate, Document, Eligibility, SequentialControlNumbers};
 use common::{x12_model, Res};
 
-/// An optional element's text, empty when absent.
-fn text<'a>(t: &Option<Text<'a>>) -> std::borrow::Cow<'a, str> {
-    t.as_ref().map(|t| t.as_str()).unwrap_or_default()
-}
-
-/// Every member (subscribers and dependents) of a 270 or 271, in order.
-fn members<'e, 'a>(e: &'e Eligibility<'a>) -> Vec<&'e Member<'a>> {
-    let receivers = e.sources.iter().flat_map(|s| &s.receivers);
-    let subscribers = receivers.flat_map(|r| &r.subscribers);
-    let all = subscribers.flat_map(|m| std::iter::once(m).chain(&m.dependents));
-    all.collect()
-}
-
-/// The 271's segments before the members: payer (HL 1) and the clinic asking (HL 2).
-const HEAD_271: &str = "BHT*0022*11*RESP1*20240110*1201~HL*1**20*1~\
-NM1*PR*2*DEMO PAYER*****PI*PAYER1~HL*2*1*21*1~NM1*1P*2*DEMO CLINIC*****XX*1234567893";
-
-/// Payer: covers members whose id does not end in 7; writes the 271.
+/// Payer: covers members whose id does not end in 7 (dependents follow their
+/// subscriber); the 271 starts from the 270, echoing its names, member ids and traces.
 fn answer_271(inquiry: &Eligibility<'_>) -> Res<Vec<u8>> {
-    let mut segs = vec![HEAD_271.to_string()];
-    let (mut hl, mut parent, mut covered) = (2, 2, true);
-    for m in members(inquiry) {
-        let dependent = m.party.as_ref().is_some_and(|p| p.entity == "03");
-        hl += 1;
-        parent = if dependent { parent } else { hl };
-        let (level, up) = if dependent { ("23", parent) } else { ("22", 2) };
-        let children = !dependent && !m.dependents.is_empty();
-        segs.push(format!("HL*{hl}*{up}*{level}*{}", u8::from(children)));
-        let trace = m.traces.first().ok_or("member without TRN")?;
-        let originator = text(&trace.originator);
-        segs.push(format!("TRN*2*{}*{originator}", trace.reference.as_str()));
-        let p = m.party.as_ref().ok_or("member without NM1")?;
-        let (last, first, id) = (text(&p.name), text(&p.first_name), text(&p.id));
-        segs.push(if dependent {
-            format!("NM1*03*1*{last}*{first}")
-        } else {
-            format!("NM1*IL*1*{last}*{first}****MI*{id}")
-        });
-        if !dependent {
-            covered = !id.ends_with('7'); // dependents follow their subscriber
+    let mut answer = Eligibility271::answering(inquiry)?;
+    answer.time = "1201".into(); // BHT: the 270's reference and date, the answer's time
+    for sub in &mut answer.subscribers {
+        let benefits = match sub.person.name.id.ends_with('7') {
+            false => vec![
+                // Active, with a co-payment of 25.00 per office visit.
+                BenefitLine::active("30").plan("DEMO GOLD PLAN"),
+                BenefitLine::copay("98", 25.into()),
+            ],
+            true => vec![BenefitLine::inactive("30")],
+        };
+        for person in std::iter::once(&mut sub.person).chain(&mut sub.dependents) {
+            person.benefits = benefits.clone();
         }
-        // Active, with a co-payment of 25.00 per office visit; or inactive.
-        let active = "EB*1*IND*30**DEMO GOLD PLAN~EB*B*IND*98***27*25";
-        segs.push(if covered { active } else { "EB*6*IND*30" }.into());
     }
-    let gs = GroupHeader::new("HB", "PAYER", "CLINIC", "20240110", "1201", "005010X279A1");
-    common::x12_write(&gs, "271", &segs)
+    let envelope = Envelope::new("PAYER", "CLINIC", "240110", "1201");
+    Ok(answer.build(&envelope, &mut SequentialControlNumbers::default())?)
 }
 
 /// Asks about `--members` subscribers (every third with a dependent); one line per check.
@@ -104,8 +77,8 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     let x270 = inquiry.build(&envelope, &mut SequentialControlNumbers::default())?;
     let doc270 = Document::parse(&x270)?;
     let asked = x12_model(&doc270, Eligibility::from_set)?;
-    let questions: Vec<String> = members(&asked)
-        .iter()
+    let questions: Vec<String> = asked
+        .members()
         .filter_map(|m| m.traces.first())
         .map(|t| t.reference.as_str().into_owned())
         .collect();
@@ -119,7 +92,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     let issues = validate(&doc271).len();
     let answers = x12_model(&doc271, Eligibility::from_set)?;
     let mut status: BTreeMap<String, &str> = BTreeMap::new();
-    for m in members(&answers) {
+    for m in answers.members() {
         let state = match m.benefits.first().map(|b| b.info.as_str()) {
             Some(code) if code == "1" => "active",
             Some(code) if code == "6" => "inactive",

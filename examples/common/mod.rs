@@ -10,11 +10,9 @@ use std::time::Duration;
 
 use carewire::mllp::blocking::ClientConfig;
 use carewire::mllp::tls::TlsClientConfig;
-use carewire::x12::build::{Address, BillingProvider, Claim, Demographics, Party, Subscriber};
-use carewire::x12::{
-    Decimal, Delimiters, Document, Field, GroupHeader, InterchangeHeader, LineEnding,
-    SequentialControlNumbers, TransactionSet, Writer,
-};
+use carewire::x12::build::{Address, BillingProvider, Claim, Demographics, Envelope, Party};
+use carewire::x12::build::{Payment, RemitPayee, RemitPayer, Remittance835, Subscriber};
+use carewire::x12::{Decimal, Document, TransactionSet};
 use serde_json::Value;
 
 /// The result of an example's steps; errors are printed, never patient data.
@@ -76,29 +74,40 @@ pub fn money(cents: i64) -> Res<Decimal> {
     Ok(Decimal::new(cents, 2)?)
 }
 
-/// Transaction set `id` in group `gs`, in an interchange of the same parties and time,
-/// written by `x12::Writer` from segment text (segments split by `~` or one per item,
-/// elements by `*`, components by `:`); the Writer pads the ISA and counts SE01, GE01, IEA01.
-pub fn x12_write(gs: &GroupHeader, id: &str, segments: &[String]) -> Res<Vec<u8>> {
-    let date = gs.date.get(2..).unwrap_or_default(); // ISA09 is YYMMDD
-    let isa = InterchangeHeader::new(&gs.sender, &gs.receiver, date, &gs.time);
-    let mut w = Writer::new(Vec::new(), Delimiters::default(), LineEnding::Lf);
-    let numbers = &mut SequentialControlNumbers::default();
-    w.begin_interchange(&isa, numbers)?;
-    w.begin_group(gs, numbers)?;
-    w.begin_transaction_set(id, Some(&gs.version), numbers)?;
-    let segments = segments.iter().flat_map(|s| s.split('~'));
-    for seg in segments.filter(|s| !s.is_empty()) {
-        let mut elements = seg.split('*');
-        let id = elements.next().unwrap_or_default();
-        let parts: Vec<Vec<&str>> = elements.map(|e| e.split(':').collect()).collect();
-        let fields: Vec<Field<'_>> = parts.iter().map(|p| Field::Composite(p)).collect();
-        w.segment(id, &fields)?;
-    }
-    w.end_transaction_set()?;
-    w.end_group()?;
-    w.end_interchange()?;
-    Ok(w.into_inner()?)
+/// The X12 examples' payer's 835 without claims yet: a check (trace, date), the payer
+/// (1000A: address, technical contact), the clinic as payee (1000B); and its envelope.
+pub fn x12_remittance() -> (Remittance835, Envelope) {
+    let payer = RemitPayer {
+        name: "DEMO PAYER".into(),
+        address: Address {
+            line1: "1 PAYER WAY".into(),
+            city: "TOWN".into(),
+            state: "NY".into(),
+            postal_code: "10001".into(),
+            ..Default::default()
+        },
+        contact: ("EDI DESK".into(), "5555551234".into()),
+    };
+    let payment = Payment {
+        date: "20240115".into(),
+        trace: "CHK0001".into(),
+        originator: "1512345678".into(),
+        ..Default::default()
+    };
+    let payee = RemitPayee {
+        name: "DEMO CLINIC".into(),
+        npi: "1234567893".into(),
+        ..Default::default()
+    };
+    let production_date = Some("20240115".into());
+    let remit = Remittance835 {
+        payment,
+        production_date,
+        payer,
+        payee,
+        ..Default::default()
+    };
+    (remit, Envelope::new("PAYER", "CLINIC", "240115", "0900"))
 }
 
 /// The X12 examples' clinic: billing provider (NPI, address, tax id) of `subscribers`.
