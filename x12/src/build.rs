@@ -228,7 +228,8 @@ pub struct Claim {
     pub lines: Vec<ServiceLine>,
     /// Admission date and hour (DTP*435), `CCYYMMDD` or `CCYYMMDDHHMM`. An 837I writes
     /// `DT` with the hour, `D8` without; an 837P writes the date alone (`D8`). The 837I
-    /// guide requires it on inpatient claims.
+    /// guide requires it on inpatient claims. Another length is
+    /// [`ErrorKind::InvalidValue`].
     pub admission: Option<String>,
     /// Discharge (DTP*096), `CCYYMMDDHHMM`, `CCYYMMDD` or `HHMM`. An 837I writes the
     /// discharge hour (`TM`, required on final inpatient claims), an 837P the discharge
@@ -715,7 +716,11 @@ impl Claims837 {
                 w.segment("DTP", &[s("434"), s("RD8"), s(&range)])?;
             }
             if let Some(a) = &c.admission {
-                let format = if a.len() == 12 { "DT" } else { "D8" };
+                let format = match a.len() {
+                    12 => "DT",
+                    8 => "D8",
+                    _ => return Err(invalid()),
+                };
                 w.segment("DTP", &[s("435"), s(format), s(a)])?;
             }
         } else {
@@ -725,7 +730,10 @@ impl Claims837 {
                 w.segment("DTP", &[s("434"), s("RD8"), s(&range)])?;
             }
             if let Some(a) = &c.admission {
-                let date = a.get(..8).unwrap_or(a);
+                let date = match a.len() {
+                    8 | 12 => a.get(..8).ok_or_else(invalid)?,
+                    _ => return Err(invalid()),
+                };
                 w.segment("DTP", &[s("435"), s("D8"), s(date)])?;
             }
             if let Some(date) = discharge {

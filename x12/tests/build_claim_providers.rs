@@ -263,12 +263,17 @@ fn fields_the_kind_cannot_carry_are_refused_not_dropped() {
         |c| c.operating = Some(ClaimProvider::person("A", "B", "1234567893")),
         |c| c.discharge = Some("1430".into()),
         |c| c.discharge = Some("2024030514".into()),
+        |c| c.admission = Some("2024030108".into()),
     ] {
         assert_eq!(professional(f).unwrap_err().kind(), ErrorKind::InvalidValue);
     }
-    // An 837I discharge needs the hour.
+    // An 837I discharge needs the hour; an admission is a date or a date and hour.
     let mut c = inpatient();
     c.discharge = Some("20240305".into());
+    let err = build(ClaimKind::Institutional, c).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidValue);
+    let mut c = inpatient();
+    c.admission = Some("202403010".into());
     let err = build(ClaimKind::Institutional, c).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidValue);
     // Delimiters in a provider's name are refused as anywhere else.
