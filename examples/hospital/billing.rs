@@ -15,6 +15,8 @@
 //! coinsurance (20% of the allowed amount) and another third with a `PR-3` co-payment
 //! (25.00 on the first line). Claims of members it does not cover are denied `CO-31`,
 //! claims whose CLM02 is not the sum of their lines `CO-16`. One 835 set per payer id.
+//! The payer writes with `x12::build::Eligibility271` (started from the parsed 270) and
+//! `x12::build::Remittance835` (BPR02 computed, every claim checked to balance).
 //!
 //! Each claim names the attending physician (837I NM1*71) or rendering provider (837P
 //! NM1*82); an 837I also carries the admission date and hour (DTP*435), the discharge
@@ -30,10 +32,14 @@ use carewire::x12::build::{
     Address, BillingProvider, Claim, ClaimKind, ClaimProvider, Claims837, Demographics, Envelope,
     Inquiry270, InquiryPerson, InquirySubscriber, Party, ServiceLine, Subscriber,
 };
+use carewire::x12::build::{
+    BenefitLine, ClaimAdjustment, Eligibility271, PaidClaim, PaidLine, Payment, Rejection,
+    RemitPayee, RemitPayer, Remittance835,
+};
 use carewire::x12::model::{Claim as Claim837, Member};
 use carewire::x12::{
     validate, write_999, Ack999, AckOptions, AckStatus, Decimal, Delimiters, Document, Eligibility,
-    Field, GroupHeader, HealthCareClaim, InterchangeHeader, IssueKind, LineEnding, Remittance,
+    GroupHeader, HealthCareClaim, InterchangeHeader, IssueKind, LineEnding, Remittance,
     SequentialControlNumbers, TransactionSet, Writer,
 };
 
@@ -49,8 +55,8 @@ const HOSPITAL: &str = "GENERAL HOSPITAL";
 const GATEWAY: &str = "PAYERS";
 
 /// Cents as an X12 amount (`1800`, `12.5`).
-fn money(cents: i64) -> Res<String> {
-    Ok(Decimal::new(cents, 2)?.normalized().to_string())
+fn money(cents: i64) -> Res<Decimal> {
+    Ok(Decimal::new(cents, 2)?.normalized())
 }
 
 /// An amount in cents; at most 10^12 in size, so sums of any realistic count of them
@@ -100,43 +106,20 @@ fn parse_valid<'a>(x: &'a [u8], what: &str) -> Res<Document<'a>> {
     }
 }
 
-/// Writes `*`/`:`-separated segment texts as one interchange with one group and set.
-fn write_x12(head: [&str; 4], gs: [&str; 2], st: &str, segs: &[String], n: u32) -> Res<Vec<u8>> {
-    let [sender, receiver, date, time] = head;
+/// One interchange from the payers' gateway to the hospital with one group (`gs`:
+/// functional id, version) holding the transaction sets `sets` writes; control numbers
+/// count from `n`.
+fn write_x12<F>(gs: [&str; 2], date: &str, time: &str, n: u32, sets: F) -> Res<Vec<u8>>
+where
+    F: FnOnce(&mut Writer<Vec<u8>>, &mut SequentialControlNumbers) -> Res<()>,
+{
     let mut w = Writer::new(Vec::new(), Delimiters::default(), LineEnding::Lf);
     let numbers = &mut SequentialControlNumbers::starting_at(n.max(1));
-    let isa_date = date.get(2..).unwrap_or(date);
-    w.begin_interchange(
-        &InterchangeHeader::new(sender, receiver, isa_date, time),
-        numbers,
-    )?;
-    let header = GroupHeader::new(gs[0], sender, receiver, date, time, gs[1]);
+    let isa = InterchangeHeader::new(GATEWAY, FACILITY, date.get(2..).unwrap_or(date), time);
+    w.begin_interchange(&isa, numbers)?;
+    let header = GroupHeader::new(gs[0], GATEWAY, FACILITY, date, time, gs[1]);
     w.begin_group(&header, numbers)?;
-    let mut open = false;
-    for seg in segs {
-        let mut elements = seg.split('*');
-        let id = elements.next().unwrap_or_default();
-        if id == "ST" {
-            if open {
-                w.end_transaction_set()?;
-            }
-            w.begin_transaction_set(st, Some(gs[1]), numbers)?;
-            open = true;
-            continue;
-        }
-        let parts: Vec<Vec<&str>> = elements.map(|e| e.split(':').collect()).collect();
-        let fields: Vec<Field<'_>> = parts
-            .iter()
-            .map(|p| match p.as_slice() {
-                [one] => Field::Simple(one),
-                many => Field::Composite(many),
-            })
-            .collect();
-        w.segment(id, &fields)?;
-    }
-    if open {
-        w.end_transaction_set()?;
-    }
+    sets(&mut w, numbers)?;
     w.end_group()?;
     w.end_interchange()?;
     Ok(w.into_inner()?)
@@ -233,66 +216,47 @@ impl Payer {
         (id == payer_id).then_some(*active)
     }
 
-    /// Answers a 270 with a 271: EB*1 active, EB*6 inactive, AAA*75 unknown member.
+    /// Answers a 270 with a 271 started from it (`Eligibility271::answering`: names, ids
+    /// and traces echoed): EB*1 active, EB*6 inactive, AAA*75 unknown member.
     pub fn answer_270(&self, req: &[u8]) -> Res<Vec<u8>> {
         let doc = parse_valid(req, "270")?;
-        let control = first_control(&doc);
-        let (mut segs, mut stamp) = (Vec::new(), (DAY.to_string(), "0600".into()));
+        let mut answers = Vec::new();
         for set in sets(&doc) {
             let e = Eligibility::from_set(&set).ok_or("not a 270")?;
-            stamp = (text(&e.date), text(&e.time));
-            let reference = clean(&text(&e.reference));
-            segs.push("ST".to_string());
-            segs.push(format!("BHT*0022*11*{reference}*{}*{}", stamp.0, stamp.1));
-            let mut hl = 0;
-            for source in &e.sources {
-                let payer_id = source
-                    .party
-                    .as_ref()
-                    .map(|p| text(&p.id))
-                    .unwrap_or_default();
-                let name = upper(self.payers.get(&payer_id).ok_or("unknown payer id")?);
-                hl += 1;
-                let src = hl;
-                segs.push(format!("HL*{src}**20*1"));
-                segs.push(format!("NM1*PR*2*{name}*****PI*{payer_id}"));
-                for r in &source.receivers {
-                    hl += 1;
-                    let rcv = hl;
-                    let p = r.party.as_ref().ok_or("receiver without NM1")?;
-                    let (rname, rid) = (upper(&text(&p.name)), clean(&text(&p.id)));
-                    segs.push(format!("HL*{rcv}*{src}*21*1"));
-                    segs.push(format!("NM1*1P*2*{rname}*****XX*{rid}"));
-                    for m in &r.subscribers {
-                        hl += 1;
-                        let trace = m.traces.first().ok_or("subscriber without TRN")?;
-                        let p = m.party.as_ref().ok_or("subscriber without NM1")?;
-                        let id = clean(&text(&p.id));
-                        segs.push(format!("HL*{hl}*{rcv}*22*0"));
-                        segs.push(format!(
-                            "TRN*2*{}*{}",
-                            clean(&trace.reference.as_str()),
-                            clean(&text(&trace.originator))
-                        ));
-                        let (last, first) = (upper(&text(&p.name)), upper(&text(&p.first_name)));
-                        segs.push(format!("NM1*IL*1*{last}*{first}****MI*{id}"));
-                        segs.push(match self.covers(&payer_id, &id) {
-                            None => "AAA*Y**75*C".into(),
-                            Some(true) => "EB*1*IND*30**STANDARD PLAN".into(),
-                            Some(false) => "EB*6*IND*30".into(),
-                        });
+            let mut a = Eligibility271::answering(&e)?;
+            let payer_id = a.source.id.clone();
+            let name = upper(self.payers.get(&payer_id).ok_or("unknown payer id")?);
+            a.source = Party::organization(&name, &payer_id);
+            a.receiver = Party::organization(&upper(&a.receiver.name), &clean(&a.receiver.id));
+            a.reference = clean(&a.reference);
+            for sub in &mut a.subscribers {
+                let covered = self.covers(&payer_id, &clean(&sub.person.name.id));
+                for p in std::iter::once(&mut sub.person).chain(&mut sub.dependents) {
+                    let n = &mut p.name;
+                    (n.name, n.id) = (upper(&n.name), clean(&n.id));
+                    n.first_name = n.first_name.as_deref().map(upper);
+                    for t in &mut p.traces {
+                        (t.reference, t.originator) = (clean(&t.reference), clean(&t.originator));
+                    }
+                    match covered {
+                        None => p.rejections.push(Rejection::new("75", "C")),
+                        Some(true) => p
+                            .benefits
+                            .push(BenefitLine::active("30").plan("STANDARD PLAN")),
+                        Some(false) => p.benefits.push(BenefitLine::inactive("30")),
                     }
                 }
             }
+            answers.push(a);
         }
-        let (date, time) = (&stamp.0, &stamp.1);
-        let out = write_x12(
-            [GATEWAY, FACILITY, date, time],
-            ["HB", "005010X279A1"],
-            "271",
-            &segs,
-            control,
-        )?;
+        let (date, time) = answers.last().map_or((DAY, "0600"), |a| (&a.date, &a.time));
+        let gs = ["HB", "005010X279A1"];
+        let out = write_x12(gs, date, time, first_control(&doc), |w, n| {
+            for a in &answers {
+                a.write(w, n)?;
+            }
+            Ok(())
+        })?;
         check(&out, "271")?;
         Ok(out)
     }
@@ -308,12 +272,13 @@ impl Payer {
         Ok(write_999(&doc, &validate(&doc), &opts, numbers)?)
     }
 
-    /// The 835 for an 837 interchange: one transaction set per payer id, validated.
+    /// The 835 for an 837 interchange: one transaction set per payer id, built with
+    /// `Remittance835` (BPR02 computed, every claim and line checked to balance), validated.
     pub fn adjudicate(&self, claims: &[u8]) -> Res<Vec<u8>> {
         let doc = parse_valid(claims, "837")?;
         let control = first_control(&doc);
-        // payer id → (claim segments, total paid)
-        let mut remits: BTreeMap<String, (Vec<String>, i64)> = BTreeMap::new();
+        // payer id → claim payments
+        let mut remits: BTreeMap<String, Vec<PaidClaim>> = BTreeMap::new();
         let mut date = DAY.to_string();
         for set in sets(&doc) {
             let model = HealthCareClaim::from_set(&set).ok_or("not an 837")?;
@@ -325,44 +290,53 @@ impl Payer {
                 let member = text(&insured.id);
                 let covered = self.covers(&payer, &member) == Some(true);
                 let name = [&insured.name, &insured.first_name].map(|t| upper(&text(t)));
+                let patient = Party::person(&name[0], &name[1], &clean(&member));
                 let entry = remits.entry(payer).or_default();
                 for claim in &sub.claims {
-                    let qc = format!("NM1*QC*1*{}*{}****MI*{}", name[0], name[1], clean(&member));
-                    entry.1 += adjudicate_claim(claim, covered, qc, &mut entry.0)?;
+                    entry.push(adjudicate_claim(claim, covered, patient.clone())?);
                 }
             }
         }
-        let mut segs = Vec::new();
-        for (payer, (claims, paid)) in &remits {
-            let name = upper(
-                self.payers
-                    .get(payer)
-                    .map_or("UNKNOWN PAYER", |n| n.as_str()),
-            );
-            let (handling, method) = if *paid == 0 {
-                ("H", "NON")
-            } else {
-                ("I", "CHK")
-            };
-            segs.extend([
-                "ST".into(),
-                format!(
-                    "BPR*{handling}*{}*C*{method}************{date}",
-                    money(*paid)?
-                ),
-                format!("TRN*1*{}{control}*1999999999", clean(payer)),
-                format!("DTM*405*{date}"),
-                format!("N1*PR*{name}"),
-                "N3*1 PAYER WAY".into(),
-                "N4*HARTFORD*CT*06101".into(),
-                "PER*BL*EDI DESK*TE*5555550199".into(),
-                format!("N1*PE*{HOSPITAL}*XX*{NPI}"),
-                "LX*1".into(),
-            ]);
-            segs.extend(claims.iter().cloned());
-        }
-        let head = [GATEWAY, FACILITY, &date, "1200"];
-        let out = write_x12(head, ["HP", "005010X221A1"], "835", &segs, control)?;
+        let payer_address = Address {
+            line1: "1 PAYER WAY".into(),
+            line2: None,
+            city: "HARTFORD".into(),
+            state: "CT".into(),
+            postal_code: "06101".into(),
+        };
+        let gs = ["HP", "005010X221A1"];
+        let out = write_x12(gs, &date, "1200", control, |w, n| {
+            for (payer, claims) in remits {
+                let name = self
+                    .payers
+                    .get(&payer)
+                    .map_or("UNKNOWN PAYER", |n| n.as_str());
+                let payment = Payment {
+                    date: date.clone(),
+                    trace: format!("{}{control}", clean(&payer)),
+                    originator: "1999999999".into(),
+                    ..Default::default()
+                };
+                let remit = Remittance835 {
+                    payment,
+                    production_date: Some(date.clone()),
+                    payer: RemitPayer {
+                        name: upper(name),
+                        address: payer_address.clone(),
+                        contact: ("EDI DESK".into(), "5555550199".into()),
+                    },
+                    payee: RemitPayee {
+                        name: HOSPITAL.into(),
+                        npi: NPI.into(),
+                        ..Default::default()
+                    },
+                    claims,
+                    ..Default::default()
+                };
+                remit.write(w, n)?;
+            }
+            Ok(())
+        })?;
         check(&out, "835")?;
         Ok(out)
     }
@@ -375,8 +349,9 @@ fn fnv(id: &str) -> u64 {
     })
 }
 
-/// Appends one claim's CLP loop to `out`; returns what it pays, in cents.
-fn adjudicate_claim(c: &Claim837, covered: bool, qc: String, out: &mut Vec<String>) -> Res<i64> {
+/// One claim's payment (CLP loop): denied with a claim-level CAS and paid 0, or paid
+/// per line with the line's CO-45 and PR adjustments.
+fn adjudicate_claim(c: &Claim837, covered: bool, patient: Party) -> Res<PaidClaim> {
     let (id, h) = (clean(&c.id.as_str()), fnv(&c.id.as_str()));
     let charge = cents(c.charge)?;
     let line_sum = c.lines.iter().map(|l| cents(l.charge)).sum::<Res<i64>>()?;
@@ -386,25 +361,28 @@ fn adjudicate_claim(c: &Claim837, covered: bool, qc: String, out: &mut Vec<Strin
         _ if h % 12 == 0 => Some(if (h >> 8) % 2 == 0 { 50 } else { 16 }),
         _ => None,
     };
-    let fac = text(&c.place_of_service);
-    let clp = |status, paid, pr| -> Res<String> {
-        let (m, p, r) = (money(charge)?, money(paid)?, money(pr)?);
-        Ok(format!(
-            "CLP*{id}*{status}*{m}*{p}*{r}*12*PCN{:010}*{fac}*1",
-            h % 10_000_000_000
-        ))
+    let mut clp = PaidClaim {
+        id,
+        status: "1".into(),
+        charge: money(charge)?,
+        paid: money(0)?,
+        patient_responsibility: Some(money(0)?),
+        filing_indicator: "12".into(),
+        payer_control_number: format!("PCN{:010}", h % 10_000_000_000),
+        facility_type: Some(text(&c.place_of_service)),
+        frequency: Some("1".into()),
+        patient,
+        ..Default::default()
     };
     if let Some(reason) = denial {
-        out.extend([
-            clp(4, 0, 0)?,
-            format!("CAS*CO*{reason}*{}", money(charge)?),
-            qc,
-        ]);
-        return Ok(0);
+        clp.status = "4".into();
+        let all = ClaimAdjustment::new("CO", &reason.to_string(), money(charge)?);
+        clp.adjustments.push(all);
+        return Ok(clp);
     }
     // Allowed 70–90%; PR-2 coinsurance 20% of allowed, or a PR-3 co-payment of 25.00.
     let (rate, pr_kind) = (70 + (h >> 8) as i64 % 21, (h >> 16) % 3);
-    let (mut lines, mut paid, mut pr) = (Vec::new(), 0, 0);
+    let (mut paid, mut pr) = (0, 0);
     for (n, l) in c.lines.iter().enumerate() {
         let line = cents(l.charge)?;
         let allowed = line * rate / 100;
@@ -413,30 +391,30 @@ fn adjudicate_claim(c: &Claim837, covered: bool, qc: String, out: &mut Vec<Strin
             2 if n == 0 => allowed.min(2500),
             _ => 0,
         };
-        let code = l.procedure.as_ref().map(|p| clean(&p.code.as_str()));
-        let rev = l.revenue_code.as_ref().map(|r| clean(&r.as_str()));
-        let units = l.quantity.map(|q| q.to_string()).unwrap_or_default();
-        let (m, p) = (money(line)?, money(allowed - resp)?);
-        let code = code.unwrap_or_default();
-        lines.push(format!(
-            "SVC*HC:{code}*{m}*{p}*{}*{units}",
-            rev.unwrap_or_default()
-        ));
+        let mut adjustments = Vec::new();
         if line > allowed {
-            lines.push(format!("CAS*CO*45*{}", money(line - allowed)?));
+            adjustments.push(ClaimAdjustment::new("CO", "45", money(line - allowed)?));
         }
         if resp > 0 {
-            lines.push(format!(
-                "CAS*PR*{}*{}",
-                if pr_kind == 1 { 2 } else { 3 },
-                money(resp)?
-            ));
+            let reason = if pr_kind == 1 { "2" } else { "3" };
+            adjustments.push(ClaimAdjustment::new("PR", reason, money(resp)?));
         }
+        clp.lines.push(PaidLine {
+            procedure: l
+                .procedure
+                .as_ref()
+                .map_or(String::new(), |p| clean(&p.code.as_str())),
+            charge: money(line)?,
+            paid: money(allowed - resp)?,
+            revenue_code: l.revenue_code.as_ref().map(|r| clean(&r.as_str())),
+            units: l.quantity,
+            adjustments,
+            ..Default::default()
+        });
         (paid, pr) = (paid + allowed - resp, pr + resp);
     }
-    out.extend([clp(1, paid, pr)?, qc]);
-    out.extend(lines);
-    Ok(paid)
+    (clp.paid, clp.patient_responsibility) = (money(paid)?, Some(money(pr)?));
+    Ok(clp)
 }
 
 /// ISA13 of the first interchange (the payer numbers its answer after it), else 1.
@@ -1089,7 +1067,9 @@ mod tests {
             .find(|l| l.starts_with("CLP*") && l.split('*').nth(2) == Some("1"))
             .unwrap();
         let mut f: Vec<String> = line.split('*').map(String::from).collect();
-        f[4] = money(cents(Some(f[4].parse().unwrap())).unwrap() + 1).unwrap();
+        f[4] = money(cents(Some(f[4].parse().unwrap())).unwrap() + 1)
+            .unwrap()
+            .to_string();
         text.replacen(line, &f.join("*"), 1).into_bytes()
     }
 
