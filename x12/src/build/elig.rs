@@ -126,6 +126,12 @@ impl BenefitLine {
     }
 
     /// Inactive coverage (`EB*6*IND*service_type`).
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_x12::build::BenefitLine;
+    /// assert_eq!(BenefitLine::inactive("30").info, "6");
+    /// ```
     pub fn inactive(service_type: &str) -> BenefitLine {
         BenefitLine::of("6", service_type)
     }
@@ -148,6 +154,14 @@ impl BenefitLine {
     }
 
     /// A deductible of `amount` per `time_period` (`23` calendar year, `29` remaining).
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_x12::build::BenefitLine;
+    /// let left = BenefitLine::deductible("30", "150.00".parse()?, "29");
+    /// assert_eq!((left.info.as_str(), left.time_period.as_deref()), ("C", Some("29")));
+    /// # Ok::<(), carewire_x12::DecimalError>(())
+    /// ```
     pub fn deductible(service_type: &str, amount: Decimal, time_period: &str) -> BenefitLine {
         BenefitLine {
             time_period: Some(time_period.to_string()),
@@ -157,6 +171,14 @@ impl BenefitLine {
     }
 
     /// Co-insurance: the patient pays `percent` (a fraction: `0.2` is 20%).
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_x12::build::BenefitLine;
+    /// let twenty = BenefitLine::coinsurance("30", "0.2".parse()?);
+    /// assert_eq!(twenty.percent.map(|p| p.to_string()).as_deref(), Some("0.2"));
+    /// # Ok::<(), carewire_x12::DecimalError>(())
+    /// ```
     pub fn coinsurance(service_type: &str, percent: Decimal) -> BenefitLine {
         BenefitLine {
             percent: Some(percent),
@@ -165,12 +187,22 @@ impl BenefitLine {
     }
 
     /// The same benefit with EB05, the plan coverage description.
+    ///
+    /// # Examples
+    /// See [`BenefitLine::active`].
     pub fn plan(mut self, description: &str) -> BenefitLine {
         self.plan_description = Some(description.to_string());
         self
     }
 
     /// The same benefit with a MSG text after it.
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_x12::build::BenefitLine;
+    /// let b = BenefitLine::active("30").message("REFERRAL REQUIRED");
+    /// assert_eq!(b.messages, ["REFERRAL REQUIRED"]);
+    /// ```
     pub fn message(mut self, text: &str) -> BenefitLine {
         self.messages.push(text.to_string());
         self
@@ -369,6 +401,33 @@ impl Eligibility271 {
     /// [`ErrorKind::DelimiterInData`] when a value holds a delimiter (or several EB03
     /// service types are given and there is no repetition separator); writer state
     /// errors.
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_x12::build::{Eligibility271, Party, Rejection};
+    /// use carewire_x12::{
+    ///     Delimiters, GroupHeader, InterchangeHeader, LineEnding, SequentialControlNumbers, Writer,
+    /// };
+    /// // The payer cannot answer now: a rejection at the source level.
+    /// let busy = Eligibility271 {
+    ///     reference: "REQ1".into(), date: "20240110".into(), time: "1201".into(),
+    ///     source: Party::organization("PAYER", "PAYER1"),
+    ///     source_rejections: vec![Rejection::new("42", "R")],
+    ///     receiver: Party::organization("CLINIC", "1234567893"),
+    ///     ..Default::default()
+    /// };
+    /// let numbers = &mut SequentialControlNumbers::default();
+    /// let mut w = Writer::new(Vec::new(), Delimiters::default(), LineEnding::Lf);
+    /// w.begin_interchange(&InterchangeHeader::new("PAYER", "CLINIC", "240110", "1201"), numbers)?;
+    /// w.begin_group(&GroupHeader::new("HB", "PAYER", "CLINIC", "20240110", "1201",
+    ///     "005010X279A1"), numbers)?;
+    /// busy.write(&mut w, numbers)?;
+    /// w.end_group()?;
+    /// w.end_interchange()?;
+    /// let out = String::from_utf8(w.into_inner()?)?;
+    /// assert!(out.contains("\nNM1*PR*2*PAYER*****PI*PAYER1~\nAAA*Y**42*R~\nHL*2*1*21*0~\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write<W: Write>(
         &self,
         w: &mut Writer<W>,

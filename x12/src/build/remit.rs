@@ -28,6 +28,13 @@ pub enum PaymentMethod {
 
 impl PaymentMethod {
     /// The BPR04 code.
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_x12::build::PaymentMethod;
+    /// assert_eq!(PaymentMethod::Ach.code(), "ACH");
+    /// assert_eq!(PaymentMethod::default().code(), "CHK");
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             PaymentMethod::Check => "CHK",
@@ -273,6 +280,24 @@ impl std::fmt::Debug for ProviderAdjustment {
 }
 
 /// Whether the builder checks that claims and lines balance before writing.
+///
+/// # Examples
+/// ```
+/// use carewire_x12::build::{Balancing, ClaimAdjustment, Envelope, PaidClaim, Remittance835};
+/// use carewire_x12::{ErrorKind, SequentialControlNumbers};
+/// let mut remit = Remittance835 {
+///     claims: vec![PaidClaim { charge: "100".parse()?, paid: "70".parse()?,
+///         adjustments: vec![ClaimAdjustment::new("CO", "45", "20".parse()?)],
+///         ..Default::default() }],
+///     ..Default::default()
+/// };
+/// let env = Envelope::new("PAYER", "CLINIC", "240115", "0900");
+/// let err = remit.build(&env, &mut SequentialControlNumbers::default()).err().ok_or("built")?;
+/// assert_eq!(err.kind(), ErrorKind::Unbalanced { claim: 1, line: None });
+/// remit.balancing = Balancing::Unchecked; // e.g. to reproduce a payer's file as it was
+/// assert!(remit.build(&env, &mut SequentialControlNumbers::default()).is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Balancing {
@@ -495,6 +520,35 @@ impl Remittance835 {
     /// [`Remittance835::check_balance`]); [`ErrorKind::InvalidValue`] when BPR02 would be
     /// negative or a sum overflows, or an electronic payment has no bank accounts;
     /// [`ErrorKind::DelimiterInData`] when a value holds a delimiter; writer state errors.
+    ///
+    /// # Examples
+    /// Two payers' 835s in one interchange:
+    /// ```
+    /// use carewire_x12::build::{PaidClaim, Party, Remittance835};
+    /// use carewire_x12::{
+    ///     Delimiters, Document, GroupHeader, InterchangeHeader, LineEnding,
+    ///     SequentialControlNumbers, Writer,
+    /// };
+    /// let remit = |paid: &str| -> Result<Remittance835, Box<dyn std::error::Error>> {
+    ///     Ok(Remittance835 { claims: vec![PaidClaim { id: "A1".into(), status: "1".into(),
+    ///         charge: paid.parse()?, paid: paid.parse()?, filing_indicator: "12".into(),
+    ///         payer_control_number: "P1".into(), patient: Party::person("DOE", "JANE", ""),
+    ///         ..Default::default() }], ..Default::default() })
+    /// };
+    /// let numbers = &mut SequentialControlNumbers::default();
+    /// let mut w = Writer::new(Vec::new(), Delimiters::default(), LineEnding::Lf);
+    /// w.begin_interchange(&InterchangeHeader::new("PAYERS", "CLINIC", "240115", "0900"), numbers)?;
+    /// w.begin_group(&GroupHeader::new("HP", "PAYERS", "CLINIC", "20240115", "0900",
+    ///     "005010X221A1"), numbers)?;
+    /// assert_eq!(remit("10.00")?.write(&mut w, numbers)?, 1);
+    /// assert_eq!(remit("20.00")?.write(&mut w, numbers)?, 2);
+    /// w.end_group()?;
+    /// w.end_interchange()?;
+    /// let out = w.into_inner()?;
+    /// assert!(String::from_utf8(out.clone())?.contains("\nBPR*I*20.00*C*CHK"));
+    /// assert!(Document::parse(&out)?.findings().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write<W: Write>(
         &self,
         w: &mut Writer<W>,
