@@ -299,7 +299,7 @@ fn options_keep_what_they_name() -> R {
 }
 
 #[test]
-fn modified_dates_move_by_the_keyed_shift() -> R {
+fn modified_dates_move_by_the_patients_keyed_shift() -> R {
     let file = phi_file(TransferSyntax::ExplicitVrLittleEndian, STUDY_UID, SOP_UID)?;
     let deid = Deidentifier::new(b"k", DeidOptions::new().dates(Dates::Modified));
     let out = deidentify(&file, &deid, TransferSyntax::ExplicitVrLittleEndian)?;
@@ -318,8 +318,13 @@ fn modified_dates_move_by_the_keyed_shift() -> R {
         study_date.month.into(),
         study_date.day.into(),
     );
-    assert_eq!(moved - days(2023, 4, 15), deid.date_shift_days());
-    assert!(deid.date_shift_days() < 0);
+    // The patient's shift (Patient ID, no issuer), not the key's own.
+    let shift = deid.date_shift_days_for_patient("MRN7788123", "");
+    let buf = DataSetBuf::from_view(&DataSet::parse(&file)?)?;
+    assert_eq!(deid.date_shift_days_for(&buf), shift);
+    assert_eq!(moved - days(2023, 4, 15), shift);
+    assert!(shift < 0);
+    assert_ne!(shift, deid.date_shift_days());
     assert_eq!(s(&ds, 0x0008, 0x0030).as_deref(), Some("101530")); // times kept
     assert!(!contains(&out, b"20230415"));
     assert_eq!(s(&ds, 0x0028, 0x0303).as_deref(), Some("MODIFIED"));

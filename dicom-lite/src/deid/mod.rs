@@ -22,8 +22,11 @@
 //!   UID in every file and a different key gives another; UIDs of the standard
 //!   (`1.2.840.10008.…`) carry no identity and are kept;
 //! - **K** keeps the value; sequences kept are cleaned item by item, recursively;
-//! - dates under the modified-dates option move back by a keyed number of days (1 to
-//!   3,650, the same for every file with the same key); times are kept.
+//! - dates under the modified-dates option move back by a number of days (1 to 3,650)
+//!   derived from the key and the patient's Patient ID and Issuer of Patient ID, the
+//!   same for every file of one patient with the same key and unrelated between
+//!   patients (a data set without a Patient ID gets the key's own shift; a caller may
+//!   fix the shift with [`Deidentifier::with_date_shift_days`]); times are kept.
 //!
 //! Elements not in the table are kept (cleaned recursively when they are sequences),
 //! except curve data (50xx,xxxx), overlay comments and data (60xx,4000 and 60xx,3000)
@@ -156,8 +159,10 @@ pub enum Dates {
     Remove,
     /// Full Dates Option: dates and times are kept.
     Full,
-    /// Modified Dates Option: dates move back by a keyed number of days, the same for
-    /// every file de-identified with the same key; times are kept.
+    /// Modified Dates Option: dates move back by a number of days derived from the key
+    /// and the patient (Patient ID and Issuer of Patient ID), the same for every file of
+    /// that patient de-identified with the same key; times are kept. See
+    /// [`Deidentifier::date_shift_days_for_patient`].
     Modified,
 }
 
@@ -332,15 +337,41 @@ pub struct DeidReport {
 /// Applies the profile with a key; cheap to share across files and threads.
 ///
 /// The key makes UID remapping and date shifting repeatable: the same key gives the
-/// same new UIDs and the same shift in every file (so a study de-identified file by
-/// file stays one study), another key gives unrelated ones. Keep it secret: with the
-/// key, original UIDs can be confirmed by recomputing. `Debug` does not show it.
+/// same new UIDs in every file (so a study de-identified file by file stays one study),
+/// another key gives unrelated ones. Under [`Dates::Modified`] the shift is the
+/// patient's: derived from the key and the data set's Patient ID (0010,0020) and Issuer
+/// of Patient ID (0010,0021), so every file of one patient moves by the same number of
+/// days (intervals between studies survive) while knowing one patient's true date tells
+/// nothing of another's. A data set without a Patient ID gets the key's own shift
+/// ([`date_shift_days`](Deidentifier::date_shift_days)); a caller that must match
+/// another system's shift sets it with
+/// [`with_date_shift_days`](Deidentifier::with_date_shift_days).
+///
+/// Keep the key secret: with it, original UIDs can be confirmed by recomputing.
+/// `Debug` shows neither the key nor the shift.
+///
+/// # Examples
+/// ```
+/// use carewire_dicom_lite::deid::{Dates, DeidOptions, Deidentifier};
+///
+/// let deid = Deidentifier::new(b"site secret", DeidOptions::new().dates(Dates::Modified));
+/// let a = deid.date_shift_days_for_patient("MRN1", "HOSP");
+/// assert_eq!(a, deid.date_shift_days_for_patient("MRN1 ", "HOSP")); // padding ignored
+/// assert!((-3650..=-1).contains(&a));
+/// assert_eq!(deid.date_shift_days_for_patient("", ""), deid.date_shift_days());
+///
+/// let fixed = deid.with_date_shift_days(-42);
+/// assert_eq!(fixed.date_shift_days_for_patient("MRN1", "HOSP"), -42);
+/// ```
 #[derive(Clone)]
 pub struct Deidentifier {
     mac: Hmac<Sha256>,
     options: DeidOptions,
     mask: u16,
+    /// The key's own shift (data sets without a Patient ID).
     shift_days: i64,
+    /// A shift chosen by the caller, used for every data set.
+    fixed_shift: Option<i64>,
 }
 
 impl fmt::Debug for Deidentifier {
@@ -367,11 +398,29 @@ impl Deidentifier {
             options,
             mask,
             shift_days: 0,
+            fixed_shift: None,
         };
-        let h = d.hash(b"date-shift", b"");
-        let n = u64::from_be_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]);
-        d.shift_days = -1 - i64::try_from(n % 3650).unwrap_or(0);
+        d.shift_days = shift_from_hash(&d.hash(b"date-shift", b""));
         d
+    }
+
+    /// The same de-identifier, moving the dates of every data set by `days` (negative:
+    /// back) under [`Dates::Modified`] instead of the shift derived from the key and
+    /// the patient. For a shift that must match another system's, such as the
+    /// per-patient shift of HL7 v2 and FHIR de-identification in `carewire-mapping`.
+    /// A date moved out of the years 0000-9999 becomes the dummy date.
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_dicom_lite::deid::{DeidOptions, Deidentifier};
+    ///
+    /// let deid = Deidentifier::new(b"k", DeidOptions::new()).with_date_shift_days(30);
+    /// assert_eq!(deid.date_shift_days(), 30);
+    /// assert_eq!(deid.date_shift_days_for_patient("MRN1", ""), 30);
+    /// ```
+    pub fn with_date_shift_days(mut self, days: i64) -> Deidentifier {
+        self.fixed_shift = Some(days);
+        self
     }
 
     /// The options.
@@ -379,9 +428,60 @@ impl Deidentifier {
         &self.options
     }
 
-    /// The number of days dates move under [`Dates::Modified`] (negative: back).
+    /// The number of days dates of a data set without a Patient ID move under
+    /// [`Dates::Modified`] (negative: back): the key's own shift, 1 to 3,650 days
+    /// back, or the shift set by [`with_date_shift_days`](Self::with_date_shift_days).
     pub fn date_shift_days(&self) -> i64 {
-        self.shift_days
+        self.fixed_shift.unwrap_or(self.shift_days)
+    }
+
+    /// The number of days the dates of the patient `patient_id` (Patient ID, 0010,0020)
+    /// issued by `issuer` (Issuer of Patient ID, 0010,0021; empty when absent) move
+    /// under [`Dates::Modified`]: 1 to 3,650 days back, from HMAC-SHA-256 of the key and
+    /// the pair (leading and trailing spaces and NULs ignored). An empty `patient_id`
+    /// gets [`date_shift_days`](Self::date_shift_days); a fixed shift set by
+    /// [`with_date_shift_days`](Self::with_date_shift_days) is returned for every patient.
+    pub fn date_shift_days_for_patient(&self, patient_id: &str, issuer: &str) -> i64 {
+        if let Some(days) = self.fixed_shift {
+            return days;
+        }
+        let id = patient_id.trim_matches([' ', '\0']);
+        if id.is_empty() {
+            return self.shift_days;
+        }
+        let issuer = issuer.trim_matches([' ', '\0']);
+        let mut data = Vec::with_capacity(id.len() + issuer.len() + 1);
+        data.extend_from_slice(id.as_bytes());
+        data.push(0x1F);
+        data.extend_from_slice(issuer.as_bytes());
+        shift_from_hash(&self.hash(b"date-shift/patient", &data))
+    }
+
+    /// The number of days the dates of `ds` move under [`Dates::Modified`]:
+    /// [`date_shift_days_for_patient`](Self::date_shift_days_for_patient) of its
+    /// top-level Patient ID and Issuer of Patient ID (read before [`apply`](Self::apply)
+    /// empties them).
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_dicom_lite::deid::{Dates, DeidOptions, Deidentifier};
+    /// use carewire_dicom_lite::{DataSetBuf, Tag, Vr};
+    ///
+    /// let mut ds = DataSetBuf::new();
+    /// ds.insert(Tag::new(0x0010, 0x0020), Vr::Lo, b"MRN1".to_vec());
+    /// ds.insert(Tag::new(0x0010, 0x0021), Vr::Lo, b"HOSP".to_vec());
+    /// let deid = Deidentifier::new(b"k", DeidOptions::new().dates(Dates::Modified));
+    /// assert_eq!(deid.date_shift_days_for(&ds), deid.date_shift_days_for_patient("MRN1", "HOSP"));
+    /// ```
+    pub fn date_shift_days_for(&self, ds: &DataSetBuf) -> i64 {
+        let text = |tag: Tag| match ds.get(tag).map(|e| &e.value) {
+            Some(ValueBuf::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+            _ => String::new(),
+        };
+        self.date_shift_days_for_patient(
+            &text(Tag::new(0x0010, 0x0020)),
+            &text(Tag::new(0x0010, 0x0021)),
+        )
     }
 
     fn hash(&self, domain: &[u8], data: &[u8]) -> [u8; 32] {
@@ -410,7 +510,9 @@ impl Deidentifier {
     /// file meta group; then sets the de-identification attributes.
     pub fn apply(&self, ds: &mut DataSetBuf) -> DeidReport {
         let mut report = DeidReport::default();
-        self.clean_level(ds.elements_vec_mut(), &mut report);
+        // The shift comes from the patient identity before it is removed.
+        let shift = self.date_shift_days_for(ds);
+        self.clean_level(ds.elements_vec_mut(), shift, &mut report);
 
         if let Some(p) = ds.preamble.as_mut() {
             p.iter_mut().for_each(|b| *b = 0);
@@ -481,7 +583,7 @@ impl Deidentifier {
     }
 
     /// Cleans one level (a data set or an item), recursing into sequences.
-    fn clean_level(&self, elements: &mut Vec<ElementBuf>, report: &mut DeidReport) {
+    fn clean_level(&self, elements: &mut Vec<ElementBuf>, shift: i64, report: &mut DeidReport) {
         // Private blocks with at least one safe element keep their creator.
         let mut kept_blocks: Vec<(u16, u8)> = Vec::new();
         let mut keep_private: Vec<bool> = Vec::with_capacity(elements.len());
@@ -511,7 +613,7 @@ impl Deidentifier {
                         report.private_kept += 1;
                     }
                     if let ValueBuf::Sequence(items) = &mut el.value {
-                        self.clean_items(items, report);
+                        self.clean_items(items, shift, report);
                     }
                 } else {
                     report.removed += 1;
@@ -527,13 +629,13 @@ impl Deidentifier {
                 report.removed += 1;
                 return false;
             }
-            self.clean_element(el, report)
+            self.clean_element(el, shift, report)
         });
     }
 
-    fn clean_items(&self, items: &mut [ItemBuf], report: &mut DeidReport) {
+    fn clean_items(&self, items: &mut [ItemBuf], shift: i64, report: &mut DeidReport) {
         for item in items {
-            self.clean_level(item.elements_vec_mut(), report);
+            self.clean_level(item.elements_vec_mut(), shift, report);
         }
     }
 
@@ -561,26 +663,32 @@ impl Deidentifier {
     }
 
     /// Applies the table to one public element; returns false to remove it.
-    fn clean_element(&self, el: &mut ElementBuf, report: &mut DeidReport) -> bool {
+    fn clean_element(&self, el: &mut ElementBuf, shift: i64, report: &mut DeidReport) -> bool {
         let Some(rule) = rule(el.tag) else {
             if let ValueBuf::Sequence(items) = &mut el.value {
-                self.clean_items(items, report);
+                self.clean_items(items, shift, report);
             }
             return true;
         };
         if rule.keep & self.mask != 0 {
             if let ValueBuf::Sequence(items) = &mut el.value {
-                self.clean_items(items, report);
+                self.clean_items(items, shift, report);
             }
             return true;
         }
         if rule.clean & self.mask & Opt::MODIFIED_DATES != 0 {
-            return self.shift_dates(el, rule.action, report);
+            return self.shift_dates(el, rule.action, shift, report);
         }
-        self.basic(el, rule.action, report)
+        self.basic(el, rule.action, shift, report)
     }
 
-    fn basic(&self, el: &mut ElementBuf, action: Action, report: &mut DeidReport) -> bool {
+    fn basic(
+        &self,
+        el: &mut ElementBuf,
+        action: Action,
+        shift: i64,
+        report: &mut DeidReport,
+    ) -> bool {
         match action {
             Action::X => {
                 report.removed += 1;
@@ -596,7 +704,7 @@ impl Deidentifier {
             }
             Action::D | Action::ZD | Action::XD | Action::XZD => {
                 match &mut el.value {
-                    ValueBuf::Sequence(items) => self.clean_items(items, report),
+                    ValueBuf::Sequence(items) => self.clean_items(items, shift, report),
                     ValueBuf::Bytes(bytes) if effective_vr(el.tag, el.vr) == Vr::Ui => {
                         *bytes = self.remap_values(bytes, report);
                         if bytes.is_empty() {
@@ -617,14 +725,14 @@ impl Deidentifier {
             Action::U => {
                 match &mut el.value {
                     ValueBuf::Bytes(bytes) => *bytes = self.remap_values(bytes, report),
-                    ValueBuf::Sequence(items) => self.clean_items(items, report),
+                    ValueBuf::Sequence(items) => self.clean_items(items, shift, report),
                     ValueBuf::Fragments(_) => return false,
                 }
                 true
             }
             Action::XZU => {
                 match &mut el.value {
-                    ValueBuf::Sequence(items) => self.clean_items(items, report),
+                    ValueBuf::Sequence(items) => self.clean_items(items, shift, report),
                     _ => {
                         el.value = ValueBuf::Bytes(Vec::new());
                         report.emptied += 1;
@@ -667,10 +775,16 @@ impl Deidentifier {
 
     /// The modified-dates option: DA and DT values move by the keyed shift; TM (and
     /// other VRs in a date row) are kept; a value that is not a full date is dummied.
-    fn shift_dates(&self, el: &mut ElementBuf, action: Action, report: &mut DeidReport) -> bool {
+    fn shift_dates(
+        &self,
+        el: &mut ElementBuf,
+        action: Action,
+        shift: i64,
+        report: &mut DeidReport,
+    ) -> bool {
         let vr = effective_vr(el.tag, el.vr);
         let ValueBuf::Bytes(bytes) = &mut el.value else {
-            return self.basic(el, action, report);
+            return self.basic(el, action, shift, report);
         };
         if !matches!(vr, Vr::Da | Vr::Dt) {
             return true;
@@ -686,7 +800,7 @@ impl Deidentifier {
             if v.is_empty() {
                 continue;
             }
-            match v.get(..8).and_then(|d| shift_date(d, self.shift_days)) {
+            match v.get(..8).and_then(|d| shift_date(d, shift)) {
                 Some(d) => {
                     out.push_str(&d);
                     out.push_str(v.get(8..).unwrap_or(""));
@@ -701,6 +815,12 @@ impl Deidentifier {
         *bytes = pad(out.into_bytes());
         true
     }
+}
+
+/// A shift of 1 to 3,650 days back from the first 8 bytes of a hash.
+fn shift_from_hash(h: &[u8; 32]) -> i64 {
+    let n = u64::from_be_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]);
+    -1 - i64::try_from(n % 3650).unwrap_or(0)
 }
 
 /// The VR to write a dummy for: the element's, or the dictionary's for UN.
@@ -776,7 +896,8 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 
 /// `YYYYMMDD` moved by `days`, or `None` when `d` is not a valid date.
 fn shift_date(d: &str, days: i64) -> Option<String> {
-    if d.len() != 8 || !d.bytes().all(|b| b.is_ascii_digit()) {
+    // More than 10,000 years either way leaves 0000-9999 (and keeps the sums small).
+    if d.len() != 8 || !d.bytes().all(|b| b.is_ascii_digit()) || days.unsigned_abs() > 3_700_000 {
         return None;
     }
     // Only the 8-digit form; `Date::parse` checks the month and the day in the month.
@@ -842,6 +963,95 @@ mod tests {
         assert!(u.bytes().all(|c| c.is_ascii_digit() || c == b'.'));
         assert!(!u.trim_start_matches("2.25.").starts_with('0'));
         assert!((-3650..=-1).contains(&a.date_shift_days()));
+    }
+
+    fn patient(id: &[u8], issuer: Option<&[u8]>, study_date: &[u8]) -> DataSetBuf {
+        let mut ds = DataSetBuf::new();
+        ds.insert(Tag::new(0x0008, 0x0020), Vr::Da, study_date.to_vec());
+        if !id.is_empty() {
+            ds.insert(Tag::new(0x0010, 0x0020), Vr::Lo, id.to_vec());
+        }
+        if let Some(issuer) = issuer {
+            ds.insert(Tag::new(0x0010, 0x0021), Vr::Lo, issuer.to_vec());
+        }
+        ds
+    }
+
+    fn study_date_after(deid: &Deidentifier, mut ds: DataSetBuf) -> Option<String> {
+        let report = deid.apply(&mut ds);
+        assert_eq!(report.dates_shifted, 1);
+        match ds.get(Tag::new(0x0008, 0x0020)).map(|e| &e.value) {
+            Some(ValueBuf::Bytes(b)) => Some(String::from_utf8_lossy(b).into_owned()),
+            _ => None,
+        }
+    }
+
+    fn moved(date: &str, days: i64) -> Option<String> {
+        shift_date(date, days)
+    }
+
+    #[test]
+    fn modified_dates_shift_per_patient() {
+        let deid = Deidentifier::new(b"k", DeidOptions::new().dates(Dates::Modified));
+        let a = deid.date_shift_days_for_patient("MRN1", "HOSP");
+        let b = deid.date_shift_days_for_patient("MRN2", "HOSP");
+        let other_issuer = deid.date_shift_days_for_patient("MRN1", "CLINIC");
+        assert_ne!(a, b);
+        assert_ne!(a, other_issuer);
+        for s in [a, b, other_issuer] {
+            assert!((-3650..=-1).contains(&s), "{s}");
+        }
+        // Another key gives the same patient another shift.
+        let k2 = Deidentifier::new(b"k2", DeidOptions::new().dates(Dates::Modified));
+        assert_ne!(a, k2.date_shift_days_for_patient("MRN1", "HOSP"));
+
+        // Two files of one patient (padding differs) move by the same amount; another
+        // patient's file by its own.
+        let one = study_date_after(&deid, patient(b"MRN1", Some(b"HOSP"), b"20240315"));
+        let two = study_date_after(&deid, patient(b"MRN1 ", Some(b"HOSP\0\0"), b"20240315"));
+        let other = study_date_after(&deid, patient(b"MRN2", Some(b"HOSP"), b"20240315"));
+        assert_eq!(one, moved("20240315", a));
+        assert_eq!(one, two);
+        assert_eq!(other, moved("20240315", b));
+        assert_ne!(one, other);
+        let ds = patient(b"MRN2", Some(b"HOSP"), b"20240315");
+        assert_eq!(deid.date_shift_days_for(&ds), b);
+    }
+
+    #[test]
+    fn no_patient_id_gets_the_key_shift() {
+        let deid = Deidentifier::new(b"k", DeidOptions::new().dates(Dates::Modified));
+        let key_shift = deid.date_shift_days();
+        assert!((-3650..=-1).contains(&key_shift));
+        assert_eq!(deid.date_shift_days_for_patient("  ", "HOSP"), key_shift);
+        let no_id = patient(b"", None, b"20240315");
+        assert_eq!(deid.date_shift_days_for(&no_id), key_shift);
+        let empty_id = patient(b"  ", Some(b"HOSP"), b"20240315");
+        assert_eq!(deid.date_shift_days_for(&empty_id), key_shift);
+        assert_eq!(study_date_after(&deid, no_id), moved("20240315", key_shift));
+    }
+
+    #[test]
+    fn a_fixed_shift_overrides_the_derivation() {
+        let deid = Deidentifier::new(b"k", DeidOptions::new().dates(Dates::Modified))
+            .with_date_shift_days(45);
+        assert_eq!(deid.date_shift_days(), 45);
+        assert_eq!(deid.date_shift_days_for_patient("MRN1", "HOSP"), 45);
+        assert_eq!(deid.date_shift_days_for_patient("MRN2", ""), 45);
+        let out = study_date_after(&deid, patient(b"MRN1", Some(b"HOSP"), b"20240315"));
+        assert_eq!(out.as_deref(), Some("20240429"));
+        // Out of range: the dummy date, never a panic.
+        for days in [i64::MIN, i64::MAX, 4_000_000, -800_000] {
+            let deid = Deidentifier::new(b"k", DeidOptions::new().dates(Dates::Modified))
+                .with_date_shift_days(days);
+            let mut ds = patient(b"MRN1", None, b"20240315");
+            let report = deid.apply(&mut ds);
+            assert_eq!(report.dates_shifted, 0);
+            let value = ds.get(Tag::new(0x0008, 0x0020)).map(|e| &e.value);
+            assert!(matches!(value, Some(ValueBuf::Bytes(b)) if b == DUMMY_DATE));
+        }
+        // Debug shows neither the key nor the shift.
+        assert!(!format!("{deid:?}").contains("45"));
     }
 
     #[test]
