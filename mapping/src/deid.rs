@@ -31,7 +31,9 @@
 //! back).
 //!
 //! FHIR JSON resources and Bundles are de-identified by [`fhir`] with the same key,
-//! pseudonyms and per-patient date shifts.
+//! pseudonyms and per-patient date shifts. DICOM files are de-identified by
+//! `carewire_dicom_lite::deid`; [`Deidentifier::dicom_deidentifier`] gives one with the
+//! same key whose modified dates move by the HL7 v2 / FHIR shift of the file's patient.
 //!
 //! # Examples
 //! ```
@@ -722,6 +724,66 @@ impl Deidentifier {
         } else {
             k - max + 1
         }
+    }
+
+    /// The date shift in days of a DICOM patient: [`date_shift_days`](Self::date_shift_days)
+    /// of `"<Patient ID>\u{1f}<Issuer of Patient ID>"` (leading and trailing spaces and
+    /// NULs of the DICOM values ignored), the identifier HL7 v2 derives from PID-3
+    /// (`<PID-3.1>\u{1f}<PID-3.4.1>`) and FHIR from the Patient's identifier, so a study
+    /// and the same patient's messages and resources move by the same number of days.
+    /// An empty `patient_id` gets the key's default shift, as a message without PID-3.
+    pub fn dicom_date_shift_days(&self, patient_id: &str, issuer: &str) -> i64 {
+        let id = patient_id.trim_matches([' ', '\0']);
+        if id.is_empty() {
+            return self.date_shift_days("");
+        }
+        let issuer = issuer.trim_matches([' ', '\0']);
+        self.date_shift_days(&format!("{id}\u{1f}{issuer}"))
+    }
+
+    /// A DICOM (PS3.15) de-identifier for `ds` under the same key: UIDs remapped with
+    /// this key's bytes (as [`fhir`] remaps `urn:dicom:uid` values, and as
+    /// `carewire_dicom_lite::deid::Deidentifier::new` with the same key does) and, under
+    /// [`Dates::Modified`](carewire_dicom_lite::deid::Dates::Modified), dates moved by
+    /// [`dicom_date_shift_days`](Self::dicom_date_shift_days) of the data set's top-level
+    /// Patient ID (0010,0020) and Issuer of Patient ID (0010,0021) — the HL7 v2 and FHIR
+    /// shift of that patient, not the DICOM crate's own per-patient shift. Call it before
+    /// [`apply`](carewire_dicom_lite::deid::Deidentifier::apply) on `ds` (which empties
+    /// the Patient ID); the result fits the files of that patient only.
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_dicom_lite::deid::{Dates, DeidOptions};
+    /// use carewire_dicom_lite::{DataSetBuf, Tag, Vr};
+    /// use carewire_mapping::deid::{DeidKey, Deidentifier, Policy};
+    ///
+    /// let deid = Deidentifier::new(DeidKey::new(b"a secret key of at least 16 bytes")?, Policy::safe_harbor());
+    /// let mut ds = DataSetBuf::new();
+    /// ds.insert(Tag::new(0x0010, 0x0020), Vr::Lo, b"MRN1".to_vec());
+    /// ds.insert(Tag::new(0x0010, 0x0021), Vr::Lo, b"HOSP".to_vec());
+    /// ds.insert(Tag::new(0x0008, 0x0020), Vr::Da, b"20240315".to_vec());
+    /// let dicom = deid.dicom_deidentifier(&ds, DeidOptions::new().dates(Dates::Modified));
+    /// // PID-3 `MRN1^^^HOSP^MR` gets the same shift in HL7 v2 and FHIR.
+    /// assert_eq!(dicom.date_shift_days_for(&ds), deid.date_shift_days("MRN1\u{1f}HOSP"));
+    /// dicom.apply(&mut ds);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn dicom_deidentifier(
+        &self,
+        ds: &carewire_dicom_lite::DataSetBuf,
+        options: carewire_dicom_lite::deid::DeidOptions,
+    ) -> carewire_dicom_lite::deid::Deidentifier {
+        use carewire_dicom_lite::{Tag, ValueBuf};
+        let text = |tag: Tag| match ds.get(tag).map(|e| &e.value) {
+            Some(ValueBuf::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+            _ => String::new(),
+        };
+        let shift = self.dicom_date_shift_days(
+            &text(Tag::new(0x0010, 0x0020)),
+            &text(Tag::new(0x0010, 0x0021)),
+        );
+        carewire_dicom_lite::deid::Deidentifier::new(&self.key.0, options)
+            .with_date_shift_days(shift)
     }
 
     /// De-identifies `msg`.
