@@ -1,8 +1,12 @@
-//! `carewire deid FILE -o OUT [--key K]`: a de-identified copy of an HL7 v2 message
-//! (HIPAA Safe Harbor, `carewire_mapping::deid::Policy::safe_harbor`), of a FHIR JSON
+//! `carewire deid FILE -o OUT [--key K] [--shift-dates]`: a de-identified copy of an HL7
+//! v2 message (HIPAA Safe Harbor, `carewire_mapping::deid::Policy::safe_harbor`), of a FHIR JSON
 //! resource or Bundle (`carewire_mapping::deid::fhir`: the same pseudonyms and date shifts
 //! as HL7 v2 under the same key) or of a DICOM file (the `carewire dicom deid` command
-//! with its defaults: UIDs remapped, dates removed).
+//! with its defaults: UIDs remapped, dates removed). With `--shift-dates`, DICOM dates are
+//! kept and moved instead (the PS3.15 modified dates option) by the patient's HL7 v2 /
+//! FHIR shift under the same key (`carewire_mapping::deid::Deidentifier::dicom_deidentifier`,
+//! from Patient ID and Issuer of Patient ID), so a study stays in line with the same
+//! patient's de-identified messages and resources; the key must then be 16 bytes or more.
 //!
 //! The key comes from `--key`, else `CAREWIRE_DEID_KEY`, else a random key for this run
 //! (a note on standard error says so), as for `carewire dicom deid`. HL7 v2 and FHIR keys
@@ -12,6 +16,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use carewire_dicom_lite::deid::{Dates, DeidOptions};
 use carewire_hl7::Message;
 use carewire_mapping::deid::{DeidKey, Deidentifier, Policy};
 
@@ -30,9 +35,13 @@ pub struct DeidArgs {
     /// random).
     #[arg(long)]
     pub key: Option<String>,
+    /// DICOM: move dates by the patient's HL7 v2 / FHIR date shift instead of removing
+    /// them (HL7 v2 and FHIR dates are always shifted).
+    #[arg(long)]
+    pub shift_dates: bool,
 }
 
-/// `carewire deid FILE -o OUT [--key K]`.
+/// `carewire deid FILE -o OUT [--key K] [--shift-dates]`.
 pub fn run(args: &DeidArgs, out: &mut impl Write) -> Result<(), CliError> {
     let bytes = crate::read_input(&args.file)?;
     if is_fhir_json(&bytes) {
@@ -48,12 +57,19 @@ pub fn run(args: &DeidArgs, out: &mut impl Write) -> Result<(), CliError> {
                 keep_dates: false,
                 key: args.key.clone(),
             };
-            if args.out.as_os_str() == "-" {
-                crate::dicom_deid::deid(&dicom_args, out)
+            // The dicom command prints its summary on the given writer: here that is
+            // the report, so standard error unless the file itself goes to standard
+            // output (then the command prints no summary).
+            let mut stderr = std::io::stderr().lock();
+            let w: &mut dyn Write = if args.out.as_os_str() == "-" {
+                out
             } else {
-                // The dicom command prints its summary on the given writer: here that is
-                // the report, so standard error.
-                crate::dicom_deid::deid(&dicom_args, &mut std::io::stderr().lock())
+                &mut stderr
+            };
+            if args.shift_dates {
+                dicom_shifted(&dicom_args, w)
+            } else {
+                crate::dicom_deid::deid(&dicom_args, w)
             }
         }
         k @ (InputKind::X12 | InputKind::Hl7Batch) => Err(not_implemented(k, "de-identification")),
@@ -62,6 +78,16 @@ pub fn run(args: &DeidArgs, out: &mut impl Write) -> Result<(), CliError> {
             args.file.display()
         ))),
     }
+}
+
+/// DICOM with the modified dates option, shifted by the patient's HL7 v2 / FHIR shift.
+fn dicom_shifted(args: &crate::dicom::DeidArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let key =
+        crate::dicom_deid::resolve_key(args.key.as_deref(), "new UIDs and date shifts match")?;
+    let key = DeidKey::new(&key).map_err(|e| CliError::Usage(e.to_string()))?;
+    let deid = Deidentifier::new(key, Policy::safe_harbor());
+    let options = DeidOptions::new().dates(Dates::Modified);
+    crate::dicom_deid::deid_with(args, out, |ds| deid.dicom_deidentifier(ds, options))
 }
 
 fn hl7(args: &DeidArgs, bytes: &[u8], out: &mut impl Write) -> Result<(), CliError> {

@@ -66,7 +66,10 @@ pub(crate) fn resolve_key(key: Option<&str>, random_effect: &str) -> Result<Vec<
 }
 
 /// `dicom deid FILE -o OUT [--keep-uids] [--keep-dates] [--key KEY]`.
-pub fn deid(args: &crate::dicom::DeidArgs, out: &mut impl Write) -> Result<(), CliError> {
+pub fn deid(
+    args: &crate::dicom::DeidArgs,
+    out: &mut (impl Write + ?Sized),
+) -> Result<(), CliError> {
     let key = resolve_key(args.key.as_deref(), "new UIDs match")?;
     let options = DeidOptions::new()
         .retain_uids(args.keep_uids)
@@ -75,8 +78,17 @@ pub fn deid(args: &crate::dicom::DeidArgs, out: &mut impl Write) -> Result<(), C
         } else {
             Dates::Remove
         });
-    let deid = Deidentifier::new(&key, options);
+    deid_with(args, out, |_| Deidentifier::new(&key, options))
+}
 
+/// The body of `dicom deid` with the de-identifier made by `make` from the parsed
+/// data set (before it is de-identified), for callers whose date shift depends on the
+/// patient (`carewire deid --shift-dates`).
+pub(crate) fn deid_with(
+    args: &crate::dicom::DeidArgs,
+    out: &mut (impl Write + ?Sized),
+    make: impl FnOnce(&DataSetBuf) -> Deidentifier,
+) -> Result<(), CliError> {
     let bytes = crate::read_input(&args.file)?;
     let ds = DataSet::parse(&bytes).map_err(|e| failed(&args.file, &e))?;
     let ts = match ds.transfer_syntax() {
@@ -85,6 +97,7 @@ pub fn deid(args: &crate::dicom::DeidArgs, out: &mut impl Write) -> Result<(), C
     };
     let mut buf = DataSetBuf::from_view(&ds).map_err(|e| failed(&args.file, &e))?;
     drop(ds);
+    let deid = make(&buf);
     let report = deid.apply(&mut buf);
     let written = buf.write(ts).map_err(|e| failed(&args.out, &e))?;
 

@@ -16,7 +16,7 @@
 //! carewire dicom scan DIR --tags PatientID,StudyInstanceUID
 //! carewire fhir FILE [MORE.dcm...] [--tz +HH:MM] [--strict] [--bundle message|transaction|batch]
 //! carewire fhir --to-hl7 ORU_R01|ADT_A01|ADT_A08|ORM_O01|OML_O21 BUNDLE.json [--strict]
-//! carewire deid FILE -o OUT [--key K]     HL7 v2 / FHIR JSON (Safe Harbor) or DICOM
+//! carewire deid FILE -o OUT [--key K] [--shift-dates]   HL7 v2 / FHIR JSON (Safe Harbor) or DICOM
 //! ```
 //!
 //! `FILE` may be `-` for standard input. Segments may end in CR, CR LF or LF.
