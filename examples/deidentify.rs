@@ -6,22 +6,26 @@
 //! the same keyed pseudonym in both, every date of the patient shifted by the same
 //! number of days (so the admission-to-result interval survives), ZIP cut to three
 //! digits; the report lists changes by path and action only. Then the ORU is mapped to
-//! FHIR and de-identified with `deid::fhir` under the same key.
+//! FHIR and de-identified with `deid::fhir` under the same key; a CT image of the
+//! admission day gets the same shift from the DICOM de-identifier of that key.
 //!
-//! Crates: `carewire::mapping` (deid, v2), `carewire::hl7`.
+//! Crates: `carewire::mapping` (deid, v2), `carewire::hl7`, `carewire::dicom` (deid).
 //!
 //! Run: `cargo run --release --example deidentify`
-//! Exits non-zero if an original identifier survives or the interval changes.
+//! Exits non-zero if an original identifier survives or the shifts disagree.
 
 #[path = "common/mod.rs"]
 mod common;
 
+use carewire::dicom::deid::{Dates, DeidOptions};
+use carewire::dicom::{DataSet, DataSetBuf, Encoder, Tag, TransferSyntax, Vr};
 use carewire::hl7::Message;
 use carewire::mapping::deid::{fhir, Applied, DeidKey, Deidentifier, Policy};
 use carewire::mapping::fhir::{MapConfig, TzPolicy};
 use carewire::mapping::v2::to_fhir;
 use common::Res;
 
+const CT_STORAGE: &str = "1.2.840.10008.5.1.4.1.1.2";
 const ADT: &[u8] =
     b"MSH|^~\\&|EMR|HOSP|RESEARCH|UNI|20240105083000+0100||ADT^A01^ADT_A01|ADT0001|P|2.5.1\r\
 PID|1||MRN4471^^^HOSP^MR||Testpatient^Ada||19800214|F|||12 Elm St^^Boston^MA^02139||555-0100\r\
@@ -80,10 +84,8 @@ pub fn run(_args: &[String]) -> Res<Vec<String>> {
         adt.get_str("PID-3.1")?.unwrap_or_default(),
         oru.get_str("PID-3.1")?.unwrap_or_default(),
     );
-    lines.push(format!(
-        "same pseudonym in both messages: {}",
-        p1 == p2 && !p1.is_empty()
-    ));
+    let linked = p1 == p2 && !p1.is_empty();
+    lines.push(format!("same pseudonym in both messages: {linked}"));
     lines.push(format!(
         "ZIP {}, state {}",
         adt.get_str("PID-11.5")?.unwrap_or_default(),
@@ -92,9 +94,9 @@ pub fn run(_args: &[String]) -> Res<Vec<String>> {
     let admit = adt.get_str("PV1-44")?.unwrap_or_default().into_owned();
     let result = oru.get_str("OBR-7")?.unwrap_or_default().into_owned();
     let interval = days(&result)? - days(&admit)?;
+    let moved = !admit.starts_with("20240105");
     lines.push(format!(
-        "admission to result: {interval} days (was 3), dates moved: {}",
-        !admit.starts_with("20240105")
+        "admission to result: {interval} days (was 3), dates moved: {moved}"
     ));
 
     // The same patient in FHIR: same key, same pseudonyms and shifts.
@@ -107,10 +109,25 @@ pub fn run(_args: &[String]) -> Res<Vec<String>> {
         json.contains(&format!("\"value\":\"{p1}\""))
     ));
 
+    // A CT image of the admission day (Patient ID + Issuer = PID-3.1 + PID-3.4).
+    let ts = TransferSyntax::ExplicitVrLittleEndian;
+    let mut enc = Encoder::part10([0; 128], ts, CT_STORAGE, "1.2.826.0.1.3680043.8.498.4471")?;
+    enc.element(Tag::new(0x0008, 0x0020), Vr::Da, b"20240105")?;
+    enc.element(Tag::new(0x0010, 0x0020), Vr::Lo, b"MRN4471")?;
+    enc.element(Tag::new(0x0010, 0x0021), Vr::Lo, b"HOSP")?;
+    let mut ct = DataSetBuf::from_view(&DataSet::parse(&enc.finish()?)?)?;
+    deid.dicom_deidentifier(&ct, DeidOptions::new().dates(Dates::Modified))
+        .apply(&mut ct);
+    let ct = ct.write(ts)?;
+    let parsed = DataSet::parse(&ct)?;
+    let study_date = parsed.get_str(Tag::new(0x0008, 0x0020)).unwrap_or_default();
+    let same = study_date.len() == 8 && admit.starts_with(study_date.as_ref());
+    lines.push(format!("DICOM study date shifted as the admission: {same}"));
     let texts = [
         String::from_utf8_lossy(&outputs[0]),
         String::from_utf8_lossy(&outputs[1]),
         json.into(),
+        String::from_utf8_lossy(&ct),
     ];
     for original in ORIGINALS {
         if texts.iter().any(|t| t.contains(original)) {
@@ -120,13 +137,11 @@ pub fn run(_args: &[String]) -> Res<Vec<String>> {
             .into());
         }
     }
-    if interval != 3 || p1 != p2 {
+    if interval != 3 || p1 != p2 || !same {
         return Err("linkage or interval lost".into());
     }
-    lines.push(format!(
-        "no original identifier left ({} checked)",
-        ORIGINALS.len()
-    ));
+    let n = ORIGINALS.len();
+    lines.push(format!("no original identifier left ({n} checked)"));
     Ok(lines)
 }
 

@@ -83,6 +83,7 @@ fn deidentify_keeps_links_and_intervals() {
             "ZIP 021, state MA",
             "admission to result: 3 days (was 3), dates moved: true",
             "FHIR Bundle: 34 changes, 1 patient(s), MRN pseudonym carried over: true",
+            "DICOM study date shifted as the admission: true",
             "no original identifier left (6 checked)",
         ]
     );
