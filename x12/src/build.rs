@@ -218,7 +218,9 @@ pub struct Claim {
     pub facility_code: String,
     /// CLM05-3: claim frequency type code (default `1`).
     pub frequency: String,
-    /// Statement period CCYYMMDD-CCYYMMDD (DTP*434; required in an 837I).
+    /// Statement period CCYYMMDD-CCYYMMDD (DTP*434; required in an 837I). 837I only:
+    /// the 837P guide (005010X222A1) has no DTP*434 in loop 2300, so set on an 837P
+    /// claim it is [`ErrorKind::InvalidValue`].
     pub statement_period: Option<(String, String)>,
     /// CL101–CL103 (837I): admission type, admission source, patient status.
     pub institutional: Option<(String, String, String)>,
@@ -695,6 +697,7 @@ impl Claims837 {
         }
         if !inst
             && (c.admitting_diagnosis.is_some()
+                || c.statement_period.is_some()
                 || !c.visit_reasons.is_empty()
                 || c.attending.is_some()
                 || c.operating.is_some())
@@ -725,10 +728,7 @@ impl Claims837 {
             }
         } else {
             // 837P 2300 order: DTP*435 admission, then DTP*096 discharge (dates only).
-            if let Some((from, to)) = &c.statement_period {
-                let range = format!("{from}-{to}");
-                w.segment("DTP", &[s("434"), s("RD8"), s(&range)])?;
-            }
+            // The 837P guide has no DTP*434 (statement dates): refused above.
             if let Some(a) = &c.admission {
                 let date = match a.len() {
                     8 | 12 => a.get(..8).ok_or_else(invalid)?,

@@ -259,6 +259,8 @@ fn fields_the_kind_cannot_carry_are_refused_not_dropped() {
     for f in [
         (|c: &mut Claim| c.admitting_diagnosis = Some("R05".into())) as fn(&mut Claim),
         |c| c.visit_reasons = vec!["R05".into()],
+        // DTP*434 (statement dates) is in loop 2300 of the 837I only.
+        |c| c.statement_period = Some(("20240301".into(), "20240305".into())),
         |c| c.attending = Some(ClaimProvider::person("A", "B", "1234567893")),
         |c| c.operating = Some(ClaimProvider::person("A", "B", "1234567893")),
         |c| c.discharge = Some("1430".into()),
@@ -302,4 +304,34 @@ fn debug_shows_no_provider_names_ids_dates_or_codes() {
     }
     // Taxonomy codes are not patient data.
     assert!(text.contains("207R00000X"));
+}
+
+#[test]
+fn professional_statement_period_is_refused_not_written_as_dtp_434() {
+    // 005010X222A1 loop 2300 has no DTP*434; the builder used to write one.
+    let c = Claim {
+        id: "P1".into(),
+        facility_code: "11".into(),
+        diagnoses: vec!["J189".into()],
+        lines: vec![line(None, "99213", "90")],
+        statement_period: Some(("20240301".into(), "20240305".into())),
+        ..Default::default()
+    };
+    let err = build(ClaimKind::Professional, c.clone()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidValue);
+    // The same claim without it builds, with no DTP*434 in the claim header.
+    let out = build(
+        ClaimKind::Professional,
+        Claim {
+            statement_period: None,
+            ..c
+        },
+    )
+    .unwrap();
+    assert!(!claim_header(&out).iter().any(|s| s.starts_with("DTP*434")));
+    // The 837I still writes it.
+    let out = build(ClaimKind::Institutional, inpatient()).unwrap();
+    assert!(claim_header(&out)
+        .iter()
+        .any(|s| s == "DTP*434*RD8*20240301-20240305"));
 }
