@@ -194,7 +194,9 @@ fn corpus_fail_file_is_rejected_and_pass_file_is_clean() {
         .expect("run");
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(out.contains("N3 (segment 14)\tloop 2010AA\tIK3 3"), "{out}");
+    // The missing N3 is reported at the 2010AA's last segment (PER, segment 13), not at
+    // the next loop's NM1*87 (segment 14) where the 2010AA ends.
+    assert!(out.contains("N3 (segment 13)\tloop 2010AA\tIK3 3"), "{out}");
     let o = Command::new(BIN)
         .args(["x12", "validate"])
         .arg(x12.join("837P/pass/lfh__demo.example1.x12"))

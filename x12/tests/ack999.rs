@@ -1,8 +1,8 @@
 //! 999 and TA1 generation from parse + validation, and reading them back.
 
 use carewire_x12::{
-    validate, write_999, write_ta1, Ack999, AckOptions, AckStatus, Document, Guide,
-    SequentialControlNumbers, Ta1, Ta1Status,
+    validate, write_999, write_ta1, Ack999, AckOptions, AckStatus, Document, Guide, IssueKind,
+    SegmentError, SequentialControlNumbers, Ta1, Ta1Status, Validator,
 };
 
 const ISA: &str = "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
@@ -117,13 +117,15 @@ fn errors_become_ik3_ik4_ctx_ik5_and_ak9() {
     .unwrap();
     let text = String::from_utf8(out.clone()).unwrap();
     let body = &text[text.find("AK1*").unwrap()..text.find("SE*").unwrap()];
+    // The missing N3 is reported at the last segment of its 2010AA (REF, 9), not at the
+    // next loop's HL (10) where the 2010AA ends.
     assert_eq!(
         body,
         "AK1*HC*17*005010X222A1~\n\
          AK2*837*0001*005010X222A1~\n\
          IK5*A~\n\
          AK2*837*0002*005010X222A1~\n\
-         IK3*N3*10*2010*3~\n\
+         IK3*N3*9*2010*3~\n\
          IK3*CLM*14*2300*8~\n\
          CTX*CLM01:A1~\n\
          IK4*5:2*1332*7*X~\n\
@@ -231,4 +233,115 @@ fn acknowledgment_models_serialize() {
     let json = serde_json::to_value(&ta1).unwrap();
     assert_eq!(json["status"], "Accepted");
     assert_eq!(json["note"], "000");
+}
+
+/// CLEAN followed by a second claim (A2) under the same subscriber.
+fn two_claims() -> Vec<&'static str> {
+    let mut body = CLEAN.to_vec();
+    body.extend([
+        "CLM*A2*50***11:B:1*Y*A*Y*Y",
+        "HI*ABK:R05",
+        "LX*1",
+        "SV1*HC:99212*50*UN*1***1",
+        "DTP*472*D8*20240102",
+    ]);
+    body
+}
+
+/// The IK3 loops of the 999 answering `body` (balancing off: only structure is checked).
+#[allow(clippy::unwrap_used)]
+fn ik3s(body: &[&str]) -> (String, Vec<carewire_x12::Issue>) {
+    let input = p837(&[body]);
+    let doc = Document::parse(&input).unwrap();
+    let report = Validator::new().balancing(false).validate(&doc);
+    let out = write_999(
+        &doc,
+        &report,
+        &opts(),
+        &mut SequentialControlNumbers::default(),
+    )
+    .unwrap();
+    let ack = Document::parse(&out).unwrap();
+    assert!(validate(&ack).is_empty(), "{:#?}", validate(&ack).issues());
+    let text = String::from_utf8(out).unwrap();
+    let from = text.find("AK2*").unwrap();
+    let to = text.find("IK5*").unwrap();
+    (text[from..to].to_string(), report.issues().to_vec())
+}
+
+#[test]
+fn missing_segment_of_the_first_claim_names_the_first_claim_not_the_next() {
+    // Claim A1 without its HI: the 2300 ends where A2's CLM begins, which the 999 used
+    // to report (IK302 19, CTX*CLM01:A2). It is now A1's own last segment, its CLM.
+    let mut body = two_claims();
+    body.remove(14);
+    let (ik3, issues) = ik3s(&body);
+    assert_eq!(
+        ik3,
+        "AK2*837*0001*005010X222A1~\nIK3*HI*15*2300*3~\nCTX*CLM01:A1~\n"
+    );
+    assert_eq!(issues.len(), 1, "{issues:#?}");
+    assert_eq!(
+        issues[0].kind,
+        IssueKind::Segment(SegmentError::RequiredSegmentMissing)
+    );
+    assert_eq!((issues[0].position, issues[0].loop_id), (Some(14), "2300"));
+    assert_eq!(issues[0].location.segment_id(), "HI");
+
+    // A service line of A1 without its SV1: the 2400 ends at A2's CLM too.
+    let mut body = two_claims();
+    body.remove(16);
+    let (ik3, _) = ik3s(&body);
+    assert_eq!(
+        ik3,
+        "AK2*837*0001*005010X222A1~\nIK3*SV1*18*2400*3~\nCTX*CLM01:A1~\n"
+    );
+}
+
+#[test]
+fn missing_segment_of_the_last_claim_is_reported_inside_it_not_at_se() {
+    let mut body = two_claims();
+    body.remove(19);
+    let (ik3, _) = ik3s(&body);
+    assert_eq!(
+        ik3,
+        "AK2*837*0001*005010X222A1~\nIK3*HI*20*2300*3~\nCTX*CLM01:A2~\n"
+    );
+    // Its last line without SV1: reported at the line's DTP, before SE.
+    let mut body = two_claims();
+    body.remove(21);
+    let (ik3, _) = ik3s(&body);
+    assert_eq!(
+        ik3,
+        "AK2*837*0001*005010X222A1~\nIK3*SV1*23*2400*3~\nCTX*CLM01:A2~\n"
+    );
+}
+
+#[test]
+fn missing_segment_of_a_single_claim_still_names_it() {
+    let mut body = CLEAN.to_vec();
+    body.remove(14);
+    let (ik3, _) = ik3s(&body);
+    // Formerly at SE (IK302 19), which named the same claim; now at its CLM.
+    assert_eq!(
+        ik3,
+        "AK2*837*0001*005010X222A1~\nIK3*HI*15*2300*3~\nCTX*CLM01:A1~\n"
+    );
+}
+
+#[test]
+fn missing_required_loop_is_reported_in_its_parent_instance() {
+    // Claim A1 with no service line (2400 is required in 2300): at A1's last own
+    // segment (HI, 16), not at A2's CLM.
+    let mut body = two_claims();
+    body.drain(15..18);
+    let (ik3, issues) = ik3s(&body);
+    assert_eq!(
+        ik3,
+        "AK2*837*0001*005010X222A1~\nIK3*LX*16*2400*3~\nCTX*CLM01:A1~\n"
+    );
+    assert_eq!(
+        issues[0].kind,
+        IssueKind::Segment(SegmentError::RequiredLoopMissing)
+    );
 }

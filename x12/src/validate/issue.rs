@@ -14,10 +14,13 @@ pub enum SegmentError {
     /// The segment identifier is not 2–3 upper-case letters or digits (IK304 `1`).
     UnrecognizedSegmentId,
     /// A segment the guide requires in this loop is absent (IK304 `3`). The issue's
-    /// location names the missing segment; its position is where the loop ended.
+    /// location names the missing segment; its position is the last segment of the
+    /// loop instance that lacks it (child loops not counted), so a 999's CTX*CLM01
+    /// names the claim that lacks it, not the next one.
     RequiredSegmentMissing,
     /// A loop the guide requires under this loop is absent (IK304 `3`, naming the
-    /// segment that would open it; the issue's `loop_id` is the missing loop).
+    /// segment that would open it; the issue's `loop_id` is the missing loop). Its
+    /// position is the last segment of the parent instance (child loops not counted).
     RequiredLoopMissing,
     /// A loop occurs more often in its parent than the guide allows (IK304 `4`); reported
     /// at the first instance too many.

@@ -474,7 +474,6 @@ impl<'c> Validator<'c> {
         );
         let mut loop_cache: Vec<Needs> = Vec::new();
         for (i, node) in nodes.iter().enumerate() {
-            let end = node.end_segment();
             let id = node.id();
             let slot = match loop_cache.iter().position(|c| std::ptr::eq(c.0, id)) {
                 Some(c) => c,
@@ -502,6 +501,19 @@ impl<'c> Validator<'c> {
                 u += 1;
             }
             let mine = uses.get(start..u).unwrap_or(&[]);
+            // Where a missing segment or child loop is reported: the last segment of this
+            // instance's own (its child loops' segments not counted), so that the
+            // position, and the claim a 999 CTX*CLM01 names, stay inside the instance
+            // that lacks it. The instance's end (`end_segment`) is the next loop's first
+            // segment (the next claim's CLM or HL, or SE) and named the wrong claim. X12
+            // specifies no algorithm for the position of a missing segment (RFI #41,
+            // 2008-05); UN/EDIFACT 0096 takes the last segment read before where the
+            // missing one belongs, which this matches when the missing segment or loop
+            // belongs after the instance's other own segments.
+            let last_own = mine
+                .iter()
+                .map(|&x| pos_of(x))
+                .fold(node.first_segment(), usize::max);
             let mut r = 0;
             while r < mine.len() {
                 let d = def_of(mine[r]);
@@ -516,7 +528,12 @@ impl<'c> Validator<'c> {
             }
             for &(d, sid) in required {
                 if !mine.iter().any(|&x| def_of(x) == d) {
-                    report(SegmentError::RequiredSegmentMissing, end, sid, node.id());
+                    report(
+                        SegmentError::RequiredSegmentMissing,
+                        last_own,
+                        sid,
+                        node.id(),
+                    );
                 }
             }
             // Child loops.
@@ -543,7 +560,7 @@ impl<'c> Validator<'c> {
                 if rule.u == b'R' && n == 0 {
                     report(
                         SegmentError::RequiredLoopMissing,
-                        end,
+                        last_own,
                         rule.trigger,
                         rule.id,
                     );
