@@ -222,7 +222,9 @@ pub struct Claim {
     /// the 837P guide (005010X222A1) has no DTP*434 in loop 2300, so set on an 837P
     /// claim it is [`ErrorKind::InvalidValue`].
     pub statement_period: Option<(String, String)>,
-    /// CL101–CL103 (837I): admission type, admission source, patient status.
+    /// CL101–CL103 (837I): admission type, admission source, patient status. 837I only:
+    /// the 837P guide has no CL1, so set on an 837P claim it is
+    /// [`ErrorKind::InvalidValue`].
     pub institutional: Option<(String, String, String)>,
     /// ICD-10-CM diagnosis codes; the first is the principal diagnosis.
     pub diagnoses: Vec<String>,
@@ -698,6 +700,7 @@ impl Claims837 {
         if !inst
             && (c.admitting_diagnosis.is_some()
                 || c.statement_period.is_some()
+                || c.institutional.is_some()
                 || !c.visit_reasons.is_empty()
                 || c.attending.is_some()
                 || c.operating.is_some())

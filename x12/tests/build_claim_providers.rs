@@ -261,6 +261,8 @@ fn fields_the_kind_cannot_carry_are_refused_not_dropped() {
         |c| c.visit_reasons = vec!["R05".into()],
         // DTP*434 (statement dates) is in loop 2300 of the 837I only.
         |c| c.statement_period = Some(("20240301".into(), "20240305".into())),
+        // So is CL1 (institutional claim codes).
+        |c| c.institutional = Some(("1".into(), "7".into(), "01".into())),
         |c| c.attending = Some(ClaimProvider::person("A", "B", "1234567893")),
         |c| c.operating = Some(ClaimProvider::person("A", "B", "1234567893")),
         |c| c.discharge = Some("1430".into()),
