@@ -20,7 +20,7 @@ pub const MAX_SCALE: u8 = 18;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DecimalError {
-    /// No digits at all (`""`, `"-"`, `"."`).
+    /// No digits at all (`""`, `"."`); a lone `"-"` is [`DecimalError::Invalid`].
     Empty,
     /// A byte that is not a digit, or a sign or decimal point in the wrong place.
     Invalid,
@@ -99,6 +99,111 @@ fn pow10(n: u8) -> i64 {
     POW10.get(n as usize).copied().unwrap_or(i64::MAX)
 }
 
+/// X12 numeric text split into its parts: what [`lex`] found.
+///
+/// Length as X12 counts it ([`Numeric::digits`]: without sign and point) and the value
+/// come from the same scan, so a syntax check and a read cannot disagree.
+///
+/// No `Debug`: it holds the value.
+#[derive(Clone, Copy)]
+pub(crate) struct Numeric {
+    /// A leading `-`.
+    negative: bool,
+    /// Digits, leading and trailing zeros included.
+    pub(crate) digits: usize,
+    /// Whether a decimal point was written (never in an `Nn` value).
+    pub(crate) point: bool,
+    /// Digits after the point.
+    scale: usize,
+    /// The digits as an integer, accumulated negatively so `i64::MIN` is reachable;
+    /// `None` once it left the `i64` range.
+    neg_mantissa: Option<i64>,
+}
+
+/// Scans X12 numeric text: an optional `-`, then digits with at most one `.`, at least
+/// one digit. The only place in the crate that decides what an X12 number looks like
+/// (X12.6 3.7.1 `Nn`, 3.7.2 `R`): no `+`, no exponent, no spaces; leading and trailing
+/// zeros are allowed.
+///
+/// # Errors
+/// [`DecimalError::Empty`] for nothing but (at most) points, [`DecimalError::Invalid`]
+/// for any other text without digits or with a byte out of place. Range is not
+/// checked here: see [`Numeric::value`].
+pub(crate) fn lex(text: &[u8]) -> Result<Numeric, DecimalError> {
+    let (negative, body) = match text {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, text),
+    };
+    let mut acc = Some(0i64);
+    let mut digits = 0usize;
+    let mut scale = 0usize;
+    let mut point = false;
+    for &b in body {
+        match b {
+            b'0'..=b'9' => {
+                digits += 1;
+                scale += usize::from(point);
+                let d = i64::from(b - b'0');
+                acc = acc.and_then(|m| m.checked_mul(10)?.checked_sub(d));
+            }
+            b'.' if !point => point = true,
+            _ => return Err(DecimalError::Invalid),
+        }
+    }
+    if digits == 0 {
+        // A lone sign is malformed; nothing (or only a point) is an empty value.
+        return Err(if negative {
+            DecimalError::Invalid
+        } else {
+            DecimalError::Empty
+        });
+    }
+    Ok(Numeric {
+        negative,
+        digits,
+        point,
+        scale,
+        neg_mantissa: acc,
+    })
+}
+
+impl Numeric {
+    /// The value as written (`R`): the scale is the number of digits after the point.
+    ///
+    /// # Errors
+    /// [`DecimalError::Overflow`] when the digits do not fit an `i64` or there are more
+    /// than 18 after the point.
+    pub(crate) fn value(&self) -> Result<Decimal, DecimalError> {
+        self.at_scale(self.scale)
+    }
+
+    /// The value of an `Nn` element: `places` implied decimals (`N2` `"1050"` is
+    /// `10.50`).
+    ///
+    /// # Errors
+    /// [`DecimalError::Invalid`] when a point was written, [`DecimalError::Overflow`] as
+    /// for [`Numeric::value`].
+    pub(crate) fn implied(&self, places: usize) -> Result<Decimal, DecimalError> {
+        if self.point {
+            return Err(DecimalError::Invalid);
+        }
+        self.at_scale(places)
+    }
+
+    fn at_scale(&self, scale: usize) -> Result<Decimal, DecimalError> {
+        let neg = self.neg_mantissa.ok_or(DecimalError::Overflow)?;
+        let mantissa = if self.negative {
+            neg
+        } else {
+            neg.checked_neg().ok_or(DecimalError::Overflow)?
+        };
+        match u8::try_from(scale) {
+            Ok(scale) if scale <= MAX_SCALE => Ok(Decimal { mantissa, scale }),
+            _ => Err(DecimalError::Overflow),
+        }
+    }
+}
+
 impl Decimal {
     /// Zero (scale 0).
     pub const ZERO: Decimal = Decimal {
@@ -128,62 +233,27 @@ impl Decimal {
         }
     }
 
-    /// Reads X12 decimal text: an optional sign, digits, at most one decimal point
-    /// (`"12"`, `"-12.50"`, `".5"`, `"5."`). No spaces, no exponent.
+    /// Reads X12 decimal (`R`) text: an optional minus, digits, at most one decimal
+    /// point (`"12"`, `"-12.50"`, `".5"`, `"5."`, `"007"`). No plus sign, no spaces, no
+    /// exponent (X12.6 3.7.2).
+    ///
+    /// This is the one grammar of X12 numbers in the crate: the element validator
+    /// (`R` and `Nn` syntax) and the SNIP 3 balancing read values through it too, so a
+    /// value the validator accepts is one the models can read, and the reverse.
     ///
     /// # Errors
     /// [`DecimalError::Empty`] without digits, [`DecimalError::Invalid`] for any
     /// other byte, [`DecimalError::Overflow`] when it does not fit.
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_x12::{Decimal, DecimalError};
+    /// assert_eq!(Decimal::parse(b"-.50")?.to_string(), "-0.50");
+    /// assert_eq!(Decimal::parse(b"+5"), Err(DecimalError::Invalid));
+    /// # Ok::<(), DecimalError>(())
+    /// ```
     pub fn parse(text: &[u8]) -> Result<Decimal, DecimalError> {
-        let (negative, digits) = match text {
-            [b'-', rest @ ..] => (true, rest),
-            [b'+', rest @ ..] => (false, rest),
-            _ => (false, text),
-        };
-        let mut mantissa: i64 = 0;
-        let mut scale: u32 = 0;
-        let mut seen_point = false;
-        let mut any = false;
-        for &b in digits {
-            match b {
-                b'0'..=b'9' => {
-                    any = true;
-                    let d = i64::from(b - b'0');
-                    // Accumulate negatively so i64::MIN is reachable.
-                    mantissa = mantissa
-                        .checked_mul(10)
-                        .and_then(|m| m.checked_sub(d))
-                        .ok_or(DecimalError::Overflow)?;
-                    if seen_point {
-                        scale += 1;
-                        if scale > MAX_SCALE as u32 {
-                            return Err(DecimalError::Overflow);
-                        }
-                    }
-                }
-                b'.' if !seen_point => seen_point = true,
-                _ => return Err(DecimalError::Invalid),
-            }
-        }
-        if !any {
-            // A lone sign is malformed; nothing (or only a point) is an empty value.
-            return Err(
-                if digits.len() == text.len() && digits.iter().all(|&b| b == b'.') {
-                    DecimalError::Empty
-                } else {
-                    DecimalError::Invalid
-                },
-            );
-        }
-        let mantissa = if negative {
-            mantissa
-        } else {
-            mantissa.checked_neg().ok_or(DecimalError::Overflow)?
-        };
-        Ok(Decimal {
-            mantissa,
-            scale: scale as u8,
-        })
+        lex(text)?.value()
     }
 
     /// The unscaled integer: `-10.50` has mantissa `-1050`.
@@ -478,7 +548,6 @@ mod tests {
             (".8", 8, 1, "0.8"),
             ("-.05", -5, 2, "-0.05"),
             ("5.", 5, 0, "5"),
-            ("+7", 7, 0, "7"),
             ("007", 7, 0, "7"),
             ("-0", 0, 0, "0"),
         ] {
@@ -505,6 +574,11 @@ mod tests {
             (" 1", DecimalError::Invalid),
             ("1e3", DecimalError::Invalid),
             ("--1", DecimalError::Invalid),
+            ("+7", DecimalError::Invalid),
+            ("+", DecimalError::Invalid),
+            ("-.", DecimalError::Invalid),
+            ("..", DecimalError::Invalid),
+            ("1-", DecimalError::Invalid),
             ("9223372036854775808", DecimalError::Overflow),
             ("-9223372036854775809", DecimalError::Overflow),
             ("99999999999999999999999", DecimalError::Overflow),

@@ -3,45 +3,17 @@
 use super::BalanceError;
 use crate::view::{Segment, TransactionSet};
 
-/// Amounts scaled by 10^SCALE in an `i128`: exact for any X12 `R` value of up to 18
-/// digits with up to 9 decimals.
-const SCALE: u32 = 9;
+/// Amounts scaled by 10^SCALE in an `i128`: exact for every value
+/// [`Decimal`](crate::Decimal) holds (an `i64` mantissa, at most 18 decimals).
+const SCALE: u32 = crate::decimal::MAX_SCALE as u32;
 
-/// Parses an X12 decimal (`-12.5`, `100`, `.25`) to a fixed-point integer; `None` when
-/// it is not a number or has more than nine decimals.
+/// Reads an X12 decimal (`-12.5`, `100`, `.25`) with [`Decimal::parse`](crate::Decimal::parse),
+/// the grammar the element check and the models use, as a fixed-point integer; `None`
+/// when it is not one.
 pub(crate) fn amount(v: &[u8]) -> Option<i128> {
-    let (neg, body) = match v.strip_prefix(b"-") {
-        Some(b) => (true, b),
-        None => (false, v),
-    };
-    if body.is_empty() || body.len() > 40 {
-        return None;
-    }
-    let mut int: i128 = 0;
-    let mut frac_digits = 0u32;
-    let mut seen_point = false;
-    let mut digits = 0;
-    for &b in body {
-        match b {
-            b'0'..=b'9' => {
-                digits += 1;
-                if seen_point {
-                    frac_digits += 1;
-                    if frac_digits > SCALE {
-                        return None;
-                    }
-                }
-                int = int.checked_mul(10)?.checked_add(i128::from(b - b'0'))?;
-            }
-            b'.' if !seen_point => seen_point = true,
-            _ => return None,
-        }
-    }
-    if digits == 0 {
-        return None;
-    }
-    let scaled = int.checked_mul(10i128.checked_pow(SCALE - frac_digits)?)?;
-    Some(if neg { -scaled } else { scaled })
+    let d = crate::Decimal::parse(v).ok()?;
+    let up = 10i128.checked_pow(SCALE.checked_sub(d.scale())?)?;
+    i128::from(d.mantissa()).checked_mul(up)
 }
 
 /// One balancing failure: where (position in the set, element) and what.
@@ -240,15 +212,21 @@ mod tests {
 
     #[test]
     fn amounts_are_exact() {
-        assert_eq!(amount(b"100"), Some(100_000_000_000));
-        assert_eq!(amount(b"-12.5"), Some(-12_500_000_000));
-        assert_eq!(amount(b".25"), Some(250_000_000));
+        const ONE: i128 = 1_000_000_000_000_000_000;
+        assert_eq!(amount(b"100"), Some(100 * ONE));
+        assert_eq!(amount(b"-12.5"), Some(-12 * ONE - ONE / 2));
+        assert_eq!(amount(b".25"), Some(ONE / 4));
         assert_eq!(amount(b"0.1"), amount(b"0.10"));
+        assert_eq!(amount(b"1.0000000001"), Some(ONE + 100_000_000));
+        assert_eq!(
+            amount(b"-9223372036854775808"),
+            Some(i128::from(i64::MIN) * ONE)
+        );
         assert_eq!(amount(b""), None);
         assert_eq!(amount(b"-"), None);
+        assert_eq!(amount(b"+5"), None);
         assert_eq!(amount(b"1.2.3"), None);
         assert_eq!(amount(b"1e5"), None);
-        assert_eq!(amount(b"1.0000000001"), None);
         assert_eq!(amount(&[b'9'; 60]), None);
     }
 }

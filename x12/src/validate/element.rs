@@ -229,17 +229,9 @@ impl Checker<'_> {
                 }
                 self.external(d, v)
             }
-            Ty::N0 | Ty::N2 => {
-                let digits = v.strip_prefix(b"-").unwrap_or(v);
-                if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-                    return Some(ElementError::InvalidCharacter);
-                }
-                length(d, digits.len())
-            }
-            Ty::R => match decimal_digits(v) {
-                None => Some(ElementError::InvalidCharacter),
-                Some(n) => length(d, n),
-            },
+            Ty::N0 => numeric(d, v, Some(0)),
+            Ty::N2 => numeric(d, v, Some(2)),
+            Ty::R => numeric(d, v, None),
             Ty::DT => match v.len() {
                 8 if valid_ccyymmdd(v) => None,
                 6 if d.min <= 6 && crate::envelope::valid_yymmdd(v) => None,
@@ -277,20 +269,25 @@ fn length(d: &El, len: usize) -> Option<ElementError> {
     }
 }
 
-/// Number of digits of an X12 `R` value (optional minus, digits, at most one decimal
-/// point, at least one digit); `None` when it is not one.
-pub(crate) fn decimal_digits(v: &[u8]) -> Option<usize> {
-    let body = v.strip_prefix(b"-").unwrap_or(v);
-    let mut digits = 0;
-    let mut points = 0;
-    for &b in body {
-        match b {
-            b'0'..=b'9' => digits += 1,
-            b'.' => points += 1,
-            _ => return None,
-        }
+/// Checks an `R` (`implied: None`) or `Nn` (`Some(n)`) value with the crate's one
+/// number grammar ([`crate::decimal::lex`]), so what passes here is what
+/// [`Decimal::parse`](crate::Decimal::parse) and the models read. Length counts digits
+/// only (X12.6: without sign and point). A value of valid syntax and length that a
+/// `Decimal` cannot hold (an `R` 1/20 measurement past ±9.2 × 10¹⁸, or more than 18
+/// fraction digits) is reported as too long rather than accepted and then unreadable.
+fn numeric(d: &El, v: &[u8], implied: Option<usize>) -> Option<ElementError> {
+    let n = match crate::decimal::lex(v) {
+        Ok(n) if !(n.point && implied.is_some()) => n,
+        _ => return Some(ElementError::InvalidCharacter),
+    };
+    if let Some(e) = length(d, n.digits) {
+        return Some(e);
     }
-    (digits > 0 && points <= 1).then_some(digits)
+    let value = match implied {
+        Some(places) => n.implied(places),
+        None => n.value(),
+    };
+    value.is_err().then_some(ElementError::TooLong)
 }
 
 pub(crate) fn valid_ccyymmdd(v: &[u8]) -> bool {
@@ -373,5 +370,80 @@ fn syntax_note(seg: &Segment<'_>, rule: &str, report: &mut dyn FnMut(ElementErro
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::numeric;
+    use crate::validate::balance::amount;
+    use crate::validate::spec::{el, Ty};
+    use crate::validate::ElementError;
+    use crate::Decimal;
+
+    include!("../../tests/common/number_table.rs");
+
+    fn verdict(e: Option<ElementError>) -> &'static str {
+        match e {
+            None => "ok",
+            Some(ElementError::InvalidCharacter) => "char",
+            Some(ElementError::TooLong) => "long",
+            Some(_) => "other",
+        }
+    }
+
+    /// Every reader of X12 numbers in the crate against the one table: the element
+    /// check (`R` and `N2`), `Decimal::parse`, `Nn` implied decimals, SNIP 3 amounts.
+    #[test]
+    fn number_readers_agree_with_the_table() {
+        let r = el(b'R', "782", Ty::R, 1, 18, 1, &[], "");
+        let n2 = el(b'R', "0", Ty::N2, 1, 18, 1, &[], "");
+        for &(text, r_value, r_verdict, n2_value, n2_verdict) in NUMBERS {
+            let v = text.as_bytes();
+            let parsed = Decimal::parse(v).ok();
+            assert_eq!(
+                parsed.map(|d| d.to_string()).as_deref(),
+                r_value,
+                "{text:?}"
+            );
+            assert_eq!(verdict(numeric(&r, v, None)), r_verdict, "R {text:?}");
+            let implied = crate::decimal::lex(v).and_then(|n| n.implied(2)).ok();
+            assert_eq!(
+                implied.map(|d| d.to_string()).as_deref(),
+                n2_value,
+                "{text:?}"
+            );
+            assert_eq!(verdict(numeric(&n2, v, Some(2))), n2_verdict, "N2 {text:?}");
+            // Balancing reads exactly what the parser reads, at 18 decimals.
+            let scaled = parsed.map(|d| i128::from(d.mantissa()) * 10i128.pow(18 - d.scale()));
+            assert_eq!(amount(v), scaled, "{text:?}");
+            // The invariants the table spells out: the validator accepts only what
+            // the readers read, and rejects as a bad character only what they cannot.
+            for (value, verdict) in [(r_value, r_verdict), (n2_value, n2_verdict)] {
+                assert!(verdict != "ok" || value.is_some(), "{text:?}");
+                assert!(verdict != "char" || value.is_none(), "{text:?}");
+            }
+        }
+    }
+
+    /// An `R` 1/20 measurement (MEA03) of 20 digits is as long as allowed but past
+    /// what a `Decimal` holds: reported as too long, not accepted and then unreadable.
+    #[test]
+    fn values_past_decimal_range_are_too_long() {
+        let mea = el(b'R', "739", Ty::R, 1, 20, 1, &[], "");
+        assert_eq!(numeric(&mea, b"9223372036854775807", None), None);
+        for v in [
+            &b"9223372036854775808"[..],
+            b"12345678901234567890",
+            b"0.0000000000000000001",
+        ] {
+            assert!(Decimal::parse(v).is_err());
+            assert_eq!(numeric(&mea, v, None), Some(ElementError::TooLong));
+        }
+        assert_eq!(numeric(&mea, b"00000000000000000001", None), None);
+        assert_eq!(
+            numeric(&mea, b"000000000000000000001", None),
+            Some(ElementError::TooLong)
+        );
     }
 }
