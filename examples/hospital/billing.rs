@@ -527,7 +527,9 @@ pub fn claim_input(adt: &[u8], dft: &[u8]) -> Res<ClaimInput> {
     }
     let mut lines = Vec::new();
     for ft1 in d.segments_by_id("FT1") {
-        let amount = Decimal::parse(hl7(&ft1, "FT1-11.1")?.as_bytes())?;
+        // An HL7 NM may carry a leading `+`, which X12 numbers never do.
+        let amount = hl7(&ft1, "FT1-11.1")?;
+        let amount = Decimal::parse(amount.trim().trim_start_matches('+').as_bytes())?;
         lines.push(ClaimLine {
             revenue: hl7(&ft1, "FT1-7.1")?,
             cpt: hl7(&ft1, "FT1-25.1")?,
