@@ -102,6 +102,7 @@ impl std::fmt::Debug for Claim {
             .field("attending", &self.attending)
             .field("operating", &self.operating)
             .field("rendering", &self.rendering)
+            .field("original_reference", &self.original_reference.is_some())
             .field("lines", &self.lines)
             .finish()
     }
@@ -255,6 +256,24 @@ pub struct Claim {
     /// The rendering provider (837P 2310B NM1*82 with PRV*PE; 837I 2310D NM1*82, the
     /// taxonomy is not sent), when it differs from the billing provider.
     pub rendering: Option<ClaimProvider>,
+    /// The payer claim control number of the original claim (2300 REF*F8), which the
+    /// guides require when `frequency` is `7` (replacement of prior claim) or `8` (void
+    /// or cancel of prior claim). An empty string is [`ErrorKind::InvalidValue`].
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_x12::build::Claim;
+    /// let replacement = Claim {
+    ///     id: "PCN1".into(),
+    ///     frequency: "7".into(),
+    ///     original_reference: Some("ICN20240311001".into()),
+    ///     ..Default::default()
+    /// };
+    /// // Debug says whether it is there, never what it is.
+    /// let debug = format!("{replacement:?}");
+    /// assert!(debug.contains("original_reference: true") && !debug.contains("ICN2024"));
+    /// ```
+    pub original_reference: Option<String>,
 }
 
 /// A provider named on a claim (2310 loops): the NM1 party with the NPI as its id, and
@@ -745,6 +764,13 @@ impl Claims837 {
         }
         if let Some((a, b, p)) = &c.institutional {
             w.segment("CL1", &[s(a), s(b), s(p)])?;
+        }
+        // 2300 REF*F8 follows the dates (and CL1) and precedes HI in both guides.
+        if let Some(r) = &c.original_reference {
+            if r.is_empty() {
+                return Err(invalid());
+            }
+            w.segment("REF", &[s("F8"), s(r)])?;
         }
         let dx: Vec<[&str; 2]> = c
             .diagnoses

@@ -209,6 +209,36 @@ pub enum SituationalRule {
     /// 837I: loop 2310B (NM1*72, operating physician) is required when a surgical
     /// procedure code is listed (HI*BBR / HI*BR principal procedure).
     OperatingPhysician,
+    /// 837P, 837I and 837D: 2300 REF*F8 (payer claim control number, the payer's
+    /// number of the original claim) is required when CLM05-3 says the claim replaces
+    /// (`7`) or voids (`8`) a previously adjudicated claim.
+    ///
+    /// # Examples
+    /// ```
+    /// use carewire_x12::{validate, Document, IssueKind, SituationalRule};
+    /// // An 837P replacement claim (CLM05-3 7) that does not name the claim it replaces.
+    /// let input = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
+    /// *240101*1200*^*00501*000000001*0*T*:~GS*HC*S*R*20240101*1200*1*X*005010X222A1~\
+    /// ST*837*0001*005010X222A1~BHT*0019*00*1*20240101*1200*CH~NM1*41*2*SUB*****46*S1~\
+    /// PER*IC*JANE*TE*5555551234~NM1*40*2*RCV*****46*R1~HL*1**20*1~\
+    /// NM1*85*2*BILLING*****XX*1234567893~N3*1 MAIN ST~N4*TOWN*NY*10001~REF*EI*123456789~\
+    /// HL*2*1*22*0~SBR*P*18*******CI~NM1*IL*1*DOE*JANE****MI*123456789~N3*2 ELM ST~\
+    /// N4*TOWN*NY*10001~DMG*D8*19800101*F~NM1*PR*2*PAYER*****PI*12345~\
+    /// CLM*A1*90***11:B:7*Y*A*Y*Y~HI*ABK:J209~LX*1~SV1*HC:99213*90*UN*1***1~\
+    /// DTP*472*D8*20240101~SE*23*0001~GE*1*1~IEA*1*000000001~";
+    /// let doc = Document::parse(input)?;
+    /// let report = validate(&doc);
+    /// let kinds: Vec<IssueKind> = report.issues().iter().map(|i| i.kind).collect();
+    /// assert_eq!(kinds, [IssueKind::Situational(SituationalRule::PayerClaimControlNumber)]);
+    /// assert_eq!(report.issues()[0].location.segment_id(), "REF");
+    /// // With the original claim's payer claim control number it is clean.
+    /// let fixed = String::from_utf8(input.to_vec())?
+    ///     .replace("*Y*A*Y*Y~HI*", "*Y*A*Y*Y~REF*F8*PCN12345~HI*")
+    ///     .replace("SE*23*", "SE*24*");
+    /// assert!(validate(&Document::parse(fixed.as_bytes())?).is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    PayerClaimControlNumber,
 }
 
 impl SituationalRule {
@@ -227,6 +257,7 @@ impl SituationalRule {
             SituationalRule::AdmissionDate | SituationalRule::DischargeHour => "DTP",
             SituationalRule::AdmittingDiagnosis => "HI",
             SituationalRule::AttendingProvider | SituationalRule::OperatingPhysician => "NM1",
+            SituationalRule::PayerClaimControlNumber => "REF",
         }
     }
 }
@@ -248,6 +279,9 @@ impl fmt::Display for SituationalRule {
             }
             SituationalRule::OperatingPhysician => {
                 "operating physician (2310B NM1*72) missing on a claim with a principal procedure"
+            }
+            SituationalRule::PayerClaimControlNumber => {
+                "payer claim control number (REF*F8) missing on a replacement or void claim"
             }
         })
     }

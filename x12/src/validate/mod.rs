@@ -1,7 +1,7 @@
 //! Validation: SNIP 1 (syntax and envelopes), SNIP 2 (implementation-guide usage,
 //! repeats, lengths, data types and X12-internal code values), SNIP 3 (balancing), SNIP 4
-//! (837I situational requirements: admission date, admitting diagnosis, attending
-//! provider, ...) and, through a [`CodeListProvider`], SNIP 5 external code sets.
+//! (837 situational requirements: the payer claim control number of replacement and
+//! void claims; 837I admission date, admitting diagnosis, attending provider, ...) and, through a [`CodeListProvider`], SNIP 5 external code sets.
 //!
 //! Validation never stops at the first problem: every [`Issue`] carries its byte offset,
 //! its segment's position in the transaction set, element / component / repetition,
@@ -393,9 +393,14 @@ impl<'c> Validator<'c> {
 
         // SNIP 4 situational requirements, reported at the claim's CLM so that the 999
         // names the claim (IK3 context CLM01).
-        if let (Some(Guide::Institutional837), Some(tree)) = (guide, &tree) {
+        let claims_guide = matches!(
+            guide,
+            Some(Guide::Professional837 | Guide::Institutional837 | Guide::Dental837)
+        );
+        if let (true, Some(tree)) = (claims_guide, &tree) {
+            let institutional = guide == Some(Guide::Institutional837);
             let mut found = Vec::new();
-            situational::institutional(set, tree, &mut found);
+            situational::claims(set, tree, institutional, &mut found);
             for m in found {
                 let seg = doc.segment(st_pos + m.position);
                 out.push(issue(

@@ -1,7 +1,15 @@
-//! SNIP 4: situational requirements of the 837I guide (005010X223A2) that depend on
-//! other segments' values, which the usage tables cannot express.
+//! SNIP 4: situational requirements of the 837 guides that depend on other segments'
+//! values, which the usage tables cannot express.
 //!
-//! Each rule fires only when its situation can be read from the claim itself:
+//! Each rule fires only when its situation can be read from the claim itself. In every
+//! 837 (005010X222A1, X223A2, X224A2):
+//!
+//! - Replacement and void claims (CLM05-3 `7` replacement of prior claim, `8` void or
+//!   cancel of prior claim) must identify the claim they replace or void: the guides
+//!   require 2300 REF*F8 (payer claim control number) when the frequency code says the
+//!   claim replaces or voids a previously adjudicated one. Other frequencies need none.
+//!
+//! In the 837I (005010X223A2) only:
 //!
 //! - Inpatient claims are those whose CLM05 is a uniform-billing type of bill
 //!   (CLM05-2 `A`) with an inpatient facility type: `11`/`12` hospital inpatient,
@@ -37,6 +45,9 @@ const INPATIENT: [&[u8]; 6] = [b"11", b"12", b"18", b"21", b"22", b"41"];
 struct Facts {
     node: usize,
     clm: usize,
+    institutional: bool,
+    replaces_prior: bool,
+    payer_claim_number: bool,
     inpatient: bool,
     final_claim: bool,
     still_patient: bool,
@@ -57,6 +68,12 @@ impl Facts {
                 position: self.clm,
             })
         };
+        if self.replaces_prior && !self.payer_claim_number {
+            missing(SituationalRule::PayerClaimControlNumber);
+        }
+        if !self.institutional {
+            return;
+        }
         if self.inpatient && !self.admission {
             missing(SituationalRule::AdmissionDate);
         }
@@ -82,8 +99,14 @@ fn first_component<'s>(seg: &'s Segment<'_>, k: usize) -> &'s [u8] {
         .map_or(&[][..], |c| c.raw())
 }
 
-/// Checks the 837I situational rules of every claim of `set`.
-pub(crate) fn institutional(set: &TransactionSet<'_>, tree: &LoopTree, out: &mut Vec<Missing>) {
+/// Checks the situational rules of every claim of the 837 `set`: those of all 837s, and
+/// the 837I ones when `institutional`.
+pub(crate) fn claims(
+    set: &TransactionSet<'_>,
+    tree: &LoopTree,
+    institutional: bool,
+    out: &mut Vec<Missing>,
+) {
     let nodes = tree.nodes();
     let mut claim: Option<Facts> = None;
     for (pos, seg) in set.segments().enumerate() {
@@ -117,6 +140,7 @@ pub(crate) fn institutional(set: &TransactionSet<'_>, tree: &LoopTree, out: &mut
             claim = Some(Facts {
                 node: n,
                 clm: nodes.get(n).map_or(pos, |x| x.first_segment()),
+                institutional,
                 ..Facts::default()
             });
         }
@@ -132,6 +156,12 @@ pub(crate) fn institutional(set: &TransactionSet<'_>, tree: &LoopTree, out: &mut
                 };
                 c.inpatient = part(2) == b"A" && INPATIENT.contains(&part(1));
                 c.final_claim = matches!(part(3), b"1" | b"4");
+                c.replaces_prior = matches!(part(3), b"7" | b"8");
+            }
+            ("2300", b"REF") => {
+                if seg.raw_element(1) == b"F8" {
+                    c.payer_claim_number = true;
+                }
             }
             ("2300", b"DTP") => match seg.raw_element(1) {
                 b"435" => c.admission = true,
