@@ -126,9 +126,10 @@
 //! elements, repeats, X12-internal code values; tables generated from the pyx12 maps for
 //! 837P/837I/835/999, written from the guides for 270/271 and from TigerShark's
 //! definitions for 837D), SNIP 3 balancing
-//! (835 BPR02, CLP and SVC adjustments; 837 CLM02) and SNIP 4 situational rules of the
-//! 837I ([`SituationalRule`]: admission date, discharge hour and admitting diagnosis on
-//! inpatient claims, attending and operating providers). External code sets (CARC, RARC,
+//! (835 BPR02, CLP and SVC adjustments; 837 CLM02) and SNIP 4 situational rules
+//! ([`SituationalRule`]: in every 837 the payer claim control number, REF*F8, of
+//! replacement and void claims; in the 837I admission date, discharge hour and admitting
+//! diagnosis on inpatient claims, attending and operating providers). External code sets (CARC, RARC,
 //! place of service, ...) come from a [`CodeListProvider`] you supply; none ships. Each
 //! [`Issue`] has its byte offset, position in the transaction set, element / component /
 //! repetition, loop id and the 999 IK3/IK4/IK5/AK9 or TA1 code. [`write_999`] and

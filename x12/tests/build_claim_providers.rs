@@ -46,6 +46,8 @@ fn inpatient() -> Claim {
         ),
         operating: Some(ClaimProvider::person("CUTTER", "ANN", "1245319599")),
         rendering: Some(ClaimProvider::person("HOUSE", "GREG", "1003000126")),
+
+        original_reference: None,
     }
 }
 

@@ -1,8 +1,9 @@
 //! Generalises `build_claim_providers.rs` and `validate_situational.rs`: any claim the
 //! 837 builder writes, with any mix of providers, admission and discharge, admitting
-//! diagnosis and reasons for visit, parses without finding, validates with exactly the
-//! SNIP 4 findings a naive reading of the 837I rules predicts (nothing else), and reads
-//! back through the typed model.
+//! diagnosis, reasons for visit and (on replacements and voids or not) the payer claim
+//! control number, parses without finding, validates with exactly the SNIP 4 findings
+//! a naive reading of the 837 rules predicts (nothing else), and reads back through the
+//! typed model.
 
 // Helpers outside #[test] functions panic to report a failure, as the tests do.
 #![allow(clippy::unwrap_used)]
@@ -31,16 +32,18 @@ struct Input {
     operating: bool,
     rendering: Option<bool>,
     revenue: Vec<&'static str>,
+    /// Whether REF*F8 (the original claim's payer claim control number) is sent.
+    original: bool,
 }
 
 fn input() -> impl Strategy<Value = Input> {
     (
         any::<bool>(),
         select(vec!["11", "12", "13", "14", "18", "21", "41", "83"]),
-        select(vec!["1", "2", "4", "7"]),
+        select(vec!["1", "2", "4", "7", "8"]),
         select(vec!["01", "30"]),
         proptest::option::of(select(vec!["20240301", "202403010815"])),
-        (any::<bool>(), any::<bool>(), 0..4usize),
+        (any::<bool>(), any::<bool>(), 0..4usize, any::<bool>()),
         (
             proptest::option::of(any::<bool>()),
             any::<bool>(),
@@ -55,7 +58,7 @@ fn input() -> impl Strategy<Value = Input> {
                 frequency,
                 status,
                 admission,
-                (discharge, admitting, reasons),
+                (discharge, admitting, reasons, original),
                 (attending, operating, rendering),
                 revenue,
             )| Input {
@@ -71,6 +74,7 @@ fn input() -> impl Strategy<Value = Input> {
                 operating,
                 rendering,
                 revenue,
+                original,
             },
         )
 }
@@ -121,12 +125,17 @@ fn claim(i: &Input) -> Claim {
             .map(|t| provider(t, "1234567893")),
         operating: (inst && i.operating).then(|| provider(false, "1245319599")),
         rendering: i.rendering.map(|t| provider(t, "1003000126")),
+        original_reference: i.original.then(|| "ICN20240201999".into()),
     }
 }
 
-/// The 837I rules, read naively from the guide's notes.
+/// The 837 rules, read naively from the guides' notes.
 fn expected(i: &Input) -> Vec<SituationalRule> {
     let mut out = Vec::new();
+    // Every 837: a replacement or void claim names the claim it replaces.
+    if ["7", "8"].contains(&i.frequency) && !i.original {
+        out.push(SituationalRule::PayerClaimControlNumber);
+    }
     if !i.inst {
         return out;
     }

@@ -158,11 +158,7 @@ pub(crate) fn claims(
                 c.final_claim = matches!(part(3), b"1" | b"4");
                 c.replaces_prior = matches!(part(3), b"7" | b"8");
             }
-            ("2300", b"REF") => {
-                if seg.raw_element(1) == b"F8" {
-                    c.payer_claim_number = true;
-                }
-            }
+            ("2300", b"REF") if seg.raw_element(1) == b"F8" => c.payer_claim_number = true,
             ("2300", b"DTP") => match seg.raw_element(1) {
                 b"435" => c.admission = true,
                 b"096" => c.discharge_hour = true,
