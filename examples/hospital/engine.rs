@@ -23,15 +23,10 @@ use carewire::mllp::blocking::{
     Client, ClientConfig, Handler, Peer, Reply, RetryPolicy, Server, ServerConfig, ServerHandle,
     Undelivered,
 };
-use carewire::mllp::hl7::control_id;
 use carewire::mllp::store::{FileStore, MessageKey, StoreHandler};
 use carewire::mllp::Frame;
 
-use super::net::{Proxy, Res, Stats};
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
+use super::net::{lock, Proxy, Res, Stats};
 
 /// A stable 64-bit hash (FNV-1a) for seeded decisions that must not depend on the
 /// process (std's `DefaultHasher` is randomly keyed).
@@ -50,15 +45,11 @@ pub fn x12_key(msg: &[u8]) -> Option<MessageKey> {
     let sep = *msg.get(3)?;
     let head = msg.get(..msg.len().min(120))?;
     let elements: Vec<&[u8]> = head.split(|b| *b == sep).collect();
-    let trim = |e: &[u8]| -> Bytes {
-        let t = String::from_utf8_lossy(e).trim().to_string();
-        Bytes::from(t.into_bytes())
+    let text = |i: usize| -> Option<String> {
+        Some(String::from_utf8_lossy(elements.get(i)?).trim().to_owned())
     };
-    let sender = trim(elements.get(6)?);
-    let control = String::from_utf8_lossy(elements.get(13)?)
-        .trim()
-        .to_string();
-    let control = format!("{control}-{:016x}", fnv(0, msg));
+    let sender = text(6)?;
+    let control = format!("{}-{:016x}", text(13)?, fnv(0, msg));
     Some(MessageKey::new(sender, control))
 }
 
@@ -102,13 +93,13 @@ impl Chaos {
 
     /// `Some(AE)` to answer without storing, `None` to go on (after a stall, maybe).
     fn before(&self, msg: &[u8]) -> Option<Reply> {
-        let id = control_id(msg)?;
+        let parsed = Message::parse(msg).ok()?;
+        let id = msh10(&parsed)?;
         let h = fnv(self.seed, id.as_bytes());
         let first = lock(&self.first).insert(id);
         let ae = h % 1000 < self.poison || (first && (h >> 10) % 100 < self.transient_ae);
         if ae {
             self.injected.0.fetch_add(1, Ordering::Relaxed);
-            let parsed = Message::parse(msg).ok()?;
             let ack = parsed
                 .ack(AckCode::Ae)
                 .text("temporarily unable to process")
@@ -122,6 +113,14 @@ impl Chaos {
         }
         None
     }
+}
+
+/// MSH-10, the control id, of a parsed message.
+fn msh10(msg: &Message<'_>) -> Option<String> {
+    msg.get_str("MSH-10")
+        .ok()
+        .flatten()
+        .map(std::borrow::Cow::into_owned)
 }
 
 /// Decides the response to a message (no side effects: it runs before the commit).
@@ -205,7 +204,6 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Opens the store in `dir` and listens.
-    #[allow(clippy::too_many_arguments)]
     pub fn start(
         dir: &Path,
         config: ServerConfig,
@@ -287,9 +285,7 @@ impl Endpoint {
             }
         }
         drop(seen);
-        let port = self.addr.port();
-        self.addr = SocketAddr::from(([127, 0, 0, 1], port));
-        // The port may linger for a moment; bind anew if it must.
+        // Listen on the same port again; it may linger for a moment; bind anew if it must.
         if self.listen().is_err() {
             self.addr = SocketAddr::from(([127, 0, 0, 1], 0));
             self.listen()?;
@@ -388,8 +384,6 @@ pub struct Engine {
     pending: Arc<AtomicI64>,
     /// Every delivery routed.
     pub routed: Mutex<Vec<Delivery>>,
-    /// Deliveries the destination accepted (AA).
-    pub delivered: Arc<Mutex<Vec<Delivery>>>,
     /// Deliveries given up on.
     pub dead: Arc<Mutex<Vec<DeadLetter>>>,
     workers: Mutex<Vec<JoinHandle<()>>>,
@@ -465,7 +459,6 @@ impl Engine {
             analytics: Mutex::new(Some(tx)),
             pending: Arc::default(),
             routed: Mutex::default(),
-            delivered: Arc::default(),
             dead: Arc::default(),
             workers: Mutex::default(),
             feed: Mutex::new(Some(feed)),
@@ -485,7 +478,6 @@ impl Engine {
                     policy: policy.clone(),
                     stats: Arc::clone(&d.stats),
                     pending: Arc::clone(&engine.pending),
-                    delivered: Arc::clone(&engine.delivered),
                     dead: Arc::clone(&engine.dead),
                     dead_dir: dead_dir.to_path_buf(),
                 };
@@ -519,7 +511,7 @@ impl Engine {
         let Ok(parsed) = Message::parse(&msg) else {
             return;
         };
-        let id = control_id(&msg).unwrap_or_default();
+        let id = msh10(&parsed).unwrap_or_default();
         let mrn = parsed
             .get_str("PID-3.1")
             .ok()
@@ -601,7 +593,6 @@ struct Worker {
     policy: RetryPolicy,
     stats: Arc<Stats>,
     pending: Arc<AtomicI64>,
-    delivered: Arc<Mutex<Vec<Delivery>>>,
     dead: Arc<Mutex<Vec<DeadLetter>>>,
     dead_dir: PathBuf,
 }
@@ -631,23 +622,21 @@ impl Worker {
                 Some(c) => c.send_message_with_retry(&message, &self.policy).ok(),
                 None => None,
             };
-            match outcome {
-                Some(ack) if ack.code() == AckCode::Aa => lock(&self.delivered).push(job.delivery),
-                _ => {
-                    let (reason, attempts) = lock(&last)
-                        .take()
-                        .map(|(why, n)| (why.to_string(), n))
-                        .unwrap_or_else(|| ("refused".into(), 1));
-                    let path = self
-                        .dead_dir
-                        .join(format!("{}-{}.hl7", self.name, job.delivery.control_id));
-                    let _ = fs::write(path, &message);
-                    lock(&self.dead).push(DeadLetter {
-                        delivery: job.delivery,
-                        reason,
-                        attempts,
-                    });
-                }
+            // Delivered (AA) needs no record here: the destination's store is the record.
+            if !outcome.is_some_and(|ack| ack.code() == AckCode::Aa) {
+                let (reason, attempts) = lock(&last)
+                    .take()
+                    .map(|(why, n)| (why.to_string(), n))
+                    .unwrap_or_else(|| ("refused".into(), 1));
+                let path = self
+                    .dead_dir
+                    .join(format!("{}-{}.hl7", self.name, job.delivery.control_id));
+                let _ = fs::write(path, &message);
+                lock(&self.dead).push(DeadLetter {
+                    delivery: job.delivery,
+                    reason,
+                    attempts,
+                });
             }
             self.pending.fetch_sub(1, Ordering::SeqCst);
         }
@@ -669,7 +658,7 @@ impl Worker {
         }
     }
 
-    /// The destination's shape: MSH-5/MSH-6 name it; the LIS takes OML^O21 orders.
+    /// The destination's shape: MSH-5 names it; the LIS takes OML^O21 orders.
     fn reshape(&self, msg: &[u8]) -> Option<Vec<u8>> {
         let parsed = Message::parse(msg).ok()?;
         let mut b = MessageBuilder::from_message(&parsed);

@@ -59,12 +59,8 @@ use carewire::mllp::store::FileStore;
 use carewire::mllp::Frame;
 
 use engine::{Chaos, Destination, Endpoint, Engine};
-use net::{Res, Stats, Tls};
+use net::{lock, Res, Stats, Tls};
 use world::{Day, Encounter};
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// Command-line options.
 struct Opts {

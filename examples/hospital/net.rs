@@ -103,10 +103,20 @@ pub struct Stats {
     pub retried: AtomicU64,
     /// Messages given up on (dead-lettered).
     pub dead: AtomicU64,
-    /// Receive→ACK durations at the receiving endpoint, microseconds.
-    latencies: Mutex<Vec<u32>>,
-    /// When the endpoint answered its first and its last message.
-    window: Mutex<Option<(Instant, Instant)>>,
+    /// Receive→ACK timings at the receiving endpoint.
+    timings: Mutex<Timings>,
+}
+
+/// Receive→ACK durations (microseconds) and when the first and last were taken.
+#[derive(Debug, Default)]
+struct Timings {
+    micros: Vec<u32>,
+    window: Option<(Instant, Instant)>,
+}
+
+/// Locks `m`, ignoring poisoning: counters and logs stay usable after a panic elsewhere.
+pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Metrics for Stats {
@@ -125,13 +135,10 @@ impl Metrics for Stats {
     fn observe(&self, timing: Timing, elapsed: Duration) {
         if timing == Timing::Handling {
             let micros = u32::try_from(elapsed.as_micros()).unwrap_or(u32::MAX);
-            self.latencies
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(micros);
             let now = Instant::now();
-            let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
-            *w = Some(w.map_or((now, now), |(first, _)| (first, now)));
+            let mut t = lock(&self.timings);
+            t.micros.push(micros);
+            t.window = Some(t.window.map_or((now, now), |(first, _)| (first, now)));
         }
     }
 }
@@ -155,11 +162,7 @@ impl Stats {
     /// The 50th and 99th percentile receive→ACK latency in milliseconds (None when
     /// nothing was received).
     pub fn percentiles(&self) -> Option<(f64, f64)> {
-        let mut v = self
-            .latencies
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let mut v = lock(&self.timings).micros.clone();
         if v.is_empty() {
             return None;
         }
@@ -170,22 +173,14 @@ impl Stats {
 
     /// Messages answered per second between the first and the last answer.
     pub fn rate(&self) -> f64 {
-        let n = self.received();
-        let w = *self.window.lock().unwrap_or_else(|p| p.into_inner());
-        match w {
+        let t = lock(&self.timings);
+        let n = t.micros.len();
+        match t.window {
             Some((first, last)) if n > 1 => {
                 (n - 1) as f64 / last.duration_since(first).as_secs_f64().max(1e-6)
             }
             _ => 0.0,
         }
-    }
-
-    /// Number of receive→ACK timings recorded.
-    pub fn received(&self) -> usize {
-        self.latencies
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .len()
     }
 }
 
@@ -223,7 +218,7 @@ impl Proxy {
                     let cut = rng
                         .chance(cut_percent)
                         .then(|| 2_000 + rng.below(38_000) as u64);
-                    let to = *t.lock().unwrap_or_else(|p| p.into_inner());
+                    let to = *lock(&t);
                     let c = Arc::clone(&c);
                     let _ = thread::Builder::new()
                         .name("chaos-pipe".into())
@@ -246,7 +241,7 @@ impl Proxy {
 
     /// Points new connections at `target` (after the endpoint restarted).
     pub fn retarget(&self, target: SocketAddr) {
-        *self.target.lock().unwrap_or_else(|p| p.into_inner()) = target;
+        *lock(&self.target) = target;
     }
 }
 
