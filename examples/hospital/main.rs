@@ -247,13 +247,18 @@ struct Hospital {
 }
 
 impl Hospital {
-    fn client(&self, tls: Option<&Tls>, iface: usize, to: std::net::SocketAddr) -> Res<Client> {
-        let timeout = if self.opts.chaos {
+    /// How long a sender waits for an ACK: short under `--chaos`, so that a stall past
+    /// it (700 ms) forces a retry.
+    fn ack_timeout(&self) -> Duration {
+        if self.opts.chaos {
             Duration::from_millis(500)
         } else {
             Duration::from_secs(10)
-        };
-        let config = net::client_config(tls, &self.stats[iface], timeout, None)?;
+        }
+    }
+
+    fn client(&self, tls: Option<&Tls>, iface: usize, to: std::net::SocketAddr) -> Res<Client> {
+        let config = net::client_config(tls, &self.stats[iface], self.ack_timeout(), None)?;
         Ok(Client::connect(to, config)?)
     }
 
@@ -389,11 +394,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     )?;
 
     // The engine, its delivery workers and its three inbound channels.
-    let timeout = if chaos {
-        Duration::from_millis(500)
-    } else {
-        Duration::from_secs(10)
-    };
+    let timeout = h.ack_timeout();
     let dest =
         |name: &'static str, e: &Endpoint, iface: usize, wants_oml: bool| -> Res<Destination> {
             Ok(Destination {
@@ -726,11 +727,7 @@ pub fn run(args: &[String]) -> Res<Vec<String>> {
     }
     let results = lock(&h.results).clone();
     let dup_results = results.values().filter(|n| **n > 1).count();
-    let orders: usize = day
-        .encounters
-        .iter()
-        .map(|e| e.labs.len() + usize::from(e.imaging.is_some()))
-        .sum();
+    let orders = day.orders();
     let dead_orders = orders_lost(&dead);
     check.expect(
         dup_results == 0 && results.len() + dead_orders == orders,
@@ -970,12 +967,7 @@ fn emr_encounter(
 
 /// Waits until every order has its result at the EMR (or was dead-lettered on the way).
 fn wait_for_results(h: &Hospital, engine: &Engine, limit: Duration) {
-    let orders: usize = h
-        .day
-        .encounters
-        .iter()
-        .map(|e| e.labs.len() + usize::from(e.imaging.is_some()))
-        .sum();
+    let orders = h.day.orders();
     let start = Instant::now();
     while start.elapsed() < limit {
         let dead = orders_lost(&lock(&engine.dead));

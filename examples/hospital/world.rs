@@ -250,6 +250,14 @@ impl Day {
     pub fn patient(&self, e: &Encounter) -> &Patient {
         &self.patients[e.patient]
     }
+
+    /// Orders placed in the day (lab panels and imaging exams); each gets one result.
+    pub fn orders(&self) -> usize {
+        self.encounters
+            .iter()
+            .map(|e| e.labs.len() + usize::from(e.imaging.is_some()))
+            .sum()
+    }
 }
 
 const FAMILY: &[&str] = &[
