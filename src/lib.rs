@@ -24,8 +24,9 @@
 //! ```
 //!
 //! The runnable examples in `examples/` (indexed in `examples/README.md`) show each
-//! crate at work: `cargo run --release --example hl7_parse_and_ack`. Examples that need
-//! a cargo feature say so, e.g. `--features tls,hl7` for `mllp_tls_server`.
+//! crate at work, from a whole simulated hospital (`cargo run --release --example
+//! hospital`) to one concept each (`cargo run --release --example hl7_parse_and_ack`).
+//! They need no `--features` flag: the package's dev-dependencies turn on what they use.
 //!
 //! ## Cargo features
 //!
