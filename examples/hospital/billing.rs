@@ -187,12 +187,22 @@ pub fn read_271(resp: &[u8], trace: &str) -> Res<bool> {
 }
 
 /// The payer: who is covered, from the day's roster.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Payer {
     /// member id → (payer id, active).
     members: BTreeMap<String, (String, bool)>,
     /// payer id → payer name.
     payers: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for Payer {
+    /// Counts only: member ids are patient data.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Payer")
+            .field("members", &self.members.len())
+            .field("payers", &self.payers.len())
+            .finish()
+    }
 }
 
 impl Payer {
@@ -805,12 +815,23 @@ pub struct PostingReport {
 }
 
 /// Billing's accounts receivable.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Ledger {
     /// claim id → billed cents.
     billed: BTreeMap<String, i64>,
     posted: BTreeSet<String>,
     sum: BillingSummary,
+}
+
+impl fmt::Debug for Ledger {
+    /// Totals only: claim ids are visit numbers.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ledger")
+            .field("billed", &self.billed.len())
+            .field("posted", &self.posted.len())
+            .field("sum", &self.sum)
+            .finish()
+    }
 }
 
 impl Ledger {

@@ -130,7 +130,7 @@ pub fn acquire(order: &Message<'_>, im: &ImagingOrder, dir: &Path) -> Res<Vec<Pa
 }
 
 /// One study as the PACS indexed it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct IndexedStudy {
     /// Study Instance UID.
     pub study_uid: String,
@@ -146,6 +146,17 @@ pub struct IndexedStudy {
     pub series: usize,
     /// Instances (files).
     pub instances: usize,
+}
+
+impl std::fmt::Debug for IndexedStudy {
+    /// Shows no patient data (no patient id, accession or UIDs).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexedStudy")
+            .field("modality", &self.modality)
+            .field("series", &self.series)
+            .field("instances", &self.instances)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The first [`HEADER_BYTES`] of `path`.
