@@ -43,6 +43,7 @@ use carewire::x12::{
     SequentialControlNumbers, TransactionSet, Writer,
 };
 
+use super::clinical::dollars;
 use super::world::{Class, Coverage, Day, Doctor, Patient, DAY, FACILITY};
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -613,7 +614,7 @@ fn claim_2300(c: &ClaimInput, inst: bool) -> Res<Claim> {
         lines.push(ServiceLine {
             revenue_code: inst.then(|| l.revenue.clone()),
             procedure: clean(&l.cpt),
-            charge: Decimal::new(l.cents, 2)?.normalized(),
+            charge: money(l.cents)?,
             units: Decimal::from_i64(l.units.into()),
             date: Some(l.date.clone()),
             ..Default::default()
@@ -775,14 +776,7 @@ pub struct BillingSummary {
 impl fmt::Display for BillingSummary {
     /// One line of totals (no patient data).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = |c: i64| {
-            format!(
-                "{}{}.{:02}",
-                if c < 0 { "-" } else { "" },
-                c.abs() / 100,
-                c.abs() % 100
-            )
-        };
+        let d = dollars;
         write!(
             f,
             "billed {} claims {}, paid {} claims {}, adjusted {}, patient {}, denied {}, \
@@ -839,9 +833,9 @@ impl Ledger {
     pub fn bill(&mut self, claims: &[ClaimInput]) {
         for c in claims {
             if let Entry::Vacant(v) = self.billed.entry(c.visit.clone()) {
-                v.insert(c.total_cents());
+                let total = *v.insert(c.total_cents());
                 self.sum.claims_billed += 1;
-                self.sum.billed_cents = self.sum.billed_cents.saturating_add(c.total_cents());
+                self.sum.billed_cents = self.sum.billed_cents.saturating_add(total);
             }
         }
     }

@@ -196,7 +196,7 @@ pub fn adt(day: &Day, e: &Encounter, event: Adt) -> Res<Vec<u8>> {
 }
 
 /// `cents` as dollars with two decimals, exactly (no floats).
-fn dollars(cents: i64) -> String {
+pub fn dollars(cents: i64) -> String {
     let (sign, c) = (if cents < 0 { "-" } else { "" }, cents.unsigned_abs());
     format!("{sign}{}.{:02}", c / 100, c % 100)
 }
