@@ -474,9 +474,12 @@ impl Deidentifier {
     /// assert_eq!(deid.date_shift_days_for(&ds), deid.date_shift_days_for_patient("MRN1", "HOSP"));
     /// ```
     pub fn date_shift_days_for(&self, ds: &DataSetBuf) -> i64 {
+        if let Some(days) = self.fixed_shift {
+            return days;
+        }
         let text = |tag: Tag| match ds.get(tag).map(|e| &e.value) {
-            Some(ValueBuf::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
-            _ => String::new(),
+            Some(ValueBuf::Bytes(b)) => String::from_utf8_lossy(b),
+            _ => std::borrow::Cow::Borrowed(""),
         };
         self.date_shift_days_for_patient(
             &text(Tag::new(0x0010, 0x0020)),
@@ -510,8 +513,13 @@ impl Deidentifier {
     /// file meta group; then sets the de-identification attributes.
     pub fn apply(&self, ds: &mut DataSetBuf) -> DeidReport {
         let mut report = DeidReport::default();
-        // The shift comes from the patient identity before it is removed.
-        let shift = self.date_shift_days_for(ds);
+        // The shift comes from the patient identity before it is removed (only the
+        // modified dates option moves dates).
+        let shift = if self.mask & Opt::MODIFIED_DATES != 0 {
+            self.date_shift_days_for(ds)
+        } else {
+            0
+        };
         self.clean_level(ds.elements_vec_mut(), shift, &mut report);
 
         if let Some(p) = ds.preamble.as_mut() {
