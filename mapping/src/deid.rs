@@ -775,8 +775,8 @@ impl Deidentifier {
     ) -> carewire_dicom_lite::deid::Deidentifier {
         use carewire_dicom_lite::{Tag, ValueBuf};
         let text = |tag: Tag| match ds.get(tag).map(|e| &e.value) {
-            Some(ValueBuf::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
-            _ => String::new(),
+            Some(ValueBuf::Bytes(b)) => String::from_utf8_lossy(b),
+            _ => std::borrow::Cow::Borrowed(""),
         };
         let shift = self.dicom_date_shift_days(
             &text(Tag::new(0x0010, 0x0020)),
