@@ -1,35 +1,23 @@
 //! `carewire deid --shift-dates`: a DICOM study moves by the same number of days as the
 //! same patient's HL7 v2 message under one `--key`; another patient by another shift.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{carewire, tmp_in, R};
 
 use carewire_dicom_lite::{DataSet, Encoder, Tag, TransferSyntax, Vr};
 use carewire_hl7::Message;
-
-type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 const KEY: &str = "a cli test key of 16+ bytes";
 const CT: &str = "1.2.840.10008.5.1.4.1.1.2";
 const STUDY_UID: &str = "1.2.826.0.1.3680043.8.498.8810001";
 
-fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("deid_shift_dates");
-    let _ = std::fs::create_dir_all(&dir);
-    dir.join(name)
-}
-
-fn carewire(args: &[&str]) -> R<Output> {
-    Ok(Command::new(env!("CARGO_BIN_EXE_carewire"))
-        .args(args)
-        .env_remove("CAREWIRE_DEID_KEY")
-        .output()?)
-}
+/// The scratch folder of these tests.
+const DIR: &str = "deid_shift_dates";
 
 /// Runs `carewire deid IN -o OUT --key KEY [extra]` on `input`; the output file's bytes.
 fn deid(name: &str, input: &[u8], extra: &[&str]) -> R<Vec<u8>> {
-    let (inp, out) = (tmp(name), tmp(&format!("{name}.out")));
-    std::fs::write(&inp, input)?;
+    let inp = tmp_in(DIR, name, input)?;
+    let out = inp.with_file_name(format!("{name}.out"));
     let (i, o) = (inp.to_str().ok_or("path")?, out.to_str().ok_or("path")?);
     let mut args = vec!["deid", i, "-o", o, "--key", KEY];
     args.extend_from_slice(extra);
@@ -131,8 +119,8 @@ fn another_patient_gets_another_shift() -> R {
 
 #[test]
 fn shift_dates_needs_a_key_of_16_bytes_and_writes_to_stdout() -> R {
-    let inp = tmp("ct3.dcm");
-    std::fs::write(&inp, ct("MRN1", "1.2.826.0.1.3680043.8.498.8810005")?)?;
+    let dcm = ct("MRN1", "1.2.826.0.1.3680043.8.498.8810005")?;
+    let inp = tmp_in(DIR, "ct3.dcm", &dcm)?;
     let i = inp.to_str().ok_or("path")?;
     let short = carewire(&["deid", i, "-o", "-", "--key", "tinykey", "--shift-dates"])?;
     assert!(!short.status.success());
