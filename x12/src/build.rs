@@ -506,16 +506,29 @@ fn s(v: &str) -> Field<'_> {
     Field::Simple(v)
 }
 
+/// NM1 for `p`; NM108/NM109 only when both the id and `qualifier` are non-empty (an
+/// empty `qualifier` means the loop carries no id, e.g. NM1*QC or a 270/271 dependent).
 fn nm1<W: Write>(w: &mut Writer<W>, code: &str, p: &Party, qualifier: &str) -> Result<()> {
+    nm1_as(w, code, p.entity_type(), p, qualifier)
+}
+
+/// [`nm1`] with NM102 `entity` given rather than derived from `p`.
+fn nm1_as<W: Write>(
+    w: &mut Writer<W>,
+    code: &str,
+    entity: &str,
+    p: &Party,
+    qualifier: &str,
+) -> Result<()> {
     let first = p.first_name.as_deref().unwrap_or("");
-    let (q, id) = if p.id.is_empty() {
+    let (q, id) = if p.id.is_empty() || qualifier.is_empty() {
         ("", "")
     } else {
         (qualifier, p.id.as_str())
     };
-    let mut f = vec![
+    let f = vec![
         s(code),
-        s(p.entity_type()),
+        s(entity),
         s(&p.name),
         s(first),
         s(""),
@@ -524,10 +537,15 @@ fn nm1<W: Write>(w: &mut Writer<W>, code: &str, p: &Party, qualifier: &str) -> R
         s(q),
         s(id),
     ];
+    w.segment("NM1", &trim(f))
+}
+
+/// Drops trailing empty elements.
+fn trim(mut f: Vec<Field<'_>>) -> Vec<Field<'_>> {
     while f.last() == Some(&Field::Simple("")) {
         f.pop();
     }
-    w.segment("NM1", &f)
+    f
 }
 
 fn address<W: Write>(w: &mut Writer<W>, a: &Address) -> Result<()> {
@@ -969,11 +987,7 @@ impl Inquiry270 {
         q: &str,
     ) -> Result<()> {
         w.segment("TRN", &[s("1"), s(&p.trace), s(&self.originator)])?;
-        let mut party = p.name.clone();
-        if q.is_empty() {
-            party.id.clear();
-        }
-        nm1(w, code, &party, q)?;
+        nm1(w, code, &p.name, q)?;
         if let Some(d) = &p.demographics {
             dmg(w, d)?;
         }

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{dmg, nm1, s, Demographics, Envelope, Hl, Party, Redacted};
+use super::{dmg, nm1, s, trim, Demographics, Envelope, Hl, Party, Redacted};
 use crate::decimal::Decimal;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Eligibility, EligibilityKind, Member};
@@ -491,11 +491,7 @@ fn person<W: Write>(w: &mut Writer<W>, p: &ResponsePerson, code: &str, q: &str) 
             w.segment("TRN", &[s("2"), s(&t.reference), s(&t.originator)])?;
         }
     }
-    let mut party = p.name.clone();
-    if q.is_empty() {
-        party.id.clear();
-    }
-    nm1(w, code, &party, q)?;
+    nm1(w, code, &p.name, q)?;
     rejections(w, &p.rejections)?;
     if let Some(d) = &p.demographics {
         dmg(w, d)?;
@@ -510,7 +506,7 @@ fn person<W: Write>(w: &mut Writer<W>, p: &ResponsePerson, code: &str, q: &str) 
         };
         let amount = b.amount.map(|a| a.to_string()).unwrap_or_default();
         let percent = b.percent.map(|a| a.to_string()).unwrap_or_default();
-        let mut f = vec![
+        let f = vec![
             s(&b.info),
             s(b.coverage_level.as_deref().unwrap_or("")),
             eb03,
@@ -524,10 +520,7 @@ fn person<W: Write>(w: &mut Writer<W>, p: &ResponsePerson, code: &str, q: &str) 
             s(""),
             s(b.in_network.as_deref().unwrap_or("")),
         ];
-        while f.last() == Some(&Field::Simple("")) {
-            f.pop();
-        }
-        w.segment("EB", &f)?;
+        w.segment("EB", &trim(f))?;
         for m in &b.messages {
             w.segment("MSG", &[s(m)])?;
         }

@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use super::{address, redacted, s, Address, Envelope, Redacted};
+use super::{address, nm1_as, redacted, s, trim, Address, Envelope, Redacted};
 use crate::decimal::Decimal;
 use crate::error::{Error, ErrorKind, Result};
 use crate::write::{ControlNumbers, Field, Writer};
@@ -419,14 +419,6 @@ fn cas<W: Write>(w: &mut Writer<W>, adj: &[ClaimAdjustment]) -> Result<()> {
     Ok(())
 }
 
-/// Drops trailing empty elements.
-fn trim(mut f: Vec<Field<'_>>) -> Vec<Field<'_>> {
-    while f.last() == Some(&Field::Simple("")) {
-        f.pop();
-    }
-    f
-}
-
 impl Remittance835 {
     /// BPR02: Σ CLP04 − Σ PLB amounts.
     ///
@@ -684,26 +676,7 @@ fn claim<W: Write>(w: &mut Writer<W>, c: &PaidClaim) -> Result<()> {
         ]),
     )?;
     cas(w, &c.adjustments)?;
-    let p = &c.patient;
-    let (q, id) = if p.id.is_empty() {
-        ("", "")
-    } else {
-        ("MI", p.id.as_str())
-    };
-    w.segment(
-        "NM1",
-        &trim(vec![
-            s("QC"),
-            s("1"),
-            s(&p.name),
-            s(p.first_name.as_deref().unwrap_or("")),
-            s(""),
-            s(""),
-            s(""),
-            s(q),
-            s(id),
-        ]),
-    )?;
+    nm1_as(w, "QC", "1", &c.patient, "MI")?;
     if let Some((from, to)) = &c.statement_period {
         w.segment("DTM", &[s("232"), s(from)])?;
         w.segment("DTM", &[s("233"), s(to)])?;
