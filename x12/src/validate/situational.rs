@@ -92,10 +92,11 @@ impl Facts {
     }
 }
 
-/// The first component of element `k` (the element itself when it has no components).
-fn first_component<'s>(seg: &'s Segment<'_>, k: usize) -> &'s [u8] {
+/// Component `i` of element `k` (component 1 is the element itself when it has no
+/// components); empty when absent.
+fn component<'s>(seg: &'s Segment<'_>, k: usize, i: usize) -> &'s [u8] {
     seg.element(k)
-        .and_then(|e| e.component(1))
+        .and_then(|e| e.component(i))
         .map_or(&[][..], |c| c.raw())
 }
 
@@ -147,13 +148,7 @@ pub(crate) fn claims(
         let Some(c) = claim.as_mut() else { continue };
         match (own, seg.id()) {
             ("2300", b"CLM") => {
-                let clm05 = seg.element(5);
-                let part = |i: usize| {
-                    clm05
-                        .as_ref()
-                        .and_then(|e| e.component(i))
-                        .map_or(&[][..], |c| c.raw())
-                };
+                let part = |i| component(&seg, 5, i);
                 c.inpatient = part(2) == b"A" && INPATIENT.contains(&part(1));
                 c.final_claim = matches!(part(3), b"1" | b"4");
                 c.replaces_prior = matches!(part(3), b"7" | b"8");
@@ -165,7 +160,7 @@ pub(crate) fn claims(
                 _ => {}
             },
             ("2300", b"CL1") => c.still_patient = seg.raw_element(3) == b"30",
-            ("2300", b"HI") => match first_component(&seg, 1) {
+            ("2300", b"HI") => match component(&seg, 1, 1) {
                 b"ABJ" | b"BJ" => c.admitting_dx = true,
                 b"BBR" | b"BR" => c.principal_procedure = true,
                 _ => {}
