@@ -5,13 +5,11 @@
 // Helpers outside #[test] functions panic to report a failure, as the tests do.
 #![allow(clippy::unwrap_used)]
 
-use carewire_x12::build::{
-    Address, BillingProvider, Claim, ClaimKind, ClaimProvider, Claims837, Demographics, Envelope,
-    Party, ServiceLine, Subscriber,
-};
-use carewire_x12::{
-    validate, Document, ErrorKind, HealthCareClaim, SequentialControlNumbers, TransactionSet,
-};
+#[path = "common/claims837.rs"]
+mod claims837;
+
+use carewire_x12::build::{Claim, ClaimKind, ClaimProvider, ServiceLine};
+use carewire_x12::{validate, Document, ErrorKind, HealthCareClaim, TransactionSet};
 
 fn line(rev: Option<&str>, code: &str, charge: &str) -> ServiceLine {
     ServiceLine {
@@ -51,55 +49,10 @@ fn inpatient() -> Claim {
     }
 }
 
-fn batch(kind: ClaimKind, claim: Claim) -> Claims837 {
-    Claims837 {
-        kind,
-        reference: "B1".into(),
-        date: "20240306".into(),
-        time: "0900".into(),
-        submitter: Party::organization("GENERAL HOSPITAL", "S1"),
-        contact: ("BILLING".into(), "5555550100".into()),
-        receiver: Party::organization("PAYER", "R1"),
-        providers: vec![BillingProvider {
-            name: Party::organization("GENERAL HOSPITAL", "1881234565"),
-            address: Address {
-                line1: "1 HOSPITAL DR".into(),
-                city: "SPRINGFIELD".into(),
-                state: "IL".into(),
-                postal_code: "627010001".into(),
-                line2: None,
-            },
-            tax_id: "123456789".into(),
-            taxonomy: None,
-            subscribers: vec![Subscriber {
-                responsibility: "P".into(),
-                filing_indicator: "CI".into(),
-                name: Party::person("DOE", "JANE", "M1"),
-                address: Some(Address {
-                    line1: "2 ELM ST".into(),
-                    city: "SPRINGFIELD".into(),
-                    state: "IL".into(),
-                    postal_code: "62701".into(),
-                    line2: None,
-                }),
-                demographics: Some(Demographics {
-                    birth_date: "19800101".into(),
-                    gender: "F".into(),
-                }),
-                payer: Party::organization("PAYER", "P1"),
-                claims: vec![claim],
-                ..Default::default()
-            }],
-        }],
-    }
-}
-
 fn build(kind: ClaimKind, claim: Claim) -> Result<Vec<u8>, carewire_x12::Error> {
-    let env = Envelope::new("HOSP", "PAYER", "240306", "0900");
-    batch(kind, claim).build(&env, &mut SequentialControlNumbers::default())
+    claims837::build(kind, "GENERAL HOSPITAL", "HOSP", vec![claim])
 }
 
-/// The segments from CLM up to (not including) the first LX.
 fn claim_header(out: &[u8]) -> Vec<String> {
     let text = String::from_utf8(out.to_vec()).unwrap();
     text.lines()

@@ -8,13 +8,11 @@
 // Helpers outside #[test] functions panic to report a failure, as the tests do.
 #![allow(clippy::unwrap_used)]
 
-use carewire_x12::build::{
-    Address, BillingProvider, Claim, ClaimKind, ClaimProvider, Claims837, Demographics, Envelope,
-    Party, ServiceLine, Subscriber,
-};
-use carewire_x12::{
-    validate, Document, HealthCareClaim, IssueKind, SequentialControlNumbers, SituationalRule,
-};
+#[path = "common/claims837.rs"]
+mod claims837;
+
+use carewire_x12::build::{Claim, ClaimKind, ClaimProvider, ServiceLine};
+use carewire_x12::{validate, Document, HealthCareClaim, IssueKind, SituationalRule};
 use proptest::prelude::*;
 use proptest::sample::select;
 
@@ -156,48 +154,11 @@ fn expected(i: &Input) -> Vec<SituationalRule> {
 }
 
 fn build(i: &Input) -> Vec<u8> {
-    let address = Address {
-        line1: "1 MAIN ST".into(),
-        city: "TOWN".into(),
-        state: "NY".into(),
-        postal_code: "10001".into(),
-        line2: None,
+    let kind = match i.inst {
+        true => ClaimKind::Institutional,
+        false => ClaimKind::Professional,
     };
-    let batch = Claims837 {
-        kind: match i.inst {
-            true => ClaimKind::Institutional,
-            false => ClaimKind::Professional,
-        },
-        reference: "B1".into(),
-        date: "20240306".into(),
-        time: "0900".into(),
-        submitter: Party::organization("HOSPITAL", "S1"),
-        contact: ("BILLING".into(), "5555550100".into()),
-        receiver: Party::organization("PAYER", "R1"),
-        providers: vec![BillingProvider {
-            name: Party::organization("HOSPITAL", "1881234565"),
-            address: address.clone(),
-            tax_id: "123456789".into(),
-            subscribers: vec![Subscriber {
-                responsibility: "P".into(),
-                filing_indicator: "CI".into(),
-                name: Party::person("DOE", "JANE", "M1"),
-                address: Some(address),
-                demographics: Some(Demographics {
-                    birth_date: "19800101".into(),
-                    gender: "F".into(),
-                }),
-                payer: Party::organization("PAYER", "P1"),
-                claims: vec![claim(i)],
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    };
-    let env = Envelope::new("HOSP", "PAYER", "240306", "0900");
-    batch
-        .build(&env, &mut SequentialControlNumbers::default())
-        .unwrap()
+    claims837::build(kind, "HOSPITAL", "HOSP", vec![claim(i)]).unwrap()
 }
 
 proptest! {

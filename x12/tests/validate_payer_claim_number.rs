@@ -6,10 +6,10 @@
 // Helpers outside #[test] functions panic to report a failure, as the tests do.
 #![allow(clippy::unwrap_used)]
 
-use carewire_x12::build::{
-    Address, BillingProvider, Claim, ClaimKind, ClaimProvider, Claims837, Demographics, Envelope,
-    Party, ServiceLine, Subscriber,
-};
+#[path = "common/claims837.rs"]
+mod claims837;
+
+use carewire_x12::build::{Claim, ClaimKind, ClaimProvider, ServiceLine};
 use carewire_x12::{
     validate, write_999, AckOptions, Document, ErrorKind, IssueKind, SequentialControlNumbers,
     SituationalRule,
@@ -40,43 +40,7 @@ fn claim(kind: ClaimKind, id: &str, frequency: &str) -> Claim {
 }
 
 fn build(kind: ClaimKind, claims: Vec<Claim>) -> carewire_x12::Result<Vec<u8>> {
-    let address = |line1: &str| Address {
-        line1: line1.into(),
-        city: "SPRINGFIELD".into(),
-        state: "IL".into(),
-        postal_code: "627010001".into(),
-        line2: None,
-    };
-    let batch = Claims837 {
-        kind,
-        reference: "B1".into(),
-        date: "20240306".into(),
-        time: "0900".into(),
-        submitter: Party::organization("CLINIC", "S1"),
-        contact: ("BILLING".into(), "5555550100".into()),
-        receiver: Party::organization("PAYER", "R1"),
-        providers: vec![BillingProvider {
-            name: Party::organization("CLINIC", "1881234565"),
-            address: address("1 CLINIC DR"),
-            tax_id: "123456789".into(),
-            subscribers: vec![Subscriber {
-                responsibility: "P".into(),
-                filing_indicator: "CI".into(),
-                name: Party::person("DOE", "JANE", "M1"),
-                address: Some(address("2 ELM ST")),
-                demographics: Some(Demographics {
-                    birth_date: "19800101".into(),
-                    gender: "F".into(),
-                }),
-                payer: Party::organization("PAYER", "P1"),
-                claims,
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    };
-    let env = Envelope::new("CLINIC", "PAYER", "240306", "0900");
-    batch.build(&env, &mut SequentialControlNumbers::default())
+    claims837::build(kind, "CLINIC", "CLINIC", claims)
 }
 
 /// (CLM01 of the claim at the issue's position) of every issue, all of which must be the

@@ -6,10 +6,10 @@
 // Helpers outside #[test] functions panic to report a failure, as the tests do.
 #![allow(clippy::unwrap_used)]
 
-use carewire_x12::build::{
-    Address, BillingProvider, Claim, ClaimKind, ClaimProvider, Claims837, Envelope, Party,
-    ServiceLine, Subscriber,
-};
+#[path = "common/claims837.rs"]
+mod claims837;
+
+use carewire_x12::build::{Claim, ClaimKind, ClaimProvider, ServiceLine};
 use carewire_x12::{
     validate, write_999, AckOptions, Document, IssueKind, SequentialControlNumbers, SituationalRule,
 };
@@ -43,50 +43,7 @@ fn inpatient(id: &str) -> Claim {
 }
 
 fn build(claims: Vec<Claim>) -> Vec<u8> {
-    let batch = Claims837 {
-        kind: ClaimKind::Institutional,
-        reference: "B1".into(),
-        date: "20240306".into(),
-        time: "0900".into(),
-        submitter: Party::organization("HOSPITAL", "S1"),
-        contact: ("BILLING".into(), "5555550100".into()),
-        receiver: Party::organization("PAYER", "R1"),
-        providers: vec![BillingProvider {
-            name: Party::organization("HOSPITAL", "1881234565"),
-            address: Address {
-                line1: "1 HOSPITAL DR".into(),
-                city: "SPRINGFIELD".into(),
-                state: "IL".into(),
-                postal_code: "627010001".into(),
-                line2: None,
-            },
-            tax_id: "123456789".into(),
-            subscribers: vec![Subscriber {
-                responsibility: "P".into(),
-                filing_indicator: "CI".into(),
-                name: Party::person("DOE", "JANE", "M1"),
-                address: Some(Address {
-                    line1: "2 ELM ST".into(),
-                    city: "SPRINGFIELD".into(),
-                    state: "IL".into(),
-                    postal_code: "62701".into(),
-                    line2: None,
-                }),
-                demographics: Some(carewire_x12::build::Demographics {
-                    birth_date: "19800101".into(),
-                    gender: "F".into(),
-                }),
-                payer: Party::organization("PAYER", "P1"),
-                claims,
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    };
-    let env = Envelope::new("HOSP", "PAYER", "240306", "0900");
-    batch
-        .build(&env, &mut SequentialControlNumbers::default())
-        .unwrap()
+    claims837::build(ClaimKind::Institutional, "HOSPITAL", "HOSP", claims).unwrap()
 }
 
 /// `x` with segment `new` inserted after the first segment starting with `after`, SE01
