@@ -1,12 +1,12 @@
 //! The validator, the `Decimal` parser and the 835 model read X12 numbers alike: one
 //! table (`tests/common/number_table.rs`), every row through all three.
 
+#[path = "common/interchange.rs"]
+mod interchange;
+
 use carewire_x12::{validate, Decimal, Document, ElementError, IssueKind, Remittance};
 
 include!("common/number_table.rs");
-
-const ISA: &str = "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
-*240101*1200*^*00501*000000001*0*T*:~";
 
 /// A valid 835 whose CLP05 (patient responsibility, `R` 1/18) is `clp05`.
 fn r835(clp05: &str) -> Vec<u8> {
@@ -28,17 +28,8 @@ fn r835(clp05: &str) -> Vec<u8> {
         "SVC*HC:36415*80*65**1".into(),
         "CAS*CO*45*5**2*10".into(),
     ];
-    let mut s = String::from(ISA);
-    s.push_str("GS*HP*S*R*20240101*1200*1*X*005010X221A1~ST*835*0001*005010X221A1~");
-    for seg in &body {
-        s.push_str(seg);
-        s.push('~');
-    }
-    s.push_str(&format!(
-        "SE*{}*0001~GE*1*1~IEA*1*000000001~",
-        body.len() + 2
-    ));
-    s.into_bytes()
+    let body: Vec<&str> = body.iter().map(String::as_str).collect();
+    interchange::set("HP", "835", "005010X221A1", &body)
 }
 
 #[test]

@@ -1,13 +1,13 @@
 //! Validation: SNIP 1 syntax, SNIP 2 guide requirements, SNIP 3 balancing, and the
 //! pluggable external code lists.
 
+#[path = "common/interchange.rs"]
+mod interchange;
+
 use carewire_x12::{
     gen, validate, AckCode, BalanceError, CodeListProvider, Document, ElementError, Issue,
     IssueKind, SegmentError, Severity, Validator,
 };
-
-const ISA: &str = "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
-*240101*1200*^*00501*000000001*0*T*:~";
 
 /// An interchange around the given 837P body (ST..SE computed).
 fn p837(body: &[&str]) -> Vec<u8> {
@@ -15,18 +15,7 @@ fn p837(body: &[&str]) -> Vec<u8> {
 }
 
 fn set(gs01: &str, st01: &str, version: &str, body: &[&str]) -> Vec<u8> {
-    let mut s = String::from(ISA);
-    s.push_str(&format!("GS*{gs01}*S*R*20240101*1200*1*X*{version}~"));
-    s.push_str(&format!("ST*{st01}*0001*{version}~"));
-    for seg in body {
-        s.push_str(seg);
-        s.push('~');
-    }
-    s.push_str(&format!(
-        "SE*{}*0001~GE*1*1~IEA*1*000000001~",
-        body.len() + 2
-    ));
-    s.into_bytes()
+    interchange::set(gs01, st01, version, body)
 }
 
 const P837_CLEAN: &[&str] = &[

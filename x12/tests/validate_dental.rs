@@ -4,23 +4,13 @@
 //! dropping a required element or loop, or sending a not-used element, yields the finding
 //! with its loop id and element position.
 
+#[path = "common/interchange.rs"]
+mod interchange;
+
 use carewire_x12::{validate, Document, ElementError, Issue, IssueKind, SegmentError};
 
 fn set(body: &[&str]) -> Vec<u8> {
-    let mut s = String::from(
-        "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
-         *240101*1200*^*00501*000000001*0*T*:~GS*HC*S*R*20240101*1200*1*X*005010X224A2~\
-         ST*837*0001*005010X224A2~",
-    );
-    for seg in body {
-        s.push_str(seg);
-        s.push('~');
-    }
-    s.push_str(&format!(
-        "SE*{}*0001~GE*1*1~IEA*1*000000001~",
-        body.len() + 2
-    ));
-    s.into_bytes()
+    interchange::set("HC", "837", "005010X224A2", body)
 }
 
 const BILLING_NM1: &str = "NM1*85*2*DENTAL ASSOCIATES*****XX*1234567893";

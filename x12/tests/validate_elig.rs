@@ -2,24 +2,13 @@
 //! after the guide validate clean, and dropping a required element or segment yields the
 //! finding with its loop id and element position.
 
+#[path = "common/interchange.rs"]
+mod interchange;
+
 use carewire_x12::{validate, Document, ElementError, Issue, IssueKind, SegmentError};
 
-const ISA: &str = "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       \
-*240101*1200*^*00501*000000001*0*T*:~";
-
 fn set(gs01: &str, st01: &str, body: &[&str]) -> Vec<u8> {
-    let mut s = String::from(ISA);
-    s.push_str(&format!("GS*{gs01}*S*R*20240101*1200*1*X*005010X279A1~"));
-    s.push_str(&format!("ST*{st01}*0001*005010X279A1~"));
-    for seg in body {
-        s.push_str(seg);
-        s.push('~');
-    }
-    s.push_str(&format!(
-        "SE*{}*0001~GE*1*1~IEA*1*000000001~",
-        body.len() + 2
-    ));
-    s.into_bytes()
+    interchange::set(gs01, st01, "005010X279A1", body)
 }
 
 /// A 270 with an information source, a receiver with address and taxonomy, a subscriber
