@@ -1,7 +1,8 @@
 //! Validation: SNIP 1 (syntax and envelopes), SNIP 2 (implementation-guide usage,
 //! repeats, lengths, data types and X12-internal code values), SNIP 3 (balancing), SNIP 4
 //! (837 situational requirements: the payer claim control number of replacement and
-//! void claims; 837I admission date, admitting diagnosis, attending provider, ...) and, through a [`CodeListProvider`], SNIP 5 external code sets.
+//! void claims; 837I admission date, admitting diagnosis, attending provider, ...) and,
+//! through a [`CodeListProvider`], SNIP 5 external code sets.
 //!
 //! Validation never stops at the first problem: every [`Issue`] carries its byte offset,
 //! its segment's position in the transaction set, element / component / repetition,
