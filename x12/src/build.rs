@@ -600,6 +600,33 @@ impl Hl {
     }
 }
 
+/// The 270/271 HL hierarchy (005010X279A1): `20` information source, `21` information
+/// receiver, `22` subscribers, `23` dependents. `source` and `receiver` write what follows
+/// their HL; `person` writes a subscriber (`IL`, id qualifier `MI`) or a dependent (`03`,
+/// no id).
+fn elig_hierarchy<'p, W: Write, P: 'p>(
+    w: &mut Writer<W>,
+    subscribers: impl ExactSizeIterator<Item = (&'p P, &'p [P])>,
+    source: impl FnOnce(&mut Writer<W>) -> Result<()>,
+    receiver: impl FnOnce(&mut Writer<W>) -> Result<()>,
+    mut person: impl FnMut(&mut Writer<W>, &P, &str, &str) -> Result<()>,
+) -> Result<()> {
+    let mut hl = Hl { next: 0 };
+    let src = hl.write(w, None, "20", true)?;
+    source(w)?;
+    let rcv = hl.write(w, Some(src), "21", subscribers.len() > 0)?;
+    receiver(w)?;
+    for (sub, dependents) in subscribers {
+        let sub_hl = hl.write(w, Some(rcv), "22", !dependents.is_empty())?;
+        person(w, sub, "IL", "MI")?;
+        for dep in dependents {
+            hl.write(w, Some(sub_hl), "23", false)?;
+            person(w, dep, "03", "")?;
+        }
+    }
+    Ok(())
+}
+
 impl Claims837 {
     /// Writes the 837 as one transaction set into an open group of `w`; returns ST02.
     ///
@@ -962,19 +989,15 @@ impl Inquiry270 {
                 s(&self.time),
             ],
         )?;
-        let mut hl = Hl { next: 0 };
-        let src = hl.write(w, None, "20", true)?;
-        nm1(w, "PR", &self.source, "PI")?;
-        let rcv = hl.write(w, Some(src), "21", !self.subscribers.is_empty())?;
-        nm1(w, "1P", &self.receiver, "XX")?;
-        for sub in &self.subscribers {
-            let sub_hl = hl.write(w, Some(rcv), "22", !sub.dependents.is_empty())?;
-            self.person(w, &sub.person, "IL", "MI")?;
-            for dep in &sub.dependents {
-                hl.write(w, Some(sub_hl), "23", false)?;
-                self.person(w, dep, "03", "")?;
-            }
-        }
+        elig_hierarchy(
+            w,
+            self.subscribers
+                .iter()
+                .map(|sub| (&sub.person, sub.dependents.as_slice())),
+            |w| nm1(w, "PR", &self.source, "PI"),
+            |w| nm1(w, "1P", &self.receiver, "XX"),
+            |w, p, code, q| self.person(w, p, code, q),
+        )?;
         w.end_transaction_set()?;
         Ok(st02)
     }

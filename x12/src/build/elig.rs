@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::{dmg, nm1, s, trim, Demographics, Envelope, Hl, Party, Redacted};
+use super::{dmg, elig_hierarchy, nm1, s, trim, Demographics, Envelope, Party, Redacted};
 use crate::decimal::Decimal;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Eligibility, EligibilityKind, Member};
@@ -444,21 +444,21 @@ impl Eligibility271 {
                 s(&self.time),
             ],
         )?;
-        let mut hl = Hl { next: 0 };
-        let src = hl.write(w, None, "20", true)?;
-        nm1(w, "PR", &self.source, "PI")?;
-        rejections(w, &self.source_rejections)?;
-        let rcv = hl.write(w, Some(src), "21", !self.subscribers.is_empty())?;
-        nm1(w, "1P", &self.receiver, "XX")?;
-        rejections(w, &self.receiver_rejections)?;
-        for sub in &self.subscribers {
-            let sub_hl = hl.write(w, Some(rcv), "22", !sub.dependents.is_empty())?;
-            person(w, &sub.person, "IL", "MI")?;
-            for dep in &sub.dependents {
-                hl.write(w, Some(sub_hl), "23", false)?;
-                person(w, dep, "03", "")?;
-            }
-        }
+        elig_hierarchy(
+            w,
+            self.subscribers
+                .iter()
+                .map(|sub| (&sub.person, sub.dependents.as_slice())),
+            |w| {
+                nm1(w, "PR", &self.source, "PI")?;
+                rejections(w, &self.source_rejections)
+            },
+            |w| {
+                nm1(w, "1P", &self.receiver, "XX")?;
+                rejections(w, &self.receiver_rejections)
+            },
+            person,
+        )?;
         w.end_transaction_set()?;
         Ok(st02)
     }
