@@ -1055,7 +1055,11 @@ fn plain_leaf<'m>(rep: &Repetition<'m>, n: usize, k: usize) -> Option<&'m str> {
 /// The id of the Practitioner an XCN names (the id number under its authority, else
 /// the name), without writing it: None when the XCN names nobody.
 fn practitioner_id(rep: &Repetition<'_>) -> Option<ResourceId> {
-    let p = Parts::new(rep);
+    practitioner_id_of(&Parts::new(rep))
+}
+
+/// [`practitioner_id`] of an XCN already split into its parts.
+fn practitioner_id_of(p: &Parts<'_>) -> Option<ResourceId> {
     let idv = p.comp(1);
     let (family, given) = (p.comp(2), p.comp(3));
     if idv.is_empty() && family.is_empty() && given.is_empty() {
@@ -1966,14 +1970,14 @@ impl Cx<'_> {
         rep: &Repetition<'_>,
         loc: Loc<'_>,
     ) -> Result<Option<ResourceId>, Error> {
-        let Some(id) = practitioner_id(rep) else {
+        let p = Parts::new(rep);
+        let Some(id) = practitioner_id_of(&p) else {
             if has_content(rep.raw()) {
                 // Name parts or an authority without an id, family or given name.
                 self.rx.report.push(loc, ReportKind::NotMapped);
             }
             return Ok(None);
         };
-        let p = Parts::new(rep);
         let idv = p.comp(1);
         let (ns, uid, ut) = (p.sub(9, 1), p.sub(9, 2), p.sub(9, 3));
         let family = p.comp(2);
