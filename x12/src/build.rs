@@ -928,7 +928,7 @@ impl Claims837 {
 }
 
 /// One person in a 270 inquiry (2000C subscriber or 2000D dependent).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct InquiryPerson {
     /// TRN02: the trace number the 271 will echo.
     pub trace: String,
@@ -938,6 +938,17 @@ pub struct InquiryPerson {
     pub demographics: Option<Demographics>,
     /// EQ01 service type codes (e.g. `30` health benefit plan coverage).
     pub service_types: Vec<String>,
+}
+
+impl std::fmt::Debug for InquiryPerson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InquiryPerson")
+            .field("trace", &Redacted(&self.trace))
+            .field("name", &self.name)
+            .field("demographics", &self.demographics)
+            .field("service_types", &self.service_types)
+            .finish()
+    }
 }
 
 /// A subscriber and their dependents in a 270.

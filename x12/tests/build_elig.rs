@@ -353,3 +353,14 @@ fn rejections_at_every_level_validate() {
         Some("43")
     );
 }
+
+#[test]
+fn inquiry_person_debug_shows_no_trace_number() {
+    let p = carewire_x12::build::InquiryPerson {
+        trace: "TRACE93481".into(),
+        ..Default::default()
+    };
+    let shown = format!("{p:?}");
+    assert!(!shown.contains("TRACE93481"), "{shown}");
+    assert!(shown.contains("trace: <10 bytes>"), "{shown}");
+}
